@@ -1,0 +1,35 @@
+# Everything a fresh clone needs is installed by these targets: `make test` on a new Debian machine works.
+SHELL := /bin/bash
+NODE_TEST := node --import tsx --test --test-concurrency=2
+NPX := npx --no-install
+UNIT_TESTS = $(shell find test -name '*.test.ts' -not -path 'test/e2e/*' | sort)
+E2E_TESTS = $(shell find test/e2e -name '*.test.ts' 2>/dev/null | sort)
+
+.PHONY: all build lint test test-deps clean
+
+all: build
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+build: node_modules/.installed
+	$(NPX) tsc -p tsconfig.build.json
+
+lint: node_modules/.installed
+	$(NPX) tsc -p tsconfig.json
+	$(NPX) eslint --max-warnings 0 .
+
+# Debian packages the real-software tests use (containerd, distribution, iptables...). Installed only when
+# running as root and missing; without root the tests that need them skip and say why.
+test-deps:
+	@test/setup/install-debian-deps.sh
+
+test: node_modules/.installed test-deps build lint
+	$(NODE_TEST) $(UNIT_TESTS)
+
+clean:
+	rm -rf dist build
+
+# Each concern (end-to-end suite, packaging...) keeps its targets in its own file.
+-include mk/*.mk

@@ -1,0 +1,75 @@
+// One registry of every error the agent reports to a user. Each code is documented in README.md
+// ("Error codes"); test/errors.test.ts fails when one is not.
+
+export const EXIT_OK = 0;
+export const EXIT_RUNTIME = 1;
+export const EXIT_INVALID = 2;
+
+interface ErrorSpec {
+  exit: typeof EXIT_RUNTIME | typeof EXIT_INVALID;
+  summary: string;
+}
+
+export const ERROR_CODES = {
+  CMA_USAGE: { exit: EXIT_INVALID, summary: 'unknown command, flag or flag value' },
+  CMA_CONFIG_MISSING: { exit: EXIT_INVALID, summary: 'a --config path does not exist or holds no config file' },
+  CMA_CONFIG_READ: { exit: EXIT_INVALID, summary: 'a config file could not be read (permissions, not a regular file)' },
+  CMA_CONFIG_TOO_LARGE: { exit: EXIT_INVALID, summary: 'a config file is larger than the 1 MiB limit' },
+  CMA_CONFIG_EMPTY: { exit: EXIT_INVALID, summary: 'a config file is empty or holds no document' },
+  CMA_CONFIG_SYNTAX: { exit: EXIT_INVALID, summary: 'a config file is not valid YAML, JSON or TOML (includes duplicate keys)' },
+  CMA_CONFIG_FIELD: { exit: EXIT_INVALID, summary: 'a field has a wrong type, a wrong value or is unknown' },
+  CMA_CONFIG_DIALECT: { exit: EXIT_INVALID, summary: 'a file mixes the top-level keys of two dialects' },
+  CMA_CONFIG_FILE_REF: { exit: EXIT_INVALID, summary: 'a ca, client or credentials file named in the config cannot be read' },
+  CMA_APPLY_IO: { exit: EXIT_RUNTIME, summary: 'writing, renaming or removing a file under the hosts or state dir failed' },
+  CMA_NOT_OWNED: { exit: EXIT_RUNTIME, summary: 'a file the agent would change does not carry its marker and has no backup' },
+  CMA_CONTAINERD_CONFIG: { exit: EXIT_INVALID, summary: "containerd's config.toml cannot be parsed or conflicts with the agent (e.g. `mirrors` set)" },
+  CMA_CONTAINERD_RESTART: { exit: EXIT_RUNTIME, summary: 'the containerd restart command failed' },
+  CMA_LISTEN: { exit: EXIT_RUNTIME, summary: 'the --listen address could not be bound' },
+  CMA_AGENT_UNREACHABLE: { exit: EXIT_RUNTIME, summary: '`status` could not reach a running agent at --listen' },
+  CMA_DOCTOR_PROBLEMS: { exit: EXIT_RUNTIME, summary: '`doctor` found problems on this node' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * An error meant for an operator: one line, naming the file and the field where there is one.
+ * `message` must never contain a credential.
+ */
+export class AgentError extends Error {
+  readonly code: ErrorCode;
+  readonly file: string | undefined;
+  readonly field: string | undefined;
+
+  constructor(code: ErrorCode, message: string, where: { file?: string; field?: string; cause?: unknown } = {}) {
+    super(message, where.cause === undefined ? undefined : { cause: where.cause });
+    this.name = 'AgentError';
+    this.code = code;
+    this.file = where.file;
+    this.field = where.field;
+  }
+
+  get exitCode(): number {
+    return ERROR_CODES[this.code].exit;
+  }
+
+  /** `file: field: message [CODE]`, the single line shown to operators. */
+  toLine(): string {
+    const parts = [this.file, this.field, this.message].filter((p): p is string => p !== undefined && p !== '');
+    return `${parts.join(': ')} [${this.code}]`;
+  }
+}
+
+/** Several errors found in one pass (all bad fields of a config), reported together. */
+export class AgentErrors extends Error {
+  readonly errors: readonly AgentError[];
+
+  constructor(errors: readonly AgentError[]) {
+    super(errors.map((e) => e.toLine()).join('\n'));
+    this.name = 'AgentErrors';
+    this.errors = errors;
+  }
+
+  get exitCode(): number {
+    return Math.max(...this.errors.map((e) => e.exitCode));
+  }
+}

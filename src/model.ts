@@ -1,0 +1,88 @@
+// The desired state, after loading, merging, dialect conversion and validation. Types only: every other
+// room (render, apply, health, daemon) depends on this file and on nothing of config/.
+
+export type Capability = 'pull' | 'resolve' | 'push';
+
+/** A credential as the user gave it, normalised. Never log or print one: see observe/redact.ts. */
+export type Credential =
+  | { kind: 'basic'; username: string; password: string }
+  | { kind: 'identityToken'; identityToken: string };
+
+/**
+ * Where a credential is written. `auto`: a Basic `Authorization` header in hosts.toml for mirrors and for
+ * upstreams that accept Basic, config.toml auth for token registries; `header` and `containerd` force one.
+ */
+export type AuthMode = 'auto' | 'header' | 'containerd';
+
+export interface TlsSettings {
+  /** CA bundle paths, written as containerd's `ca`. */
+  ca: string[];
+  /** Client certificate pairs, written as containerd's `client`. */
+  client: Array<{ cert: string; key: string }>;
+  skipVerify: boolean;
+}
+
+export interface Mirror {
+  /** scheme://host[:port][/path], no trailing slash. */
+  url: string;
+  capabilities: Capability[];
+  /** false: never probed, always written. */
+  probe: boolean;
+  tls: TlsSettings;
+  overridePath: boolean;
+  auth?: Credential;
+  authMode: AuthMode;
+}
+
+export interface Registry {
+  /** host[:port] as written in image references, e.g. docker.io or registry.local:5000. */
+  name: string;
+  /** The upstream, containerd's `server`, e.g. https://registry-1.docker.io. */
+  server: string;
+  serverTls: TlsSettings;
+  /** In the order containerd must try them, before the server. */
+  mirrors: Mirror[];
+  auth?: Credential;
+  authMode: AuthMode;
+}
+
+export interface ProbeSettings {
+  intervalMs: number;
+  timeoutMs: number;
+  failureThreshold: number;
+  successThreshold: number;
+}
+
+export interface ContainerdSettings {
+  /** containerd's main config file (issue: auth and config_path management). */
+  configPath: string;
+  restartCommand: string[];
+}
+
+export interface AgentConfig {
+  hostsDir: string;
+  probe: ProbeSettings;
+  /** Sorted by name; names are unique. */
+  registries: Registry[];
+  /** `.dockerconfigjson` files (or directories holding one) to take credentials from, matched by host. */
+  credentialFiles: string[];
+}
+
+export type MirrorState = 'up' | 'down' | 'unknown';
+
+/** Health as render sees it: mirror URL -> state. A URL absent from the map is `unknown`. */
+export type HealthView = ReadonlyMap<string, MirrorState>;
+
+export interface ContainerdVersion {
+  major: number;
+  minor: number;
+  patch: number;
+}
+
+/** What render needs to know about the containerd it writes for. `version` undefined = unknown. */
+export interface ContainerdFacts {
+  version?: ContainerdVersion;
+}
+
+/** Rendered output: absolute path -> exact file bytes. */
+export type RenderedTree = ReadonlyMap<string, string>;

@@ -1,0 +1,27 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { ERROR_CODES, AgentError, AgentErrors } from '../src/errors.js';
+
+describe('error registry', () => {
+  it('documents every code in the README with its exit status', async () => {
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    for (const [code, spec] of Object.entries(ERROR_CODES)) {
+      const row = readme.split('\n').find((line) => line.startsWith(`| \`${code}\` |`));
+      assert.ok(row, `README.md has no row for ${code}`);
+      assert.match(row, new RegExp(`^\\| \`${code}\` \\| ${spec.exit} \\|`), `README.md gives ${code} the wrong exit status`);
+    }
+  });
+
+  it('formats one line naming file and field', () => {
+    const e = new AgentError('CMA_CONFIG_FIELD', 'expected a string', { file: '/etc/a.yaml', field: 'registries.docker.io.server' });
+    assert.equal(e.toLine(), '/etc/a.yaml: registries.docker.io.server: expected a string [CMA_CONFIG_FIELD]');
+    assert.equal(e.exitCode, 2);
+  });
+
+  it('takes the most severe exit code of several errors', () => {
+    const errs = new AgentErrors([new AgentError('CMA_APPLY_IO', 'x'), new AgentError('CMA_CONFIG_FIELD', 'y')]);
+    assert.equal(errs.exitCode, 2);
+    assert.equal(errs.message.split('\n').length, 2);
+  });
+});
