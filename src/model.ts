@@ -30,6 +30,8 @@ export interface Mirror {
   probe: boolean;
   tls: TlsSettings;
   overridePath: boolean;
+  /** containerd's per-host `dial_timeout`; written only for containerd versions that know it. */
+  dialTimeoutMs?: number;
   auth?: Credential;
   authMode: AuthMode;
 }
@@ -53,12 +55,6 @@ export interface ProbeSettings {
   successThreshold: number;
 }
 
-export interface ContainerdSettings {
-  /** containerd's main config file (issue: auth and config_path management). */
-  configPath: string;
-  restartCommand: string[];
-}
-
 export interface AgentConfig {
   hostsDir: string;
   probe: ProbeSettings;
@@ -66,6 +62,8 @@ export interface AgentConfig {
   registries: Registry[];
   /** `.dockerconfigjson` files (or directories holding one) to take credentials from, matched by host. */
   credentialFiles: string[];
+  /** argv that restarts containerd after a config.toml change it must re-read. */
+  restartCommand: string[];
 }
 
 export type MirrorState = 'up' | 'down' | 'unknown';
@@ -84,5 +82,11 @@ export interface ContainerdFacts {
   version?: ContainerdVersion;
 }
 
-/** Rendered output: absolute path -> exact file bytes. */
-export type RenderedTree = ReadonlyMap<string, string>;
+export interface RenderedFile {
+  content: string;
+  /** 0o644, or 0o600 for a file that holds a credential. */
+  mode: number;
+}
+
+/** Rendered output: absolute path -> exact file content and mode. */
+export type RenderedTree = ReadonlyMap<string, RenderedFile>;
