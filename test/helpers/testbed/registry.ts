@@ -21,6 +21,8 @@ export interface AccessLogEntry {
   method: string;
   path: string;
   status: number;
+  /** e.g. containerd/1.6.20+unknown, or Go-http-client/1.1 for a cache fetching from its upstream. */
+  userAgent: string;
 }
 
 export interface Registry {
@@ -35,13 +37,13 @@ export interface Registry {
   stop(): Promise<void>;
 }
 
-const ACCESS_LINE = /^\S+ - - \[[^\]]+\] "(\w+) (\S+) HTTP\/[\d.]+" (\d{3}) /;
+const ACCESS_LINE = /^\S+ - - \[[^\]]+\] "(\w+) (\S+) HTTP\/[\d.]+" (\d{3}) \S+ "[^"]*" "([^"]*)"/;
 
 export function parseAccessLog(text: string): AccessLogEntry[] {
   const entries: AccessLogEntry[] = [];
   for (const line of text.split('\n')) {
     const m = ACCESS_LINE.exec(line);
-    if (m) entries.push({ method: m[1] ?? '', path: m[2] ?? '', status: Number(m[3]) });
+    if (m) entries.push({ method: m[1] ?? '', path: m[2] ?? '', status: Number(m[3]), userAgent: m[4] ?? '' });
   }
   return entries;
 }
