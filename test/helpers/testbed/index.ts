@@ -10,3 +10,4 @@ export { forgetAllImages, NAMESPACES } from './forget.js';
 export { blackhole, type Blackhole } from './blackhole.js';
 export { testbedUnavailable } from './requirements.js';
 export { startTestbed, tempDir, type Testbed, type TestbedOptions } from './testbed.js';
+export { freshPull, linesMentioning, type PullResult } from './pull.js';

@@ -1,0 +1,81 @@
+// The real agent under test: `bin/containerd-mirror-agent run`, started as a child process with its own
+// state dir and a loopback status port, killed by its pid at the end (or by -9 when a scenario asks).
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { spawnLogged, waitFor, type ManagedProcess } from '../helpers/testbed/index.js';
+
+export const AGENT_BIN = resolve(import.meta.dirname, '../../bin/containerd-mirror-agent');
+export const AGENT_BUILT = existsSync(resolve(import.meta.dirname, '../../dist/cli/main.js'));
+
+export type MirrorState = 'up' | 'down' | 'unknown';
+
+export interface AgentStatus {
+  registries: Array<{ name: string; mode: 'mirror' | 'upstream'; mirrors: Array<{ url: string; state: MirrorState }> }>;
+}
+
+export interface Agent {
+  readonly process: ManagedProcess;
+  readonly statusUrl: string;
+  status(): Promise<AgentStatus>;
+  /** Waits until the agent reports this registry in this mode. */
+  waitForMode(registry: string, mode: 'mirror' | 'upstream', timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+  kill9(): Promise<void>;
+}
+
+export interface AgentOptions {
+  /** A file or a kubelet-style volume directory. */
+  config: string;
+  hostsDir: string;
+  stateDir: string;
+  logPath: string;
+}
+
+async function freeLoopbackPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+export async function startAgent(options: AgentOptions): Promise<Agent> {
+  mkdirSync(options.stateDir, { recursive: true });
+  const listen = `127.0.0.1:${await freeLoopbackPort()}`;
+  const proc = spawnLogged(AGENT_BIN, ['run', '--config', options.config, '--hosts-dir', options.hostsDir, '--state-dir', options.stateDir, '--listen', listen], options.logPath);
+  const statusUrl = `http://${listen}/status`;
+  const status = async (): Promise<AgentStatus> => {
+    const response = await fetch(statusUrl);
+    if (!response.ok) throw new Error(`${statusUrl}: HTTP ${response.status}`);
+    return (await response.json()) as AgentStatus;
+  };
+  try {
+    await waitFor(`the agent's ${statusUrl} (log ${options.logPath})`, async () => {
+      const exited = await Promise.race([proc.exited, Promise.resolve(undefined)]);
+      if (exited !== undefined) throw new Error(`the agent exited with ${exited}:\n${proc.log()}`);
+      return (await status()) ? true : undefined;
+    });
+  } catch (error) {
+    await proc.kill();
+    throw error;
+  }
+  return {
+    process: proc,
+    statusUrl,
+    status,
+    waitForMode: async (registry, mode, timeoutMs = 20_000) => {
+      await waitFor(`registry ${registry} in mode ${mode} (log ${options.logPath})`, async () => {
+        const found = (await status()).registries.find((r) => r.name === registry);
+        return found?.mode === mode ? true : undefined;
+      }, timeoutMs);
+    },
+    stop: () => proc.stop(),
+    kill9: () => proc.kill(),
+  };
+}
+
+export const agentDirs = (root: string): Pick<AgentOptions, 'stateDir' | 'logPath'> => ({
+  stateDir: join(root, 'agent-state'),
+  logPath: join(root, 'agent.log'),
+});

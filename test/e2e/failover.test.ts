@@ -1,0 +1,98 @@
+// Issue 5's failover scenarios on real software: a distribution upstream, a distribution pull-through cache
+// on 127.0.0.9 that iptables can blackhole, a private containerd pulling over CRI, and the real agent
+// writing the hosts.toml containerd reads. One agent and one bed, scenarios in order.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  blackhole, freshPull, linesMentioning, SMALL_IMAGE, startTestbed, testbedUnavailable,
+  type Blackhole, type Containerd, type Testbed,
+} from '../helpers/testbed/index.js';
+import { AGENT_BUILT, agentDirs, startAgent, type Agent } from './agent.js';
+import { agentConfigYaml } from './config.js';
+import { hostsFilePath, mirrorsOf, parseHostsFile, waitForMirrors, watchFirstContent } from './hosts-files.js';
+
+const skip = testbedUnavailable() ?? (AGENT_BUILT ? undefined : 'needs `make build` (dist/cli/main.js)');
+
+describe('failover on real containerd', { skip }, () => {
+  let bed: Testbed;
+  let containerd: Containerd;
+  let agent: Agent | undefined;
+  let hole: Blackhole | undefined;
+  let registry: string;
+  let configPath: string;
+
+  const start = async (): Promise<Agent> => {
+    agent = await startAgent({ config: configPath, hostsDir: bed.hostsDir, ...agentDirs(bed.dir) });
+    return agent;
+  };
+
+  /** A CRI pull that must not have tried the cache at all: no dial, so no 30 s wait. */
+  const pullAvoidingCache = async (): Promise<void> => {
+    const pull = await freshPull(containerd, bed.ref(SMALL_IMAGE));
+    const touched = linesMentioning(containerd, bed.cache.address, pull.logMark);
+    assert.deepEqual(touched.filter((l) => l.includes('i/o timeout')), [], 'containerd waited on the dead cache');
+    assert.deepEqual(touched, [], 'containerd tried the dead cache');
+  };
+
+  /** A CRI pull served by the cache: its access log shows containerd's manifest and blob requests. */
+  const pullThroughCache = async (): Promise<void> => {
+    const mark = bed.cache.logMark();
+    await freshPull(containerd, bed.ref(SMALL_IMAGE));
+    const byContainerd = bed.cache.requests(mark).filter((r) => r.userAgent.startsWith('containerd/') && r.status < 400);
+    const repo = `/v2/${SMALL_IMAGE.repository}`;
+    assert.ok(byContainerd.some((r) => r.path.startsWith(`${repo}/manifests/`)), `no manifest request reached the cache: ${JSON.stringify(byContainerd)}`);
+    assert.ok(byContainerd.some((r) => r.method === 'GET' && r.path.startsWith(`${repo}/blobs/`)), `no blob request reached the cache: ${JSON.stringify(byContainerd)}`);
+  };
+
+  before(async () => {
+    bed = await startTestbed({ images: [SMALL_IMAGE] });
+    containerd = bed.containerd as Containerd;
+    registry = bed.upstream.address;
+    configPath = join(bed.dir, 'agent.yaml');
+    writeFileSync(configPath, agentConfigYaml(bed.hostsDir, { [registry]: { server: bed.upstream.url, mirrors: [bed.cache.url] } }));
+  });
+  after(async () => {
+    await hole?.lift();
+    await agent?.stop();
+    await bed?.stop();
+  });
+
+  it('cache up: a CRI pull goes through the cache', async () => {
+    const running = await start();
+    await waitForMirrors(bed.hostsDir, registry, [bed.cache.url]);
+    await running.waitForMode(registry, 'mirror');
+    await pullThroughCache();
+  });
+
+  it('cache blackholed while running: the mirror is dropped and a pull never dials the cache', async () => {
+    hole = await blackhole('127.0.0.9', bed.cache.port);
+    const file = await waitForMirrors(bed.hostsDir, registry, []);
+    assert.equal(file.server, bed.upstream.url);
+    await agent?.waitForMode(registry, 'upstream');
+    await pullAvoidingCache();
+  });
+
+  it('cache back: the mirror returns and pulls go through the cache again', async () => {
+    await hole?.lift();
+    await waitForMirrors(bed.hostsDir, registry, [bed.cache.url]);
+    await agent?.waitForMode(registry, 'mirror');
+    await pullThroughCache();
+  });
+
+  it('boot with the cache blackholed: the first file written is upstream-only and a pull never dials the cache', async () => {
+    await agent?.stop();
+    // A fresh node: nothing on disk, no agent state.
+    rmSync(join(bed.hostsDir, registry), { recursive: true, force: true });
+    rmSync(agentDirs(bed.dir).stateDir, { recursive: true, force: true });
+    hole = await blackhole('127.0.0.9', bed.cache.port);
+    const watcher = watchFirstContent(hostsFilePath(bed.hostsDir, registry));
+    const running = await start();
+    const first = parseHostsFile(await watcher.first());
+    assert.deepEqual(mirrorsOf(first), [], `the first file lists a mirror:\n${first.raw}`);
+    assert.equal(first.server, bed.upstream.url);
+    await running.waitForMode(registry, 'upstream');
+    await pullAvoidingCache();
+  });
+});
