@@ -4,16 +4,26 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import type { HealthView, Registry } from '../../src/model.js';
+import { renderHostsTree } from '../../src/render/index.js';
 import { forgetAllImages, SMALL_IMAGE, startTestbed, testbedUnavailable, type Containerd, type Testbed } from '../helpers/testbed/index.js';
 import { startRecorder, type Recorder } from './recorder.js';
-import { renderHostsToml } from './render-for-test.js';
+import { agentConfig, CONTAINERD_1_6, mirror, registry } from '../render/fixtures.js';
 
 const skip = testbedUnavailable();
 
-function writeHostsFile(hostsDir: string, registry: string, content: string): void {
-  mkdirSync(join(hostsDir, registry), { recursive: true });
-  writeFileSync(join(hostsDir, registry, 'hosts.toml'), content);
+/** The real renderer's output for containerd 1.6.20, written where ctr --hosts-dir looks. */
+function writeRendered(hostsDir: string, registries: Registry[], health: HealthView): void {
+  for (const [path, file] of renderHostsTree({ ...agentConfig(registries), hostsDir }, health, CONTAINERD_1_6)) {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, file.content, { mode: file.mode });
+  }
+}
+
+function writeHostsFile(hostsDir: string, name: string, content: string): void {
+  mkdirSync(join(hostsDir, name), { recursive: true });
+  writeFileSync(join(hostsDir, name, 'hosts.toml'), content);
 }
 
 const manifestRequests = (bed: Testbed['upstream'], since: number): number =>
@@ -36,7 +46,8 @@ describe('hosts.toml on real containerd', { skip }, () => {
 
   it('pulls through the mirror a rendered file names', async () => {
     const hostsDir = join(bed.dir, 'hosts-mirror');
-    writeHostsFile(hostsDir, bed.upstream.address, renderHostsToml({ server: bed.upstream.url, mirrorsUp: [bed.cache.url] }));
+    const upstream = registry(bed.upstream.address, { server: bed.upstream.url, mirrors: [mirror(bed.cache.url)] });
+    writeRendered(hostsDir, [upstream], new Map([[bed.cache.url, 'up']]));
     await forgetAllImages(containerd);
     const cacheMark = bed.cache.logMark();
     const upstreamMark = bed.upstream.logMark();
@@ -48,7 +59,8 @@ describe('hosts.toml on real containerd', { skip }, () => {
   it('accepts an upstream-only file rendered for containerd 1.6 and pulls from its server', async () => {
     // The registry name points at a recorder: containerd ignoring the file would connect there.
     const hostsDir = join(bed.dir, 'hosts-upstream-only');
-    writeHostsFile(hostsDir, recorder.address, renderHostsToml({ server: bed.upstream.url, mirrorsUp: [] }));
+    // Its mirror is down: the file is upstream-only.
+    writeRendered(hostsDir, [registry(recorder.address, { server: bed.upstream.url, mirrors: [mirror(bed.cache.url)] })], new Map([[bed.cache.url, 'down']]));
     await forgetAllImages(containerd);
     const upstreamMark = bed.upstream.logMark();
     const cacheMark = bed.cache.logMark();
