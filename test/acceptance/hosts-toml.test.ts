@@ -4,22 +4,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { HealthView, Registry } from '../../src/model.js';
-import { renderHostsTree } from '../../src/render/index.js';
-import { forgetAllImages, SMALL_IMAGE, startTestbed, testbedUnavailable, type Containerd, type Testbed } from '../helpers/testbed/index.js';
+import { forgetAllImages, SMALL_IMAGE, startTestbed, testbedUnavailable, writeRendered, type Containerd, type Testbed } from '../helpers/testbed/index.js';
 import { startRecorder, type Recorder } from './recorder.js';
-import { agentConfig, CONTAINERD_1_6, mirror, registry } from '../render/fixtures.js';
+import { CONTAINERD_1_6, mirror, registry } from '../render/fixtures.js';
 
 const skip = testbedUnavailable();
 
 /** The real renderer's output for containerd 1.6.20, written where ctr --hosts-dir looks. */
-function writeRendered(hostsDir: string, registries: Registry[], health: HealthView): void {
-  for (const [path, file] of renderHostsTree({ ...agentConfig(registries), hostsDir }, health, CONTAINERD_1_6)) {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, file.content, { mode: file.mode });
-  }
-}
+const write16 = (hostsDir: string, registries: Registry[], health: HealthView): void => writeRendered(hostsDir, registries, health, CONTAINERD_1_6);
 
 function writeHostsFile(hostsDir: string, name: string, content: string): void {
   mkdirSync(join(hostsDir, name), { recursive: true });
@@ -47,7 +41,7 @@ describe('hosts.toml on real containerd', { skip }, () => {
   it('pulls through the mirror a rendered file names', async () => {
     const hostsDir = join(bed.dir, 'hosts-mirror');
     const upstream = registry(bed.upstream.address, { server: bed.upstream.url, mirrors: [mirror(bed.cache.url)] });
-    writeRendered(hostsDir, [upstream], new Map([[bed.cache.url, 'up']]));
+    write16(hostsDir, [upstream], new Map([[bed.cache.url, 'up']]));
     await forgetAllImages(containerd);
     const cacheMark = bed.cache.logMark();
     const upstreamMark = bed.upstream.logMark();
@@ -60,7 +54,7 @@ describe('hosts.toml on real containerd', { skip }, () => {
     // The registry name points at a recorder: containerd ignoring the file would connect there.
     const hostsDir = join(bed.dir, 'hosts-upstream-only');
     // Its mirror is down: the file is upstream-only.
-    writeRendered(hostsDir, [registry(recorder.address, { server: bed.upstream.url, mirrors: [mirror(bed.cache.url)] })], new Map([[bed.cache.url, 'down']]));
+    write16(hostsDir, [registry(recorder.address, { server: bed.upstream.url, mirrors: [mirror(bed.cache.url)] })], new Map([[bed.cache.url, 'down']]));
     await forgetAllImages(containerd);
     const upstreamMark = bed.upstream.logMark();
     const cacheMark = bed.cache.logMark();

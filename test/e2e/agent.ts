@@ -30,6 +30,8 @@ export interface AgentOptions {
   hostsDir: string;
   stateDir: string;
   logPath: string;
+  /** Extra environment, e.g. NOTIFY_SOCKET. */
+  env?: NodeJS.ProcessEnv;
 }
 
 async function freeLoopbackPort(): Promise<number> {
@@ -43,7 +45,9 @@ async function freeLoopbackPort(): Promise<number> {
 export async function startAgent(options: AgentOptions): Promise<Agent> {
   mkdirSync(options.stateDir, { recursive: true });
   const listen = `127.0.0.1:${await freeLoopbackPort()}`;
-  const proc = spawnLogged(AGENT_BIN, ['run', '--config', options.config, '--hosts-dir', options.hostsDir, '--state-dir', options.stateDir, '--listen', listen], options.logPath);
+  const proc = spawnLogged(AGENT_BIN, ['run', '--config', options.config, '--hosts-dir', options.hostsDir, '--state-dir', options.stateDir, '--listen', listen], options.logPath, {
+    env: { ...process.env, ...options.env },
+  });
   const statusUrl = `http://${listen}/status`;
   const status = async (): Promise<AgentStatus> => {
     const response = await fetch(statusUrl);

@@ -67,7 +67,7 @@ describe('failover on real containerd', { skip }, () => {
   });
 
   it('cache blackholed while running: the mirror is dropped and a pull never dials the cache', async () => {
-    hole = await blackhole('127.0.0.9', bed.cache.port);
+    hole = await blackhole(bed.cache.host, bed.cache.port);
     const file = await waitForMirrors(bed.hostsDir, registry, []);
     assert.equal(file.server, bed.upstream.url);
     await agent?.waitForMode(registry, 'upstream');
@@ -86,7 +86,7 @@ describe('failover on real containerd', { skip }, () => {
     // A fresh node: nothing on disk, no agent state.
     rmSync(join(bed.hostsDir, registry), { recursive: true, force: true });
     rmSync(agentDirs(bed.dir).stateDir, { recursive: true, force: true });
-    hole = await blackhole('127.0.0.9', bed.cache.port);
+    hole = await blackhole(bed.cache.host, bed.cache.port);
     const watcher = watchFirstContent(hostsFilePath(bed.hostsDir, registry));
     const running = await start();
     const first = parseHostsFile(await watcher.first());

@@ -11,3 +11,4 @@ export { blackhole, type Blackhole } from './blackhole.js';
 export { testbedUnavailable } from './requirements.js';
 export { startTestbed, tempDir, type Testbed, type TestbedOptions } from './testbed.js';
 export { freshPull, linesMentioning, type PullResult } from './pull.js';
+export { writeRendered } from './rendered.js';

@@ -29,6 +29,7 @@ export interface Registry {
   /** host:port, as written in image references. */
   readonly address: string;
   readonly url: string;
+  readonly host: string;
   readonly port: number;
   readonly process: ManagedProcess;
   /** Requests the registry served, from its access log; `since` is a mark from logMark(). */
@@ -70,6 +71,7 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
     return {
       address: `${options.host}:${port}`,
       url,
+      host: options.host,
       port,
       process: proc,
       requests: (since = 0) => parseAccessLog(proc.log().slice(since)),

@@ -1,0 +1,82 @@
+// `make bench`: every figure of issue 5 measured side by side in one run, on the real bed, written to
+// bench/RESULTS.md. Knobs (environment): BENCH_RUNS (default 3), BENCH_BASELINE_RUNS (blackholed pulls
+// without the agent, 1-layer image only, default 1: each takes ~2 minutes), BENCH_FOOTPRINT_SECONDS (600).
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { installedContainerdFacts } from '../test/render/real-containerd.js';
+import { LARGE_IMAGE, SMALL_IMAGE, startTestbed, tempDir, testbedUnavailable, type ImageSpec } from '../test/helpers/testbed/index.js';
+import { AGENT_BUILT } from '../test/e2e/agent.js';
+import { measureFootprint } from './footprint.js';
+import { PullBench } from './pulls.js';
+import { machine, markdown, ms, ratio, type Row } from './report.js';
+import { median } from './stats.js';
+import { measureWithAgent } from './with-agent.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const BASELINE_RUNS = Number(process.env.BENCH_BASELINE_RUNS ?? 1);
+const FOOTPRINT_SECONDS = Number(process.env.BENCH_FOOTPRINT_SECONDS ?? 600);
+const IMAGES: ImageSpec[] = [SMALL_IMAGE, LARGE_IMAGE];
+const label = (image: ImageSpec): string => `${image.layers}-layer (~${Math.round((image.layers * image.bytesPerLayer) / 2 ** 20)} MB)`;
+const samplesNote = (samples: number[]): string => `median of ${samples.length}: ${samples.map((v) => ms(v)).join(', ')}`;
+
+async function main(): Promise<void> {
+  const unavailable = testbedUnavailable();
+  if (unavailable) throw new Error(`make bench: ${unavailable}`);
+  const rows: Row[] = [];
+  const log = (row: Row): void => {
+    rows.push(row);
+    console.log(`${row.section} | ${row.what} | ${row.value} | ${row.note}`);
+  };
+  const bed = await startTestbed({ images: IMAGES });
+  try {
+    const pulls = new PullBench(bed, RUNS, await installedContainerdFacts());
+    const upstream = new Map<string, number>();
+    for (const image of IMAGES) {
+      const base = await pulls.upstreamOnly(image);
+      upstream.set(image.repository, median(base));
+      log({ section: 'pull (CRI)', what: `${label(image)}, upstream-only`, value: ms(median(base)), note: samplesNote(base) });
+      const warm = await pulls.warmCache(image);
+      log({ section: 'pull (CRI)', what: `${label(image)}, through the warm cache`, value: ms(median(warm)), note: `${samplesNote(warm)}; ${ratio(median(warm), median(base))} upstream-only` });
+    }
+    const dead = BASELINE_RUNS > 0 ? await pulls.blackholedWithoutAgent(SMALL_IMAGE, BASELINE_RUNS) : [];
+    log({
+      section: 'pull (CRI)',
+      what: `${label(SMALL_IMAGE)}, cache blackholed, no agent`,
+      value: ms(median(dead)),
+      note: `bounded: ${BASELINE_RUNS} run(s), 1-layer image only (each request waits containerd's 30 s dial timeout); ${ratio(median(dead), upstream.get(SMALL_IMAGE.repository) ?? Number.NaN)} upstream-only`,
+    });
+    if (AGENT_BUILT) {
+      const agent = await measureWithAgent(bed, pulls, IMAGES, RUNS).catch((error: unknown) => error as Error);
+      if (agent instanceof Error) {
+        log({ section: 'agent', what: 'failover, restore, pulls with the agent', value: 'n/a', note: `agent run failed: ${agent.message.split('\n')[0]}` });
+      } else {
+        for (const image of IMAGES) {
+          const samples = agent.pullsMs.get(image.repository) ?? [];
+          log({ section: 'pull (CRI)', what: `${label(image)}, cache blackholed, with the agent (after failover)`, value: ms(median(samples)), note: `${samplesNote(samples)}; ${ratio(median(samples), upstream.get(image.repository) ?? Number.NaN)} upstream-only (target ≤ 1.1×)` });
+        }
+        log({ section: 'failover', what: 'blackhole on → upstream-only file on disk', value: ms(median(agent.failoverMs)), note: `${samplesNote(agent.failoverMs)}; default probe settings (2s/1s/2/2); target ≤ 3 s` });
+        log({ section: 'failover', what: 'blackhole off → mirror back in the file', value: ms(median(agent.restoreMs)), note: samplesNote(agent.restoreMs) });
+      }
+    }
+  } finally {
+    await bed.stop();
+  }
+  if (AGENT_BUILT) {
+    const scratch = tempDir('cma-bench-');
+    try {
+      const f = await measureFootprint(scratch.path, FOOTPRINT_SECONDS);
+      log({ section: 'footprint', what: `RSS after ${f.seconds} s probing 10 endpoints every 2 s`, value: `${f.rssMiB.toFixed(1)} MiB`, note: 'target ≤ 60 MB' });
+      log({ section: 'footprint', what: `CPU used in those ${f.seconds} s`, value: `${f.cpuSeconds.toFixed(2)} s`, note: 'user + system' });
+      log({ section: 'footprint', what: 'spawn → READY=1', value: ms(f.readyMs), note: 'sd_notify received on NOTIFY_SOCKET; target ≤ 500 ms' });
+    } catch (error) {
+      log({ section: 'footprint', what: 'RSS, CPU, READY', value: 'n/a', note: `agent run failed: ${(error as Error).message.split('\n')[0]}` });
+    } finally {
+      scratch.guard.now();
+    }
+  }
+  const out = resolve(import.meta.dirname, 'RESULTS.md');
+  writeFileSync(out, ['# Benchmark results (`make bench`)', '', ...machine(), '', markdown(rows), ''].join('\n'));
+  console.log(`wrote ${out}`);
+}
+
+await main();
