@@ -22,6 +22,8 @@ export function registryNameProblem(name: string, what = 'registry name'): strin
   const labels = host.split('.');
   if (labels.some((l) => l === '')) return `${what} has an empty label (\`..\`, or a leading or trailing dot)`;
   if (!labels.every((l) => LABEL.test(l))) return `${what} labels must be a-z, 0-9 and inner \`-\`, at most 63 characters`;
+  // URL parsers read `10.1` or `0` as an IPv4 address: a name like that would not mean what it says.
+  if (/^\d+$/.test(labels.at(-1) ?? '')) return `${what} ends in a numeric label but is not an IPv4 address`;
   return undefined;
 }
 

@@ -27,7 +27,9 @@ export function issuesToErrors(
       // The key itself is the problem (a registry name): the nested issue says why.
       errors.push(new AgentError(code, issue.issues[0]?.message ?? issue.message, { file: fileFor(path), field: formatPath(path) }));
     } else {
-      errors.push(new AgentError(code, issue.message, { file: fileFor(path), field: formatPath(path) || '(top level)' }));
+      // zod calls a mapping a "record"; users wrote a YAML mapping or a JSON/TOML object.
+      const message = issue.message.replace(/\brecord\b/g, 'mapping');
+      errors.push(new AgentError(code, message, { file: fileFor(path), field: formatPath(path) || '(top level)' }));
     }
   }
   return errors;

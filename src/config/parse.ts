@@ -44,7 +44,7 @@ function decodeText(file: string, format: Format, bytes: Buffer): string {
 }
 
 function parseYamlLike(file: string, format: Format, text: string): unknown {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, schema: format === 'json' ? 'json' : 'core' });
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true, schema: format === 'json' ? 'json' : 'core' });
   const first = doc.errors[0];
   if (first) {
     const pos = first.linePos?.[0];
