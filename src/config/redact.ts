@@ -6,6 +6,8 @@ import { isPlainObject } from './merge.js';
 
 // Shorter values would redact ordinary words; schema messages never echo input anyway.
 const MIN_SECRET_LENGTH = 4;
+// Keys that are field names of a credential, not pasted secrets.
+const FIELD_NAMES = new Set([...SECRET_KEYS, 'username', 'email', 'serveraddress']);
 
 export class SecretSet {
   readonly #values = new Set<string>();
@@ -23,7 +25,11 @@ export class SecretSet {
     } else if (Array.isArray(data)) {
       for (const item of data) this.addFrom(item, underSecretKey);
     } else if (isPlainObject(data)) {
-      for (const [key, value] of Object.entries(data)) this.addFrom(value, underSecretKey || SECRET_KEYS.has(key));
+      for (const [key, value] of Object.entries(data)) {
+        // A secret pasted as a key (`auth: {s3cret: ...}`) would come back in an "unknown key" field path.
+        if (underSecretKey && !FIELD_NAMES.has(key)) this.add(key);
+        this.addFrom(value, underSecretKey || SECRET_KEYS.has(key));
+      }
     }
   }
 

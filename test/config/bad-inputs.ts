@@ -105,6 +105,7 @@ export const BAD_INPUTS: readonly BadInput[] = [
   { name: 'auth that is not base64 user:pass', files: { 'c.yaml': reg('r.io', `{auth: {auth: "${SECRETS[0]}"}}`) }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'registries.r.io.auth.auth' },
   { name: 'auth base64 without colon', files: { 'c.yaml': reg('r.io', `{auth: {auth: "${SECRETS[2]}"}}`) }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'registries.r.io.auth.auth' },
   { name: 'two credential forms', files: { 'c.yaml': reg('r.io', `{auth: {username: bob, password: ${SECRETS[0]}, identityToken: ${SECRETS[1]}}}`) }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'registries.r.io.auth' },
+  { name: 'secret pasted as a key', files: { 'c.yaml': reg('r.io', `{auth: {${SECRETS[0]}: bob}}`) }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'registries.r.io.auth' },
   { name: 'password is a number', files: { 'c.yaml': reg('r.io', '{auth: {username: bob, password: 12345678}}') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'registries.r.io.auth.password' },
   { name: 'secret on a YAML syntax error line', files: { 'c.yaml': `registries:\n  r.io:\n    auth: {username: bob, password: "${SECRETS[0]}\n` }, code: 'CMA_CONFIG_SYNTAX', file: 'c.yaml' },
   { name: 'unquoted secret in JSON', files: { 'c.json': `{"registries": {"r.io": {"auth": {"username": "bob", "password": ${SECRETS[0]}}}}}` }, code: 'CMA_CONFIG_SYNTAX', file: 'c.json' },
