@@ -100,19 +100,13 @@ async function readSource(source: string, errors: AgentError[]): Promise<SourceF
       throw err instanceof Vanished ? missing : err;
     }
   }
-  const errorsBefore = errors.length;
-  let files: SourceFile[];
   try {
-    files = await readDirectory(source, false, errors);
+    return await readDirectory(source, false, errors);
   } catch (err) {
     if (!(err instanceof Vanished)) throw err;
     // A kubelet `..data` swap happened while we read: the second listing sees the new generation.
-    files = await readDirectory(source, true, errors);
+    return await readDirectory(source, true, errors);
   }
-  if (files.length === 0 && errors.length === errorsBefore) {
-    throw new AgentError('CMA_CONFIG_MISSING', 'the directory holds no .yaml, .yml, .json or .toml file', { file: source });
-  }
-  return files;
 }
 
 /** Every readable config file of every source, in load order, and one error per unreadable one. */
@@ -126,6 +120,11 @@ export async function readSources(sources: readonly string[]): Promise<{ files: 
       if (!(err instanceof AgentError)) throw err;
       errors.push(err);
     }
+  }
+  // An empty directory is a legitimate source (an empty ConfigMap, a node's cluster.d/ before the sync
+  // DaemonSet first writes it), as long as some source holds a config file.
+  if (files.length === 0 && errors.length === 0) {
+    errors.push(new AgentError('CMA_CONFIG_MISSING', 'no .yaml, .yml, .json or .toml file in any --config source', { file: sources.join(', ') }));
   }
   return { files, errors };
 }

@@ -59,17 +59,27 @@ describe('loadConfig: sources', () => {
     assert.notEqual(first.hash, second.hash);
   });
 
-  it('reports a missing source and a directory without config files as CMA_CONFIG_MISSING', async (t) => {
+  it('reports a missing source as CMA_CONFIG_MISSING', async (t) => {
     const dir = await tempDir(t);
-    await writeFile(join(dir, 'README.md'), '# nothing to load');
-    const errs = await loadErrors([join(dir, 'absent.yaml'), dir]);
+    await writeFile(join(dir, 'base.yaml'), 'hostsDir: /one\n');
+    const errs = await loadErrors([join(dir, 'absent.yaml'), join(dir, 'base.yaml')]);
     assert.deepEqual(
       errs.errors.map((e) => [e.code, e.file]),
-      [
-        ['CMA_CONFIG_MISSING', join(dir, 'absent.yaml')],
-        ['CMA_CONFIG_MISSING', dir],
-      ],
+      [['CMA_CONFIG_MISSING', join(dir, 'absent.yaml')]],
     );
+  });
+
+  it('accepts an empty directory next to a source with a file, and refuses when no source has one', async (t) => {
+    const dir = await tempDir(t);
+    await writeTree(dir, { 'base/config.yaml': 'hostsDir: /one\n', 'cluster.d/README.md': '# not a config' });
+    const loaded = await loadConfig([join(dir, 'base'), join(dir, 'cluster.d')]);
+    assert.equal(loaded.config.hostsDir, '/one');
+    const errs = await loadErrors([join(dir, 'cluster.d')]);
+    assert.deepEqual(
+      errs.errors.map((e) => e.code),
+      ['CMA_CONFIG_MISSING'],
+    );
+    assert.match(errs.errors[0]?.toLine() ?? '', /cluster\.d/);
   });
 
   it('changes the hash iff the bytes read change', async (t) => {
