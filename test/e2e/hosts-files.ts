@@ -1,6 +1,6 @@
 // Reading what the agent wrote, as containerd will: the hosts.toml of one registry, parsed.
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { parse } from 'smol-toml';
 import { waitFor } from '../helpers/testbed/index.js';
 
@@ -38,12 +38,6 @@ export async function waitForMirrors(hostsDir: string, registry: string, mirrors
   }, timeoutMs, 20);
 }
 
-/** Identity of the file on disk: an atomic rewrite changes the inode even when the bytes are the same. */
-export function fileIdentity(hostsDir: string, registry: string): string {
-  const st = statSync(hostsFilePath(hostsDir, registry));
-  return `${st.ino}:${st.mtimeMs}`;
-}
-
 /**
  * Watches for the first content a file ever has. The agent writes by rename, so the first content seen
  * is the first file it wrote; polling every few ms cannot miss it unless a second write follows within
@@ -68,4 +62,16 @@ export function watchFirstContent(path: string): { first(): Promise<string> } {
       }
     },
   };
+}
+
+/** Every file under the hosts dir, relative path -> identity; temp files included, so leftovers show. */
+export function snapshotTree(hostsDir: string): Map<string, string> {
+  const tree = new Map<string, string>();
+  for (const entry of readdirSync(hostsDir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    const st = statSync(path);
+    tree.set(relative(hostsDir, path), `${st.ino}:${st.mtimeMs}:${st.size}`);
+  }
+  return tree;
 }
