@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { spawnLogged, waitFor, type ManagedProcess } from '../helpers/testbed/index.js';
+import { spawnLogged, testbedUnavailable, waitFor, type ManagedProcess } from '../helpers/testbed/index.js';
 
 export const AGENT_BIN = resolve(import.meta.dirname, '../../bin/containerd-mirror-agent');
 export const AGENT_BUILT = existsSync(resolve(import.meta.dirname, '../../dist/cli/main.js'));
@@ -83,3 +83,22 @@ export const agentDirs = (root: string): Pick<AgentOptions, 'stateDir' | 'logPat
   stateDir: join(root, 'agent-state'),
   logPath: join(root, 'agent.log'),
 });
+
+/** Why the e2e scenarios cannot run here, or undefined. */
+export const E2E_SKIP = testbedUnavailable() ?? (AGENT_BUILT ? undefined : 'needs `make build` (dist/cli/main.js)');
+
+/** The one agent of a scenario: each start() replaces the handle, stop() stops whichever runs now. */
+export class AgentSlot {
+  current: Agent | undefined;
+
+  constructor(private readonly options: () => AgentOptions) {}
+
+  async start(): Promise<Agent> {
+    this.current = await startAgent(this.options());
+    return this.current;
+  }
+
+  async stop(): Promise<void> {
+    await this.current?.stop();
+  }
+}

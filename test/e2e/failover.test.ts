@@ -6,27 +6,22 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  blackhole, freshPull, linesMentioning, SMALL_IMAGE, startTestbed, testbedUnavailable,
+  blackhole, freshPull, linesMentioning, SMALL_IMAGE, startTestbed,
   type Blackhole, type Containerd, type Testbed,
 } from '../helpers/testbed/index.js';
-import { AGENT_BUILT, agentDirs, startAgent, type Agent } from './agent.js';
+import { AgentSlot, agentDirs, E2E_SKIP } from './agent.js';
 import { agentConfigYaml } from './config.js';
 import { hostsFilePath, mirrorsOf, parseHostsFile, waitForMirrors, watchFirstContent } from './hosts-files.js';
 
-const skip = testbedUnavailable() ?? (AGENT_BUILT ? undefined : 'needs `make build` (dist/cli/main.js)');
 
-describe('failover on real containerd', { skip }, () => {
+describe('failover on real containerd', { skip: E2E_SKIP }, () => {
   let bed: Testbed;
   let containerd: Containerd;
-  let agent: Agent | undefined;
   let hole: Blackhole | undefined;
   let registry: string;
   let configPath: string;
 
-  const start = async (): Promise<Agent> => {
-    agent = await startAgent({ config: configPath, hostsDir: bed.hostsDir, ...agentDirs(bed.dir) });
-    return agent;
-  };
+  const agents = new AgentSlot(() => ({ config: configPath, hostsDir: bed.hostsDir, ...agentDirs(bed.dir) }));
 
   /** A CRI pull that must not have tried the cache at all: no dial, so no 30 s wait. */
   const pullAvoidingCache = async (): Promise<void> => {
@@ -55,12 +50,12 @@ describe('failover on real containerd', { skip }, () => {
   });
   after(async () => {
     await hole?.lift();
-    await agent?.stop();
+    await agents.stop();
     await bed?.stop();
   });
 
   it('cache up: a CRI pull goes through the cache', async () => {
-    const running = await start();
+    const running = await agents.start();
     await waitForMirrors(bed.hostsDir, registry, [bed.cache.url]);
     await running.waitForMode(registry, 'mirror');
     await pullThroughCache();
@@ -70,25 +65,25 @@ describe('failover on real containerd', { skip }, () => {
     hole = await blackhole(bed.cache.host, bed.cache.port);
     const file = await waitForMirrors(bed.hostsDir, registry, []);
     assert.equal(file.server, bed.upstream.url);
-    await agent?.waitForMode(registry, 'upstream');
+    await agents.current?.waitForMode(registry, 'upstream');
     await pullAvoidingCache();
   });
 
   it('cache back: the mirror returns and pulls go through the cache again', async () => {
     await hole?.lift();
     await waitForMirrors(bed.hostsDir, registry, [bed.cache.url]);
-    await agent?.waitForMode(registry, 'mirror');
+    await agents.current?.waitForMode(registry, 'mirror');
     await pullThroughCache();
   });
 
   it('boot with the cache blackholed: the first file written is upstream-only and a pull never dials the cache', async () => {
-    await agent?.stop();
+    await agents.current?.stop();
     // A fresh node: nothing on disk, no agent state.
     rmSync(join(bed.hostsDir, registry), { recursive: true, force: true });
     rmSync(agentDirs(bed.dir).stateDir, { recursive: true, force: true });
     hole = await blackhole(bed.cache.host, bed.cache.port);
     const watcher = watchFirstContent(hostsFilePath(bed.hostsDir, registry));
-    const running = await start();
+    const running = await agents.start();
     const first = parseHostsFile(await watcher.first());
     assert.deepEqual(mirrorsOf(first), [], `the first file lists a mirror:\n${first.raw}`);
     assert.equal(first.server, bed.upstream.url);

@@ -5,25 +5,20 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { blackhole, freshPull, SMALL_IMAGE, startTestbed, testbedUnavailable, type Containerd, type Testbed } from '../helpers/testbed/index.js';
-import { AGENT_BUILT, agentDirs, startAgent, type Agent } from './agent.js';
+import { blackhole, freshPull, SMALL_IMAGE, startTestbed, type Containerd, type Testbed } from '../helpers/testbed/index.js';
+import { AgentSlot, agentDirs, E2E_SKIP } from './agent.js';
 import { agentConfigYaml } from './config.js';
 import { hostsFilePath, parseHostsFile, snapshotTree, waitForMirrors } from './hosts-files.js';
 
-const skip = testbedUnavailable() ?? (AGENT_BUILT ? undefined : 'needs `make build` (dist/cli/main.js)');
 // A second registry with no live mirror keeps one file upstream-only throughout.
 const OTHER = 'other.e2e.test:5000';
 
-describe('kill -9 of the agent', { skip }, () => {
+describe('kill -9 of the agent', { skip: E2E_SKIP }, () => {
   let bed: Testbed;
-  let agent: Agent | undefined;
   let configPath: string;
   let registry: string;
 
-  const start = async (): Promise<Agent> => {
-    agent = await startAgent({ config: configPath, hostsDir: bed.hostsDir, ...agentDirs(bed.dir) });
-    return agent;
-  };
+  const agents = new AgentSlot(() => ({ config: configPath, hostsDir: bed.hostsDir, ...agentDirs(bed.dir) }));
   const assertAllValid = (): void => {
     for (const name of [registry, OTHER]) {
       const raw = readFileSync(hostsFilePath(bed.hostsDir, name), 'utf8');
@@ -41,23 +36,23 @@ describe('kill -9 of the agent', { skip }, () => {
     }));
   });
   after(async () => {
-    await agent?.stop();
+    await agents.stop();
     await bed?.stop();
   });
 
   it('leaves valid files when killed at a random instant of a failover, and the next agent converges', async () => {
-    await start();
+    await agents.start();
     await waitForMirrors(bed.hostsDir, registry, [bed.cache.url]);
     const hole = await blackhole(bed.cache.host, bed.cache.port);
     try {
       // Somewhere in the probe failures and the rewrite they cause (default settings: about 2–5 s).
       await sleep(Math.floor(Math.random() * 5000));
-      await agent?.kill9();
+      await agents.current?.kill9();
       assertAllValid();
     } finally {
       await hole.lift();
     }
-    const running = await start();
+    const running = await agents.start();
     await running.waitForMode(registry, 'mirror');
     await waitForMirrors(bed.hostsDir, registry, [bed.cache.url]);
     assertAllValid();
@@ -67,9 +62,9 @@ describe('kill -9 of the agent', { skip }, () => {
   });
 
   it('restarted against a correct disk, writes nothing', async () => {
-    await agent?.kill9();
+    await agents.current?.kill9();
     const before = snapshotTree(bed.hostsDir);
-    const running = await start();
+    const running = await agents.start();
     await running.waitForMode(registry, 'mirror');
     // Two probe intervals: time for a boot write, a first probe round and a drift pass to show up if they write.
     await sleep(5000);
