@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, it, type TestContext } from 'node:test';
 import { createLogger } from '../../src/observe/logger.js';
@@ -54,6 +57,23 @@ describe('sd-notify', () => {
       ['STATUS=1 registry: docker.io mirror'],
       ['WATCHDOG=1'],
       ['STOPPING=1'],
+    ]);
+  });
+
+  it('runs one systemd-notify at a time, in call order', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'cma-notify-bin-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    // Stands in for systemd-notify: records its arguments, and "overlap" when another copy is still running.
+    const binary = join(dir, 'slow-notify');
+    writeFileSync(binary, '#!/bin/sh\nmkdir "$LOCK" 2>/dev/null || echo overlap >> "$LOG"\necho "$*" >> "$LOG"\nsleep 0.2\nrmdir "$LOCK"\n', { mode: 0o755 });
+    const env = { NOTIFY_SOCKET: '/run/notify', LOCK: join(dir, 'lock'), LOG: join(dir, 'log'), PATH: process.env.PATH };
+    const n = createNotifier(env, { binary, pid: PID });
+    await Promise.all([n.ready('a'), n.status('b'), n.watchdog(), n.stopping()]);
+    assert.deepEqual(readFileSync(env.LOG, 'utf8').trim().split('\n'), [
+      `--pid=${PID} READY=1 STATUS=a`,
+      `--pid=${PID} STATUS=b`,
+      `--pid=${PID} WATCHDOG=1`,
+      `--pid=${PID} STOPPING=1`,
     ]);
   });
 
