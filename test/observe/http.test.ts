@@ -4,6 +4,7 @@ import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { startHttpServer, type HttpServerOptions } from '../../src/observe/http.js';
 import { parseListen } from '../../src/observe/listen.js';
+import { fetchAgentStatus } from '../../src/observe/status-client.js';
 import { createLogger } from '../../src/observe/logger.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 import type { AgentStatus } from '../../src/observe/status.js';
@@ -86,6 +87,20 @@ describe('http server', () => {
     t.after(() => server.close());
     assert.equal((await get(server.address, '/status')).code, 500);
     assert.equal((await get(server.address, '/healthz')).code, 200);
+  });
+
+  it('is read back by the status client, which names an agent it cannot reach', async (t) => {
+    const o = options();
+    const server = await startHttpServer(o);
+    t.after(() => server.close());
+    assert.deepEqual(await fetchAgentStatus(server.address), o.state.status);
+    const { port } = parseListen(server.address);
+    await server.close();
+    await assert.rejects(fetchAgentStatus(`127.0.0.1:${port}`), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'CMA_AGENT_UNREACHABLE');
+      assert.match(e.message, new RegExp(`no agent answers at http://127\\.0\\.0\\.1:${port}/status \\(.*ECONNREFUSED`));
+      return true;
+    });
   });
 
   it('reports a taken port as CMA_LISTEN naming the address', async (t) => {
