@@ -5,7 +5,7 @@ import type { ProbeResult, ProbeTarget } from '../../src/health/probe.js';
 import type { MirrorHealth } from '../../src/health/state-machine.js';
 import type { MirrorState, ProbeSettings } from '../../src/model.js';
 import { blackhole, canBlackhole } from '../helpers/blackhole.js';
-import { hangServer, switchableServer, type TestServer } from '../helpers/servers.js';
+import { hangServer, httpServer, statusHandler, switchableServer, type TestServer } from '../helpers/servers.js';
 import { fdCount, fdCountUnavailable, fdsSettleTo } from './fds.js';
 
 const NO_TLS = { ca: [], client: [], skipVerify: false };
@@ -131,7 +131,8 @@ describe('HealthMonitor against real loopback servers', () => {
   });
 
   it('setTargets keeps the state of kept URLs, starts new ones unknown and drops removed ones', async () => {
-    const a = closing(await switchableServer(200));
+    // a answers slowly, so a probe of it is in flight when it is removed.
+    const a = closing(await httpServer((req, res) => setTimeout(() => statusHandler(200)(req, res), 100)));
     const b = closing(await switchableServer(200));
     const events = new Recorder();
     const monitor = monitorFor(events);
@@ -146,6 +147,7 @@ describe('HealthMonitor against real loopback servers', () => {
 
     monitor.setTargets([target(b.url)], FAST);
     const aResults = events.results.filter((r) => r.url === a.url).length;
+    await new Promise((r) => setTimeout(r, 300)); // the in-flight probe of a comes back in this time
     assert.deepEqual([...monitor.view().keys()], [b.url]);
     const bResults = events.results.filter((r) => r.url === b.url).length;
     await events.waitFor('b probed twice more', () => events.results.filter((r) => r.url === b.url).length >= bResults + 2);
@@ -246,11 +248,15 @@ describe('HealthMonitor scheduling (mock timers)', () => {
     assert.ok(new Set(gaps).size > 1, `jittered, not constant: ${gaps.join(',')}`);
   });
 
-  it('one request at a time per endpoint, even when a probe outlasts the interval; duplicate URLs are one endpoint', async () => {
+  it('one request at a time per endpoint: a probe outlasting the interval, duplicate URLs, repeated setTargets', async () => {
     const { monitor, starts, maxConcurrent } = scheduled(2500, [0.5]);
     const settings = { ...FAST, intervalMs: 1000 };
-    monitor.setTargets([target('http://127.0.0.1:1'), target('http://127.0.0.1:1')], settings);
-    await advance(10_000);
+    const targets = [target('http://127.0.0.1:1'), target('http://127.0.0.1:1')];
+    // Config reloads re-send the same targets, here while probes are in flight.
+    for (let i = 0; i < 20; i++) {
+      monitor.setTargets(targets, settings);
+      await advance(500);
+    }
     await stopUnderMockTimers(monitor);
     assert.equal(maxConcurrent(), 1);
     const gaps = starts.slice(1).map((s, i) => s - (starts[i] ?? 0));
