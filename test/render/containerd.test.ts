@@ -1,0 +1,82 @@
+// The rendered files, read by the real containerd installed on this machine (Debian's 1.6.20 in CI):
+// the upstream-only file is accepted (issue 10027), hosts are tried in file order with their header.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ContainerdFacts, HealthView, Registry } from '../../src/model.js';
+import { renderHostsTree, rejectsHostlessFile } from '../../src/render/index.js';
+import { agentConfig, CONTAINERD_2_1, mirror, registry } from './fixtures.js';
+import {
+  containerdUnavailable, deadLoopbackHost, installedContainerdFacts, pull, startContainerd, startRecorder, type Daemon, type Recorder,
+} from './real-containerd.js';
+
+const unavailable = await containerdUnavailable();
+const REPO = 'render/test';
+
+describe('rendered hosts.toml on the installed containerd', { skip: unavailable ?? false }, () => {
+  let daemon: Daemon;
+  let upstream: Recorder;
+  let cacheA: Recorder;
+  let cacheB: Recorder;
+  let hostsDir: string;
+  let facts: ContainerdFacts;
+  let name: string;
+
+  before(async () => {
+    facts = await installedContainerdFacts();
+    hostsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'render-hosts-'));
+    [daemon, upstream, cacheA, cacheB, name] = await Promise.all([startContainerd(), startRecorder(), startRecorder(), startRecorder(), deadLoopbackHost()]);
+  });
+  after(async () => {
+    await Promise.all([daemon?.stop(), upstream?.close(), cacheA?.close(), cacheB?.close()]);
+    fs.rmSync(hostsDir, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    for (const r of [upstream, cacheA, cacheB]) r.seen.length = 0;
+    fs.rmSync(hostsDir, { recursive: true, force: true });
+  });
+
+  async function renderAndPull(reg: Registry, health: HealthView, renderFacts: ContainerdFacts): Promise<void> {
+    for (const [file, { content, mode }] of renderHostsTree({ ...agentConfig([reg]), hostsDir }, health, renderFacts)) {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, content, { mode });
+    }
+    await pull(daemon, hostsDir, `${name}/${REPO}:latest`);
+  }
+
+  const manifestRequests = (r: Recorder) => r.seen.filter((s) => s.url.includes(`${REPO}/manifests/latest`));
+
+  it('sends pulls to the server when every mirror is down (upstream-only file accepted)', async () => {
+    const reg = registry(name, { server: upstream.url, mirrors: [mirror(cacheA.url)] });
+    await renderAndPull(reg, new Map([[cacheA.url, 'down']]), facts);
+    assert.notEqual(manifestRequests(upstream).length, 0, 'the configured server was asked');
+    assert.deepEqual(cacheA.seen, [], 'a down mirror is not asked');
+  });
+
+  it('ignores a file without [host] on containerd < 1.7.32, which is why the upstream is listed', async (t) => {
+    if (!rejectsHostlessFile(facts)) return t.skip(`installed containerd ${JSON.stringify(facts.version)} accepts hostless files`);
+    const reg = registry(name, { server: upstream.url, mirrors: [mirror(cacheA.url)] });
+    await renderAndPull(reg, new Map([[cacheA.url, 'down']]), CONTAINERD_2_1);
+    assert.deepEqual(upstream.seen, [], 'containerd fell back to its default host, not the configured server');
+  });
+
+  it('tries mirrors in file order with their Basic header, path-style mirror included, the server last', async () => {
+    const reg = registry(name, {
+      server: upstream.url,
+      mirrors: [
+        mirror(cacheA.url, { auth: { kind: 'basic', username: 'cache-user', password: 'cache "pass"' } }),
+        mirror(`${cacheB.url}/v2/mirrored`, { overridePath: true }),
+      ],
+    });
+    await renderAndPull(reg, new Map([[cacheA.url, 'up'], [`${cacheB.url}/v2/mirrored`, 'up']]), facts);
+    const [a, b, up] = [manifestRequests(cacheA), manifestRequests(cacheB), manifestRequests(upstream)];
+    assert.ok(a.length > 0 && b.length > 0 && up.length > 0, 'every host was asked');
+    assert.ok(a[0]!.seq < b[0]!.seq && b[0]!.seq < up[0]!.seq, 'order: first mirror, second mirror, server');
+    assert.equal(a[0]!.authorization, `Basic ${Buffer.from('cache-user:cache "pass"').toString('base64')}`);
+    assert.ok(b[0]!.url.startsWith(`/v2/mirrored/${REPO}/manifests/latest`), `override_path kept the URL path: ${b[0]!.url}`);
+    assert.equal(b[0]!.authorization, undefined, 'a header goes to its own host only');
+    assert.equal(up[0]!.authorization, undefined, 'a header goes to its own host only');
+  });
+});

@@ -1,0 +1,98 @@
+// Exact expected trees for the situations the agent meets on a node: every byte and mode is reviewed in
+// test/render/golden/<case>/ (regenerate with UPDATE_GOLDEN=1 and read the diff).
+import { describe, it } from 'node:test';
+import path from 'node:path';
+import type { AgentConfig, ContainerdFacts, HealthView, MirrorState } from '../../src/model.js';
+import { renderHostsTree } from '../../src/render/index.js';
+import { assertTreeMatchesDir } from './golden.js';
+import {
+  agentConfig, CONTAINERD_1_6, CONTAINERD_1_7_OLD, CONTAINERD_2_0_6, CONTAINERD_2_1, CONTAINERD_UNKNOWN, HOSTS_DIR, mirror, noTls, registry,
+} from './fixtures.js';
+
+const CACHE = 'http://10.96.0.50:5000';
+const CACHE2 = 'http://10.96.0.51:5000';
+const GOLDEN = path.join(import.meta.dirname, 'golden');
+
+function health(entries: Record<string, MirrorState>): HealthView {
+  return new Map(Object.entries(entries));
+}
+
+const dockerTwoCaches = agentConfig([registry('docker.io', { mirrors: [mirror(CACHE), mirror(CACHE2)] })]);
+
+const tlsConfig = agentConfig([
+  registry('docker.io', {
+    serverTls: { ca: ['/etc/ssl/upstream-ca.pem'], client: [], skipVerify: false },
+    mirrors: [
+      mirror('https://cache.example:5443', {
+        tls: { ca: ['/etc/ssl/cache-ca.pem'], client: [{ cert: '/etc/ssl/node.crt', key: '/etc/ssl/node.key' }], skipVerify: false },
+        dialTimeoutMs: 500,
+      }),
+      mirror('https://cache2.example', {
+        tls: { ca: ['/etc/ssl/a.pem', '/etc/ssl/b.pem'], client: [{ cert: '/etc/ssl/combined.pem', key: '' }], skipVerify: true },
+        dialTimeoutMs: 250,
+      }),
+    ],
+  }),
+]);
+
+const cases: Array<{ name: string; config: AgentConfig; health: HealthView; facts: ContainerdFacts }> = [
+  {
+    name: 'all-up',
+    config: agentConfig([
+      registry('docker.io', { mirrors: [mirror(CACHE), mirror(CACHE2)] }),
+      registry('ghcr.io', { mirrors: [mirror(`${CACHE}/v2/ghcr.io`, { overridePath: true })] }),
+    ]),
+    health: health({ [CACHE]: 'up', [CACHE2]: 'up', [`${CACHE}/v2/ghcr.io`]: 'up' }),
+    facts: CONTAINERD_2_1,
+  },
+  { name: 'one-of-two-down', config: dockerTwoCaches, health: health({ [CACHE]: 'down', [CACHE2]: 'up' }), facts: CONTAINERD_1_6 },
+  { name: 'all-down-containerd-1.6', config: dockerTwoCaches, health: health({ [CACHE]: 'down', [CACHE2]: 'down' }), facts: CONTAINERD_1_6 },
+  { name: 'all-down-containerd-2.1', config: dockerTwoCaches, health: health({ [CACHE]: 'down', [CACHE2]: 'down' }), facts: CONTAINERD_2_1 },
+  { name: 'boot-unknown-health', config: dockerTwoCaches, health: health({}), facts: CONTAINERD_UNKNOWN },
+  {
+    name: 'probe-false',
+    config: agentConfig([
+      registry('docker.io', { mirrors: [mirror(CACHE, { probe: false }), mirror(CACHE2)] }),
+      registry('quay.io', { mirrors: [mirror(CACHE2, { probe: false })] }),
+    ]),
+    health: health({ [CACHE2]: 'down' }),
+    facts: CONTAINERD_2_1,
+  },
+  {
+    name: 'credentials',
+    config: agentConfig([
+      registry('docker.io', {
+        auth: { kind: 'basic', username: 'hub-user', password: 'hub-pass' },
+        mirrors: [mirror(CACHE, { auth: { kind: 'basic', username: 'cache', password: 'p@ss:wörd"' } })],
+      }),
+      registry('registry.corp.example', {
+        auth: { kind: 'basic', username: 'corp', password: 'corp-pass' },
+        authMode: 'header',
+        mirrors: [mirror(CACHE2)],
+      }),
+      registry('quay.io', { mirrors: [mirror(CACHE, { auth: { kind: 'identityToken', identityToken: 'tok' }, authMode: 'header' })] }),
+      registry('gcr.io', { mirrors: [mirror(CACHE, { auth: { kind: 'basic', username: 'u', password: 'p' }, authMode: 'containerd' })] }),
+    ]),
+    health: health({ [CACHE]: 'up', [CACHE2]: 'down' }),
+    facts: CONTAINERD_1_6,
+  },
+  {
+    name: 'registry-with-port',
+    config: agentConfig([
+      registry('registry.local:5000', { mirrors: [mirror(CACHE)] }),
+      registry('localhost:5000', { server: 'http://localhost:5000', serverTls: noTls(), mirrors: [mirror(CACHE2)] }),
+    ]),
+    health: health({ [CACHE]: 'up', [CACHE2]: 'down' }),
+    facts: CONTAINERD_1_7_OLD,
+  },
+  { name: 'tls-options-containerd-2.1', config: tlsConfig, health: health({ 'https://cache.example:5443': 'up', 'https://cache2.example': 'up' }), facts: CONTAINERD_2_1 },
+  { name: 'tls-options-containerd-2.0.6', config: tlsConfig, health: health({ 'https://cache.example:5443': 'up', 'https://cache2.example': 'up' }), facts: CONTAINERD_2_0_6 },
+];
+
+describe('render golden trees', () => {
+  for (const c of cases) {
+    it(c.name, () => {
+      assertTreeMatchesDir(renderHostsTree(c.config, c.health, c.facts), path.join(GOLDEN, c.name), HOSTS_DIR);
+    });
+  }
+});

@@ -1,0 +1,114 @@
+// A throwaway containerd daemon (own root, state and socket under a temp dir) and a loopback HTTP server
+// that records what containerd asks it. Used to check that rendered files mean to containerd what we think.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { stringify } from 'smol-toml';
+import type { ContainerdFacts } from '../../src/model.js';
+
+const run = promisify(execFile);
+
+/** Why these tests cannot run here, or undefined when they can. */
+export async function containerdUnavailable(): Promise<string | undefined> {
+  if (process.getuid?.() !== 0) return 'needs root to run containerd';
+  try {
+    await run('containerd', ['--version']);
+    await run('ctr', ['--version']);
+  } catch {
+    return 'containerd and ctr are not installed (make test-deps installs them as root)';
+  }
+  return undefined;
+}
+
+export async function installedContainerdFacts(): Promise<ContainerdFacts> {
+  const { stdout } = await run('containerd', ['--version']);
+  const m = /\s v?(\d+)\.(\d+)\.(\d+)/.exec(stdout);
+  return m === null ? {} : { version: { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) } };
+}
+
+export interface Daemon {
+  dir: string;
+  socket: string;
+  stop(): Promise<void>;
+}
+
+export async function startContainerd(): Promise<Daemon> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'render-containerd-'));
+  const socket = path.join(dir, 'c.sock');
+  fs.writeFileSync(path.join(dir, 'config.toml'), stringify({
+    version: 2,
+    root: path.join(dir, 'root'),
+    state: path.join(dir, 'state'),
+    // Resolution is all these tests need; CRI would only slow the start and want more of the host.
+    disabled_plugins: ['io.containerd.grpc.v1.cri'],
+    grpc: { address: socket },
+    ttrpc: { address: `${socket}.ttrpc` },
+  }));
+  const log = fs.openSync(path.join(dir, 'containerd.log'), 'w');
+  const child: ChildProcess = spawn('containerd', ['--config', path.join(dir, 'config.toml')], { stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  for (let i = 0; i < 100 && !fs.existsSync(socket); i++) await sleep(100);
+  if (!fs.existsSync(socket)) {
+    const out = fs.readFileSync(path.join(dir, 'containerd.log'), 'utf8').slice(-2000);
+    await stop();
+    throw new Error(`containerd did not create its socket within 10 s:\n${out}`);
+  }
+  return { dir, socket, stop };
+}
+
+/** Resolves a reference through `--hosts-dir`; the outcome does not matter, only what the servers saw. */
+export async function pull(daemon: Daemon, hostsDir: string, ref: string): Promise<void> {
+  await run('ctr', ['--address', daemon.socket, 'images', 'pull', '--hosts-dir', hostsDir, ref], { timeout: 60_000 }).catch(() => undefined);
+}
+
+export interface SeenRequest {
+  /** Position among the requests every recorder saw, to check the order containerd tried hosts in. */
+  seq: number;
+  method: string;
+  url: string;
+  authorization: string | undefined;
+}
+
+export interface Recorder {
+  url: string;
+  seen: SeenRequest[];
+  close(): Promise<void>;
+}
+
+let nextSeq = 0;
+
+/** Answers every registry request with 404, so containerd moves on to the next host and we see the order. */
+export async function startRecorder(): Promise<Recorder> {
+  const seen: SeenRequest[] = [];
+  const server = http.createServer((req, res) => {
+    seen.push({ seq: nextSeq++, method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization });
+    res.writeHead(req.url === '/v2/' ? 200 : 404, { 'content-type': 'application/json' }).end('{}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A loopback host:port nothing listens on: containerd's default for it fails fast and visibly. */
+export async function deadLoopbackHost(): Promise<string> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.2', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `127.0.0.2:${port}`;
+}
