@@ -1,6 +1,7 @@
 // The credentials that must live in config.toml, keyed by the host containerd contacts: config.toml auth is
 // looked up by that host, so docker.io's credential is filed under registry-1.docker.io and a mirror's under
-// its own host:port.
+// its own host:port. An identity token can never be a hosts.toml header (it is exchanged for a bearer token,
+// see render/header.ts), so it comes here whatever its placement says, or it would be dropped.
 import { placeCredential, contactedHost, type CredentialRole } from '../auth-placement.js';
 import { AgentError } from '../errors.js';
 import type { AgentConfig, AuthMode, Credential } from '../model.js';
@@ -10,7 +11,7 @@ export function containerdAuths(config: AgentConfig): Map<string, Credential> {
   const auths = new Map<string, Credential>();
   const owners = new Map<string, string>();
   const add = (url: string, auth: Credential | undefined, mode: AuthMode, role: CredentialRole, field: string): void => {
-    if (!auth || placeCredential(mode, role) !== 'containerd-config') return;
+    if (!auth || (placeCredential(mode, role) !== 'containerd-config' && auth.kind !== 'identityToken')) return;
     const host = contactedHost(url);
     const previous = auths.get(host);
     if (previous && !isDeepStrictEqual(previous, auth)) {
