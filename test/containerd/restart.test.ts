@@ -22,11 +22,11 @@ afterEach(async () => {
 
 async function setup(over: Partial<RestartPolicyOptions> = {}, failFirst = 0) {
   const cmd = await fakeRestartCommand(failFirst);
-  cleanups.push(cmd.cleanup);
+  cleanups.push(() => cmd.cleanup());
   const clock = new ManualClock();
   const logger = recordingLogger();
   const policy = new RestartPolicy({ command: cmd.argv, noRestart: false, logger, clock, minIntervalMs: 30_000, persist: (s) => writeRestartState(cmd.dir, s), ...over });
-  cleanups.push(async () => policy.stop());
+  cleanups.push(() => Promise.resolve(policy.stop()));
   /** Lets time pass and waits for whatever restart it started. */
   const tick = async (ms: number) => {
     clock.advance(ms);
