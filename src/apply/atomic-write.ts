@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { errnoCode, ioError } from './io-error.js';
+import { errnoCode, ioError, isAbsent } from './io-error.js';
 
 /** Every temp file starts with this, so the next run can tell a killed run's leftovers from anyone's files. */
 export const TEMP_PREFIX = '.cma-tmp-';
@@ -55,7 +55,7 @@ export async function removeStaleTemps(dir: string): Promise<string[]> {
   try {
     names = await readdir(dir);
   } catch (err) {
-    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return [];
+    if (isAbsent(err)) return [];
     throw ioError(dir, err, 'scandir');
   }
   const removed: string[] = [];

@@ -2,7 +2,7 @@
 import { chmod, lstat, mkdir, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { syncDir } from './atomic-write.js';
-import { errnoCode, ioError } from './io-error.js';
+import { errnoCode, ioError, isAbsent } from './io-error.js';
 
 export async function ensureDir(dir: string, mode: number): Promise<void> {
   try {
@@ -63,8 +63,8 @@ export async function removeEmptyDirs(dirs: readonly string[]): Promise<string[]
       await rmdir(dir);
     } catch (err) {
       const code = errnoCode(err);
-      if (code === 'ENOENT') gone.push(dir);
-      else if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'ENOTDIR') throw ioError(dir, err, 'rmdir');
+      if (isAbsent(err)) gone.push(dir);
+      else if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw ioError(dir, err, 'rmdir');
       continue;
     }
     await syncDir(dirname(dir));

@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isOwned, OWNER_MARKER } from '../ownership.js';
-import { errnoCode, ioError } from './io-error.js';
+import { errnoCode, ioError, isAbsent } from './io-error.js';
 
 export type Found =
   | { kind: 'missing' }
@@ -16,9 +16,8 @@ export async function inspect(path: string): Promise<Found> {
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (err) {
-    const code = errnoCode(err);
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'missing' };
-    if (code === 'ELOOP') return { kind: 'other' };
+    if (isAbsent(err)) return { kind: 'missing' };
+    if (errnoCode(err) === 'ELOOP') return { kind: 'other' };
     throw ioError(path, err, 'open');
   }
   try {
@@ -51,7 +50,7 @@ export async function subdirs(dir: string): Promise<string[]> {
     const entries = await readdir(dir, { withFileTypes: true });
     return entries.filter((e) => e.isDirectory()).map((e) => join(dir, e.name));
   } catch (err) {
-    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return [];
+    if (isAbsent(err)) return [];
     throw ioError(dir, err, 'scandir');
   }
 }

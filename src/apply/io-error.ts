@@ -15,3 +15,9 @@ export function errnoCode(err: unknown): string | undefined {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return typeof code === 'string' ? code : undefined;
 }
+
+/** Nothing is at the path: it, or a parent, does not exist, or the name is too long to ever have existed. */
+export function isAbsent(err: unknown): boolean {
+  const code = errnoCode(err);
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG';
+}

@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { removeStaleTemps } from './atomic-write.js';
 import { subdirs } from './disk.js';
-import { errnoCode, ioError } from './io-error.js';
+import { ioError, isAbsent } from './io-error.js';
 import { backupsDir } from './manifest.js';
 
 /** Assumes one agent per state dir: a second writer's in-flight temp file would be removed too. */
@@ -19,7 +19,7 @@ async function treeOf(root: string): Promise<string[]> {
   try {
     entries = await readdir(root, { withFileTypes: true, recursive: true });
   } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return [];
+    if (isAbsent(err)) return [];
     throw ioError(root, err, 'scandir');
   }
   return [root, ...entries.filter((e) => e.isDirectory()).map((e) => join(e.parentPath, e.name))];
