@@ -2,6 +2,7 @@
 // is validated here once more, so this schema is the single definition of a valid configuration.
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
+import type { ProbeSettings } from '../model.js';
 import { credentialSchema } from './credential.js';
 import { parseDuration } from './duration.js';
 import { endpointUrlProblem, normalizeEndpointUrl, registryNameProblem } from './host.js';
@@ -96,18 +97,26 @@ export function hostKeyedRecord<T extends z.ZodType>(value: T) {
 
 const threshold = z.number().int('must be a whole number').min(1, 'must be at least 1');
 
+/** The probe defaults of issue 2, in the model's units. */
+export const DEFAULT_PROBE: ProbeSettings = { intervalMs: 2000, timeoutMs: 1000, failureThreshold: 2, successThreshold: 2 };
+
 export const nativeSchema = z
   .object({
     hostsDir: absolutePath.default('/etc/containerd/certs.d'),
     probe: z
       .object({
-        interval: positiveDuration.default(2000),
-        timeout: positiveDuration.default(1000),
-        failureThreshold: threshold.default(2),
-        successThreshold: threshold.default(2),
+        interval: positiveDuration.default(DEFAULT_PROBE.intervalMs),
+        timeout: positiveDuration.default(DEFAULT_PROBE.timeoutMs),
+        failureThreshold: threshold.default(DEFAULT_PROBE.failureThreshold),
+        successThreshold: threshold.default(DEFAULT_PROBE.successThreshold),
       })
       .strict()
-      .default({ interval: 2000, timeout: 1000, failureThreshold: 2, successThreshold: 2 }),
+      .default({
+        interval: DEFAULT_PROBE.intervalMs,
+        timeout: DEFAULT_PROBE.timeoutMs,
+        failureThreshold: DEFAULT_PROBE.failureThreshold,
+        successThreshold: DEFAULT_PROBE.successThreshold,
+      }),
     restartCommand: z
       .preprocess((v) => (typeof v === 'string' ? v.split(/\s+/).filter((w) => w !== '') : v), z.array(z.string().min(1)).min(1, 'must name a command'))
       .default(['systemctl', 'restart', 'containerd']),

@@ -1,0 +1,227 @@
+// When to restart containerd. containerd has no reload: any config.toml change it must see costs a restart,
+// which interrupts pulls and CRI calls on the node. So the policy compares the exact bytes containerd reads
+// with the bytes it runs with, restarts at most once per change, coalesces changes that come within the
+// minimum interval, and retries a failed restart with back-off. A mirror flip only rewrites hosts.toml and
+// never reaches this file; should a caller pass unchanged bytes anyway, nothing happens.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { AgentError } from '../errors.js';
+import type { RestartState } from './restart-state.js';
+
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/** The pino methods the policy uses. */
+export interface Logger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export type CommandRunner = (argv: readonly string[]) => Promise<void>;
+
+const RESTART_TIMEOUT_MS = 120_000;
+
+/** execFile, no shell: the argv comes from the config and is never interpolated. */
+export const runCommand: CommandRunner = (argv) =>
+  new Promise((resolve, reject) => {
+    const [file, ...args] = argv;
+    if (file === undefined) return reject(new Error('restartCommand is empty'));
+    execFile(file, args, { timeout: RESTART_TIMEOUT_MS, killSignal: 'SIGKILL' }, (err, _stdout, stderr) => {
+      if (!err) return resolve();
+      const detail = stderr.trim().split('\n').at(-1) ?? '';
+      reject(new Error(`${err.message.split('\n')[0]}${detail ? `: ${detail}` : ''}`, { cause: err }));
+    });
+  });
+
+export interface RestartPolicyOptions {
+  /** argv, e.g. ['systemctl', 'restart', 'containerd']. */
+  command: readonly string[];
+  /** `--no-restart`: never run the command, only record and log that a restart is owed. */
+  noRestart: boolean;
+  logger: Logger;
+  clock?: Clock;
+  /** Two restarts are at least this far apart; changes in between are coalesced into one. */
+  minIntervalMs?: number;
+  /** Cap of the doubling back-off after failed restarts. */
+  maxBackoffMs?: number;
+  run?: CommandRunner;
+  /** Called with every new state, e.g. writeRestartState bound to the state dir. Must not throw. */
+  persist?: (state: RestartState) => Promise<void>;
+}
+
+export function configDigest(bytes: string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export class RestartPolicy {
+  private readonly opts: Required<Omit<RestartPolicyOptions, 'persist'>> & Pick<RestartPolicyOptions, 'persist'>;
+  private runningDigest: string | undefined;
+  private wantedDigest: string | undefined;
+  private reasons: string[] = [];
+  private pendingSince: number | undefined;
+  private lastRestartAt: number | undefined;
+  private lastError: string | undefined;
+  private failures = 0;
+  private timer: unknown;
+  private inFlight: Promise<void> | undefined;
+  private saving: Promise<void> = Promise.resolve();
+
+  constructor(options: RestartPolicyOptions) {
+    this.opts = { clock: realClock, minIntervalMs: 30_000, maxBackoffMs: 300_000, run: runCommand, ...options };
+  }
+
+  /**
+   * At daemon start, with the config.toml bytes on disk before the agent writes anything and the state a
+   * previous run left. A restart that run still owed for these same bytes is still owed; otherwise
+   * containerd is taken to run with what is on disk (it started from it, or will at its next start).
+   */
+  start(currentBytes: string, previous?: RestartState): void {
+    const digest = configDigest(currentBytes);
+    this.lastRestartAt = previous?.lastRestartAt === undefined ? undefined : Date.parse(previous.lastRestartAt);
+    if (previous?.restartPending && previous.wantedDigest === digest && previous.runningDigest !== digest) {
+      this.runningDigest = previous.runningDigest;
+      this.wantedDigest = digest;
+      this.reasons = previous.reason ? [previous.reason] : ['restart owed by a previous run'];
+      this.pendingSince = previous.pendingSince === undefined ? this.opts.clock.now() : Date.parse(previous.pendingSince);
+      this.onPending();
+    } else {
+      this.runningDigest = digest;
+      this.wantedDigest = digest;
+      this.save();
+    }
+  }
+
+  /** After config.toml was written (or found already right): `bytes` is what containerd would now read. */
+  configWritten(bytes: string, reason: string): void {
+    const digest = configDigest(bytes);
+    if (digest === this.wantedDigest) return;
+    this.wantedDigest = digest;
+    if (digest === this.runningDigest) {
+      this.opts.logger.info({ event: 'containerd_restart_cancelled' }, 'config.toml is back to what containerd runs with; no restart needed');
+      this.clearPending();
+      this.save();
+      return;
+    }
+    this.reasons.push(reason);
+    this.pendingSince ??= this.opts.clock.now();
+    this.onPending();
+  }
+
+  get restartPending(): boolean {
+    return this.wantedDigest !== this.runningDigest;
+  }
+
+  state(): RestartState {
+    const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
+    return {
+      restartPending: this.restartPending,
+      reason: this.restartPending ? this.reasons.join('; ') : undefined,
+      pendingSince: this.restartPending ? iso(this.pendingSince) : undefined,
+      lastRestartAt: iso(this.lastRestartAt),
+      lastError: this.lastError,
+      runningDigest: this.runningDigest,
+      wantedDigest: this.wantedDigest,
+    };
+  }
+
+  /** Resolves once no restart is running (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.inFlight) await this.inFlight;
+    await this.saving;
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) this.opts.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private onPending(): void {
+    this.save();
+    const reason = this.reasons.join('; ');
+    if (this.opts.noRestart) {
+      this.opts.logger.warn(
+        { event: 'containerd_restart_pending', reason, command: this.opts.command.join(' ') },
+        `containerd must be restarted to read config.toml (${reason}); --no-restart is set, so restart it yourself`,
+      );
+      return;
+    }
+    this.schedule(this.earliestRestart());
+  }
+
+  private earliestRestart(): number {
+    const now = this.opts.clock.now();
+    return this.lastRestartAt === undefined ? now : Math.max(now, this.lastRestartAt + this.opts.minIntervalMs);
+  }
+
+  /** One timer at a time: changes arriving meanwhile ride along with the restart already scheduled. */
+  private schedule(at: number): void {
+    if (this.timer !== undefined || this.inFlight) return;
+    this.timer = this.opts.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.inFlight = this.restart().finally(() => (this.inFlight = undefined));
+    }, Math.max(0, at - this.opts.clock.now()));
+  }
+
+  private async restart(): Promise<void> {
+    if (!this.restartPending) return;
+    const target = this.wantedDigest;
+    const covered = this.reasons.length;
+    const reason = this.reasons.join('; ');
+    const command = this.opts.command.join(' ');
+    this.opts.logger.info({ event: 'containerd_restart', reason, command }, `restarting containerd: ${reason}`);
+    try {
+      await this.opts.run(this.opts.command);
+    } catch (err) {
+      this.failures++;
+      const backoff = Math.min(this.opts.minIntervalMs * 2 ** (this.failures - 1), this.opts.maxBackoffMs);
+      const error = new AgentError('CMA_CONTAINERD_RESTART', `\`${command}\` failed: ${(err as Error).message}`, { field: 'restartCommand', cause: err });
+      this.lastError = error.toLine();
+      this.opts.logger.error({ event: 'containerd_restart_failed', code: error.code, retryInMs: backoff }, this.lastError);
+      this.save();
+      this.inFlight = undefined;
+      this.schedule(this.opts.clock.now() + backoff);
+      return;
+    }
+    this.failures = 0;
+    this.lastError = undefined;
+    this.lastRestartAt = this.opts.clock.now();
+    this.runningDigest = target;
+    if (this.restartPending) {
+      // config.toml changed again while containerd was restarting: one more restart, rate-limited.
+      this.reasons = this.reasons.slice(covered);
+      this.save();
+      this.inFlight = undefined;
+      this.schedule(this.earliestRestart());
+      return;
+    }
+    this.clearPending();
+    this.save();
+  }
+
+  private clearPending(): void {
+    this.reasons = [];
+    this.pendingSince = undefined;
+  }
+
+  private save(): void {
+    const persist = this.opts.persist;
+    if (!persist) return;
+    const state = this.state();
+    // In order: an older state must never land after a newer one.
+    this.saving = this.saving
+      .then(() => persist(state))
+      .catch((err: unknown) => {
+        this.opts.logger.warn({ event: 'restart_state_write_failed', err: (err as Error).message }, 'could not record the containerd restart state');
+      });
+  }
+}

@@ -1,0 +1,65 @@
+// Shared by the containerd room's tests: a manual clock, a recording logger, a real restart command.
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Clock, Logger } from '../../src/containerd/restart.js';
+
+export class ManualClock implements Clock {
+  private t = Date.parse('2025-01-01T00:00:00Z');
+  private nextId = 0;
+  private timers = new Map<number, { at: number; fn: () => void }>();
+
+  now(): number {
+    return this.t;
+  }
+
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = this.nextId++;
+    this.timers.set(id, { at: this.t + ms, fn });
+    return id;
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.timers.delete(handle as number);
+  }
+
+  /** Moves time forward, firing every timer that comes due, in order. */
+  advance(ms: number): void {
+    const end = this.t + ms;
+    for (;;) {
+      const due = [...this.timers].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
+      if (!due) break;
+      this.timers.delete(due[0]);
+      this.t = due[1].at;
+      due[1].fn();
+    }
+    this.t = end;
+  }
+}
+
+export interface LogLine {
+  level: 'info' | 'warn' | 'error';
+  obj: object;
+  msg: string;
+}
+
+export function recordingLogger(): Logger & { lines: LogLine[]; text(): string } {
+  const lines: LogLine[] = [];
+  const at = (level: LogLine['level']) => (obj: object, msg: string) => void lines.push({ level, obj, msg });
+  return { lines, info: at('info'), warn: at('warn'), error: at('error'), text: () => JSON.stringify(lines) };
+}
+
+/** A temp dir with a restart command that appends one line per call to `calls`, failing the first `failFirst`. */
+export async function fakeRestartCommand(failFirst = 0): Promise<{ dir: string; argv: string[]; calls(): Promise<number>; cleanup(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'cma-restart-'));
+  const script = join(dir, 'restart.sh');
+  const log = join(dir, 'calls');
+  await writeFile(script, `#!/bin/sh\nn=$(cat "$1" 2>/dev/null | wc -l)\necho call >> "$1"\nif [ "$n" -lt ${failFirst} ]; then echo "unit containerd.service failed" >&2; exit 1; fi\n`);
+  await chmod(script, 0o755);
+  return {
+    dir,
+    argv: [script, log],
+    calls: async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).length,
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+}
