@@ -1,10 +1,9 @@
 // The agent at rest: RSS and CPU after probing 10 endpoints every 2 s for a while, and the time from
 // spawn to systemd READY=1 (received on our own NOTIFY_SOCKET through socat, as systemd would).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { httpServer } from '../test/helpers/servers.js';
 import { spawnLogged, waitFor } from '../test/helpers/testbed/index.js';
 import { agentDirs, startAgent } from '../test/e2e/agent.js';
 import { agentConfigYaml, type ConfigRegistry } from '../test/e2e/config.js';
@@ -14,15 +13,6 @@ export interface Footprint {
   rssMiB: number;
   cpuSeconds: number;
   seconds: number;
-}
-
-async function registryEndpoint(): Promise<Server> {
-  const server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json', 'docker-distribution-api-version': 'registry/2.0' });
-    res.end('{}');
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  return server;
 }
 
 function rssMiB(pid: number): number {
@@ -38,14 +28,14 @@ function cpuSeconds(pid: number): number {
 }
 
 export async function measureFootprint(dir: string, seconds: number): Promise<Footprint> {
-  const servers = await Promise.all(Array.from({ length: 10 }, registryEndpoint));
+  const servers = await Promise.all(Array.from({ length: 10 }, () => httpServer(200)));
   const notifySocket = join(dir, 'notify.sock');
   const notify = spawnLogged('socat', ['-u', `UNIX-RECV:${notifySocket}`, 'STDOUT'], join(dir, 'notify.log'));
   try {
     await waitFor('socat to create NOTIFY_SOCKET', () => (existsSync(notifySocket) ? true : undefined));
     const registries: Record<string, ConfigRegistry> = {};
     servers.forEach((s, i) => {
-      registries[`bench${i}.example:5000`] = { server: 'http://127.0.0.1:1', mirrors: [`http://127.0.0.1:${(s.address() as AddressInfo).port}`] };
+      registries[`bench${i}.example:5000`] = { server: 'http://127.0.0.1:1', mirrors: [s.url] };
     });
     const config = join(dir, 'footprint.yaml');
     const hostsDir = join(dir, 'footprint-hosts');
@@ -64,6 +54,6 @@ export async function measureFootprint(dir: string, seconds: number): Promise<Fo
     }
   } finally {
     await notify.stop();
-    await Promise.all(servers.map((s) => new Promise((done) => s.close(done))));
+    await Promise.all(servers.map((s) => s.close()));
   }
 }

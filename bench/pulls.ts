@@ -43,7 +43,7 @@ export class PullBench {
     try {
       return await this.samples(image, runs);
     } finally {
-      await hole.lift();
+      await hole.remove();
     }
   }
 }

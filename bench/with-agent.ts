@@ -39,7 +39,7 @@ export async function measureWithAgent(bed: Testbed, pulls: PullBench, images: I
         // Pulls once, in the first failover, so the blackhole is not held longer than needed.
         if (i === 0) for (const image of images) figures.pullsMs.set(image.repository, await pulls.samples(image));
       } finally {
-        await hole.lift();
+        await hole.remove();
       }
       figures.restoreMs.push(await timeUntilMirrors(bed, [bed.cache.url]));
     }

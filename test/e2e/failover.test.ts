@@ -49,7 +49,7 @@ describe('failover on real containerd', { skip: E2E_SKIP }, () => {
     writeFileSync(configPath, agentConfigYaml(bed.hostsDir, { [registry]: { server: bed.upstream.url, mirrors: [bed.cache.url] } }));
   });
   after(async () => {
-    await hole?.lift();
+    await hole?.remove();
     await agents.stop();
     await bed?.stop();
   });
@@ -70,7 +70,7 @@ describe('failover on real containerd', { skip: E2E_SKIP }, () => {
   });
 
   it('cache back: the mirror returns and pulls go through the cache again', async () => {
-    await hole?.lift();
+    await hole?.remove();
     await waitForMirrors(bed.hostsDir, registry, [bed.cache.url]);
     await agents.current?.waitForMode(registry, 'mirror');
     await pullThroughCache();

@@ -50,7 +50,7 @@ describe('kill -9 of the agent', { skip: E2E_SKIP }, () => {
       await agents.current?.kill9();
       assertAllValid();
     } finally {
-      await hole.lift();
+      await hole.remove();
     }
     const running = await agents.start();
     await running.waitForMode(registry, 'mirror');

@@ -7,7 +7,7 @@ export { pullImage, removeImage, listImages, type CriImage } from './cri.js';
 export { GrpcError } from './grpc.js';
 export { seedImage, SMALL_IMAGE, LARGE_IMAGE, type ImageSpec } from './images.js';
 export { forgetAllImages, NAMESPACES } from './forget.js';
-export { blackhole, type Blackhole } from './blackhole.js';
+export { blackhole, canBlackhole, type Blackhole } from '../blackhole.js';
 export { testbedUnavailable } from './requirements.js';
 export { startTestbed, tempDir, type Testbed, type TestbedOptions } from './testbed.js';
 export { freshPull, linesMentioning, type PullResult } from './pull.js';
