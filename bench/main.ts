@@ -7,9 +7,10 @@ import { installedContainerdFacts } from '../test/render/real-containerd.js';
 import { LARGE_IMAGE, SMALL_IMAGE, startTestbed, tempDir, testbedUnavailable, type ImageSpec } from '../test/helpers/testbed/index.js';
 import { AGENT_BUILT } from '../test/e2e/agent.js';
 import { measureFootprint } from './footprint.js';
+import { measureRenderApply, RENDER_APPLY_SHAPE } from './render-apply.js';
 import { PullBench } from './pulls.js';
 import { machine, markdown, ms, ratio, type Row } from './report.js';
-import { median } from './stats.js';
+import { median, repeat } from './stats.js';
 import { measureWithAgent } from './with-agent.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -74,6 +75,13 @@ async function main(): Promise<void> {
       scratch.guard.now();
     }
   }
+  const applies = await repeat(RUNS, () => measureRenderApply());
+  const renders = applies.map((a) => a.renderMs);
+  log({ section: 'render + apply', what: `${RENDER_APPLY_SHAPE}, render only (pure)`, value: ms(median(renders)), note: samplesNote(renders) });
+  const firsts = applies.map((a) => a.firstMs);
+  const agains = applies.map((a) => a.againMs);
+  log({ section: 'render + apply', what: `${RENDER_APPLY_SHAPE}, empty hosts dir`, value: ms(median(firsts)), note: `${samplesNote(firsts)}; files written: ${applies.map((a) => a.firstWritten).join(', ')}, each with fsync of file and directory; target ≤ 100 ms` });
+  log({ section: 'render + apply', what: 'same config again (no-op)', value: ms(median(agains)), note: `${samplesNote(agains)}; files written: ${applies.map((a) => a.againWritten).join(', ')} (must be 0)` });
   const out = resolve(import.meta.dirname, 'RESULTS.md');
   writeFileSync(out, ['# Benchmark results (`make bench`)', '', ...machine(), '', markdown(rows), ''].join('\n'));
   console.log(`wrote ${out}`);

@@ -10,8 +10,8 @@ export function percentile(samples: readonly number[], p: number): number {
 export const median = (samples: readonly number[]): number => percentile(samples, 50);
 
 /** Runs `measure` n times in sequence and returns every sample. */
-export async function repeat(n: number, measure: (i: number) => Promise<number>): Promise<number[]> {
-  const samples: number[] = [];
+export async function repeat<T = number>(n: number, measure: (i: number) => Promise<T>): Promise<T[]> {
+  const samples: T[] = [];
   for (let i = 0; i < n; i++) samples.push(await measure(i));
   return samples;
 }
