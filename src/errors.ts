@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   CMA_APPLY_IO: { exit: EXIT_RUNTIME, summary: 'writing, renaming or removing a file under the hosts or state dir failed' },
   CMA_NOT_OWNED: { exit: EXIT_RUNTIME, summary: 'a file the agent would change does not carry its marker and has no backup' },
   CMA_CONTAINERD_CONFIG: { exit: EXIT_INVALID, summary: "containerd's config.toml cannot be parsed or conflicts with the agent (e.g. `mirrors` set)" },
+  CMA_CONTAINERD_CONFIG_IO: { exit: EXIT_RUNTIME, summary: "containerd's config.toml (or its backup) could not be read or written" },
   CMA_CONTAINERD_RESTART: { exit: EXIT_RUNTIME, summary: 'the containerd restart command failed' },
   CMA_LISTEN: { exit: EXIT_RUNTIME, summary: 'the --listen address could not be bound' },
   CMA_AGENT_UNREACHABLE: { exit: EXIT_RUNTIME, summary: '`status` could not reach a running agent at --listen' },
