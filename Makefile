@@ -5,7 +5,7 @@ NPX := npx --no-install
 UNIT_TESTS = $(shell find test -name '*.test.ts' -not -path 'test/e2e/*' | sort)
 E2E_TESTS = $(shell find test/e2e -name '*.test.ts' 2>/dev/null | sort)
 
-.PHONY: all build lint test test-deps clean
+.PHONY: all build lint test test-deps run clean
 
 all: build
 
@@ -33,3 +33,7 @@ clean:
 
 # Each concern (end-to-end suite, packaging...) keeps its targets in its own file.
 -include mk/*.mk
+
+# A sandboxed demo (no root): the agent, a cache stand-in on loopback, an outage and a recovery.
+run: build
+	node --import tsx test/demo/make-run.ts

@@ -1,0 +1,56 @@
+// What is at a path, read without following symlinks: the ownership decision is made on exactly these bytes.
+import { constants } from 'node:fs';
+import { open, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isOwned, OWNER_MARKER } from '../ownership.js';
+import { errnoCode, ioError, isAbsent } from './io-error.js';
+
+export type Found =
+  | { kind: 'missing' }
+  | { kind: 'file'; content: Buffer; mode: number; owned: boolean }
+  /** A directory, a symlink, a device...: never read, written through or replaced. */
+  | { kind: 'other' };
+
+export async function inspect(path: string): Promise<Found> {
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    if (isAbsent(err)) return { kind: 'missing' };
+    if (errnoCode(err) === 'ELOOP') return { kind: 'other' };
+    throw ioError(path, err, 'open');
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) return { kind: 'other' };
+    const content = await handle.readFile();
+    const head = content.subarray(0, Buffer.byteLength(OWNER_MARKER) + 1).toString('utf8');
+    return { kind: 'file', content, mode: stat.mode & 0o7777, owned: isOwned(head) };
+  } catch (err) {
+    throw ioError(path, err, 'read');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Owned `<hostsDir>/<registry>/<fileName>` files, found by looking, for when the manifest does not know them. */
+export async function ownedFilesIn(hostsDir: string, fileName: string): Promise<string[]> {
+  const owned: string[] = [];
+  for (const dir of await subdirs(hostsDir)) {
+    const path = join(dir, fileName);
+    const found = await inspect(path);
+    if (found.kind === 'file' && found.owned) owned.push(path);
+  }
+  return owned;
+}
+
+/** Real subdirectories (not symlinks) of `dir`; none when it does not exist. */
+export async function subdirs(dir: string): Promise<string[]> {
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory()).map((e) => join(dir, e.name));
+  } catch (err) {
+    if (isAbsent(err)) return [];
+    throw ioError(dir, err, 'scandir');
+  }
+}

@@ -1,0 +1,32 @@
+// Durations as Go's time.ParseDuration and Kubernetes write them, so values copied from other node
+// configuration mean the same thing here.
+
+const UNIT_MS: Readonly<Record<string, number>> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+const WHOLE = /^(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/;
+const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g;
+
+/**
+ * `500ms`, `2s`, `1m30s`, `1.5h` -> milliseconds. A bare number, a sign, spaces or an unknown unit throw:
+ * `2` could mean seconds or milliseconds, and guessing is how a 2 ms probe timeout reaches production.
+ */
+export function parseDuration(text: string): number {
+  if (!WHOLE.test(text)) {
+    throw new RangeError('not a duration: use a number with a unit (ms, s, m, h), e.g. 500ms, 2s, 1m30s');
+  }
+  let total = 0;
+  for (const [, amount, unit] of text.matchAll(PART)) {
+    total += Number(amount) * (UNIT_MS[unit ?? ''] ?? Number.NaN);
+  }
+  if (!Number.isFinite(total) || total > Number.MAX_SAFE_INTEGER) throw new RangeError('duration is too large');
+  return total;
+}

@@ -1,0 +1,131 @@
+// The native dialect. Every other dialect is converted to this shape before merging, and the merged result
+// is validated here once more, so this schema is the single definition of a valid configuration.
+import { isAbsolute } from 'node:path';
+import { z } from 'zod';
+import type { ProbeSettings } from '../model.js';
+import { credentialSchema } from './credential.js';
+import { parseDuration } from './duration.js';
+import { endpointUrlProblem, normalizeEndpointUrl, registryNameProblem } from './host.js';
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+export const absolutePath = z
+  .string()
+  .refine((p) => isAbsolute(p), 'must be an absolute path (containerd does not resolve relative ones)')
+  .refine((p) => !CONTROL.test(p), 'path contains control characters');
+
+const oneOrMany = <T extends z.ZodType>(item: T) => z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(item));
+
+export const duration = z.string({ error: 'must be a duration with a unit, e.g. 500ms, 2s, 1m' }).transform((text, ctx) => {
+  try {
+    return parseDuration(text);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+const positiveDuration = duration.refine((ms) => ms > 0, 'must be longer than 0');
+
+export const endpointUrl = z.string().transform((text, ctx) => {
+  const problem = endpointUrlProblem(text);
+  if (problem === undefined) return normalizeEndpointUrl(text);
+  ctx.addIssue({ code: 'custom', message: problem });
+  return z.NEVER;
+});
+
+const capabilities = z
+  .array(z.enum(['pull', 'resolve', 'push']))
+  .min(1, 'must list at least one capability')
+  .refine((caps) => new Set(caps).size === caps.length, 'lists a capability twice');
+
+const tlsFields = {
+  ca: oneOrMany(absolutePath).default([]),
+  client: z.array(z.object({ cert: absolutePath, key: absolutePath }).strict()).default([]),
+  skipVerify: z.boolean().default(false),
+};
+
+const authFields = {
+  auth: credentialSchema('identityToken').optional(),
+  authMode: z.enum(['auto', 'header', 'containerd']).default('auto'),
+};
+
+const mirror = z
+  .object({
+    url: endpointUrl,
+    capabilities: capabilities.default(['pull', 'resolve']),
+    probe: z.boolean().default(true),
+    overridePath: z.boolean().default(false),
+    dialTimeout: positiveDuration.optional(),
+    ...tlsFields,
+    ...authFields,
+  })
+  .strict();
+
+const registry = z.preprocess(
+  // `docker.io:` with nothing under it is a registry with defaults, as YAML users expect.
+  (v) => v ?? {},
+  z
+    .object({
+      server: endpointUrl.optional(),
+      mirrors: z
+        .array(mirror)
+        .default([])
+        .superRefine((mirrors, ctx) => {
+          const seen = new Set<string>();
+          mirrors.forEach((m, i) => {
+            if (seen.has(m.url)) ctx.addIssue({ code: 'custom', path: [i, 'url'], message: 'the same mirror URL is listed twice' });
+            seen.add(m.url);
+          });
+        }),
+      ...tlsFields,
+      ...authFields,
+    })
+    .strict(),
+);
+
+const registryName = z.string().superRefine((name, ctx) => {
+  const problem = registryNameProblem(name);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** A mapping keyed by registry host[:port], the shape every dialect uses. */
+export function hostKeyedRecord<T extends z.ZodType>(value: T) {
+  return z.record(registryName, value);
+}
+
+const threshold = z.number().int('must be a whole number').min(1, 'must be at least 1');
+
+/** The probe defaults of issue 2, in the model's units. */
+export const DEFAULT_PROBE: ProbeSettings = { intervalMs: 2000, timeoutMs: 1000, failureThreshold: 2, successThreshold: 2 };
+
+export const nativeSchema = z
+  .object({
+    hostsDir: absolutePath.default('/etc/containerd/certs.d'),
+    probe: z
+      .object({
+        interval: positiveDuration.default(DEFAULT_PROBE.intervalMs),
+        timeout: positiveDuration.default(DEFAULT_PROBE.timeoutMs),
+        failureThreshold: threshold.default(DEFAULT_PROBE.failureThreshold),
+        successThreshold: threshold.default(DEFAULT_PROBE.successThreshold),
+      })
+      .strict()
+      .default({
+        interval: DEFAULT_PROBE.intervalMs,
+        timeout: DEFAULT_PROBE.timeoutMs,
+        failureThreshold: DEFAULT_PROBE.failureThreshold,
+        successThreshold: DEFAULT_PROBE.successThreshold,
+      }),
+    restartCommand: z
+      .preprocess((v) => (typeof v === 'string' ? v.split(/\s+/).filter((w) => w !== '') : v), z.array(z.string().min(1)).min(1, 'must name a command'))
+      .default(['systemctl', 'restart', 'containerd']),
+    credentials: z.array(absolutePath).default([]),
+    registries: hostKeyedRecord(registry).default({}),
+  })
+  .strict();
+
+export type NativeConfig = z.output<typeof nativeSchema>;
+export type NativeRegistry = NativeConfig['registries'][string];
+export type NativeMirror = NativeRegistry['mirrors'][number];
+export const NATIVE_KEYS: readonly string[] = Object.keys(nativeSchema.shape);

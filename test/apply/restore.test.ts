@@ -1,0 +1,99 @@
+// Invariant 3: `restore` hands the hosts dir back exactly as it was before the agent, modes included.
+import { describe, it, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmod, mkdir, readdir, readFile, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { applyTree, type ApplyOptions } from '../../src/apply/apply.js';
+import { restoreAll } from '../../src/apply/restore.js';
+import { listing, owned, tempDir, treeOf } from './helpers.js';
+
+async function put(path: string, content: string | Buffer, mode: number): Promise<void> {
+  await writeFile(path, content);
+  await chmod(path, mode);
+}
+
+/** A lived-in hosts dir: files for registries the agent will manage and for others, odd modes, odd bytes. */
+async function originalTree(hostsDir: string): Promise<void> {
+  await mkdir(join(hostsDir, 'docker.io'), { recursive: true });
+  await put(join(hostsDir, 'docker.io', 'hosts.toml'), 'server = "https://registry-1.docker.io"\n# theirs\n', 0o640);
+  await put(join(hostsDir, 'docker.io', 'ca.pem'), '-----BEGIN CERTIFICATE-----\n', 0o600);
+  await mkdir(join(hostsDir, 'quay.io'));
+  await put(join(hostsDir, 'quay.io', 'hosts.toml'), Buffer.from([0xff, 0xfe, 0x00, 0x0a, 0x73]), 0o600);
+  await mkdir(join(hostsDir, 'ghcr.io'));
+  await put(join(hostsDir, 'ghcr.io', 'hosts.toml'), 'server = "https://ghcr.io"\n', 0o644);
+  await mkdir(join(hostsDir, 'empty.io'));
+  await chmod(join(hostsDir, 'empty.io'), 0o750);
+  await symlink('ghcr.io', join(hostsDir, 'alias.io'));
+  await put(join(hostsDir, 'README'), 'hand-written\n', 0o444);
+}
+
+const ours = (name: string, mode = 0o644) => ({ content: owned(`server = "https://${name}"\n`), mode });
+
+async function setup(t: TestContext): Promise<ApplyOptions> {
+  const root = await tempDir(t);
+  return { hostsDir: join(root, 'certs.d'), stateDir: join(root, 'state') };
+}
+
+describe('restoreAll', () => {
+  it('after apply and a second apply with a registry removed, gives back a byte- and mode-identical tree', async (t) => {
+    const o = await setup(t);
+    await originalTree(o.hostsDir);
+    const before = await listing(o.hostsDir);
+
+    const managed = { 'docker.io': ours('docker.io'), 'quay.io': ours('quay.io', 0o600), 'new.example:5000': ours('new'), 'empty.io': ours('empty') };
+    const first = await applyTree(treeOf(o.hostsDir, managed), o);
+    assert.deepEqual(first.backedUp.sort(), [join(o.hostsDir, 'docker.io', 'hosts.toml'), join(o.hostsDir, 'quay.io', 'hosts.toml')]);
+    assert.notDeepEqual(await listing(o.hostsDir), before);
+
+    const withoutQuay = Object.fromEntries(Object.entries(managed).filter(([registry]) => registry !== 'quay.io'));
+    const second = await applyTree(treeOf(o.hostsDir, withoutQuay), o);
+    assert.deepEqual(second.restored, [join(o.hostsDir, 'quay.io', 'hosts.toml')]);
+
+    const restored = await restoreAll(o);
+    assert.deepEqual(restored.restored, [join(o.hostsDir, 'docker.io', 'hosts.toml')]);
+    assert.deepEqual(restored.removed.sort(), [join(o.hostsDir, 'empty.io', 'hosts.toml'), join(o.hostsDir, 'new.example:5000', 'hosts.toml')]);
+    assert.deepEqual(await listing(o.hostsDir), before);
+    assert.deepEqual(await readdir(o.stateDir), []);
+  });
+
+  it('is idempotent: a second restore finds nothing and changes nothing', async (t) => {
+    const o = await setup(t);
+    await originalTree(o.hostsDir);
+    const before = await listing(o.hostsDir);
+    await applyTree(treeOf(o.hostsDir, { 'docker.io': ours('docker.io') }), o);
+    await restoreAll(o);
+    assert.deepEqual(await restoreAll(o), { removed: [], restored: [] });
+    assert.deepEqual(await listing(o.hostsDir), before);
+  });
+
+  it('removes the hosts dir too when the agent created it', async (t) => {
+    const o = await setup(t);
+    await applyTree(treeOf(o.hostsDir, { 'docker.io': ours('docker.io') }), o);
+    await restoreAll(o);
+    await assert.rejects(stat(o.hostsDir), { code: 'ENOENT' });
+  });
+
+  it('keeps a directory it created once someone put files in it', async (t) => {
+    const o = await setup(t);
+    await applyTree(treeOf(o.hostsDir, { 'docker.io': ours('docker.io') }), o);
+    await writeFile(join(o.hostsDir, 'docker.io', 'ca.pem'), 'theirs');
+    await restoreAll(o);
+    assert.deepEqual(await readdir(join(o.hostsDir, 'docker.io')), ['ca.pem']);
+  });
+
+  it('puts a backup back even when the owned file was deleted, and leaves a file that replaced ours with its backup', async (t) => {
+    const o = await setup(t);
+    await originalTree(o.hostsDir);
+    const dockerHosts = join(o.hostsDir, 'docker.io', 'hosts.toml');
+    const quayHosts = join(o.hostsDir, 'quay.io', 'hosts.toml');
+    const quayOriginal = await readFile(quayHosts);
+    await applyTree(treeOf(o.hostsDir, { 'docker.io': ours('docker.io'), 'quay.io': ours('quay.io') }), o);
+    await writeFile(dockerHosts, 'an operator took it back\n');
+    await unlink(quayHosts);
+
+    await assert.rejects(restoreAll(o), (err: Error) => err.message.includes(dockerHosts) && err.message.includes('[CMA_NOT_OWNED]'));
+    assert.deepEqual(await readFile(quayHosts), quayOriginal);
+    assert.equal(await readFile(dockerHosts, 'utf8'), 'an operator took it back\n');
+    assert.equal(await readFile(join(o.stateDir, 'backups', dockerHosts), 'utf8'), 'server = "https://registry-1.docker.io"\n# theirs\n');
+  });
+});

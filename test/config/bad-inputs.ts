@@ -1,0 +1,115 @@
+// Bad configurations, data only: each case is a set of files written into ONE directory, which is then
+// passed as the single --config source. `file` is the entry the error must name, `fieldIncludes` a
+// substring of the field it must name. Any value in SECRETS must never appear in any output.
+// Reused by the CLI test (exit 2, hosts dir untouched): keep it free of test logic.
+import type { ErrorCode } from '../../src/errors.js';
+
+export interface BadInput {
+  name: string;
+  files: Record<string, string | Buffer>;
+  code: ErrorCode;
+  file: string;
+  fieldIncludes?: string;
+}
+
+export const SECRETS = ['Hunter2-s3cret', 'tok-9f8e7d6c5b4a', 'SHVudGVyMi1zM2NyZXQ'];
+
+const reg = (name: string, body = '{}') => `registries:\n  ${JSON.stringify(name)}: ${body}\n`;
+const mirrorOf = (fields: string) => `registries:\n  docker.io:\n    mirrors:\n      - ${fields}\n`;
+const probe = (fields: string) => `probe: {${fields}}\n`;
+
+// Deterministic "random" bytes: a PNG header followed by every byte value.
+const garbage = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from(Array.from({ length: 256 }, (_, i) => i))]);
+
+export const BAD_INPUTS: readonly BadInput[] = [
+  // Registry names become directories and TOML keys: traversal and injection.
+  { name: 'traversal ../etc', files: { 'c.yaml': reg('../etc') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: '../etc' },
+  { name: 'slash in name a/b', files: { 'c.yaml': reg('a/b') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'a/b' },
+  { name: 'newline injection', files: { 'c.yaml': reg('docker.io\nserver=') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'registries[' },
+  { name: 'double dot inside name', files: { 'c.yaml': reg('foo..bar') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'foo..bar' },
+  { name: 'backslash in name', files: { 'c.json': '{"registries": {"a\\\\b": {}}}' }, code: 'CMA_CONFIG_FIELD', file: 'c.json', fieldIncludes: 'registries' },
+  { name: 'whitespace in name', files: { 'c.yaml': reg('my registry') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'my registry' },
+  { name: 'empty name', files: { 'c.yaml': reg('') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'registries' },
+  { name: 'uppercase name', files: { 'c.yaml': reg('Docker.io') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'Docker.io' },
+  { name: 'port out of range', files: { 'c.yaml': reg('r.io:70000') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'r.io:70000' },
+  { name: 'port zero', files: { 'c.yaml': reg('r.io:0') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'r.io:0' },
+  { name: 'non-numeric port', files: { 'c.yaml': reg('r.io:http') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'r.io:http' },
+  { name: 'wildcard name (native)', files: { 'c.yaml': reg('*') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: '*' },
+  { name: 'numeric last label', files: { 'c.yaml': reg('registry.123') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'registry.123' },
+  { name: 'label ending in dash', files: { 'c.yaml': reg('bad-.io') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'bad-.io' },
+  // Wrong types.
+  { name: 'registries is a list', files: { 'c.yaml': 'registries: [docker.io]\n' }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'registries' },
+  { name: 'skipVerify is a string', files: { 'c.yaml': reg('r.io', '{skipVerify: "yes"}') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'registries.r.io.skipVerify' },
+  { name: 'mirrors is an object', files: { 'c.yaml': reg('r.io', '{mirrors: {url: "http://m"}}') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'registries.r.io.mirrors' },
+  { name: 'hostsDir is relative', files: { 'c.yaml': 'hostsDir: certs.d\n' }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'hostsDir' },
+  { name: 'ca path is relative', files: { 'c.yaml': mirrorOf('{url: "https://m.local", ca: ca.pem}') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'mirrors[0].ca[0]' },
+  { name: 'restartCommand is blank', files: { 'c.yaml': 'restartCommand: "   "\n' }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'restartCommand' },
+  { name: 'authMode unknown', files: { 'c.yaml': reg('r.io', '{authMode: sometimes}') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'registries.r.io.authMode' },
+  { name: 'top level is a list', files: { 'c.yaml': '- registries\n' }, code: 'CMA_CONFIG_SYNTAX', file: 'c.yaml' },
+  // Unknown keys.
+  { name: 'unknown top-level key (typo)', files: { 'c.yaml': 'hostDir: /etc/containerd/certs.d\n' }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'hostDir' },
+  { name: 'unknown mirror key', files: { 'c.yaml': mirrorOf('{urll: "http://m"}') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'mirrors[0].urll' },
+  { name: 'unknown probe key', files: { 'c.toml': '[probe]\nintervall = "2s"\n' }, code: 'CMA_CONFIG_FIELD', file: 'c.toml', fieldIncludes: 'probe.intervall' },
+  { name: 'unknown Giant Swarm key', files: { 'values.yaml': 'containerRegistries:\n  docker.io:\n    - endpiont: 10.0.0.1:5000\n' }, code: 'CMA_CONFIG_FIELD', file: 'values.yaml', fieldIncludes: 'containerRegistries.docker.io[0].endpiont' },
+  { name: 'unknown k3s tls key', files: { 'registries.yaml': 'configs:\n  r.io:\n    tls: {ca: /etc/ca.pem}\n' }, code: 'CMA_CONFIG_FIELD', file: 'registries.yaml', fieldIncludes: 'configs.r.io.tls.ca' },
+  // Durations and probe sanity.
+  { name: 'duration without unit (number)', files: { 'c.yaml': probe('interval: 2') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'probe.interval' },
+  { name: 'duration without unit (string)', files: { 'c.json': '{"probe": {"interval": "2"}}' }, code: 'CMA_CONFIG_FIELD', file: 'c.json', fieldIncludes: 'probe.interval' },
+  { name: 'negative duration', files: { 'c.yaml': probe('timeout: -1s') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'probe.timeout' },
+  { name: 'junk duration', files: { 'c.yaml': probe('interval: 2 seconds') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'probe.interval' },
+  { name: 'zero dialTimeout', files: { 'c.yaml': mirrorOf('{url: "http://m.local", dialTimeout: 0s}') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'mirrors[0].dialTimeout' },
+  { name: 'timeout not below interval', files: { 'c.yaml': probe('interval: 1s, timeout: 1000ms') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'probe.timeout' },
+  { name: 'threshold zero', files: { 'c.yaml': probe('failureThreshold: 0') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'probe.failureThreshold' },
+  { name: 'threshold fractional', files: { 'c.yaml': probe('successThreshold: 1.5') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'probe.successThreshold' },
+  { name: 'merged: timeout from a later file', files: { 'a.yaml': probe('interval: 1s'), 'b.yaml': probe('timeout: 1s') }, code: 'CMA_CONFIG_FIELD', file: 'b.yaml', fieldIncludes: 'probe.timeout' },
+  // URLs.
+  { name: 'URL does not parse', files: { 'c.yaml': mirrorOf('{url: "not a url"}') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'mirrors[0].url' },
+  { name: 'URL without scheme', files: { 'c.yaml': mirrorOf('{url: "10.96.0.50:5000"}') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'mirrors[0].url' },
+  { name: 'URL scheme ftp', files: { 'c.yaml': mirrorOf('{url: "ftp://m.local"}') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'mirrors[0].url' },
+  { name: 'URL with credentials', files: { 'c.yaml': mirrorOf(`{url: "http://bob:${SECRETS[0]}@m.local"}`) }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'mirrors[0].url' },
+  { name: 'URL with query', files: { 'c.yaml': mirrorOf('{url: "http://m.local/?ns=docker.io"}') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'mirrors[0].url' },
+  { name: 'URL with fragment', files: { 'c.yaml': reg('r.io', '{server: "https://r.io#x"}') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'registries.r.io.server' },
+  { name: 'URL with a quote', files: { 'c.yaml': mirrorOf(`{url: 'http://m.local/a"b'}`) }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'mirrors[0].url' },
+  { name: 'same mirror twice', files: { 'c.yaml': reg('r.io', '{mirrors: [{url: "http://m.local"}, {url: "http://m.local/"}]}') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'mirrors[1].url' },
+  { name: 'mirror equal to server', files: { 'c.yaml': reg('r.io', '{mirrors: [{url: "https://r.io"}]}') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'mirrors[0].url' },
+  // Capabilities.
+  { name: 'capability twice', files: { 'c.yaml': mirrorOf('{url: "http://m.local", capabilities: [pull, pull]}') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'mirrors[0].capabilities' },
+  { name: 'capability unknown', files: { 'c.yaml': mirrorOf('{url: "http://m.local", capabilities: [pull, referrers]}') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'mirrors[0].capabilities[1]' },
+  { name: 'capabilities empty', files: { 'c.yaml': mirrorOf('{url: "http://m.local", capabilities: []}') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'mirrors[0].capabilities' },
+  // Empty, garbage, huge.
+  { name: 'empty YAML', files: { 'c.yaml': '' }, code: 'CMA_CONFIG_EMPTY', file: 'c.yaml' },
+  { name: 'whitespace-only JSON', files: { 'c.json': ' \n\t\n' }, code: 'CMA_CONFIG_EMPTY', file: 'c.json' },
+  { name: 'comment-only TOML', files: { 'c.toml': '# nothing yet\n' }, code: 'CMA_CONFIG_EMPTY', file: 'c.toml' },
+  { name: 'comment-only YAML', files: { 'c.yml': '# nothing yet\n---\n' }, code: 'CMA_CONFIG_EMPTY', file: 'c.yml' },
+  { name: 'binary garbage', files: { 'c.yaml': garbage }, code: 'CMA_CONFIG_SYNTAX', file: 'c.yaml' },
+  { name: 'NUL byte in text', files: { 'c.toml': 'hostsDir = "/etc"\n\u0000\n' }, code: 'CMA_CONFIG_SYNTAX', file: 'c.toml' },
+  { name: 'not UTF-8', files: { 'c.yaml': Buffer.from('hostsDir: /caf\xe9\n', 'latin1') }, code: 'CMA_CONFIG_SYNTAX', file: 'c.yaml' },
+  { name: '10 MB file', files: { 'c.yaml': Buffer.alloc(10 * 1024 * 1024, 0x23) }, code: 'CMA_CONFIG_TOO_LARGE', file: 'c.yaml' },
+  { name: 'bad YAML indentation', files: { 'c.yaml': 'registries:\n  docker.io:\n mirrors: []\n   x: 1\n' }, code: 'CMA_CONFIG_SYNTAX', file: 'c.yaml' },
+  { name: 'bad TOML', files: { 'c.toml': '[registries\n' }, code: 'CMA_CONFIG_SYNTAX', file: 'c.toml' },
+  // Duplicate keys.
+  { name: 'duplicate key YAML', files: { 'c.yaml': 'hostsDir: /a\nhostsDir: /b\n' }, code: 'CMA_CONFIG_SYNTAX', file: 'c.yaml' },
+  { name: 'duplicate key JSON', files: { 'c.json': '{"registries": {"r.io": {}, "r.io": {}}}' }, code: 'CMA_CONFIG_SYNTAX', file: 'c.json' },
+  { name: 'duplicate key TOML', files: { 'c.toml': 'hostsDir = "/a"\nhostsDir = "/b"\n' }, code: 'CMA_CONFIG_SYNTAX', file: 'c.toml' },
+  // Dialects.
+  { name: 'native and k3s keys in one file', files: { 'c.yaml': 'registries: {}\nmirrors: {}\n' }, code: 'CMA_CONFIG_DIALECT', file: 'c.yaml', fieldIncludes: 'mirrors' },
+  { name: 'Giant Swarm and k3s keys in one file', files: { 'c.yaml': 'containerRegistries: {}\nconfigs: {}\n' }, code: 'CMA_CONFIG_DIALECT', file: 'c.yaml' },
+  { name: 'k3s rewrite', files: { 'registries.yaml': 'mirrors:\n  docker.io:\n    endpoint: ["https://m.local"]\n    rewrite: {"^library/(.*)": "mirror/$1"}\n' }, code: 'CMA_CONFIG_FIELD', file: 'registries.yaml', fieldIncludes: 'mirrors.docker.io.rewrite' },
+  { name: 'k3s wildcard', files: { 'registries.yaml': 'mirrors:\n  "*":\n    endpoint: ["https://m.local"]\n' }, code: 'CMA_CONFIG_FIELD', file: 'registries.yaml', fieldIncludes: 'mirrors.*' },
+  { name: 'k3s cert without key', files: { 'registries.yaml': 'configs:\n  r.io:\n    tls: {cert_file: /etc/c.pem}\n' }, code: 'CMA_CONFIG_FIELD', file: 'registries.yaml', fieldIncludes: 'configs.r.io.tls.key_file' },
+  { name: 'k3s endpoint junk', files: { 'registries.yaml': 'mirrors:\n  r.io:\n    endpoint: ["https://"]\n' }, code: 'CMA_CONFIG_FIELD', file: 'registries.yaml', fieldIncludes: 'mirrors.r.io.endpoint[0]' },
+  { name: 'Giant Swarm endpoint with scheme', files: { 'values.yaml': 'containerRegistries:\n  docker.io:\n    - endpoint: https://m.local\n' }, code: 'CMA_CONFIG_FIELD', file: 'values.yaml', fieldIncludes: 'containerRegistries.docker.io[0].endpoint' },
+  { name: 'Giant Swarm overridePath on upstream', files: { 'values.yaml': 'containerRegistries:\n  r.io:\n    - endpoint: r.io\n      overridePath: true\n' }, code: 'CMA_CONFIG_FIELD', file: 'values.yaml', fieldIncludes: 'containerRegistries.r.io[0].overridePath' },
+  // Secrets in bad places: the value must not come back in any message.
+  { name: 'secret beside an unknown key', files: { 'c.yaml': reg('r.io', `{auth: {username: bob, password: ${SECRETS[0]}, token: ${SECRETS[1]}}}`) }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'registries.r.io.auth' },
+  { name: 'auth that is not base64 user:pass', files: { 'c.yaml': reg('r.io', `{auth: {auth: "${SECRETS[0]}"}}`) }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'registries.r.io.auth.auth' },
+  { name: 'auth base64 without colon', files: { 'c.yaml': reg('r.io', `{auth: {auth: "${SECRETS[2]}"}}`) }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'registries.r.io.auth.auth' },
+  { name: 'two credential forms', files: { 'c.yaml': reg('r.io', `{auth: {username: bob, password: ${SECRETS[0]}, identityToken: ${SECRETS[1]}}}`) }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'registries.r.io.auth' },
+  { name: 'secret pasted as a key', files: { 'c.yaml': reg('r.io', `{auth: {${SECRETS[0]}: bob}}`) }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'registries.r.io.auth' },
+  { name: 'password is a number', files: { 'c.yaml': reg('r.io', '{auth: {username: bob, password: 12345678}}') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'registries.r.io.auth.password' },
+  { name: 'secret on a YAML syntax error line', files: { 'c.yaml': `registries:\n  r.io:\n    auth: {username: bob, password: "${SECRETS[0]}\n` }, code: 'CMA_CONFIG_SYNTAX', file: 'c.yaml' },
+  { name: 'unquoted secret in JSON', files: { 'c.json': `{"registries": {"r.io": {"auth": {"username": "bob", "password": ${SECRETS[0]}}}}}` }, code: 'CMA_CONFIG_SYNTAX', file: 'c.json' },
+  { name: 'secret on a TOML syntax error line', files: { 'c.toml': `[registries."r.io".auth]\nusername = "bob"\npassword = ${SECRETS[0]}\n` }, code: 'CMA_CONFIG_SYNTAX', file: 'c.toml' },
+  { name: 'k3s secret beside unknown key', files: { 'registries.yaml': `configs:\n  r.io:\n    auth: {username: bob, password: ${SECRETS[0]}, identitytoken: ${SECRETS[1]}}\n` }, code: 'CMA_CONFIG_FIELD', file: 'registries.yaml', fieldIncludes: 'configs.r.io.auth.identitytoken' },
+  { name: 'Giant Swarm credentials half given', files: { 'values.yaml': `containerRegistries:\n  r.io:\n    - endpoint: r.io\n      credentials: {password: ${SECRETS[0]}}\n` }, code: 'CMA_CONFIG_FIELD', file: 'values.yaml', fieldIncludes: 'containerRegistries.r.io[0].credentials.username' },
+];

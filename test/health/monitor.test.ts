@@ -1,0 +1,288 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it, mock } from 'node:test';
+import { HealthMonitor, FIRST_PROBE_SPREAD_MS, JITTER_FRACTION, type MonitorEvents } from '../../src/health/monitor.js';
+import type { ProbeResult, ProbeTarget } from '../../src/health/probe.js';
+import type { MirrorHealth } from '../../src/health/state-machine.js';
+import type { MirrorState, ProbeSettings } from '../../src/model.js';
+import { blackhole, canBlackhole } from '../helpers/blackhole.js';
+import { hangServer, httpServer, statusHandler, switchableServer, type TestServer } from '../helpers/servers.js';
+import { fdCount, fdCountUnavailable, fdsSettleTo } from './fds.js';
+
+const NO_TLS = { ca: [], client: [], skipVerify: false };
+const target = (url: string): ProbeTarget => ({ url, tls: NO_TLS });
+const FAST: ProbeSettings = { intervalMs: 100, timeoutMs: 300, failureThreshold: 2, successThreshold: 1 };
+
+interface Transition {
+  url: string;
+  from: MirrorState;
+  to: MirrorState;
+  health: MirrorHealth;
+  at: number;
+}
+
+/** Records every event and lets a test wait for a condition on them, failing (not hanging) when it never comes. */
+class Recorder implements MonitorEvents {
+  readonly results: Array<{ url: string; result: ProbeResult; health: MirrorHealth }> = [];
+  readonly transitions: Transition[] = [];
+  private wake: (() => void) | undefined;
+
+  onResult(url: string, result: ProbeResult, health: MirrorHealth): void {
+    this.results.push({ url, result, health });
+    this.wake?.();
+  }
+
+  onTransition(url: string, from: MirrorState, to: MirrorState, health: MirrorHealth): void {
+    this.transitions.push({ url, from, to, health, at: Date.now() });
+    this.wake?.();
+  }
+
+  async waitFor(what: string, condition: () => boolean, withinMs = 10_000): Promise<void> {
+    const until = Date.now() + withinMs;
+    while (!condition()) {
+      const left = until - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${what}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 200));
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  lastTo(url: string): MirrorState | undefined {
+    return this.transitions.filter((t) => t.url === url).at(-1)?.to;
+  }
+}
+
+const timeouts = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+describe('HealthMonitor against real loopback servers', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  const monitorFor = (events: MonitorEvents, settings = FAST): HealthMonitor => {
+    const monitor = new HealthMonitor({ settings, events });
+    cleanups.push(() => monitor.stop());
+    return monitor;
+  };
+  const closing = <T extends TestServer>(server: T): T => {
+    cleanups.push(() => server.close());
+    return server;
+  };
+
+  it('a mirror going away is down after failureThreshold failed probes, and up again when it is back', async () => {
+    const server = closing(await switchableServer(200));
+    const events = new Recorder();
+    const monitor = monitorFor(events);
+    monitor.setTargets([target(server.url)], FAST);
+    assert.equal(monitor.view().get(server.url), 'unknown', 'boot-safe: unknown until proven');
+
+    await events.waitFor('up', () => events.lastTo(server.url) === 'up');
+    assert.equal(monitor.view().get(server.url), 'up');
+
+    await server.stop();
+    const before = events.results.length;
+    await events.waitFor('down', () => events.lastTo(server.url) === 'down');
+    const failedSinceStop = events.results.slice(before).filter((r) => !r.result.ok);
+    assert.equal(failedSinceStop.length, FAST.failureThreshold, 'down on exactly the F-th failure');
+    assert.equal(failedSinceStop.at(-1)?.result.error, 'connect ECONNREFUSED');
+
+    await server.start();
+    await events.waitFor('up again', () => events.lastTo(server.url) === 'up');
+    assert.deepEqual(events.transitions.map((t) => `${t.from}->${t.to}`), ['unknown->up', 'up->down', 'down->up']);
+  });
+
+  it('reports a transition with view() already showing the new state, so the daemon can re-render at once', async () => {
+    const server = closing(await switchableServer(200));
+    const seen: Array<MirrorState | undefined> = [];
+    const events = new Recorder();
+    const spy: MonitorEvents = {
+      onResult: (...args) => events.onResult(...args),
+      onTransition: (url, from, to, health) => {
+        // Called from the probe loop, long after `monitor` below is initialised.
+        seen.push(monitor.view().get(url));
+        events.onTransition(url, from, to, health);
+      },
+    };
+    const monitor = monitorFor(spy);
+    monitor.setTargets([target(server.url)], FAST);
+    await events.waitFor('up', () => events.lastTo(server.url) === 'up');
+    server.setStatus(500);
+    await events.waitFor('down', () => events.lastTo(server.url) === 'down');
+    assert.deepEqual(seen, ['up', 'down']);
+  });
+
+  it('two mirrors of one registry are independent', async () => {
+    const a = closing(await switchableServer(200));
+    const b = closing(await switchableServer(401));
+    const events = new Recorder();
+    const monitor = monitorFor(events);
+    monitor.setTargets([target(a.url), target(b.url)], FAST);
+    await events.waitFor('both up', () => events.lastTo(a.url) === 'up' && events.lastTo(b.url) === 'up');
+    a.setStatus(404);
+    await events.waitFor('a down', () => events.lastTo(a.url) === 'down');
+    const bResultsAfter = events.results.filter((r) => r.url === b.url).length;
+    await events.waitFor('b probed again', () => events.results.filter((r) => r.url === b.url).length > bResultsAfter + FAST.failureThreshold);
+    assert.deepEqual(Object.fromEntries(monitor.view()), { [a.url]: 'down', [b.url]: 'up' });
+    assert.equal(events.transitions.filter((t) => t.url === b.url).length, 1, 'b only ever went unknown -> up');
+  });
+
+  it('setTargets keeps the state of kept URLs, starts new ones unknown and drops removed ones', async () => {
+    // a answers slowly, so a probe of it is in flight when it is removed.
+    const a = closing(await httpServer((req, res) => setTimeout(() => statusHandler(200)(req, res), 100)));
+    const b = closing(await switchableServer(200));
+    const events = new Recorder();
+    const monitor = monitorFor(events);
+    monitor.setTargets([target(a.url)], FAST);
+    await events.waitFor('a up', () => events.lastTo(a.url) === 'up');
+    const since = monitor.snapshot().get(a.url)?.since;
+
+    monitor.setTargets([target(b.url), target(a.url), target(a.url)], { ...FAST, failureThreshold: 3 });
+    assert.deepEqual(Object.fromEntries(monitor.view()), { [a.url]: 'up', [b.url]: 'unknown' });
+    assert.equal(monitor.snapshot().get(a.url)?.since, since, 'a kept its state');
+    await events.waitFor('b up', () => events.lastTo(b.url) === 'up');
+
+    monitor.setTargets([target(b.url)], FAST);
+    const aResults = events.results.filter((r) => r.url === a.url).length;
+    await new Promise((r) => setTimeout(r, 300)); // the in-flight probe of a comes back in this time
+    assert.deepEqual([...monitor.view().keys()], [b.url]);
+    const bResults = events.results.filter((r) => r.url === b.url).length;
+    await events.waitFor('b probed twice more', () => events.results.filter((r) => r.url === b.url).length >= bResults + 2);
+    assert.equal(events.results.filter((r) => r.url === a.url).length, aResults, 'a removed target is not probed or reported');
+  });
+
+  it('a blackholed mirror is down within failureThreshold x interval + timeout, and back once the rule is gone', async (t) => {
+    const availability = await canBlackhole();
+    if (!availability.ok) return t.skip(availability.reason);
+    const server = closing(await switchableServer(200, { host: '127.0.0.9' }));
+    const events = new Recorder();
+    const monitor = monitorFor(events);
+    monitor.setTargets([target(server.url)], FAST);
+    await events.waitFor('up', () => events.lastTo(server.url) === 'up');
+
+    const rule = await blackhole('127.0.0.9', server.port);
+    cleanups.push(() => rule.remove());
+    const droppedAt = Date.now();
+    await events.waitFor('down', () => events.lastTo(server.url) === 'down');
+    const took = (events.transitions.at(-1)?.at ?? Infinity) - droppedAt;
+    const bound = FAST.failureThreshold * FAST.intervalMs + FAST.timeoutMs;
+    assert.ok(took < bound + 2000, `down after ${took}ms; bound ${bound}ms plus 2 s of scheduling slack`);
+    assert.match(events.results.at(-1)?.result.error ?? '', /^connect timeout after 300ms$/);
+
+    await rule.remove();
+    await events.waitFor('up again', () => events.lastTo(server.url) === 'up');
+  });
+
+  it('stop() cancels every timer and waits for the probe in flight: no timer, no socket left', { skip: fdCountUnavailable }, async () => {
+    const ok = closing(await switchableServer(200));
+    const hang = closing(await hangServer());
+    const baselineFds = fdCount();
+    const baselineTimeouts = timeouts();
+    const events = new Recorder();
+    const monitor = new HealthMonitor({ settings: { ...FAST, timeoutMs: 1000 }, events });
+    monitor.setTargets([target(ok.url), target(hang.url)], { ...FAST, timeoutMs: 1000 });
+    // The ok endpoint answers at once; by its third result the hang probe (1 s deadline) is in flight.
+    await events.waitFor('ok probed 3 times', () => events.results.filter((r) => r.url === ok.url).length >= 3);
+    assert.ok(fdCount() > baselineFds, 'the hung probe holds a socket');
+    await monitor.stop();
+    const results = events.results.length;
+    assert.equal(timeouts(), baselineTimeouts, 'no timer left behind');
+    assert.ok((await fdsSettleTo(baselineFds)) <= baselineFds, 'no socket left behind');
+    await new Promise((r) => setTimeout(r, 3 * FAST.intervalMs));
+    assert.equal(events.results.length, results, 'nothing probed or reported after stop()');
+  });
+});
+
+describe('HealthMonitor scheduling (mock timers)', () => {
+  const T0 = 1_700_000_000_000;
+  const OK: ProbeResult = { ok: true, status: 200, durationMs: 0, at: 0 };
+  afterEach(() => mock.timers.reset());
+
+  /** Advances fake time in small steps, letting the probes' promises settle in between. */
+  async function advance(ms: number, step = 10): Promise<void> {
+    for (let t = 0; t < ms; t += step) {
+      mock.timers.tick(step);
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  /** stop() waits for the probe in flight, whose fake time must keep moving meanwhile. */
+  async function stopUnderMockTimers(monitor: HealthMonitor): Promise<void> {
+    const stopped = monitor.stop();
+    await advance(5000);
+    await stopped;
+  }
+
+  function scheduled(probeMs: number, randoms: number[]): { monitor: HealthMonitor; starts: number[]; maxConcurrent: () => number } {
+    mock.timers.enable({ apis: ['setTimeout', 'Date'], now: T0 });
+    const starts: number[] = [];
+    let running = 0;
+    let peak = 0;
+    const probe = async (): Promise<ProbeResult> => {
+      starts.push(Date.now());
+      peak = Math.max(peak, ++running);
+      await new Promise((r) => setTimeout(r, probeMs));
+      running--;
+      return { ...OK, at: Date.now() };
+    };
+    let i = 0;
+    const random = (): number => randoms[i++ % randoms.length] ?? 0;
+    const events: MonitorEvents = { onResult: () => undefined, onTransition: () => undefined };
+    const monitor = new HealthMonitor({ settings: { ...FAST, intervalMs: 1000 }, events, probe, random, now: Date.now });
+    return { monitor, starts, maxConcurrent: () => peak };
+  }
+
+  it('probes a new target quickly, then every interval minus up to 20 % jitter, measured from the previous start', async () => {
+    const { monitor, starts } = scheduled(5, [0.999, 0, 0.5, 0.999, 0.25]);
+    const settings = { ...FAST, intervalMs: 1000 };
+    monitor.setTargets([target('http://127.0.0.1:1')], settings);
+    await advance(10_000);
+    await stopUnderMockTimers(monitor);
+    assert.ok((starts[0] ?? Infinity) - T0 <= FIRST_PROBE_SPREAD_MS, `first probe after ${(starts[0] ?? 0) - T0}ms`);
+    const gaps = starts.slice(1).map((s, i) => s - (starts[i] ?? 0));
+    assert.ok(gaps.length >= 9);
+    for (const gap of gaps) assert.ok(gap >= 1000 * (1 - JITTER_FRACTION) && gap <= 1000, `gap ${gap}ms`);
+    assert.ok(new Set(gaps).size > 1, `jittered, not constant: ${gaps.join(',')}`);
+  });
+
+  it('one request at a time per endpoint: a probe outlasting the interval, duplicate URLs, repeated setTargets', async () => {
+    const { monitor, starts, maxConcurrent } = scheduled(2500, [0.5]);
+    const settings = { ...FAST, intervalMs: 1000 };
+    const targets = [target('http://127.0.0.1:1'), target('http://127.0.0.1:1')];
+    // Config reloads re-send the same targets, here while probes are in flight.
+    for (let i = 0; i < 20; i++) {
+      monitor.setTargets(targets, settings);
+      await advance(500);
+    }
+    await stopUnderMockTimers(monitor);
+    assert.equal(maxConcurrent(), 1);
+    const gaps = starts.slice(1).map((s, i) => s - (starts[i] ?? 0));
+    for (const gap of gaps) assert.ok(gap >= 2500, `next probe ${gap}ms after the previous start, before it finished`);
+  });
+
+  it('a shorter interval takes effect at once for a waiting endpoint', async () => {
+    const { monitor, starts } = scheduled(5, [0]);
+    monitor.setTargets([target('http://127.0.0.1:1')], { ...FAST, intervalMs: 60_000 });
+    await advance(1000);
+    assert.equal(starts.length, 1);
+    monitor.setTargets([target('http://127.0.0.1:1')], { ...FAST, intervalMs: 1000 });
+    await advance(1500);
+    await stopUnderMockTimers(monitor);
+    assert.equal(starts.length, 2);
+  });
+
+  it('lastProgressAt follows completed probes, and is now when there is nothing to probe', async () => {
+    const { monitor } = scheduled(5, [0]);
+    assert.equal(monitor.lastProgressAt(), Date.now());
+    await advance(5000);
+    assert.equal(monitor.lastProgressAt(), Date.now(), 'idle is not stalled');
+    monitor.setTargets([target('http://127.0.0.1:1')], { ...FAST, intervalMs: 1000 });
+    await advance(2500);
+    const progress = monitor.lastProgressAt();
+    assert.ok(progress > T0 + 5000 && progress <= Date.now());
+    await stopUnderMockTimers(monitor);
+  });
+});

@@ -1,0 +1,267 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { probeOnce, type ProbeResult, type ProbeTarget } from '../../src/health/probe.js';
+import type { TlsSettings } from '../../src/model.js';
+import { blackhole, canBlackhole } from '../helpers/blackhole.js';
+import { fdCount, fdCountUnavailable, fdsSettleTo } from './fds.js';
+import {
+  closeServer,
+  hangServer,
+  httpServer,
+  httpsServer,
+  makePki,
+  refusedPort,
+  tlsUnavailable,
+  type TestPki,
+  type TestServer,
+} from '../helpers/servers.js';
+
+const NO_TLS: TlsSettings = { ca: [], client: [], skipVerify: false };
+const TIMEOUT_MS = 500;
+/** How late a probe may come back after its deadline before the test calls the deadline broken. */
+const DEADLINE_SLACK_MS = 1500;
+
+/** Runs a probe, failing the test (instead of hanging it) when the probe ignores its own deadline. */
+async function probeWithinDeadline(target: ProbeTarget, timeoutMs = TIMEOUT_MS): Promise<ProbeResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const overdue = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`probe still running ${DEADLINE_SLACK_MS}ms after its ${timeoutMs}ms deadline`)), timeoutMs + DEADLINE_SLACK_MS);
+  });
+  try {
+    return await Promise.race([probeOnce(target, timeoutMs), overdue]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function assertDownAtDeadline(result: ProbeResult, wording: RegExp): void {
+  assert.equal(result.ok, false);
+  assert.match(result.error ?? '', wording);
+  // It waited for the deadline (a fast failure would be some other classification), and not much longer.
+  assert.ok(result.durationMs >= TIMEOUT_MS - 50, `came back after ${result.durationMs}ms, before the ${TIMEOUT_MS}ms deadline`);
+  assert.ok(result.durationMs < TIMEOUT_MS + DEADLINE_SLACK_MS, `came back after ${result.durationMs}ms`);
+}
+
+const PROBES = 50;
+/**
+ * Probes `url` PROBES times at once and checks the descriptor count comes back to where it was. The long
+ * deadline keeps 50 concurrent handshakes on a busy machine from turning into timeouts: this test is about
+ * sockets, the deadline tests above are about time.
+ */
+async function assertNoLeak(url: string, tls: TlsSettings, ok: boolean): Promise<void> {
+  const target = { url, tls };
+  const timeoutMs = 2000;
+  await probeWithinDeadline(target, timeoutMs); // warm-up: lazily opened handles (DNS, TLS) are not leaks
+  const baseline = fdCount();
+  const results = await Promise.all(Array.from({ length: PROBES }, () => probeWithinDeadline(target, timeoutMs)));
+  assert.deepEqual(results.map((r) => r.ok), Array<boolean>(PROBES).fill(ok));
+  const settled = await fdsSettleTo(baseline);
+  assert.ok(settled <= baseline, `${settled - baseline} descriptors still open after ${PROBES} probes`);
+}
+
+describe('probeOnce classifies each kind of mirror', () => {
+  const servers: TestServer[] = [];
+  const serve = async (s: Promise<TestServer>): Promise<string> => {
+    const server = await s;
+    servers.push(server);
+    return server.url;
+  };
+  after(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+  });
+
+  for (const status of [200, 401]) {
+    it(`HTTP ${status} is up`, async () => {
+      const result = await probeWithinDeadline({ url: await serve(httpServer(status)), tls: NO_TLS });
+      assert.equal(result.ok, true);
+      assert.equal(result.status, status);
+      assert.equal(result.error, undefined);
+    });
+  }
+
+  for (const status of [404, 500, 301]) {
+    it(`HTTP ${status} is down`, async () => {
+      const result = await probeWithinDeadline({ url: await serve(httpServer(status)), tls: NO_TLS });
+      assert.equal(result.ok, false);
+      assert.equal(result.status, status);
+      assert.equal(result.error, `HTTP ${status}`);
+    });
+  }
+
+  it('probes /v2/ under the mirror URL path prefix', async () => {
+    const url = await serve(httpServer((req, res) => {
+      res.writeHead(req.url === '/cache/v2/' ? 200 : 404).end();
+    }));
+    assert.equal((await probeWithinDeadline({ url: `${url}/cache`, tls: NO_TLS })).ok, true);
+    assert.equal((await probeWithinDeadline({ url: `${url}/cache/`, tls: NO_TLS })).ok, true);
+    assert.equal((await probeWithinDeadline({ url, tls: NO_TLS })).status, 404);
+  });
+
+  it('a server that accepts and never answers is down at the deadline', async () => {
+    const result = await probeWithinDeadline({ url: await serve(hangServer()), tls: NO_TLS });
+    assertDownAtDeadline(result, /^no response after 500ms$/);
+  });
+
+  it('a server that sends headers and then stalls the body is down at the deadline', async () => {
+    const url = await serve(httpServer((_req, res) => {
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('{');
+    }));
+    const result = await probeWithinDeadline({ url, tls: NO_TLS });
+    assertDownAtDeadline(result, /^body not complete after 500ms$/);
+  });
+
+  it('an endless body is read no further than a bound: the status decides', async () => {
+    const url = await serve(httpServer((_req, res) => {
+      res.writeHead(200);
+      const chunk = Buffer.alloc(16 * 1024, 'x');
+      const pump = (): void => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once('drain', pump);
+      };
+      pump();
+    }));
+    const result = await probeWithinDeadline({ url, tls: NO_TLS });
+    assert.equal(result.ok, true);
+    assert.equal(result.status, 200);
+  });
+
+  it('a server that accepts and closes is down', async () => {
+    const result = await probeWithinDeadline({ url: await serve(closeServer()), tls: NO_TLS });
+    assert.equal(result.ok, false);
+    assert.match(result.error ?? '', /closed by server|ECONNRESET/);
+  });
+
+  it('a refused port is down', async () => {
+    const result = await probeWithinDeadline({ url: await serve(refusedPort()), tls: NO_TLS });
+    assert.equal(result.ok, false);
+    assert.equal(result.error, 'connect ECONNREFUSED');
+  });
+
+  it('an unresolvable host is down', async () => {
+    const result = await probeWithinDeadline({ url: 'http://mirror.invalid', tls: NO_TLS });
+    assert.equal(result.ok, false);
+    assert.match(result.error ?? '', /^getaddrinfo E/);
+  });
+
+  it('a blackholed address is down at the deadline', async (t) => {
+    const availability = await canBlackhole();
+    if (!availability.ok) return t.skip(availability.reason);
+    const port = (await refusedPort({ host: '127.0.0.9' })).port;
+    const rule = await blackhole('127.0.0.9', port);
+    try {
+      const result = await probeWithinDeadline({ url: `http://127.0.0.9:${port}`, tls: NO_TLS });
+      assertDownAtDeadline(result, /^connect timeout after 500ms$/);
+    } finally {
+      await rule.remove();
+    }
+  });
+
+  it('never puts URL credentials in an error', async () => {
+    for (const url of [await serve(refusedPort()), await serve(httpServer(500)), await serve(hangServer())]) {
+      const withUserinfo = url.replace('http://', 'http://admin:s3cr3t-pw@');
+      const result = await probeWithinDeadline({ url: withUserinfo, tls: NO_TLS });
+      assert.equal(result.ok, false);
+      assert.doesNotMatch(JSON.stringify(result), /s3cr3t-pw|admin/);
+    }
+  });
+
+  it('a missing ca file is down and names the file', async () => {
+    const result = await probeWithinDeadline({ url: await serve(httpServer(200)), tls: { ...NO_TLS, ca: ['/nonexistent/ca.pem'] } });
+    assert.equal(result.ok, false);
+    assert.equal(result.error, 'cannot read ca /nonexistent/ca.pem: ENOENT');
+  });
+});
+
+describe('probeOnce over TLS', () => {
+  let pki: TestPki | undefined;
+  let skipReason: string | undefined;
+  const servers: TestServer[] = [];
+  before(async () => {
+    skipReason = await tlsUnavailable();
+    if (skipReason === undefined) pki = await makePki();
+  });
+  after(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+    await pki?.remove();
+  });
+  const tlsUrl = async (requireClientCert = false): Promise<string | undefined> => {
+    if (pki === undefined) return undefined;
+    const server = await httpsServer(pki, 200, { requireClientCert });
+    servers.push(server);
+    return server.url;
+  };
+
+  it('with the CA configured: up', async (t) => {
+    const url = await tlsUrl();
+    if (url === undefined || pki === undefined) return t.skip(skipReason);
+    const result = await probeWithinDeadline({ url, tls: { ...NO_TLS, ca: [pki.caCert] } });
+    assert.equal(result.ok, true, result.error);
+  });
+
+  it('without the CA: down with a TLS error', async (t) => {
+    const url = await tlsUrl();
+    if (url === undefined) return t.skip(skipReason);
+    const result = await probeWithinDeadline({ url, tls: NO_TLS });
+    assert.equal(result.ok, false);
+    assert.match(result.error ?? '', /^TLS /);
+  });
+
+  it('skipVerify without the CA: up', async (t) => {
+    const url = await tlsUrl();
+    if (url === undefined) return t.skip(skipReason);
+    const result = await probeWithinDeadline({ url, tls: { ...NO_TLS, skipVerify: true } });
+    assert.equal(result.ok, true, result.error);
+  });
+
+  it('a server demanding a client certificate: down without it, up with it', async (t) => {
+    const url = await tlsUrl(true);
+    if (url === undefined || pki === undefined) return t.skip(skipReason);
+    const withoutCert = await probeWithinDeadline({ url, tls: { ...NO_TLS, ca: [pki.caCert] } });
+    assert.equal(withoutCert.ok, false);
+    const client = [{ cert: pki.clientCert, key: pki.clientKey }];
+    const withCert = await probeWithinDeadline({ url, tls: { ...NO_TLS, ca: [pki.caCert], client } });
+    assert.equal(withCert.ok, true, withCert.error);
+  });
+
+  it(`${PROBES} verified and ${PROBES} failing TLS probes leak no file descriptor`, async (t) => {
+    if (fdCountUnavailable !== false) return t.skip(fdCountUnavailable);
+    const url = await tlsUrl();
+    if (url === undefined || pki === undefined) return t.skip(skipReason);
+    await assertNoLeak(url, { ...NO_TLS, ca: [pki.caCert] }, true);
+    await assertNoLeak(url, NO_TLS, false);
+  });
+});
+
+describe('probeOnce leaks no file descriptor', { skip: fdCountUnavailable }, () => {
+  const kinds: Array<{ name: string; make: () => Promise<TestServer>; ok: boolean }> = [
+    { name: '200', make: () => httpServer(200), ok: true },
+    { name: '500', make: () => httpServer(500), ok: false },
+    { name: 'hang', make: () => hangServer(), ok: false },
+    { name: 'close', make: () => closeServer(), ok: false },
+    { name: 'refused', make: () => refusedPort(), ok: false },
+  ];
+
+  for (const kind of kinds) {
+    it(`${PROBES} probes of a ${kind.name} server`, async () => {
+      const server = await kind.make();
+      try {
+        await assertNoLeak(server.url, NO_TLS, kind.ok);
+      } finally {
+        await server.close();
+      }
+    });
+  }
+
+  it(`${PROBES} probes of a blackholed address`, async (t) => {
+    const availability = await canBlackhole();
+    if (!availability.ok) return t.skip(availability.reason);
+    const port = (await refusedPort({ host: '127.0.0.9' })).port;
+    const rule = await blackhole('127.0.0.9', port);
+    try {
+      await assertNoLeak(`http://127.0.0.9:${port}`, NO_TLS, false);
+    } finally {
+      await rule.remove();
+    }
+  });
+});

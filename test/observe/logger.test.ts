@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { describe, it } from 'node:test';
+import { createLogger } from '../../src/observe/logger.js';
+import { credentialSecrets, redactText, redactUrl } from '../../src/observe/redact.js';
+
+const PASSWORD = 's3cr"et\\Pa55-word';
+
+function capture(env: NodeJS.ProcessEnv, secrets?: () => string[]) {
+  const stream = new PassThrough();
+  const chunks: string[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c.toString()));
+  const logger = createLogger({ destination: stream, level: 'debug', env, ...(secrets ? { secrets } : {}) });
+  return { logger, lines: () => chunks.join('').split('\n').filter((l) => l !== '') };
+}
+
+describe('logger', () => {
+  it('prefixes each line with its syslog priority when JOURNAL_STREAM is set', () => {
+    const { logger, lines } = capture({ JOURNAL_STREAM: '8:1234' });
+    logger.fatal('f');
+    logger.error('e');
+    logger.warn('mirror http://127.0.0.1:5001 of docker.io is down');
+    logger.info('i');
+    logger.debug('d');
+    const out = lines();
+    assert.deepEqual(out.map((l) => l.slice(0, 3)), ['<2>', '<3>', '<4>', '<6>', '<7>']);
+    const parsed = JSON.parse(out[2]!.slice(3)) as { level: string; msg: string };
+    assert.equal(parsed.level, 'warn');
+    assert.equal(parsed.msg, 'mirror http://127.0.0.1:5001 of docker.io is down');
+  });
+
+  it('writes plain JSON lines without JOURNAL_STREAM', () => {
+    const { logger, lines } = capture({});
+    logger.warn({ registry: 'docker.io' }, 'down');
+    const [line] = lines();
+    assert.ok(line!.startsWith('{'), line);
+    assert.equal((JSON.parse(line!) as { registry: string }).registry, 'docker.io');
+  });
+
+  it('prefixes a file descriptor only when it is the stream journald gave (device:inode)', (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'cma-log-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const write = (journalStream: string, name: string): string => {
+      const file = join(dir, name);
+      const fd = openSync(file, 'w');
+      try {
+        const st = fstatSync(fd, { bigint: true });
+        createLogger({ destination: fd, env: { JOURNAL_STREAM: journalStream.replace('SELF', `${st.dev}:${st.ino}`) } }).warn('w');
+      } finally {
+        closeSync(fd);
+      }
+      return readFileSync(file, 'utf8');
+    };
+    assert.ok(write('SELF', 'match.log').startsWith('<4>{'));
+    assert.ok(write('1:2', 'other.log').startsWith('{'));
+  });
+
+  it('redacts credential keys at any depth, in bindings and in errors', () => {
+    const { logger, lines } = capture({});
+    const child = logger.child({ token: PASSWORD });
+    const err = Object.assign(new Error('pull failed'), { config: { Authorization: `Basic ${PASSWORD}` } });
+    child.info({
+      registry: { name: 'docker.io', auth: { username: 'u', password: PASSWORD }, mirrors: [{ url: 'http://m', identityToken: PASSWORD, identitytoken: PASSWORD }] },
+      headers: { authorization: PASSWORD },
+      err,
+    }, 'loaded');
+    const [line] = lines();
+    assert.ok(!line!.includes('Pa55'), line);
+    const parsed = JSON.parse(line!) as { token: string; registry: unknown; headers: unknown; err: { message: string; config: unknown } };
+    assert.equal(parsed.token, '[REDACTED]');
+    assert.deepEqual(parsed.registry, {
+      name: 'docker.io',
+      auth: '[REDACTED]',
+      mirrors: [{ url: 'http://m', identityToken: '[REDACTED]', identitytoken: '[REDACTED]' }],
+    });
+    assert.deepEqual(parsed.headers, { authorization: '[REDACTED]' });
+    assert.deepEqual(parsed.err.config, { Authorization: '[REDACTED]' });
+    assert.equal(parsed.err.message, 'pull failed');
+  });
+
+  it('scrubs known secret values from messages and free text, JSON-escaped or not', () => {
+    const secrets = credentialSecrets({ kind: 'basic', username: 'bob', password: PASSWORD });
+    const { logger, lines } = capture({}, () => secrets);
+    logger.error(new Error(`restart failed: auth ${secrets[1]!} for bob:${PASSWORD}`));
+    logger.warn({ stderr: `password is ${PASSWORD}` }, `child said ${PASSWORD}`);
+    const out = lines().join('\n');
+    assert.equal(lines().length, 2);
+    assert.ok(!out.includes('Pa55'), out);
+    assert.ok(!out.includes(secrets[1]!), out);
+    assert.match(out, /\[REDACTED\]/);
+  });
+
+  it('redactText, redactUrl', () => {
+    assert.equal(redactText('a hunter2 b hunter22', ['hunter2', 'hunter22', '']), 'a [REDACTED] b [REDACTED]');
+    assert.equal(redactUrl('https://bob:pw@mirror.local:5000/v2'), 'https://mirror.local:5000/v2');
+    assert.equal(redactUrl('http://10.0.0.1:5000'), 'http://10.0.0.1:5000');
+    assert.equal(redactUrl('not a url'), 'not a url');
+  });
+
+  it('rejects an unknown level naming LOG_LEVEL', () => {
+    assert.throws(() => createLogger({ env: { LOG_LEVEL: 'verbose' } }), (e: Error & { code?: string }) => e.code === 'CMA_USAGE' && /verbose/.test(e.message));
+  });
+});

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createMetrics } from '../../src/observe/metrics.js';
+import { agentStatus, mirror, registry } from './fixtures.js';
+
+const P = 'containerd_mirror_agent_';
+
+/** Sample lines (`name{labels} value`) of the exposition text, without comments. */
+async function samples(metrics: ReturnType<typeof createMetrics>): Promise<string[]> {
+  const { body, contentType } = await metrics.scrape();
+  assert.match(contentType, /^text\/plain/);
+  return body.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+}
+
+describe('metrics', () => {
+  it('exports every metric with its exact name and labels', async () => {
+    const m = createMetrics({ version: '1.2.3' });
+    m.observeStatus(agentStatus({ containerd: { restartPending: true, reason: 'auth changed' } }));
+    m.probe('http://10.96.0.50:5000', true, 12);
+    m.probe('http://cache:5001', false, 1000);
+    m.modeTransition('ghcr.io', 'upstream');
+    m.configApply('changed', new Date('2025-06-01T12:00:00Z'));
+    m.configApply('failed', new Date('2025-06-01T12:05:00Z'));
+    m.configLoadError('CMA_CONFIG_FIELD');
+    m.containerdRestart('failure');
+    const s = await samples(m);
+    for (const line of [
+      `${P}mirror_up{registry="docker.io",mirror="http://10.96.0.50:5000"} 1`,
+      `${P}mirror_up{registry="ghcr.io",mirror="http://cache:5001"} 0`,
+      `${P}registry_mode{registry="docker.io",mode="mirror"} 1`,
+      `${P}registry_mode{registry="docker.io",mode="upstream"} 0`,
+      `${P}registry_mode{registry="ghcr.io",mode="mirror"} 0`,
+      `${P}registry_mode{registry="ghcr.io",mode="upstream"} 1`,
+      `${P}probe_duration_seconds_bucket{le="0.025",mirror="http://10.96.0.50:5000",result="success"} 1`,
+      `${P}probe_duration_seconds_bucket{le="1",mirror="http://cache:5001",result="failure"} 1`,
+      `${P}probe_duration_seconds_count{mirror="http://cache:5001",result="failure"} 1`,
+      `${P}mode_transitions_total{registry="ghcr.io",to="upstream"} 1`,
+      `${P}mode_transitions_total{registry="docker.io",to="mirror"} 0`,
+      `${P}config_applies_total{result="changed"} 1`,
+      `${P}config_applies_total{result="unchanged"} 0`,
+      `${P}config_applies_total{result="failed"} 1`,
+      `${P}config_load_errors_total{code="CMA_CONFIG_FIELD"} 1`,
+      `${P}last_successful_apply_timestamp_seconds 1748779200`,
+      `${P}build_info{version="1.2.3",node_version="${process.version}"} 1`,
+      `${P}restart_pending 1`,
+      `${P}containerd_restarts_total{result="failure"} 1`,
+      `${P}containerd_restarts_total{result="success"} 0`,
+    ]) {
+      assert.ok(s.includes(line), `missing: ${line}`);
+    }
+    assert.ok(s.some((l) => l.startsWith(`${P}process_cpu_seconds_total `)), 'default process metrics carry the prefix');
+    assert.ok(s.every((l) => l.startsWith(P)), 'every series carries the prefix');
+  });
+
+  it('has no mirror_up series for an unknown or unprobed mirror', async () => {
+    const m = createMetrics({ version: '1' });
+    m.observeStatus(agentStatus({
+      registries: [registry('quay.io', 'upstream', [mirror('http://boot:5000', 'unknown'), mirror('http://static:5000', 'up', { probe: false })])],
+    }));
+    const s = await samples(m);
+    assert.ok(!s.some((l) => l.includes(`${P}mirror_up`)), s.join('\n'));
+    assert.ok(s.includes(`${P}registry_mode{registry="quay.io",mode="upstream"} 1`));
+  });
+
+  it('drops the series of a registry and a mirror that left the config', async () => {
+    const m = createMetrics({ version: '1' });
+    m.observeStatus(agentStatus());
+    m.probe('http://cache:5001', false, 1000);
+    m.modeTransition('ghcr.io', 'upstream');
+    m.observeStatus(agentStatus({ registries: [registry('docker.io', 'mirror', [mirror('http://10.96.0.50:5000', 'up')])] }));
+    const s = await samples(m);
+    assert.deepEqual(s.filter((l) => l.includes('ghcr.io') || l.includes('cache:5001')), []);
+    assert.ok(s.includes(`${P}mirror_up{registry="docker.io",mirror="http://10.96.0.50:5000"} 1`));
+    // A mirror that goes back to unknown (e.g. its URL changed and came back) loses its stale 0/1.
+    m.observeStatus(agentStatus({ registries: [registry('docker.io', 'upstream', [mirror('http://10.96.0.50:5000', 'unknown')])] }));
+    assert.ok(!(await samples(m)).some((l) => l.startsWith(`${P}mirror_up`)));
+  });
+
+  it('never puts URL user info into a label', async () => {
+    const m = createMetrics({ version: '1' });
+    m.observeStatus(agentStatus({ registries: [registry('r.io', 'mirror', [mirror('https://bob:hunter2@m.local:5000', 'up')])] }));
+    m.probe('https://bob:hunter2@m.local:5000', true, 5);
+    const { body } = await m.scrape();
+    assert.ok(!body.includes('hunter2'));
+    assert.match(body, /mirror="https:\/\/m\.local:5000"/);
+  });
+
+  it('keeps each instance on its own registry', async () => {
+    const a = createMetrics({ version: 'a' });
+    const b = createMetrics({ version: 'b' });
+    a.containerdRestart('success');
+    assert.ok((await samples(b)).includes(`${P}containerd_restarts_total{result="success"} 0`));
+  });
+});
