@@ -4,7 +4,7 @@ import { chmod, copyFile, constants, mkdir, readFile, realpath, stat } from 'nod
 import { dirname, join } from 'node:path';
 import { AgentError } from '../errors.js';
 import type { AgentConfig, ContainerdFacts } from '../model.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../apply/atomic-write.js';
 import { containerdAuths } from './auths.js';
 import { planContainerdConfig, type ContainerdConfigPlan } from './config-toml.js';
 
