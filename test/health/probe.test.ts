@@ -97,6 +97,16 @@ describe('probeOnce classifies each kind of mirror', () => {
     assert.equal((await probeWithinDeadline({ url, tls: NO_TLS })).status, 404);
   });
 
+  it('probes an IPv6 loopback mirror', async (t) => {
+    let url: string;
+    try {
+      url = await serve(httpServer(200, { host: '::1' }));
+    } catch {
+      return t.skip('no IPv6 loopback here');
+    }
+    assert.equal((await probeWithinDeadline({ url, tls: NO_TLS })).ok, true);
+  });
+
   it('a server that accepts and never answers is down at the deadline', async () => {
     const result = await probeWithinDeadline({ url: await serve(hangServer()), tls: NO_TLS });
     assertDownAtDeadline(result, /^no response after 500ms$/);
