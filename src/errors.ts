@@ -28,7 +28,6 @@ export const ERROR_CODES = {
   CMA_CONTAINERD_RESTART: { exit: EXIT_RUNTIME, summary: 'the containerd restart command failed' },
   CMA_LISTEN: { exit: EXIT_RUNTIME, summary: 'the --listen address could not be bound' },
   CMA_AGENT_UNREACHABLE: { exit: EXIT_RUNTIME, summary: '`status` could not reach a running agent at --listen' },
-  CMA_DOCTOR_PROBLEMS: { exit: EXIT_RUNTIME, summary: '`doctor` found problems on this node' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
