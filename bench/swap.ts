@@ -6,7 +6,7 @@ import { waitFor } from '../test/helpers/testbed/index.js';
 import { agentDirs, startAgent } from '../test/e2e/agent.js';
 import { agentConfigYaml } from '../test/e2e/config.js';
 import { readHostsFile } from '../test/e2e/hosts-files.js';
-import { secretVolume } from '../test/e2e/secret-volume.js';
+import { createKubeletVolume } from '../test/helpers/kubelet-volume.js';
 
 const REGISTRY = 'swap.bench.example:5000';
 
@@ -15,7 +15,7 @@ export async function measureSwaps(dir: string, swaps: number): Promise<number[]
   const configFor = (i: number): Record<string, string> => ({
     'config.yaml': agentConfigYaml(hostsDir, { [REGISTRY]: { server: `https://server-${i % 2}.swap.example`, mirrors: [] } }),
   });
-  const volume = secretVolume(join(dir, 'swap-secret'), configFor(0));
+  const volume = await createKubeletVolume(join(dir, 'swap-secret'), configFor(0));
   const agent = await startAgent({ config: volume.dir, hostsDir, ...agentDirs(join(dir, 'swap')) });
   const until = (i: number): Promise<true> =>
     waitFor(`swap ${i} on disk`, () => (readHostsFile(hostsDir, REGISTRY)?.server === `https://server-${i % 2}.swap.example` ? true : undefined), 10_000, 1);
@@ -24,7 +24,7 @@ export async function measureSwaps(dir: string, swaps: number): Promise<number[]
     const samples: number[] = [];
     for (let i = 1; i <= swaps; i++) {
       const start = process.hrtime.bigint();
-      volume.swap(configFor(i));
+      await volume.swap(configFor(i));
       await until(i);
       samples.push(Number(process.hrtime.bigint() - start) / 1e6);
     }

@@ -12,14 +12,14 @@ export type MirrorState = 'up' | 'down' | 'unknown';
 
 export interface AgentStatus {
   registries: Array<{ name: string; mode: 'mirror' | 'upstream'; mirrors: Array<{ url: string; state: MirrorState }> }>;
+  /** lastError: the newest rejected config, one line per problem; absent once a good one is applied. */
+  config: { lastError?: string };
 }
 
 export interface Agent {
   readonly process: ManagedProcess;
   readonly statusUrl: string;
   status(): Promise<AgentStatus>;
-  /** HTTP status of /readyz: 200 when the config is good and applied. */
-  readyz(): Promise<number>;
   /** Waits until the agent reports this registry in this mode. */
   waitForMode(registry: string, mode: 'mirror' | 'upstream', timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -71,7 +71,6 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     process: proc,
     statusUrl,
     status,
-    readyz: async () => (await fetch(`http://${listen}/readyz`)).status,
     waitForMode: async (registry, mode, timeoutMs = 20_000) => {
       await waitFor(`registry ${registry} in mode ${mode} (log ${options.logPath})`, async () => {
         const found = (await status()).registries.find((r) => r.name === registry);

@@ -8,24 +8,22 @@ import { freshPull, SMALL_IMAGE, startRegistry, startTestbed, waitFor, type Cont
 import { AgentSlot, agentDirs, E2E_SKIP } from './agent.js';
 import { agentConfigYaml } from './config.js';
 import { snapshotTree, waitForMirrors } from './hosts-files.js';
-import { secretVolume, type SecretVolume } from './secret-volume.js';
+import { createKubeletVolume, type KubeletVolume } from '../helpers/kubelet-volume.js';
 
 describe('Secret swap while running', { skip: E2E_SKIP }, () => {
   let bed: Testbed;
   let second: Registry;
-  let volume: SecretVolume;
+  let volume: KubeletVolume;
   let registry: string;
   const agents = new AgentSlot(() => ({ config: volume.dir, hostsDir: bed.hostsDir, ...agentDirs(bed.dir) }));
-  const swapTo = (mirrors: string[]): void => {
-    volume.swap({ 'config.yaml': agentConfigYaml(bed.hostsDir, { [registry]: { server: bed.upstream.url, mirrors } }) });
-  };
+  const configFile = (mirrors: string[]): Record<string, string> => ({ 'config.yaml': agentConfigYaml(bed.hostsDir, { [registry]: { server: bed.upstream.url, mirrors } }) });
+  const swapTo = (mirrors: string[]): Promise<void> => volume.swap(configFile(mirrors));
 
   before(async () => {
     bed = await startTestbed({ images: [SMALL_IMAGE] });
     registry = bed.upstream.address;
     second = await startRegistry({ dir: join(bed.dir, 'cache2'), host: '127.0.0.10', proxyOf: bed.upstream.url });
-    volume = secretVolume(join(bed.dir, 'secret'), {});
-    swapTo([bed.cache.url]);
+    volume = await createKubeletVolume(join(bed.dir, 'secret'), configFile([bed.cache.url]));
     await agents.start();
     await waitForMirrors(bed.hostsDir, registry, [bed.cache.url]);
   });
@@ -36,12 +34,12 @@ describe('Secret swap while running', { skip: E2E_SKIP }, () => {
   });
 
   it('applies a swap that adds a second mirror', async () => {
-    swapTo([bed.cache.url, second.url]);
+    await swapTo([bed.cache.url, second.url]);
     await waitForMirrors(bed.hostsDir, registry, [bed.cache.url, second.url]);
   });
 
   it('applies a swap that changes the cache address, and pulls go to the new cache', async () => {
-    swapTo([second.url]);
+    await swapTo([second.url]);
     await waitForMirrors(bed.hostsDir, registry, [second.url]);
     const mark = second.logMark();
     await freshPull(bed.containerd as Containerd, bed.ref(SMALL_IMAGE));
@@ -50,14 +48,16 @@ describe('Secret swap while running', { skip: E2E_SKIP }, () => {
 
   it('keeps the last good files when a swap is invalid', async () => {
     const before = snapshotTree(bed.hostsDir);
-    volume.swap({ 'config.yaml': `hostsDir: ${bed.hostsDir}\nregistries:\n  ${registry}:\n    mirrors:\n      - url: not-a-url\n` });
+    await volume.swap({ 'config.yaml': `hostsDir: ${bed.hostsDir}\nregistries:\n  ${registry}:\n    mirrors:\n      - url: not-a-url\n` });
     const agent = agents.current;
     assert.ok(agent);
-    await waitFor('/readyz to report the invalid config', async () => ((await agent.readyz()) !== 200 ? true : undefined));
+    const error = await waitFor('/status to report the rejected config', async () => (await agent.status()).config.lastError);
+    assert.match(error, /config\.yaml/, 'the error does not name the file');
+    assert.match(error, /url/, 'the error does not name the field');
     // A probe interval and more: long enough for any write the bad config could cause.
     await sleep(3000);
     assert.deepEqual(snapshotTree(bed.hostsDir), before, 'an invalid config changed the hosts dir');
-    swapTo([second.url]);
-    await waitFor('/readyz to recover after a good swap', async () => ((await agent.readyz()) === 200 ? true : undefined));
+    await swapTo([second.url]);
+    await waitFor('/status to clear the error after a good swap', async () => ((await agent.status()).config.lastError === undefined ? true : undefined));
   });
 });
