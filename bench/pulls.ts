@@ -7,11 +7,24 @@ import { repeat } from './stats.js';
 
 export const benchRegistry = (bed: Testbed): Registry => registry(bed.upstream.address, { server: bed.upstream.url, mirrors: [mirror(bed.cache.url)] });
 
+export interface Paired {
+  pulls: number[];
+  /** Upstream-only pulls of the same image, each right after one of `pulls`. */
+  reference: number[];
+}
+
 export class PullBench {
   private readonly containerd: Containerd;
+  /**
+   * The upstream under a second name whose file stays upstream-only and which no agent manages: pulls through
+   * it interleaved with the measured ones give a ratio both sides of which saw the same machine load.
+   */
+  private readonly referenceName: string;
 
   constructor(private readonly bed: Testbed, private readonly runs: number, private readonly facts: ContainerdFacts) {
     this.containerd = bed.containerd as Containerd;
+    this.referenceName = `localhost:${bed.upstream.port}`;
+    writeRendered(bed.hostsDir, [registry(this.referenceName, { server: bed.upstream.url })], new Map(), facts);
   }
 
   private write(state: 'up' | 'down'): void {
@@ -22,6 +35,17 @@ export class PullBench {
   /** Pulls `runs` times; every pull starts from an empty containerd. */
   samples(image: ImageSpec, runs = this.runs): Promise<number[]> {
     return repeat(runs, async () => (await freshPull(this.containerd, this.bed.ref(image))).ms);
+  }
+
+  /** Alternates pulls of `image` as the hosts dir has it now with upstream-only reference pulls. */
+  async paired(image: ImageSpec): Promise<Paired> {
+    const result: Paired = { pulls: [], reference: [] };
+    const reference = this.bed.ref(image).replace(this.bed.upstream.address, this.referenceName);
+    for (let i = 0; i < this.runs; i++) {
+      result.pulls.push((await freshPull(this.containerd, this.bed.ref(image))).ms);
+      result.reference.push((await freshPull(this.containerd, reference)).ms);
+    }
+    return result;
   }
 
   upstreamOnly(image: ImageSpec): Promise<number[]> {

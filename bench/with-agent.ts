@@ -6,13 +6,13 @@ import { blackhole, waitFor, type ImageSpec, type Testbed } from '../test/helper
 import { agentDirs, startAgent } from '../test/e2e/agent.js';
 import { agentConfigYaml } from '../test/e2e/config.js';
 import { mirrorsOf, readHostsFile } from '../test/e2e/hosts-files.js';
-import type { PullBench } from './pulls.js';
+import type { Paired, PullBench } from './pulls.js';
 
 export interface AgentFigures {
   failoverMs: number[];
   restoreMs: number[];
-  /** Pull samples per image repository, cache blackholed, after failover. */
-  pullsMs: Map<string, number[]>;
+  /** Per image repository: pulls with the cache blackholed after failover, and interleaved reference pulls. */
+  pulls: Map<string, Paired>;
 }
 
 /** Milliseconds from now until the registry's file on disk lists exactly `mirrors`. */
@@ -28,23 +28,25 @@ async function timeUntilMirrors(bed: Testbed, mirrors: string[]): Promise<number
 export async function measureWithAgent(bed: Testbed, pulls: PullBench, images: ImageSpec[], runs: number): Promise<AgentFigures> {
   const config = join(bed.dir, 'bench-agent.yaml');
   writeFileSync(config, agentConfigYaml(bed.hostsDir, { [bed.upstream.address]: { server: bed.upstream.url, mirrors: [bed.cache.url] } }));
-  const agent = await startAgent({ config, hostsDir: bed.hostsDir, ...agentDirs(bed.dir) });
-  const figures: AgentFigures = { failoverMs: [], restoreMs: [], pullsMs: new Map() };
-  try {
-    await timeUntilMirrors(bed, [bed.cache.url]);
-    for (let i = 0; i < runs; i++) {
+  const figures: AgentFigures = { failoverMs: [], restoreMs: [], pulls: new Map() };
+  // A fresh agent per cycle: the health state machine damps flapping (each recent down doubles the successes
+  // needed to come back up), so back-to-back cycles in one agent would measure the damping, not the restore.
+  for (let i = 0; i < runs; i++) {
+    const agent = await startAgent({ config, hostsDir: bed.hostsDir, ...agentDirs(bed.dir) });
+    try {
+      await timeUntilMirrors(bed, [bed.cache.url]);
       const hole = await blackhole(bed.cache.host, bed.cache.port);
       try {
         figures.failoverMs.push(await timeUntilMirrors(bed, []));
         // Pulls once, in the first failover, so the blackhole is not held longer than needed.
-        if (i === 0) for (const image of images) figures.pullsMs.set(image.repository, await pulls.samples(image));
+        if (i === 0) for (const image of images) figures.pulls.set(image.repository, await pulls.paired(image));
       } finally {
         await hole.remove();
       }
       figures.restoreMs.push(await timeUntilMirrors(bed, [bed.cache.url]));
+    } finally {
+      await agent.stop();
     }
-  } finally {
-    await agent.stop();
   }
   return figures;
 }
