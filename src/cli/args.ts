@@ -78,6 +78,11 @@ export function parseCommandFlags(command: CommandName, argv: string[], env: Nod
   };
 }
 
+/** `--containerd-config none`: leave config.toml to whoever owns it (k3s, an image build); hosts.toml only. */
+export function managedContainerdConfig(flags: CommonFlags): string | undefined {
+  return flags.containerdConfig === 'none' ? undefined : flags.containerdConfig;
+}
+
 export const HELP = `containerd-mirror-agent: keeps containerd's registry mirrors honest about the cache's health
 
 Usage: containerd-mirror-agent COMMAND [flags]
@@ -99,6 +104,7 @@ Commands:
 
 --config is repeatable: a file (.yaml .yml .json .toml) or a directory (a mounted Secret/ConfigMap);
 later sources win. Defaults: --state-dir ${DEFAULT_STATE_DIR}, --listen ${DEFAULT_LISTEN},
---containerd-config ${DEFAULT_CONTAINERD_CONFIG} (env CMA_STATE_DIR, CMA_LISTEN, CMA_CONTAINERD_CONFIG).
+--containerd-config ${DEFAULT_CONTAINERD_CONFIG} (env CMA_STATE_DIR, CMA_LISTEN, CMA_CONTAINERD_CONFIG);
+--containerd-config none leaves config.toml alone (hosts.toml only).
 Exit status: 0 ok, 1 runtime failure, 2 invalid usage or config.
 `;

@@ -68,7 +68,8 @@ registries:
 );
 
 say(`sandbox in ${root}; cache stand-in on http://127.0.0.1:${cachePort}`);
-const agent = spawn(agentBin, ['run', '--config', configPath, '--state-dir', join(root, 'state'), '--listen', listen], {
+// `--containerd-config none`: the sandbox has no containerd to configure; hosts.toml is the whole story here.
+const agent = spawn(agentBin, ['run', '--config', configPath, '--state-dir', join(root, 'state'), '--listen', listen, '--containerd-config', 'none'], {
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 createInterface({ input: agent.stdout }).on('line', (line) => {
