@@ -20,7 +20,7 @@ export const COMMAND_OPTIONS = {
   validate: { config },
   render: { config, 'assume-mirrors': assumeMirrors, out: { type: 'string' } },
   apply: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'assume-mirrors': assumeMirrors, 'containerd-config': containerdConfig, 'no-restart': noRestart },
-  restore: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir },
+  restore: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'containerd-config': containerdConfig },
   run: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, listen, 'containerd-config': containerdConfig, 'no-restart': noRestart },
   status: { listen, json: { type: 'boolean' } },
   doctor: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'containerd-config': containerdConfig, listen },
@@ -100,7 +100,9 @@ Commands:
   status   [--listen HOST:PORT] [--json]         what a running agent sees
   doctor   [--config PATH...] [--hosts-dir DIR] [--state-dir DIR] [--containerd-config PATH]
                                                  check this node's containerd setup; exit 1 with fixes
-  restore  [--hosts-dir DIR] [--state-dir DIR]   remove every file the agent owns, put backups back
+  restore  [--hosts-dir DIR] [--state-dir DIR] [--containerd-config PATH]
+                                                 remove every file the agent owns, put backups back,
+                                                 take its credentials out of config.toml
 
 --config is repeatable: a file (.yaml .yml .json .toml) or a directory (a mounted Secret/ConfigMap);
 later sources win. Defaults: --state-dir ${DEFAULT_STATE_DIR}, --listen ${DEFAULT_LISTEN},
