@@ -178,7 +178,7 @@ export class Agent {
     this.loadedAt = this.now();
     logger.info(
       { event: 'config_loaded', hash: loaded.hash, files: loaded.files, registries: config.registries.map((r) => r.name) },
-      `config loaded from ${loaded.files.length} file(s): ${config.registries.length} registries (${config.registries.map((r) => r.name).join(', ') || 'none'}), hash ${loaded.hash.slice(0, 12)}`,
+      `config loaded from ${plural(loaded.files.length, 'file')}: ${plural(config.registries.length, 'registry', 'registries')} (${config.registries.map((r) => r.name).join(', ') || 'none'}), hash ${loaded.hash.slice(0, 12)}`,
     );
     this.monitor.setTargets(probeTargets(config), config.probe);
     await this.reconciler.run();
@@ -287,6 +287,10 @@ function probeTargets(config: AgentConfig): ProbeTarget[] {
     }
   }
   return [...byUrl.values()];
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
 
 function codesOf(lines: string[]): string[] {
