@@ -30,9 +30,16 @@ export interface Testbed {
   stop(): Promise<void>;
 }
 
-/** A temp dir removed at stop or, failing that, at process exit. */
+/**
+ * A temp dir removed at stop or, failing that, at process exit. CMA_KEEP_TESTBED=1 keeps it (logs of
+ * containerd, registries and agent) for a post-mortem; its path is printed.
+ */
 export function tempDir(prefix: string): { path: string; guard: ExitGuard } {
   const path = mkdtempSync(join(tmpdir(), prefix));
+  if (process.env.CMA_KEEP_TESTBED === '1') {
+    process.stderr.write(`test bed kept: ${path}\n`);
+    return { path, guard: { now: () => undefined, disarm: () => undefined } };
+  }
   return { path, guard: onExit(() => rmSync(path, { recursive: true, force: true })) };
 }
 
