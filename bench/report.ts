@@ -1,6 +1,6 @@
 // The table of issue 5 as markdown, with what it was measured on.
 import { execFileSync } from 'node:child_process';
-import { cpus, release, totalmem } from 'node:os';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 
 export interface Row {
   section: string;
@@ -25,6 +25,8 @@ export function machine(): string[] {
     `- containerd: ${version('containerd', ['--version'])}`,
     `- distribution: ${version('docker-registry', ['--version'])}`,
     `- Node: ${process.version}`,
+    // Figures from a shared machine are only comparable within one run: say how busy it was.
+    `- load average at the end (1/5/15 min): ${loadavg().map((l) => l.toFixed(2)).join(' / ')}`,
     `- date: ${new Date().toISOString()}`,
   ];
 }
