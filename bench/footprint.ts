@@ -1,7 +1,7 @@
 // The agent at rest: RSS and CPU after probing 10 endpoints every 2 s for a while, and the time from
-// spawn to systemd READY=1 (received on our own NOTIFY_SOCKET through socat, as systemd would).
+// spawn to systemd READY=1, received on our own NOTIFY_SOCKET by a receiver that answers barriers as systemd does.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { httpServer } from '../test/helpers/servers.js';
 import { spawnLogged, waitFor } from '../test/helpers/testbed/index.js';
@@ -30,9 +30,9 @@ function cpuSeconds(pid: number): number {
 export async function measureFootprint(dir: string, seconds: number): Promise<Footprint> {
   const servers = await Promise.all(Array.from({ length: 10 }, () => httpServer(200)));
   const notifySocket = join(dir, 'notify.sock');
-  const notify = spawnLogged('socat', ['-u', `UNIX-RECV:${notifySocket}`, 'STDOUT'], join(dir, 'notify.log'));
+  const notify = spawnLogged('python3', [resolve(import.meta.dirname, 'sd-notify-receiver.py'), notifySocket], join(dir, 'notify.log'));
   try {
-    await waitFor('socat to create NOTIFY_SOCKET', () => (existsSync(notifySocket) ? true : undefined));
+    await waitFor('the receiver to create NOTIFY_SOCKET', () => (existsSync(notifySocket) ? true : undefined));
     const registries: Record<string, ConfigRegistry> = {};
     servers.forEach((s, i) => {
       registries[`bench${i}.example:5000`] = { server: 'http://127.0.0.1:1', mirrors: [s.url] };
