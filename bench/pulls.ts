@@ -41,9 +41,16 @@ export class PullBench {
   async paired(image: ImageSpec): Promise<Paired> {
     const result: Paired = { pulls: [], reference: [] };
     const reference = this.bed.ref(image).replace(this.bed.upstream.address, this.referenceName);
+    const pull = async (ref: string): Promise<number> => (await freshPull(this.containerd, ref)).ms;
     for (let i = 0; i < this.runs; i++) {
-      result.pulls.push((await freshPull(this.containerd, this.bed.ref(image))).ms);
-      result.reference.push((await freshPull(this.containerd, reference)).ms);
+      // Alternating which goes first keeps any warm-up of the second pull from favouring one side.
+      if (i % 2 === 0) {
+        result.pulls.push(await pull(this.bed.ref(image)));
+        result.reference.push(await pull(reference));
+      } else {
+        result.reference.push(await pull(reference));
+        result.pulls.push(await pull(this.bed.ref(image)));
+      }
     }
     return result;
   }
