@@ -24,10 +24,10 @@ export const ERROR_CODES = {
   CMA_STATE_INVALID: { exit: EXIT_RUNTIME, summary: 'the state dir manifest is not one the agent wrote (not JSON or wrong shape)' },
   CMA_NOT_OWNED: { exit: EXIT_RUNTIME, summary: 'a path to write or restore is a symlink, a directory or another non-regular file, or a file that replaced one the agent owns and differs from its backup' },
   CMA_CONTAINERD_CONFIG: { exit: EXIT_INVALID, summary: "containerd's config.toml cannot be parsed or conflicts with the agent (e.g. `mirrors` set)" },
+  CMA_CONTAINERD_CONFIG_IO: { exit: EXIT_RUNTIME, summary: "containerd's config.toml (or its backup) could not be read or written" },
   CMA_CONTAINERD_RESTART: { exit: EXIT_RUNTIME, summary: 'the containerd restart command failed' },
   CMA_LISTEN: { exit: EXIT_RUNTIME, summary: 'the --listen address could not be bound' },
   CMA_AGENT_UNREACHABLE: { exit: EXIT_RUNTIME, summary: '`status` could not reach a running agent at --listen' },
-  CMA_DOCTOR_PROBLEMS: { exit: EXIT_RUNTIME, summary: '`doctor` found problems on this node' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -4,7 +4,7 @@ import { readFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { AgentError } from '../errors.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../apply/atomic-write.js';
 
 export const RESTART_STATE_FILE = 'restart-pending.json';
 

@@ -33,6 +33,12 @@ export interface MonitorOptions {
 export const JITTER_FRACTION = 0.2;
 /** Upper bound of the delay before the first probe of a new endpoint. */
 export const FIRST_PROBE_SPREAD_MS = 250;
+/**
+ * Gap between probes while an endpoint is still `unknown` (at start, or when a mirror is added): the thresholds
+ * still apply, but they are met in a fraction of a second, so the agent's first write can wait for them
+ * (boot-safe without flapping a correct disk through upstream-only) and READY comes quickly.
+ */
+export const UNKNOWN_PROBE_GAP_MS = 100;
 
 interface Endpoint {
   target: ProbeTarget;
@@ -124,6 +130,11 @@ export class HealthMonitor {
     return this.settings.intervalMs * (1 - JITTER_FRACTION * this.random());
   }
 
+  /** An `unknown` endpoint is settled quickly (see UNKNOWN_PROBE_GAP_MS); a decided one at the interval. */
+  private nextGap(state: MirrorState): number {
+    return state === 'unknown' ? Math.min(UNKNOWN_PROBE_GAP_MS, this.jitteredInterval()) : this.jitteredInterval();
+  }
+
   private schedule(url: string, endpoint: Endpoint, delayMs: number): void {
     clearTimeout(endpoint.timer);
     endpoint.timer = setTimeout(() => {
@@ -146,7 +157,7 @@ export class HealthMonitor {
     this.lastProgress = now;
     const from = endpoint.health.state;
     endpoint.health = nextHealth(endpoint.health, result, this.settings, now);
-    this.schedule(url, endpoint, startedAt + this.jitteredInterval() - now);
+    this.schedule(url, endpoint, startedAt + this.nextGap(endpoint.health.state) - now);
     this.events.onResult(url, result, endpoint.health);
     if (endpoint.health.state !== from) this.events.onTransition(url, from, endpoint.health.state, endpoint.health);
   }

@@ -2,8 +2,8 @@
 // smol-toml), see our config_path and auth, and still load its CRI plugin.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +12,7 @@ import { planContainerdConfig } from '../../src/containerd/config-toml.js';
 import { detectContainerdFacts } from '../../src/containerd/version.js';
 import { tableAt } from '../../src/containerd/toml-text.js';
 import type { Credential } from '../../src/model.js';
+import { isolatedDefault, startAndReadCriStatus, stop } from './containerd-process.js';
 
 const run = promisify(execFile);
 const CRI = 'io.containerd.grpc.v1.cri';
@@ -26,50 +27,9 @@ async function skipReason(): Promise<string | undefined> {
   return facts.version ? undefined : 'containerd is not installed';
 }
 
-/** The 1.6.20 default config, moved under `dir` so this containerd shares nothing with the host's. */
-async function isolatedDefault(dir: string): Promise<string> {
-  const text = await readFile(new URL('./fixtures/default-1.6.20.toml', import.meta.url), 'utf8');
-  return text
-    .replace('root = "/var/lib/containerd"', `root = "${dir}/root"`)
-    .replace('state = "/run/containerd"', `state = "${dir}/state"`)
-    .replace('address = "/run/containerd/containerd.sock"', `address = "${dir}/containerd.sock"`)
-    .replace('path = "/opt/containerd"', `path = "${dir}/opt"`);
-}
-
 async function dump(config: string): Promise<Record<string, unknown>> {
   const { stdout } = await run('containerd', ['--config', config, 'config', 'dump']);
   return parse(stdout);
-}
-
-/** Starts containerd and returns its CRI plugin status from `ctr plugins ls` ("ok" or "error"). */
-async function startAndReadCriStatus(dir: string, config: string, children: ChildProcess[]): Promise<string> {
-  const child = spawn('containerd', ['--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  children.push(child);
-  let log = '';
-  child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  const sock = join(dir, 'containerd.sock');
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      // The CRI plugin loads last: the socket answers before it is listed.
-      const { stdout } = await run('ctr', ['--address', sock, 'plugins', 'ls']);
-      const line = stdout.split('\n').find((l) => /^io\.containerd\.grpc\.v1\s+cri\s/.test(l));
-      if (line) return line.trim().split(/\s+/).at(-1)!;
-      throw new Error('cri plugin not listed yet');
-    } catch (err) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`containerd did not answer:\n${log.slice(-2000)}`, { cause: err });
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 describe('real containerd', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it, mock } from 'node:test';
-import { HealthMonitor, FIRST_PROBE_SPREAD_MS, JITTER_FRACTION, type MonitorEvents } from '../../src/health/monitor.js';
+import { HealthMonitor, FIRST_PROBE_SPREAD_MS, JITTER_FRACTION, UNKNOWN_PROBE_GAP_MS, type MonitorEvents } from '../../src/health/monitor.js';
 import type { ProbeResult, ProbeTarget } from '../../src/health/probe.js';
 import type { MirrorHealth } from '../../src/health/state-machine.js';
 import type { MirrorState, ProbeSettings } from '../../src/model.js';
@@ -246,6 +246,17 @@ describe('HealthMonitor scheduling (mock timers)', () => {
     assert.ok(gaps.length >= 9);
     for (const gap of gaps) assert.ok(gap >= 1000 * (1 - JITTER_FRACTION) && gap <= 1000, `gap ${gap}ms`);
     assert.ok(new Set(gaps).size > 1, `jittered, not constant: ${gaps.join(',')}`);
+  });
+
+  it('settles an unknown endpoint quickly: the thresholds are met UNKNOWN_PROBE_GAP_MS apart, then the interval applies', async () => {
+    const { monitor, starts } = scheduled(5, [0.5]);
+    monitor.setTargets([target('http://127.0.0.1:1')], { ...FAST, intervalMs: 1000, successThreshold: 3 });
+    await advance(3000);
+    assert.equal(monitor.view().get('http://127.0.0.1:1'), 'up');
+    await stopUnderMockTimers(monitor);
+    const gaps = starts.slice(1).map((s, i) => s - (starts[i] ?? 0));
+    assert.deepEqual(gaps.slice(0, 2), [UNKNOWN_PROBE_GAP_MS, UNKNOWN_PROBE_GAP_MS], `gaps while unknown: ${gaps.join(',')}`);
+    assert.ok(gaps.slice(2).every((gap) => gap >= 1000 * (1 - JITTER_FRACTION)), `gaps once up: ${gaps.join(',')}`);
   });
 
   it('one request at a time per endpoint: a probe outlasting the interval, duplicate URLs, repeated setTargets', async () => {

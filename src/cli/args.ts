@@ -1,0 +1,104 @@
+// Flags of every command, parsed with node:util so unknown flags are usage errors (exit 2), never ignored.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { AgentError } from '../errors.js';
+
+export const DEFAULT_STATE_DIR = '/var/lib/containerd-mirror-agent';
+export const DEFAULT_CONTAINERD_CONFIG = '/etc/containerd/config.toml';
+import { DEFAULT_LISTEN } from '../observe/listen.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+const config = { type: 'string', multiple: true, short: 'c' } as const;
+const hostsDir = { type: 'string' } as const;
+const stateDir = { type: 'string' } as const;
+const assumeMirrors = { type: 'string' } as const;
+const listen = { type: 'string' } as const;
+const containerdConfig = { type: 'string' } as const;
+const noRestart = { type: 'boolean' } as const;
+
+export const COMMAND_OPTIONS = {
+  validate: { config },
+  render: { config, 'assume-mirrors': assumeMirrors, out: { type: 'string' } },
+  apply: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'assume-mirrors': assumeMirrors, 'containerd-config': containerdConfig, 'no-restart': noRestart },
+  restore: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir },
+  run: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, listen, 'containerd-config': containerdConfig, 'no-restart': noRestart },
+  status: { listen, json: { type: 'boolean' } },
+  doctor: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'containerd-config': containerdConfig, listen },
+} as const satisfies Record<string, Options>;
+
+export type CommandName = keyof typeof COMMAND_OPTIONS;
+
+export interface CommonFlags {
+  config: string[];
+  hostsDir?: string;
+  stateDir: string;
+  assumeMirrors?: 'up' | 'down';
+  out?: string;
+  listen: string;
+  json: boolean;
+  containerdConfig: string;
+  noRestart: boolean;
+}
+
+export function isCommand(name: string | undefined): name is CommandName {
+  return name !== undefined && Object.hasOwn(COMMAND_OPTIONS, name);
+}
+
+function usage(message: string): AgentError {
+  return new AgentError('CMA_USAGE', `${message}; see \`containerd-mirror-agent --help\``);
+}
+
+export function parseCommandFlags(command: CommandName, argv: string[], env: NodeJS.ProcessEnv = process.env): CommonFlags {
+  let values: Record<string, string | boolean | Array<string | boolean> | undefined>;
+  try {
+    const options: Options = COMMAND_OPTIONS[command];
+    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));
+  } catch (err) {
+    throw usage(`${command}: ${(err as Error).message}`);
+  }
+  const str = (key: string): string | undefined => values[key] as string | undefined;
+  const assume = str('assume-mirrors');
+  if (assume !== undefined && assume !== 'up' && assume !== 'down') {
+    throw usage(`${command}: --assume-mirrors must be "up" or "down", got "${assume}"`);
+  }
+  const configs = (values.config as string[] | undefined) ?? [];
+  if (['validate', 'render', 'apply', 'run'].includes(command) && configs.length === 0) {
+    throw usage(`${command}: at least one --config PATH is required`);
+  }
+  return {
+    config: configs,
+    hostsDir: str('hosts-dir'),
+    stateDir: str('state-dir') ?? env.CMA_STATE_DIR ?? DEFAULT_STATE_DIR,
+    assumeMirrors: assume,
+    out: str('out'),
+    listen: str('listen') ?? env.CMA_LISTEN ?? DEFAULT_LISTEN,
+    json: values.json === true,
+    containerdConfig: str('containerd-config') ?? env.CMA_CONTAINERD_CONFIG ?? DEFAULT_CONTAINERD_CONFIG,
+    noRestart: values['no-restart'] === true,
+  };
+}
+
+export const HELP = `containerd-mirror-agent: keeps containerd's registry mirrors honest about the cache's health
+
+Usage: containerd-mirror-agent COMMAND [flags]
+
+Commands:
+  validate --config PATH...                      check the config; print errors, or one OK line
+  render   --config PATH... [--assume-mirrors up|down] [--out DIR]
+                                                 print the hosts.toml files (or write them under DIR)
+  apply    --config PATH... [--hosts-dir DIR] [--state-dir DIR] [--assume-mirrors up|down]
+           [--containerd-config PATH] [--no-restart]
+                                                 one-shot: probe mirrors once (unless assumed), write files
+  run      --config PATH... [--hosts-dir DIR] [--state-dir DIR] [--listen HOST:PORT]
+           [--containerd-config PATH] [--no-restart]
+                                                 the daemon: watch, probe, fail over and back
+  status   [--listen HOST:PORT] [--json]         what a running agent sees
+  doctor   [--config PATH...] [--hosts-dir DIR] [--state-dir DIR] [--containerd-config PATH]
+                                                 check this node's containerd setup; exit 1 with fixes
+  restore  [--hosts-dir DIR] [--state-dir DIR]   remove every file the agent owns, put backups back
+
+--config is repeatable: a file (.yaml .yml .json .toml) or a directory (a mounted Secret/ConfigMap);
+later sources win. Defaults: --state-dir ${DEFAULT_STATE_DIR}, --listen ${DEFAULT_LISTEN},
+--containerd-config ${DEFAULT_CONTAINERD_CONFIG} (env CMA_STATE_DIR, CMA_LISTEN, CMA_CONTAINERD_CONFIG).
+Exit status: 0 ok, 1 runtime failure, 2 invalid usage or config.
+`;

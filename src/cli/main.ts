@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// Entry point: dispatch, and the one place that turns errors into exit codes and one-line messages.
+import { AgentError } from '../errors.js';
+import { errorLines } from '../daemon/error-lines.js';
+import { HELP, isCommand, parseCommandFlags, type CommandName, type CommonFlags } from './args.js';
+import { VERSION } from '../version.js';
+
+type Command = (flags: CommonFlags) => Promise<number>;
+
+const COMMANDS: Record<CommandName, () => Promise<Command>> = {
+  validate: async () => (await import('./commands/validate.js')).validateCommand,
+  render: async () => (await import('./commands/render.js')).renderCommand,
+  apply: async () => (await import('./commands/apply.js')).applyCommand,
+  restore: async () => (await import('./commands/restore.js')).restoreCommand,
+  run: async () => (await import('./commands/run.js')).runCommand,
+  status: async () => (await import('./commands/status.js')).statusCommand,
+  doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === 'version') {
+    process.stdout.write(`containerd-mirror-agent ${VERSION}\n`);
+    return 0;
+  }
+  if (!isCommand(name)) {
+    throw new AgentError('CMA_USAGE', `unknown command "${name}"; see \`containerd-mirror-agent --help\``);
+  }
+  const flags = parseCommandFlags(name, rest);
+  const command = await COMMANDS[name]();
+  return command(flags);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const { lines, exitCode } = errorLines(err);
+    for (const line of lines) process.stderr.write(`containerd-mirror-agent: ${line}\n`);
+    process.exitCode = exitCode;
+  },
+);

@@ -1,0 +1,85 @@
+// Reads config.toml, plans the edit and writes it: a backup of the operator's original first (once), then
+// an atomic replace. Returns the plan so the caller can hand the bytes to the restart policy.
+import { chmod, copyFile, constants, mkdir, readFile, realpath, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { AgentError } from '../errors.js';
+import type { AgentConfig, ContainerdFacts } from '../model.js';
+import { writeFileAtomic } from '../apply/atomic-write.js';
+import { containerdAuths } from './auths.js';
+import { planContainerdConfig, type ContainerdConfigPlan } from './config-toml.js';
+
+export const CONFIG_BACKUP_FILE = 'containerd-config.toml.orig';
+
+export interface CurrentConfig {
+  /** The file actually written: a symlinked config.toml is edited at its target, the link stays. */
+  path: string;
+  content: string | undefined;
+  mode: number | undefined;
+}
+
+export async function readContainerdConfig(path: string): Promise<CurrentConfig> {
+  let real: string;
+  try {
+    real = await realpath(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { path, content: undefined, mode: undefined };
+    throw ioError(path, 'cannot be read', err);
+  }
+  try {
+    const [content, info] = await Promise.all([readFile(real, 'utf8'), stat(real)]);
+    return { path: real, content, mode: info.mode & 0o7777 };
+  } catch (err) {
+    throw ioError(path, 'cannot be read', err);
+  }
+}
+
+export interface SyncOptions {
+  path: string;
+  stateDir: string;
+  hostsDir: string;
+  config: AgentConfig;
+  facts: ContainerdFacts;
+}
+
+/** Makes config.toml right. `written` is false when it already was: nothing was touched. */
+export async function syncContainerdConfig(options: SyncOptions): Promise<ContainerdConfigPlan & { written: boolean }> {
+  const current = await readContainerdConfig(options.path);
+  const plan = planContainerdConfig({
+    path: options.path,
+    current: current.content,
+    currentMode: current.mode,
+    hostsDir: options.hostsDir,
+    auths: containerdAuths(options.config),
+    facts: options.facts,
+  });
+  try {
+    if (plan.changed) {
+      if (current.content !== undefined) await backupOnce(current.path, options.stateDir);
+      await mkdir(dirname(current.path), { recursive: true, mode: 0o755 });
+      await writeFileAtomic(current.path, plan.content, plan.mode);
+    } else if (current.mode !== plan.mode) {
+      await chmod(current.path, plan.mode);
+    }
+  } catch (err) {
+    throw ioError(options.path, 'cannot be written', err);
+  }
+  return { ...plan, written: plan.changed };
+}
+
+/** The operator's file as it was before the agent's first edit; later edits never replace it. */
+async function backupOnce(path: string, stateDir: string): Promise<void> {
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const backup = join(stateDir, CONFIG_BACKUP_FILE);
+  try {
+    await copyFile(path, backup, constants.COPYFILE_EXCL);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw err;
+  }
+  // It may hold the operator's own registry passwords.
+  await chmod(backup, 0o600);
+}
+
+function ioError(file: string, what: string, err: unknown): AgentError {
+  return new AgentError('CMA_CONTAINERD_CONFIG_IO', `${what}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file, cause: err });
+}

@@ -1,0 +1,89 @@
+// doctor's view of config.toml: what containerd will actually use for registries. When the containerd
+// binary is at hand, its own `config dump` is read, because imported files can override config.toml (on
+// 1.6.20 an import that sets the CRI plugin replaces the whole CRI table); otherwise config.toml as written.
+// The dump holds passwords: it is parsed, never printed.
+import { execFile } from 'node:child_process';
+import type { DoctorReport } from './doctor-report.js';
+import { REGISTRY_PLUGIN } from './config-toml.js';
+import { readContainerdConfig } from './config-file.js';
+import { parseTomlSafely, tableAt, type TomlTable } from './toml-text.js';
+import { AgentError } from '../errors.js';
+
+const DUMP_TIMEOUT_MS = 10_000;
+
+export interface EffectiveRegistry {
+  registry: TomlTable;
+  pluginId: string;
+  mode: number | undefined;
+}
+
+function configDump(binary: string, path: string): Promise<TomlTable | undefined> {
+  return new Promise((resolve) => {
+    execFile(binary, ['--config', path, 'config', 'dump'], { timeout: DUMP_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 16 << 20 }, (err, stdout) => {
+      if (err) return resolve(undefined);
+      try {
+        resolve(parseTomlSafely(stdout, 'containerd config dump'));
+      } catch {
+        resolve(undefined);
+      }
+    });
+  });
+}
+
+function pluginFor(doc: TomlTable): string | undefined {
+  const version = doc.version;
+  return version === 2 || version === 3 ? REGISTRY_PLUGIN[version] : undefined;
+}
+
+/** Checks the file, reports what it finds, and returns the registry settings containerd will use. */
+export async function checkContainerdConfig(report: DoctorReport, path: string, hostsDir: string, binary: string): Promise<EffectiveRegistry | undefined> {
+  let current;
+  try {
+    current = await readContainerdConfig(path);
+  } catch (err) {
+    report.problem(`${path} cannot be read: ${(err as AgentError).message}`, `check the file's permissions; doctor runs as root on the node`);
+    return undefined;
+  }
+  if (current.content === undefined) {
+    report.problem(`${path} does not exist: containerd runs with defaults and CRI pulls ignore hosts.toml`, 'run `containerd-mirror-agent apply` (or `run`), which creates it with config_path set');
+    return undefined;
+  }
+  let doc: TomlTable;
+  try {
+    doc = parseTomlSafely(current.content, path);
+  } catch (err) {
+    report.problem((err as AgentError).toLine(), 'fix the TOML syntax; containerd does not start with this file either');
+    return undefined;
+  }
+  const pluginId = pluginFor(doc);
+  if (pluginId === undefined) {
+    report.problem(`${path} has version ${JSON.stringify(doc.version ?? 1)}: the agent only manages version 2 and 3 files`, 'convert it with `containerd config migrate` (1.7+) or rewrite it from `containerd config default`');
+    return undefined;
+  }
+  report.line(`config.toml: ${path}, version ${String(doc.version)}, registry plugin ${pluginId}`);
+  const dump = await configDump(binary, path);
+  const dumpPlugin = dump && pluginFor(dump);
+  const source = dump && dumpPlugin ? dump : doc;
+  const effectivePlugin = dump && dumpPlugin ? dumpPlugin : pluginId;
+  report.line(source === dump ? '  settings checked: containerd config dump (imports applied)' : '  settings checked: config.toml as written (containerd not available to apply imports)');
+  const registry = tableAt(source, ['plugins', effectivePlugin, 'registry']) ?? {};
+  checkRegistryTable(report, registry, path, hostsDir);
+  return { registry, pluginId: effectivePlugin, mode: current.mode };
+}
+
+function checkRegistryTable(report: DoctorReport, registry: TomlTable, path: string, hostsDir: string): void {
+  const configPath = typeof registry.config_path === 'string' ? registry.config_path : '';
+  if (configPath === '') {
+    report.problem('registry.config_path is not set: CRI pulls ignore every hosts.toml', `run \`containerd-mirror-agent apply\`, or set config_path = "${hostsDir}" in ${path}, then restart containerd`);
+  } else if (configPath.includes(':')) {
+    report.problem(`registry.config_path is a list (${configPath}): containerd 2.1+ uses one directory only`, `set config_path = "${hostsDir}" in ${path}`);
+  } else if (configPath.replace(/\/+$/, '') !== hostsDir.replace(/\/+$/, '')) {
+    report.problem(`registry.config_path is ${configPath}, but the agent writes to ${hostsDir}`, `set the agent's hostsDir to ${configPath}, or config_path to ${hostsDir}`);
+  } else {
+    report.line(`  config_path: ${configPath} (the agent's hosts dir)`);
+  }
+  const mirrors = Object.keys(tableAt(registry, ['mirrors']) ?? {});
+  if (mirrors.length > 0) {
+    report.problem(`registry.mirrors is set for ${mirrors.join(', ')}: containerd refuses mirrors together with config_path (the CRI plugin fails to load)`, `move these mirrors into the agent config and delete the mirrors table from ${path}`);
+  }
+}

@@ -1,0 +1,146 @@
+// `doctor`: one pass over everything that decides whether this node's pulls use the cache and the
+// credentials, each finding with the fix. Reads only; the CLI exits 0 when healthy, 1 otherwise.
+// Credentials are named by host, never shown.
+import { readFile } from 'node:fs/promises';
+import { AgentError } from '../errors.js';
+import type { AgentConfig, Registry } from '../model.js';
+import { authHeader } from '../render/header.js';
+import { hostsTomlPath } from '../render/hosts-toml.js';
+import { containerdAuths } from './auths.js';
+import { checkContainerdConfig, type EffectiveRegistry } from './doctor-config.js';
+import { DoctorReport, type DoctorResult } from './doctor-report.js';
+import { readRestartState } from './restart-state.js';
+import { parseTomlSafely, tableAt, type TomlTable } from './toml-text.js';
+import { detectContainerdFacts, formatContainerdVersion } from './version.js';
+
+export { formatDoctorReport, type DoctorResult, type DoctorProblem } from './doctor-report.js';
+
+export type Probe = (url: string) => Promise<{ ok: boolean; error?: string }>;
+
+export interface DoctorOptions {
+  containerdConfig: string;
+  hostsDir: string;
+  stateDir: string;
+  /** The agent config, when it loaded. */
+  config?: AgentConfig;
+  /** Why it did not, as one line. */
+  loadError?: string;
+  probe: Probe;
+  containerdBinary?: string;
+}
+
+const DEFAULT_RESTART = 'systemctl restart containerd';
+
+export async function runDoctor(options: DoctorOptions): Promise<DoctorResult> {
+  const report = new DoctorReport();
+  const binary = options.containerdBinary ?? 'containerd';
+  const facts = await detectContainerdFacts(binary);
+  report.line(`containerd: ${facts.version ? formatContainerdVersion(facts.version) : `version unknown (\`${binary} --version\` gave nothing usable; hosts.toml is written for the oldest supported version)`}`);
+
+  const effective = await checkContainerdConfig(report, options.containerdConfig, options.hostsDir, binary);
+  if (options.config) {
+    await checkRegistries(report, options.config, options.hostsDir, options.probe);
+    checkConfigCredentials(report, options.config, options.containerdConfig, effective);
+  } else {
+    report.problem(`the agent config could not be loaded${options.loadError ? `: ${options.loadError}` : ''}`, 'run `containerd-mirror-agent validate --config PATH` and fix what it reports');
+  }
+  await checkRestart(report, options.stateDir, options.config?.restartCommand.join(' ') ?? DEFAULT_RESTART);
+  return report.result();
+}
+
+interface HostsFile {
+  hosts: string[];
+  /** URL (or 'server') -> whether an Authorization header is set for it. */
+  headers: Map<string, boolean>;
+}
+
+async function readHostsFile(report: DoctorReport, path: string): Promise<HostsFile | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    report.problem(`${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}): containerd pulls this registry upstream-only, without the cache`, 'run `containerd-mirror-agent apply`, or check that `run` is running (`containerd-mirror-agent status`)');
+    return undefined;
+  }
+  let doc: TomlTable;
+  try {
+    doc = parseTomlSafely(text, path);
+  } catch (err) {
+    report.problem(`${(err as AgentError).toLine()}: containerd silently ignores this file`, 'run `containerd-mirror-agent apply`; it rewrites files the agent owns');
+    return undefined;
+  }
+  const hostTable = tableAt(doc, ['host']) ?? {};
+  const hasHeader = (t: TomlTable | undefined): boolean => Object.keys(tableAt(t ?? {}, ['header']) ?? {}).some((k) => k.toLowerCase() === 'authorization');
+  const headers = new Map<string, boolean>([['server', hasHeader(doc)]]);
+  for (const url of Object.keys(hostTable)) headers.set(url, hasHeader(tableAt(hostTable, [url])));
+  return { hosts: Object.keys(hostTable), headers };
+}
+
+async function checkRegistries(report: DoctorReport, config: AgentConfig, hostsDir: string, probe: Probe): Promise<void> {
+  const probes = new Map<string, Promise<{ ok: boolean; error?: string }>>();
+  for (const mirror of config.registries.flatMap((r) => r.mirrors)) {
+    if (!probes.has(mirror.url)) probes.set(mirror.url, probe(mirror.url).catch((err: unknown) => ({ ok: false, error: (err as Error).message })));
+  }
+  for (const registry of config.registries) {
+    const path = hostsTomlPath(hostsDir, registry.name);
+    const file = await readHostsFile(report, path);
+    if (file) report.line(`${registry.name}: ${path} lists ${[...file.hosts, `server ${registry.server}`].join(', then ')}`);
+    for (const mirror of registry.mirrors) {
+      const result = await probes.get(mirror.url)!;
+      const listed = file?.hosts.includes(mirror.url) ?? false;
+      report.line(`  mirror ${mirror.url}: ${result.ok ? 'answers' : `does not answer (${result.error ?? 'failed'})`}, ${listed ? 'in hosts.toml' : 'not in hosts.toml'}`);
+      if (!result.ok && listed) {
+        report.problem(`mirror ${mirror.url} of ${registry.name} does not answer but ${path} still lists it: every pull of ${registry.name} waits for it before falling back`, 'check the agent is running (`containerd-mirror-agent status`); it removes a dead mirror within its failure threshold');
+      }
+    }
+    if (file) checkHeaderCredentials(report, registry, file, path);
+  }
+}
+
+function checkHeaderCredentials(report: DoctorReport, registry: Registry, file: HostsFile, path: string): void {
+  const expected: Array<[string, string]> = [];
+  if (authHeader(registry.auth, registry.authMode, 'upstream')) expected.push(['server', registry.server]);
+  for (const m of registry.mirrors) {
+    if (authHeader(m.auth, m.authMode, 'mirror') && file.hosts.includes(m.url)) expected.push([m.url, m.url]);
+  }
+  for (const [key, url] of expected) {
+    if (file.headers.get(key)) report.line(`  credential for ${new URL(url).host}: Authorization header in hosts.toml`);
+    else report.problem(`the credential for ${new URL(url).host} is missing from ${path}`, 'run `containerd-mirror-agent apply`');
+  }
+}
+
+function checkConfigCredentials(report: DoctorReport, config: AgentConfig, path: string, effective: EffectiveRegistry | undefined): void {
+  let auths;
+  try {
+    auths = containerdAuths(config);
+  } catch (err) {
+    report.problem((err as AgentError).toLine(), 'give each host one credential in the agent config');
+    return;
+  }
+  if (auths.size === 0 || !effective) return;
+  for (const host of [...auths.keys()].sort()) {
+    const auth = tableAt(effective.registry, ['configs', host, 'auth']);
+    const present = auth !== undefined && ['username', 'auth', 'identitytoken'].some((k) => typeof auth[k] === 'string' && auth[k] !== '');
+    if (present) report.line(`  credential for ${host}: config.toml auth`);
+    else report.problem(`the credential for ${host} is not in containerd's config.toml auth`, 'run `containerd-mirror-agent apply`, then restart containerd');
+  }
+  if (effective.mode !== undefined && (effective.mode & 0o077) !== 0) {
+    report.problem(`${path} holds credentials but its mode is ${effective.mode.toString(8).padStart(4, '0')}`, `chmod 600 ${path}`);
+  }
+}
+
+async function checkRestart(report: DoctorReport, stateDir: string, command: string): Promise<void> {
+  let state;
+  try {
+    state = await readRestartState(stateDir);
+  } catch (err) {
+    report.problem((err as AgentError).toLine(), 'delete the file; the agent writes it again');
+    return;
+  }
+  if (state?.restartPending) {
+    report.problem(`containerd must be restarted to read config.toml${state.pendingSince ? ` (pending since ${state.pendingSince})` : ''}: ${state.reason ?? 'config.toml changed'}`, `run \`${command}\``);
+  } else {
+    report.line(`containerd restart: none pending${state?.lastRestartAt ? ` (last by the agent at ${state.lastRestartAt})` : ''}`);
+  }
+  if (state?.lastError) report.problem(`the last containerd restart failed: ${state.lastError}`, `run \`${command}\` by hand and read its error`);
+}

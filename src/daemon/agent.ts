@@ -1,0 +1,267 @@
+// The reconcile loop: sources -> model -> (model x health x facts) -> files, one direction, serialised.
+import type { Logger } from 'pino';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { DEFAULT_PROBE } from '../config/native-schema.js';
+import { renderHostsTree, registryMode } from '../render/index.js';
+import { applyTree, type ApplyResult } from '../apply/apply.js';
+import { HealthMonitor } from '../health/monitor.js';
+import type { ProbeResult, ProbeTarget } from '../health/probe.js';
+import type { AgentConfig, ContainerdFacts, MirrorState } from '../model.js';
+import { CoalescingRunner } from './coalescing-runner.js';
+import { withHostsDir } from './effective-config.js';
+import { errorLines } from './error-lines.js';
+
+/** How long past one probe timeout the first write may wait for the first probes to settle. */
+export const BOOT_SETTLE_SLACK_MS = 750;
+
+export interface AgentOptions {
+  sources: string[];
+  hostsDir?: string;
+  stateDir: string;
+  facts: ContainerdFacts;
+  logger: Logger;
+  now?: () => number;
+}
+
+export interface AgentEvents {
+  /** Something operators see changed: status line, metrics. */
+  changed(): void;
+  configRejected(codes: string[]): void;
+  applied(result: ApplyResult | undefined, error: unknown): void;
+  /** A reconcile pass finished, whatever its outcome: the watchdog's proof the loop is alive. */
+  reconciled(): void;
+  modeChanged(registry: string, mode: 'mirror' | 'upstream'): void;
+  probed(url: string, result: ProbeResult): void;
+}
+
+export interface RejectedConfig {
+  lines: string[];
+  at: number;
+}
+
+export class Agent {
+  readonly startedAt: number;
+  readonly monitor: HealthMonitor;
+  private loaded: LoadedConfig | undefined;
+  private config: AgentConfig | undefined;
+  private rejected: RejectedConfig | undefined;
+  private loadedAt: number | undefined;
+  private lastApply: { at: number; result?: ApplyResult; error?: string } | undefined;
+  private lastSuccessfulApplyAt: number | undefined;
+  private modes = new Map<string, { mode: 'mirror' | 'upstream'; since: number }>();
+  private readonly reloader = new CoalescingRunner(() => this.reload());
+  private readonly reconciler = new CoalescingRunner(() => this.reconcile());
+  private readonly now: () => number;
+  /** While true, reconciles wait: the first write happens once the first probes have settled. */
+  private booting = false;
+
+  constructor(
+    private readonly options: AgentOptions,
+    private readonly events: AgentEvents,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.startedAt = this.now();
+    this.monitor = new HealthMonitor({
+      settings: DEFAULT_PROBE,
+      events: {
+        onResult: (url, result) => this.events.probed(url, result),
+        onTransition: (url, from, to, health) => this.onTransition(url, from, to, health.lastResult),
+      },
+    });
+  }
+
+  get appliedConfig(): AgentConfig | undefined {
+    return this.config;
+  }
+
+  get configHash(): string | undefined {
+    return this.loaded?.hash;
+  }
+
+  get configFiles(): string[] {
+    return this.loaded?.files ?? [];
+  }
+
+  get configLoadedAt(): number | undefined {
+    return this.loadedAt;
+  }
+
+  get rejection(): RejectedConfig | undefined {
+    return this.rejected;
+  }
+
+  get lastApplyInfo(): { at: number; result?: ApplyResult; error?: string } | undefined {
+    return this.lastApply;
+  }
+
+  get lastSuccessfulApply(): number | undefined {
+    return this.lastSuccessfulApplyAt;
+  }
+
+  /** A valid config has been applied to disk. */
+  get ready(): boolean {
+    return this.config !== undefined && this.lastSuccessfulApplyAt !== undefined;
+  }
+
+  modeOf(registry: string): { mode: 'mirror' | 'upstream'; since: number } | undefined {
+    return this.modes.get(registry);
+  }
+
+  /** Sources the watcher must follow: the config and the credential files it names. */
+  watchedPaths(): string[] {
+    return [...this.options.sources, ...(this.config?.credentialFiles ?? [])];
+  }
+
+  /**
+   * Loads the config and makes the first write. Probed mirrors start `unknown`; the first write waits until
+   * each has been proven up or down, or until BOOT_SETTLE_SLACK_MS past one probe timeout, whichever is first.
+   * So a node boots upstream-only when its cache does not answer quickly (invariant 5), and an agent restarted
+   * against a correct disk writes nothing (invariant 4) instead of flapping through upstream-only.
+   */
+  async start(): Promise<void> {
+    this.booting = true;
+    try {
+      await this.reloader.run();
+      const config = this.config;
+      if (config !== undefined) await this.settle(this.now() + config.probe.timeoutMs + BOOT_SETTLE_SLACK_MS);
+    } finally {
+      this.booting = false;
+    }
+    await this.reconciler.run();
+  }
+
+  private async settle(deadline: number): Promise<void> {
+    const undecided = () => [...this.monitor.view().values()].some((state) => state === 'unknown');
+    while (undecided() && this.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
+  requestReload(): Promise<void> {
+    return this.reloader.run();
+  }
+
+  requestReconcile(): Promise<void> {
+    return this.reconciler.run();
+  }
+
+  async stop(): Promise<void> {
+    await this.monitor.stop();
+    await this.reloader.idle();
+    await this.reconciler.idle();
+  }
+
+  private async reload(): Promise<void> {
+    const { logger } = this.options;
+    let loaded: LoadedConfig;
+    try {
+      loaded = await loadConfig(this.options.sources);
+    } catch (err) {
+      this.reject(err);
+      return;
+    }
+    const wasRejected = this.rejected !== undefined;
+    this.rejected = undefined;
+    if (loaded.hash === this.loaded?.hash) {
+      if (wasRejected) {
+        logger.info({ event: 'config_valid_again', hash: loaded.hash }, 'config is valid again and equal to the applied one; nothing to do');
+        this.events.changed();
+      }
+      return;
+    }
+    const config = withHostsDir(loaded.config, this.options.hostsDir);
+    this.loaded = loaded;
+    this.config = config;
+    this.loadedAt = this.now();
+    logger.info(
+      { event: 'config_loaded', hash: loaded.hash, files: loaded.files, registries: config.registries.map((r) => r.name) },
+      `config loaded from ${loaded.files.length} file(s): ${config.registries.length} registries (${config.registries.map((r) => r.name).join(', ') || 'none'}), hash ${loaded.hash.slice(0, 12)}`,
+    );
+    this.monitor.setTargets(probeTargets(config), config.probe);
+    await this.reconciler.run();
+  }
+
+  private reject(err: unknown): void {
+    const { lines } = errorLines(err);
+    const key = lines.join('\n');
+    if (this.rejected !== undefined && this.rejected.lines.join('\n') === key) return;
+    this.rejected = { lines, at: this.now() };
+    const kept = this.loaded === undefined ? 'nothing applied yet' : `kept the last good config ${this.loaded.hash.slice(0, 12)}`;
+    this.options.logger.error({ event: 'config_rejected', errors: lines }, `config rejected (${kept}): ${lines.join('; ')}`);
+    this.events.configRejected(codesOf(lines));
+    this.events.changed();
+  }
+
+  private async reconcile(): Promise<void> {
+    const config = this.config;
+    if (config === undefined || this.booting) return;
+    const health = this.monitor.view();
+    const at = this.now();
+    try {
+      const tree = renderHostsTree(config, health, this.options.facts);
+      const result = await applyTree(tree, { hostsDir: config.hostsDir, stateDir: this.options.stateDir });
+      this.lastApply = { at, result };
+      this.lastSuccessfulApplyAt = at;
+      this.logApply(result);
+      this.events.applied(result, undefined);
+    } catch (err) {
+      const line = errorLines(err).lines.join('; ');
+      this.lastApply = { at, error: line };
+      this.options.logger.error({ event: 'apply_failed' }, `apply failed, will retry: ${line}`);
+      this.events.applied(undefined, err);
+    }
+    this.updateModes(config, health, at);
+    this.events.reconciled();
+    this.events.changed();
+  }
+
+  private logApply(result: ApplyResult): void {
+    const { logger } = this.options;
+    for (const path of result.backedUp) logger.info({ event: 'file_backed_up', path }, `backed up pre-existing ${path} before taking it over`);
+    for (const path of result.written) logger.info({ event: 'file_written', path }, `wrote ${path}`);
+    for (const path of result.removed) logger.info({ event: 'file_removed', path }, `removed ${path} (registry no longer configured)`);
+    for (const path of result.restored) logger.info({ event: 'file_restored', path }, `restored the original ${path}`);
+  }
+
+  private updateModes(config: AgentConfig, health: ReturnType<HealthMonitor['view']>, at: number): void {
+    const seen = new Set<string>();
+    for (const registry of config.registries) {
+      seen.add(registry.name);
+      const mode = registryMode(registry, health);
+      const previous = this.modes.get(registry.name);
+      if (previous?.mode === mode) continue;
+      this.modes.set(registry.name, { mode, since: at });
+      if (previous === undefined && mode === 'mirror') continue;
+      const message =
+        mode === 'upstream'
+          ? `${registry.name} now upstream-only: no mirror is proven up${previous === undefined ? ' yet (boot-safe start)' : ''}`
+          : `${registry.name} back on its mirror(s)`;
+      this.options.logger[mode === 'upstream' && previous !== undefined ? 'warn' : 'info']({ event: 'registry_mode', registry: registry.name, mode }, message);
+      this.events.modeChanged(registry.name, mode);
+    }
+    for (const name of [...this.modes.keys()]) if (!seen.has(name)) this.modes.delete(name);
+  }
+
+  private onTransition(url: string, from: MirrorState, to: MirrorState, last: ProbeResult | undefined): void {
+    const registries = (this.config?.registries ?? []).filter((r) => r.mirrors.some((m) => m.url === url)).map((r) => r.name);
+    const why = last === undefined ? '' : last.ok ? ` (HTTP ${last.status ?? '?'} in ${Math.round(last.durationMs)}ms)` : ` (${last.error ?? 'probe failed'})`;
+    const level = to === 'down' ? 'warn' : 'info';
+    this.options.logger[level](
+      { event: 'mirror_state', mirror: url, from, to, registries },
+      `mirror ${url} of ${registries.join(', ') || 'no registry'} is ${to}${why}, was ${from}`,
+    );
+    void this.reconciler.run();
+  }
+}
+
+function probeTargets(config: AgentConfig): ProbeTarget[] {
+  const byUrl = new Map<string, ProbeTarget>();
+  for (const registry of config.registries) {
+    for (const mirror of registry.mirrors) {
+      if (mirror.probe && !byUrl.has(mirror.url)) byUrl.set(mirror.url, { url: mirror.url, tls: mirror.tls });
+    }
+  }
+  return [...byUrl.values()];
+}
+
+function codesOf(lines: string[]): string[] {
+  return lines.map((line) => /\[(CMA_[A-Z_]+)\]$/.exec(line)?.[1] ?? 'CMA_INTERNAL');
+}

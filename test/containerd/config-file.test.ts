@@ -1,0 +1,70 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmod, lstat, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CONFIG_BACKUP_FILE, syncContainerdConfig } from '../../src/containerd/config-file.js';
+import { AgentError } from '../../src/errors.js';
+import { agentConfig, mirror, registry } from '../render/fixtures.js';
+
+const SECRET = 'Sup3r-secret-hub-pw';
+const config = agentConfig([
+  registry('docker.io', { auth: { kind: 'basic', username: 'hub', password: SECRET }, mirrors: [mirror('http://10.96.0.50:5000')] }),
+]);
+const fixture = await readFile(new URL('./fixtures/comments.toml', import.meta.url), 'utf8');
+
+describe('syncContainerdConfig', () => {
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cma-config-file-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('writes 0600 once the file holds a credential, backs the original up once, and then writes nothing', async () => {
+    const path = join(dir, 'config.toml');
+    const stateDir = join(dir, 'state');
+    await writeFile(path, fixture);
+    await chmod(path, 0o644);
+    const first = await syncContainerdConfig({ path, stateDir, hostsDir: '/etc/containerd/certs.d', config, facts: {} });
+    assert.equal(first.written, true);
+    assert.deepEqual(first.managedHosts, ['registry-1.docker.io']);
+    assert.equal((await stat(path)).mode & 0o777, 0o600);
+    assert.ok((await readFile(path, 'utf8')).includes(SECRET));
+    const backup = join(stateDir, CONFIG_BACKUP_FILE);
+    assert.equal(await readFile(backup, 'utf8'), fixture);
+    assert.equal((await stat(backup)).mode & 0o777, 0o600);
+
+    const written = await readFile(path, 'utf8');
+    const second = await syncContainerdConfig({ path, stateDir, hostsDir: '/etc/containerd/certs.d', config, facts: {} });
+    assert.equal(second.written, false);
+    assert.equal(await readFile(path, 'utf8'), written);
+
+    // A later change keeps the very first backup.
+    await syncContainerdConfig({ path, stateDir, hostsDir: '/etc/containerd/certs.d', config: agentConfig([]), facts: {} });
+    assert.equal(await readFile(backup, 'utf8'), fixture);
+  });
+
+  it('edits the target of a symlinked config.toml and keeps the link', async () => {
+    const target = join(dir, 'real.toml');
+    const link = join(dir, 'link.toml');
+    await writeFile(target, 'version = 2\n');
+    await symlink(target, link);
+    await syncContainerdConfig({ path: link, stateDir: join(dir, 'state2'), hostsDir: '/h', config, facts: {} });
+    assert.ok((await lstat(link)).isSymbolicLink());
+    assert.equal(await readlink(link), target);
+    assert.match(await readFile(target, 'utf8'), /config_path = "\/h"/);
+  });
+
+  it('refuses a file with mirrors and leaves it byte for byte, without naming the credential', async () => {
+    const path = join(dir, 'mirrors.toml');
+    const text = await readFile(new URL('./fixtures/mirrors.toml', import.meta.url), 'utf8');
+    await writeFile(path, text);
+    await assert.rejects(syncContainerdConfig({ path, stateDir: join(dir, 'state3'), hostsDir: '/h', config, facts: {} }), (err: unknown) => {
+      assert.ok(err instanceof AgentError);
+      assert.equal(err.code, 'CMA_CONTAINERD_CONFIG');
+      assert.ok(!err.toLine().includes(SECRET));
+      return true;
+    });
+    assert.equal(await readFile(path, 'utf8'), text);
+  });
+});

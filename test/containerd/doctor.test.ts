@@ -1,0 +1,122 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { syncContainerdConfig } from '../../src/containerd/config-file.js';
+import { formatDoctorReport, runDoctor, type DoctorOptions } from '../../src/containerd/doctor.js';
+import { writeRestartState } from '../../src/containerd/restart-state.js';
+import { renderHostsTree } from '../../src/render/index.js';
+import type { AgentConfig, HealthView } from '../../src/model.js';
+import { agentConfig, mirror, registry } from '../render/fixtures.js';
+
+const HUB_PW = 'hub-Secret-9876';
+const CACHE_PW = 'cache-Secret-5432';
+const CACHE = 'http://127.0.0.1:5001';
+const NO_BINARY = '/nonexistent/containerd';
+
+function config(hostsDir: string): AgentConfig {
+  return {
+    ...agentConfig([
+      registry('docker.io', {
+        auth: { kind: 'basic', username: 'hub', password: HUB_PW },
+        mirrors: [mirror(CACHE, { auth: { kind: 'basic', username: 'cache', password: CACHE_PW } })],
+      }),
+      registry('ghcr.io', { mirrors: [mirror('http://127.0.0.1:5002')] }),
+    ]),
+    hostsDir,
+  };
+}
+
+async function writeTree(cfg: AgentConfig, health: HealthView): Promise<void> {
+  for (const [path, file] of renderHostsTree(cfg, health, {})) {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, file.content, { mode: file.mode });
+  }
+}
+
+function assertNoSecret(text: string): void {
+  for (const secret of [HUB_PW, CACHE_PW, Buffer.from(`cache:${CACHE_PW}`).toString('base64')]) assert.ok(!text.includes(secret), 'doctor output carries a credential');
+}
+
+describe('runDoctor', () => {
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cma-doctor-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  function node(name: string): Omit<DoctorOptions, 'probe'> & { cfg: AgentConfig } {
+    const root = join(dir, name);
+    const hostsDir = join(root, 'hosts');
+    const cfg = config(hostsDir);
+    return { cfg, config: cfg, containerdConfig: join(root, 'config.toml'), hostsDir, stateDir: join(root, 'state'), containerdBinary: NO_BINARY };
+  }
+
+  it('reports a correctly set up node as healthy, naming credential hosts but never their values', async () => {
+    const n = node('healthy');
+    await mkdir(dirname(n.containerdConfig), { recursive: true });
+    await writeFile(n.containerdConfig, await readFile(new URL('./fixtures/default-1.6.20.toml', import.meta.url), 'utf8'));
+    await syncContainerdConfig({ path: n.containerdConfig, stateDir: n.stateDir, hostsDir: n.hostsDir, config: n.cfg, facts: {} });
+    await writeTree(n.cfg, new Map([[CACHE, 'up'], ['http://127.0.0.1:5002', 'up']]));
+    const result = await runDoctor({ ...n, probe: () => Promise.resolve({ ok: true }) });
+    const text = formatDoctorReport(result);
+    assert.deepEqual(result.problems, [], text);
+    assert.equal(result.healthy, true);
+    assert.match(text, /registry plugin io\.containerd\.grpc\.v1\.cri/);
+    assert.match(text, /config_path: .*hosts \(the agent's hosts dir\)/);
+    assert.match(text, /credential for registry-1\.docker\.io: config\.toml auth/);
+    assert.match(text, /credential for 127\.0\.0\.1:5001: Authorization header in hosts\.toml/);
+    assert.match(text, /docker\.io: .* lists http:\/\/127\.0\.0\.1:5001, then server https:\/\/registry-1\.docker\.io/);
+    assert.match(text, /No problems found\./);
+    assertNoSecret(text);
+  });
+
+  it('lists every problem with its fix, numbered, and still never a credential', async () => {
+    const n = node('broken');
+    await mkdir(dirname(n.containerdConfig), { recursive: true });
+    await writeFile(n.containerdConfig, `version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n  endpoint = ["${CACHE}"]\n`);
+    await writeTree({ ...n.cfg, registries: n.cfg.registries.filter((r) => r.name === 'docker.io') }, new Map([[CACHE, 'up']]));
+    await writeRestartState(n.stateDir, { restartPending: true, reason: 'auth changed for registry-1.docker.io', pendingSince: '2025-01-01T00:00:00.000Z' });
+    const result = await runDoctor({ ...n, probe: (url) => Promise.resolve(url === CACHE ? { ok: false, error: 'connect ECONNREFUSED 127.0.0.1:5001' } : { ok: true }) });
+    const text = formatDoctorReport(result);
+    assert.equal(result.healthy, false);
+    const problems = result.problems.map((p) => p.problem).join('\n');
+    assert.match(problems, /config_path is \/etc\/containerd\/certs\.d, but the agent writes to/);
+    assert.match(problems, /registry\.mirrors is set for docker\.io/);
+    assert.match(problems, /mirror http:\/\/127\.0\.0\.1:5001 of docker\.io does not answer but .* still lists it/);
+    assert.match(problems, /ghcr\.io\/hosts\.toml cannot be read \(ENOENT\)/);
+    assert.match(problems, /credential for registry-1\.docker\.io is not in containerd's config\.toml auth/);
+    assert.match(problems, /containerd must be restarted .*auth changed for registry-1\.docker\.io/);
+    assert.ok(result.problems.every((p) => p.fix.length > 0));
+    assert.match(text, new RegExp(`${result.problems.length} problems:\\n1\\. .*\\n   fix: `));
+    assertNoSecret(text);
+  });
+
+  it('reports an agent config that does not load', async () => {
+    const n = node('noconfig');
+    const result = await runDoctor({ ...n, config: undefined, loadError: '/etc/cma/config.yaml: registries[0].server: expected a URL [CMA_CONFIG_FIELD]', probe: () => Promise.resolve({ ok: true }) });
+    assert.equal(result.healthy, false);
+    assert.match(result.problems[0]!.problem, /does not exist/);
+    assert.ok(result.problems.some((p) => /agent config could not be loaded: .*expected a URL/.test(p.problem)));
+  });
+
+  it('reads the settings containerd really uses when the binary is there', async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('containerd config dump needs root here');
+    const n = node('dump');
+    await mkdir(dirname(n.containerdConfig), { recursive: true });
+    // An import that sets the CRI table replaces config.toml's whole table on 1.6: our settings are gone.
+    const dropIn = join(dirname(n.containerdConfig), 'dropin.toml');
+    await writeFile(dropIn, 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "x/pause:1"\n');
+    await writeFile(n.containerdConfig, `version = 2\nimports = ["${dropIn}"]\n`);
+    await syncContainerdConfig({ path: n.containerdConfig, stateDir: n.stateDir, hostsDir: n.hostsDir, config: n.cfg, facts: {} });
+    await writeTree(n.cfg, new Map());
+    const result = await runDoctor({ ...n, containerdBinary: 'containerd', probe: () => Promise.resolve({ ok: true }) });
+    const text = formatDoctorReport(result);
+    if (!/containerd: \d/.test(text)) return t.skip('containerd is not installed');
+    assert.match(text, /settings checked: containerd config dump/);
+    assert.ok(result.problems.some((p) => /config_path is not set/.test(p.problem)), text);
+    assert.ok(result.problems.some((p) => /credential for registry-1\.docker\.io is not in/.test(p.problem)), text);
+    assertNoSecret(text);
+  });
+});

@@ -1,0 +1,78 @@
+// The daemon follows its sources the way the kubelet changes them: `..data` swaps, and plain edits.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createKubeletVolume } from '../helpers/kubelet-volume.js';
+import { startAgentProcess, waitUntil } from '../helpers/agent-process.js';
+
+// Unprobed mirrors are written as soon as the config says so: these tests measure the watch path only.
+const configWith = (hostsDir: string, port: number): string =>
+  `hostsDir: ${hostsDir}\nregistries:\n  quay.io:\n    mirrors:\n      - {url: "http://127.0.0.1:${port}", probe: false}\n`;
+
+async function fileMentions(path: string, port: number): Promise<true | undefined> {
+  try {
+    return (await readFile(path, 'utf8')).includes(`http://127.0.0.1:${port}`) ? true : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+describe('run: watching the config', () => {
+  it('applies each of 100 kubelet ..data swaps, and keeps the last good config on an invalid one', async (t) => {
+    const root = await mkdtemp(join(tmpdir(), 'cma-watch-run-'));
+    const hostsDir = join(root, 'certs.d');
+    const file = join(hostsDir, 'quay.io', 'hosts.toml');
+    const volume = await createKubeletVolume(join(root, 'volume'), { 'mirrors.yaml': configWith(hostsDir, 1000) });
+    const agent = await startAgentProcess(['--config', volume.dir, '--state-dir', join(root, 'state')]);
+    t.after(async () => {
+      await agent.stop('SIGKILL');
+      await rm(root, { recursive: true, force: true });
+    });
+    await waitUntil('the first file', () => fileMentions(file, 1000));
+
+    for (let port = 1001; port <= 1100; port++) {
+      await volume.swap({ 'mirrors.yaml': configWith(hostsDir, port) });
+      await waitUntil(`swap ${port} on disk`, () => fileMentions(file, port), 5000);
+    }
+
+    await volume.swap({ 'mirrors.yaml': 'registries:\n  quay.io:\n    mirrors: [{url: "ftp://nope"}]\n' });
+    const status = await agent.waitForStatus('the rejection', (s) => s.config.lastError !== undefined);
+    assert.match(status.config.lastError ?? '', /mirrors\.yaml.*registries\.quay\.io\.mirrors\[0\]\.url.*\[CMA_CONFIG_FIELD\]/);
+    assert.equal(status.ready, true, 'the last good config stays applied, so the agent stays ready');
+    assert.equal(await fileMentions(file, 1100), true, 'the last good file stays');
+    const metrics = await agent.metrics();
+    assert.match(metrics, /containerd_mirror_agent_config_load_errors_total\{code="CMA_CONFIG_FIELD"\} 1/);
+    // The same bad content read again (the periodic re-read, a SIGHUP) is not logged again.
+    agent.child.kill('SIGHUP');
+    await agent.waitForLog('the SIGHUP', (l) => l.event === 'sighup');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(agent.logs().filter((l) => l.event === 'config_rejected').length, 1);
+
+    await volume.swap({ 'mirrors.yaml': configWith(hostsDir, 2000) });
+    await waitUntil('recovery on disk', () => fileMentions(file, 2000), 5000);
+    await agent.waitForStatus('the error cleared', (s) => s.config.lastError === undefined);
+  });
+
+  it('reloads a plain file written in place and replaced by a rename', async (t) => {
+    const root = await mkdtemp(join(tmpdir(), 'cma-watch-plain-'));
+    const hostsDir = join(root, 'certs.d');
+    const file = join(hostsDir, 'quay.io', 'hosts.toml');
+    const source = join(root, 'mirrors.yaml');
+    await writeFile(source, configWith(hostsDir, 3000));
+    const agent = await startAgentProcess(['--config', source, '--state-dir', join(root, 'state')]);
+    t.after(async () => {
+      await agent.stop('SIGKILL');
+      await rm(root, { recursive: true, force: true });
+    });
+    await waitUntil('the first file', () => fileMentions(file, 3000));
+
+    await writeFile(source, configWith(hostsDir, 3001));
+    await waitUntil('the in-place write on disk', () => fileMentions(file, 3001), 5000);
+
+    await writeFile(`${source}.tmp`, configWith(hostsDir, 3002));
+    await rename(`${source}.tmp`, source);
+    await waitUntil('the rename-in-place edit on disk', () => fileMentions(file, 3002), 5000);
+  });
+});
