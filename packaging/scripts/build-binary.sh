@@ -15,14 +15,29 @@ npx=(npx --no-install)
 
 mkdir -p "$out/bundle" "$out/bin" "$out/sea"
 bundle=$out/bundle/containerd-mirror-agent.cjs
-# import.meta.url has no meaning in CommonJS: point it at the bundle (or, inside the executable, the
-# executable itself) so code that resolves paths next to itself still gets a file: URL.
-"${npx[@]}" esbuild src/cli/main.ts --bundle --platform=node --target=node20 --format=cjs \
-  --define:import.meta.url=__cma_import_meta_url \
-  --banner:js='const __cma_import_meta_url = require("node:url").pathToFileURL(__filename).href;' \
-  --legal-comments=none --log-level=warning --outfile="$bundle"
+# esbuild's API rather than its CLI, for one plugin: src/version.ts reads ../package.json at run time, a file
+# the bundle and the executable do not have, so the bundle gets the version as a constant instead.
+# import.meta.url has no meaning in CommonJS: it points at the bundle (inside the executable, at the
+# executable), so code that resolves paths next to itself still gets a file: URL.
+BUNDLE=$bundle node --input-type=module - <<'JS'
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+const versionConstant = {
+  name: 'version-constant',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]version\.ts$/ }, () => ({ contents: `export const VERSION = ${JSON.stringify(version)};`, loader: 'ts' }));
+  },
+};
+await build({
+  entryPoints: ['src/cli/main.ts'], bundle: true, platform: 'node', target: 'node20', format: 'cjs',
+  outfile: process.env.BUNDLE, legalComments: 'none', logLevel: 'warning', plugins: [versionConstant],
+  define: { 'import.meta.url': '__cma_import_meta_url' },
+  banner: { js: 'const __cma_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
+});
+JS
 
-fuse=$(strings "$sea_node" | grep -o -m1 'NODE_SEA_FUSE_[0-9a-f]*' || true)
+fuse=$(grep -aom1 'NODE_SEA_FUSE_[0-9a-f]*' "$sea_node" || true)
 if [ -z "$fuse" ]; then
   echo "build-binary: $sea_node has no NODE_SEA_FUSE sentinel; built only $bundle (run it with node >= 20)" >&2
   exit 0
@@ -35,6 +50,7 @@ JSON
 exe=$out/bin/containerd-mirror-agent
 cp "$sea_node" "$exe.tmp"
 chmod 0755 "$exe.tmp"
-"${npx[@]}" postject "$exe.tmp" NODE_SEA_BLOB "$out/sea/sea-prep.blob" --sentinel-fuse "$fuse" >/dev/null
+# LIEF, inside postject, warns about node's many ELF notes; the result is checked by the packages test.
+"${npx[@]}" postject "$exe.tmp" NODE_SEA_BLOB "$out/sea/sea-prep.blob" --sentinel-fuse "$fuse" 2>&1 | { grep -v "string offset for section name" || true; } >&2
 mv "$exe.tmp" "$exe"
 echo "build-binary: $exe ($(du -m "$exe" | cut -f1) MB, Node $("$sea_node" --version)), $bundle" >&2
