@@ -15,6 +15,7 @@ binary: node_modules/.installed
 package: binary package-deps
 	packaging/scripts/build-deb.sh
 	packaging/scripts/build-rpm.sh
+	packaging/scripts/release-files.sh
 
 test-packaging: package
 	$(NODE_TEST) test/packaging/*.test.ts

@@ -20,13 +20,17 @@ const TREE: Record<string, number> = {
 const CONFFILES = ['/etc/containerd-mirror-agent/config.yaml.example', '/etc/default/containerd-mirror-agent'];
 const WANTS = `/etc/systemd/system/multi-user.target.wants/${UNIT}`;
 
+const VERSION = (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { version: string }).version;
+
+/** This version's package in build/, for any architecture: older builds may lie beside it. */
 function built(pattern: RegExp): string | undefined {
   const dir = repoPath('build');
   const name = existsSync(dir) ? readdirSync(dir).find((f) => pattern.test(f)) : undefined;
   return name && join(dir, name);
 }
-const deb = built(/^containerd-mirror-agent_.*\.deb$/);
-const rpm = built(/^containerd-mirror-agent-.*\.rpm$/);
+const escaped = VERSION.replaceAll('.', '\\.');
+const deb = built(new RegExp(`^containerd-mirror-agent_${escaped}_[a-z0-9]+\\.deb$`));
+const rpm = built(new RegExp(`^containerd-mirror-agent-${escaped}-1\\.[a-z0-9_]+\\.rpm$`));
 const notBuilt = (what: string) => `no ${what} in build/ (run \`make package\`, or \`make test-packaging\` to build and test)`;
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
@@ -123,5 +127,29 @@ describe('.rpm', () => {
     if (skip) return t.skip(skip);
     const scripts = run('rpm', ['-qp', '--scripts', rpm!]).stdout;
     for (const call of ['cma_after_install install', 'cma_before_remove', 'cma_after_purge']) assert.ok(scripts.includes(call), call);
+  });
+});
+
+describe('release assets', () => {
+  const sums = repoPath('build/SHA256SUMS');
+
+  it('cloud-init and Ignition download this version, under the names `make package` gives the assets', () => {
+    const userData = readFileSync(repoPath('packaging/cloud-init/user-data.yaml'), 'utf8');
+    assert.match(userData, new RegExp(`version=${escaped}\\n`));
+    assert.match(userData, /deb=containerd-mirror-agent_\$\{version\}_\$\{arch\}\.deb/);
+    const butane = readFileSync(repoPath('packaging/ignition/containerd-mirror-agent.bu'), 'utf8');
+    assert.match(butane, new RegExp(`/download/v${escaped}/containerd-mirror-agent-linux-amd64\\n`));
+  });
+
+  it('SHA256SUMS names the executable, the .deb and the .rpm, and they match', (t) => {
+    if (!existsSync(sums)) return t.skip(notBuilt('SHA256SUMS'));
+    const names = readFileSync(sums, 'utf8').trim().split('\n').map((l) => l.split(/\s+/)[1]);
+    const expected = [/^containerd-mirror-agent-linux-(amd64|arm64)$/, new RegExp(`^containerd-mirror-agent_${escaped}_(amd64|arm64)\\.deb$`), new RegExp(`^containerd-mirror-agent-${escaped}-1\\.(x86_64|aarch64)\\.rpm$`)];
+    assert.equal(names.length, expected.length);
+    expected.forEach((re, i) => assert.match(names[i]!, re));
+    for (const line of readFileSync(sums, 'utf8').trim().split('\n')) {
+      const [digest, name] = line.split(/\s+/);
+      assert.equal(sha256(repoPath('build', name!)), digest, name);
+    }
   });
 });
