@@ -36,7 +36,7 @@ interface Container {
   volumeMounts: Array<{ name: string; mountPath: string; subPath?: string; readOnly?: boolean }>;
 }
 interface PodSpec {
-  hostNetwork: boolean; hostPID: boolean; priorityClassName: string; serviceAccountName: string;
+  hostNetwork: boolean; hostPID: boolean; dnsPolicy: string; priorityClassName: string; serviceAccountName: string;
   tolerations: Array<{ operator: string; key?: string; effect?: string }>;
   containers: Container[];
   volumes: Array<{ name: string; configMap?: { name: string }; secret?: { secretName: string }; hostPath?: { path: string } }>;
@@ -71,6 +71,7 @@ describe('Kubernetes manifests', () => {
   it('runs privileged on the host network and PID namespace, on every node, as node-critical', () => {
     assert.equal(pod.hostNetwork, true);
     assert.equal(pod.hostPID, true);
+    assert.equal(pod.dnsPolicy, 'Default', 'resolves names as containerd on the node does');
     assert.equal(agent.securityContext.privileged, true);
     assert.equal(pod.priorityClassName, 'system-node-critical');
     assert.ok(pod.tolerations.some((t) => t.operator === 'Exists' && t.key === undefined && t.effect === undefined), 'a toleration for every taint');
