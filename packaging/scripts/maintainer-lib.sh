@@ -19,9 +19,12 @@ cma_systemd_running() {
   [ -z "$cma_root" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1
 }
 
+# A config in either source the unit reads: the base dir, or cluster.d (written by the sync DaemonSet).
 cma_has_config() {
-  for f in "$cma_etc"/*.yaml "$cma_etc"/*.yml "$cma_etc"/*.json "$cma_etc"/*.toml; do
-    [ -f "$f" ] && return 0
+  for dir in "$cma_etc" "$cma_etc/cluster.d"; do
+    for f in "$dir"/*.yaml "$dir"/*.yml "$dir"/*.json "$dir"/*.toml; do
+      [ -f "$f" ] && return 0
+    done
   done
   return 1
 }

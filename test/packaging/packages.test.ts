@@ -72,12 +72,14 @@ describe('.deb', () => {
     assert.ok(!existsSync(join(root, 'var/lib/containerd-mirror-agent')), 'the state dir is systemd\'s (StateDirectory=) to create');
   });
 
-  it('with a config written first (cloud-init, Ignition), does not ask for one', (t) => {
+  it('with a config written first (cloud-init, Ignition, or the sync DaemonSet), does not ask for one', (t) => {
     if (skip) return t.skip(skip);
-    const root = scratchRoot(t);
-    mkdirSync(join(root, 'etc/containerd-mirror-agent'), { recursive: true });
-    writeFileSync(join(root, 'etc/containerd-mirror-agent/config.yaml'), 'registries: {}\n');
-    assert.doesNotMatch(dpkg(root, '-i', deb!), /not started/);
+    for (const file of ['config.yaml', 'cluster.d/10-cluster.json']) {
+      const root = scratchRoot(t);
+      mkdirSync(join(root, 'etc/containerd-mirror-agent/cluster.d'), { recursive: true });
+      writeFileSync(join(root, 'etc/containerd-mirror-agent', file), '{}\n');
+      assert.doesNotMatch(dpkg(root, '-i', deb!), /not started/, file);
+    }
   });
 
   it('the packaged executable runs: it validates the example config', (t) => {
