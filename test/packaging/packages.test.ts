@@ -82,6 +82,17 @@ describe('.deb', () => {
     }
   });
 
+  it('keeps an env file written before the install (cloud-init) when told to keep old conffiles, as user-data does', (t) => {
+    if (skip) return t.skip(skip);
+    const userData = readFileSync(repoPath('packaging/cloud-init/user-data.yaml'), 'utf8');
+    assert.match(userData, /apt-get install .*--force-confold/);
+    const root = scratchRoot(t);
+    mkdirSync(join(root, 'etc/default'), { recursive: true });
+    writeFileSync(join(root, 'etc/default/containerd-mirror-agent'), 'CMA_ARGS=--no-restart\n');
+    dpkg(root, '--force-confold', '-i', deb!);
+    assert.equal(readFileSync(join(root, 'etc/default/containerd-mirror-agent'), 'utf8'), 'CMA_ARGS=--no-restart\n');
+  });
+
   it('the packaged executable runs: it validates the example config', (t) => {
     if (skip) return t.skip(skip);
     const root = scratchRoot(t);
