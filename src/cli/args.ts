@@ -20,7 +20,7 @@ export const COMMAND_OPTIONS = {
   validate: { config },
   render: { config, 'assume-mirrors': assumeMirrors, out: { type: 'string' } },
   apply: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'assume-mirrors': assumeMirrors, 'containerd-config': containerdConfig, 'no-restart': noRestart },
-  restore: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir },
+  restore: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'containerd-config': containerdConfig },
   run: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, listen, 'containerd-config': containerdConfig, 'no-restart': noRestart },
   status: { listen, json: { type: 'boolean' } },
   doctor: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'containerd-config': containerdConfig, listen },
@@ -78,6 +78,11 @@ export function parseCommandFlags(command: CommandName, argv: string[], env: Nod
   };
 }
 
+/** `--containerd-config none`: leave config.toml to whoever owns it (k3s, an image build); hosts.toml only. */
+export function managedContainerdConfig(flags: CommonFlags): string | undefined {
+  return flags.containerdConfig === 'none' ? undefined : flags.containerdConfig;
+}
+
 export const HELP = `containerd-mirror-agent: keeps containerd's registry mirrors honest about the cache's health
 
 Usage: containerd-mirror-agent COMMAND [flags]
@@ -95,10 +100,13 @@ Commands:
   status   [--listen HOST:PORT] [--json]         what a running agent sees
   doctor   [--config PATH...] [--hosts-dir DIR] [--state-dir DIR] [--containerd-config PATH]
                                                  check this node's containerd setup; exit 1 with fixes
-  restore  [--hosts-dir DIR] [--state-dir DIR]   remove every file the agent owns, put backups back
+  restore  [--hosts-dir DIR] [--state-dir DIR] [--containerd-config PATH]
+                                                 remove every file the agent owns, put backups back,
+                                                 take its credentials out of config.toml
 
 --config is repeatable: a file (.yaml .yml .json .toml) or a directory (a mounted Secret/ConfigMap);
 later sources win. Defaults: --state-dir ${DEFAULT_STATE_DIR}, --listen ${DEFAULT_LISTEN},
---containerd-config ${DEFAULT_CONTAINERD_CONFIG} (env CMA_STATE_DIR, CMA_LISTEN, CMA_CONTAINERD_CONFIG).
+--containerd-config ${DEFAULT_CONTAINERD_CONFIG} (env CMA_STATE_DIR, CMA_LISTEN, CMA_CONTAINERD_CONFIG);
+--containerd-config none leaves config.toml alone (hosts.toml only).
 Exit status: 0 ok, 1 runtime failure, 2 invalid usage or config.
 `;

@@ -10,6 +10,7 @@ import type { AgentConfig, ContainerdFacts, MirrorState } from '../model.js';
 import { CoalescingRunner } from './coalescing-runner.js';
 import { withHostsDir } from './effective-config.js';
 import { errorLines } from './error-lines.js';
+import type { ContainerdConfig } from './containerd-config.js';
 
 /** How long past one probe timeout the first write may wait for the first probes to settle. */
 export const BOOT_SETTLE_SLACK_MS = 750;
@@ -19,6 +20,8 @@ export interface AgentOptions {
   hostsDir?: string;
   stateDir: string;
   facts: ContainerdFacts;
+  /** config.toml management; absent where the agent must not touch it (tests of hosts.toml alone). */
+  containerd?: ContainerdConfig;
   logger: Logger;
   now?: () => number;
 }
@@ -45,6 +48,8 @@ export class Agent {
   private loaded: LoadedConfig | undefined;
   private config: AgentConfig | undefined;
   private rejected: RejectedConfig | undefined;
+  /** config.toml could not be brought in line (e.g. `mirrors` set); retried at every reconcile. */
+  private containerdRefusal: RejectedConfig | undefined;
   private loadedAt: number | undefined;
   private lastApply: { at: number; result?: ApplyResult; error?: string } | undefined;
   private lastSuccessfulApplyAt: number | undefined;
@@ -87,7 +92,7 @@ export class Agent {
   }
 
   get rejection(): RejectedConfig | undefined {
-    return this.rejected;
+    return this.rejected ?? this.containerdRefusal;
   }
 
   get lastApplyInfo(): { at: number; result?: ApplyResult; error?: string } | undefined {
@@ -173,7 +178,7 @@ export class Agent {
     this.loadedAt = this.now();
     logger.info(
       { event: 'config_loaded', hash: loaded.hash, files: loaded.files, registries: config.registries.map((r) => r.name) },
-      `config loaded from ${loaded.files.length} file(s): ${config.registries.length} registries (${config.registries.map((r) => r.name).join(', ') || 'none'}), hash ${loaded.hash.slice(0, 12)}`,
+      `config loaded from ${plural(loaded.files.length, 'file')}: ${plural(config.registries.length, 'registry', 'registries')} (${config.registries.map((r) => r.name).join(', ') || 'none'}), hash ${loaded.hash.slice(0, 12)}`,
     );
     this.monitor.setTargets(probeTargets(config), config.probe);
     await this.reconciler.run();
@@ -202,6 +207,7 @@ export class Agent {
       this.lastSuccessfulApplyAt = at;
       this.logApply(result);
       this.events.applied(result, undefined);
+      await this.syncContainerd(config);
     } catch (err) {
       const line = errorLines(err).lines.join('; ');
       this.lastApply = { at, error: line };
@@ -211,6 +217,27 @@ export class Agent {
     this.updateModes(config, health, at);
     this.events.reconciled();
     this.events.changed();
+  }
+
+  /** After hosts.toml, so config_path never points containerd at a directory not yet written. */
+  private async syncContainerd(config: AgentConfig): Promise<void> {
+    if (this.options.containerd === undefined || this.loaded === undefined) return;
+    try {
+      await this.options.containerd.sync(config, this.loaded.hash);
+      if (this.containerdRefusal !== undefined) {
+        this.containerdRefusal = undefined;
+        this.options.logger.info({ event: 'containerd_config_ok' }, "containerd's config.toml is in line again");
+      }
+    } catch (err) {
+      const { lines } = errorLines(err);
+      if (this.containerdRefusal?.lines.join('\n') === lines.join('\n')) return;
+      this.containerdRefusal = { lines, at: this.now() };
+      this.options.logger.error(
+        { event: 'containerd_config_refused', errors: lines },
+        `containerd's config.toml left as it is (hosts.toml files are still managed; CRI pulls use them only once config_path is set): ${lines.join('; ')}`,
+      );
+      this.events.configRejected(codesOf(lines));
+    }
   }
 
   private logApply(result: ApplyResult): void {
@@ -260,6 +287,10 @@ function probeTargets(config: AgentConfig): ProbeTarget[] {
     }
   }
   return [...byUrl.values()];
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
 
 function codesOf(lines: string[]): string[] {

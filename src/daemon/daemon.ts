@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import { Agent } from './agent.js';
 import { buildStatus, type RestartInfo } from './status.js';
+import { ContainerdConfig } from './containerd-config.js';
 import { SourceWatcher } from '../watch/sources.js';
 import { createMetrics } from '../observe/metrics.js';
 import { startHttpServer } from '../observe/http.js';
@@ -23,6 +24,9 @@ export interface DaemonOptions {
   hostsDir?: string;
   stateDir: string;
   listen: string;
+  /** containerd's config.toml, or undefined to leave it alone (`--containerd-config none`). */
+  containerdConfig: string | undefined;
+  noRestart: boolean;
   facts: ContainerdFacts;
   logger: Logger;
   env: NodeJS.ProcessEnv;
@@ -38,15 +42,19 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { logger } = options;
   const metrics = createMetrics({ version: VERSION });
   const notifier = createNotifier(options.env, { logger });
-  const restart: RestartInfo = { restartPending: false };
+  const containerd =
+    options.containerdConfig === undefined
+      ? undefined
+      : new ContainerdConfig({ path: options.containerdConfig, stateDir: options.stateDir, facts: options.facts, noRestart: options.noRestart, logger });
+  const restartInfo = (): RestartInfo => containerd?.restartInfo() ?? { restartPending: false };
   // Generous enough for any sane probe interval; the probe loop reports after every single probe.
   const gate = new WatchdogGate({ reconcileMs: 3 * RECONCILE_INTERVAL_MS, probeMs: 60_000 });
 
   const agent: Agent = new Agent(
-    { sources: options.sources, hostsDir: options.hostsDir, stateDir: options.stateDir, facts: options.facts, logger },
+    { sources: options.sources, hostsDir: options.hostsDir, stateDir: options.stateDir, facts: options.facts, containerd, logger },
     {
       changed: () => {
-        const status = buildStatus(agent, restart);
+        const status = buildStatus(agent, restartInfo());
         metrics.observeStatus(status);
         void notifier.status(summaryLine(status, new Date()));
       },
@@ -67,7 +75,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const http = await startHttpServer({
     listen: options.listen,
     metrics,
-    status: () => buildStatus(agent, restart),
+    status: () => buildStatus(agent, restartInfo()),
     healthy: () => {
       const reason = gate.stale();
       return reason === undefined || { ok: false, reason };
@@ -88,7 +96,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   await agent.start();
   await watcher.setSources(agent.watchedPaths());
 
-  const startup = summaryLine(buildStatus(agent, restart), new Date());
+  const startup = summaryLine(buildStatus(agent, restartInfo()), new Date());
   await notifier.ready(startup);
   logger.info({ event: 'started', listen: http.address, version: VERSION }, `started: ${startup}; status at http://${http.address}/status`);
 
@@ -118,6 +126,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     timers.forEach(clearInterval);
     await watcher.close();
     await agent.stop();
+    await containerd?.stop();
     await http.close();
     logger.info({ event: 'stopped' }, 'stopped');
     logger.flush();

@@ -60,7 +60,9 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProces
 
 export async function startAgentProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {
   const listen = `127.0.0.1:${await freeLoopbackPort()}`;
-  const child = runCli(['run', '--listen', listen, ...args], env);
+  // Never the machine's own /etc/containerd/config.toml: a test that wants config.toml names its own.
+  const containerd = args.includes('--containerd-config') ? [] : ['--containerd-config', 'none'];
+  const child = runCli(['run', '--listen', listen, ...containerd, ...args], env);
   const rawLines: string[] = [];
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -5,18 +5,37 @@ import { detectContainerdFacts } from '../../containerd/version.js';
 import { applyTree } from '../../apply/apply.js';
 import { assumedHealth, probeHealthOnce } from '../health-once.js';
 import { withHostsDir } from '../../daemon/effective-config.js';
-import type { CommonFlags } from '../args.js';
+import { ContainerdConfig } from '../../daemon/containerd-config.js';
+import { createLogger } from '../../observe/logger.js';
+import { managedContainerdConfig, type CommonFlags } from '../args.js';
 
 export async function applyCommand(flags: CommonFlags): Promise<number> {
   const loaded = await loadConfig(flags.config);
   const config = withHostsDir(loaded.config, flags.hostsDir);
+  const facts = await detectContainerdFacts();
   const health = flags.assumeMirrors === undefined ? await probeHealthOnce(config) : assumedHealth(config, flags.assumeMirrors);
-  const tree = renderHostsTree(config, health, await detectContainerdFacts());
-  const result = await applyTree(tree, { hostsDir: config.hostsDir, stateDir: flags.stateDir });
+  const result = await applyTree(renderHostsTree(config, health, facts), { hostsDir: config.hostsDir, stateDir: flags.stateDir });
   for (const path of result.backedUp) process.stdout.write(`backed up ${path}\n`);
   for (const path of result.written) process.stdout.write(`wrote ${path}\n`);
   for (const path of result.removed) process.stdout.write(`removed ${path}\n`);
   for (const path of result.restored) process.stdout.write(`restored ${path}\n`);
   process.stdout.write(`applied: ${result.written.length} written, ${result.removed.length} removed, ${result.unchanged.length} unchanged\n`);
+
+  const containerdConfig = managedContainerdConfig(flags);
+  if (containerdConfig === undefined) return 0;
+  // A one-shot has no "later": a restart it owes runs now (or is recorded as pending with --no-restart).
+  const containerd = new ContainerdConfig({
+    path: containerdConfig,
+    stateDir: flags.stateDir,
+    facts,
+    noRestart: flags.noRestart,
+    logger: createLogger({ destination: 2 }),
+    minRestartIntervalMs: 0,
+  });
+  const plan = await containerd.sync(config, loaded.hash);
+  await containerd.finish();
+  if (plan?.written) process.stdout.write(`wrote ${plan.path}: ${plan.changes.join(', ')}\n`);
+  const restart = containerd.restartInfo();
+  if (restart.restartPending) process.stdout.write(`containerd restart pending: ${restart.reason ?? 'config.toml changed'}\n`);
   return 0;
 }

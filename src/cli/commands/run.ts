@@ -1,7 +1,7 @@
 import { startDaemon } from '../../daemon/daemon.js';
 import { createLogger } from '../../observe/logger.js';
 import { detectContainerdFacts } from '../../containerd/version.js';
-import type { CommonFlags } from '../args.js';
+import { managedContainerdConfig, type CommonFlags } from '../args.js';
 
 export async function runCommand(flags: CommonFlags): Promise<number> {
   const logger = createLogger();
@@ -11,6 +11,8 @@ export async function runCommand(flags: CommonFlags): Promise<number> {
     hostsDir: flags.hostsDir,
     stateDir: flags.stateDir,
     listen: flags.listen,
+    containerdConfig: managedContainerdConfig(flags),
+    noRestart: flags.noRestart,
     facts,
     logger,
     env: process.env,
