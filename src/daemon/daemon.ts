@@ -1,6 +1,5 @@
 // Wiring of the long-running agent: watcher -> agent (reload, reconcile) <- health monitor, and what
 // operators see (logs, metrics, HTTP, systemd). Shutdown is ordered: stop inputs, then outputs.
-import type { Logger } from 'pino';
 import { Agent } from './agent.js';
 import { buildStatus, type RestartInfo } from './status.js';
 import { ContainerdConfig } from './containerd-config.js';
@@ -13,6 +12,9 @@ import { WatchdogGate } from '../observe/watchdog.js';
 import { startWatchdogPings } from '../observe/watchdog-pings.js';
 import type { ContainerdFacts } from '../model.js';
 import { VERSION } from '../version.js';
+import { createLogger } from '../observe/logger.js';
+import { credentialSecrets } from '../observe/redact.js';
+import type { AgentConfig } from '../model.js';
 
 /** A reconcile runs at least this often, to repair files changed behind the agent's back. */
 export const RECONCILE_INTERVAL_MS = 30_000;
@@ -28,8 +30,11 @@ export interface DaemonOptions {
   containerdConfig: string | undefined;
   noRestart: boolean;
   facts: ContainerdFacts;
-  logger: Logger;
   env: NodeJS.ProcessEnv;
+}
+
+function configSecrets(config: AgentConfig | undefined): string[] {
+  return (config?.registries ?? []).flatMap((r) => [r.auth, ...r.mirrors.map((m) => m.auth)]).flatMap((c) => (c === undefined ? [] : credentialSecrets(c)));
 }
 
 export interface Daemon {
@@ -39,7 +44,9 @@ export interface Daemon {
 }
 
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
-  const { logger } = options;
+  // Every credential of the applied config is scrubbed from every log line, whatever carries it.
+  const applied: { config?: AgentConfig } = {};
+  const logger = createLogger({ env: options.env, secrets: () => configSecrets(applied.config) });
   const metrics = createMetrics({ version: VERSION });
   const notifier = createNotifier(options.env, { logger });
   const containerd =
@@ -54,6 +61,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     { sources: options.sources, hostsDir: options.hostsDir, stateDir: options.stateDir, facts: options.facts, containerd, logger },
     {
       changed: () => {
+        applied.config = agent.appliedConfig;
         const status = buildStatus(agent, restartInfo());
         metrics.observeStatus(status);
         void notifier.status(summaryLine(status, new Date()));
