@@ -11,7 +11,7 @@ import { repoPath } from './tools.js';
 const CONTRACT = [
   'mirror_up', 'registry_mode', 'probe_duration_seconds', 'mode_transitions_total', 'config_applies_total',
   'config_load_errors_total', 'last_successful_apply_timestamp_seconds', 'build_info', 'restart_pending',
-  'containerd_restarts_total',
+  'containerd_restarts_total', 'config_rejected',
 ].map((n) => `containerd_mirror_agent_${n}`);
 
 async function exported(): Promise<Set<string>> {
