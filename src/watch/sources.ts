@@ -36,6 +36,9 @@ export class SourceWatcher {
   #firstReason: string | undefined;
   #moreReasons = 0;
   #closed = false;
+  // Set by a watcher error (ENOSPC, EMFILE): the next resync rebuilds the watch even if nothing moved,
+  // so a limit raised by the operator brings events back without a restart.
+  #degraded = false;
 
   constructor(options: SourceWatcherOptions) {
     this.#sources = [...options.sources];
@@ -101,7 +104,8 @@ export class SourceWatcher {
   async #rewatch(notifyOnRebuild: boolean): Promise<void> {
     if (this.#closed) return;
     const plan = await planWatches(this.#sources);
-    if (this.#closed || plan.signature === this.#plan?.signature) return;
+    if (this.#closed || (plan.signature === this.#plan?.signature && !this.#degraded)) return;
+    this.#degraded = false;
     const previous = this.#watcher;
     this.#watcher = plan.entries.size === 0 ? undefined : await this.#open(plan);
     this.#plan = plan;
@@ -127,7 +131,9 @@ export class SourceWatcher {
       this.#debouncer.trigger();
     });
     watcher.on('error', (err) => {
-      if (!this.#closed) this.#onError(asError(err));
+      if (this.#closed) return;
+      this.#degraded = true;
+      this.#onError(asError(err));
     });
     await new Promise<void>((resolve) => watcher.once('ready', resolve));
     return watcher;
