@@ -1,13 +1,13 @@
-import { describe, it, before, after, type TestContext } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { SourceWatcher, type SourceWatcherOptions } from '../../src/watch/sources.js';
 import { createKubeletVolume } from '../helpers/kubelet-volume.js';
+import { suiteTempDir } from './fixtures/temp-dir.js';
 
 // A deadline that classifies "onChange never came"; generous for a loaded 2-core machine.
 const DEADLINE_MS = 5_000;
@@ -72,16 +72,10 @@ class Recorder {
 }
 
 describe('SourceWatcher', () => {
-  let base: string;
-  before(async () => {
-    base = await mkdtemp(join(tmpdir(), 'cma-watch-'));
-  });
-  after(async () => {
-    await rm(base, { recursive: true, force: true });
-  });
+  const base = suiteTempDir('cma-watch-');
 
   it('a kubelet key as --config: 100 successive ..data swaps each call onChange, and the new content is readable', async (t) => {
-    const vol = await createKubeletVolume(join(base, 'swap100'), { 'config.yaml': 'gen: 0\n' });
+    const vol = await createKubeletVolume(join(base(), 'swap100'), { 'config.yaml': 'gen: 0\n' });
     const rec = new Recorder();
     t.after(() => rec.close());
     await rec.start([vol.path('config.yaml')]);
@@ -95,7 +89,7 @@ describe('SourceWatcher', () => {
   it('a kubelet key as --config: after a storm of 100 back-to-back swaps, every later swap still calls onChange', async (t) => {
     // Two updates a few ms apart (a Secret edited twice, a projected volume) kill a watch on the file path:
     // chokidar re-binds to an inode the next swap deletes, and from then on nothing is seen.
-    const vol = await createKubeletVolume(join(base, 'storm'), { 'config.yaml': 'gen: 0\n' });
+    const vol = await createKubeletVolume(join(base(), 'storm'), { 'config.yaml': 'gen: 0\n' });
     const rec = new Recorder();
     t.after(() => rec.close());
     await rec.start([vol.path('config.yaml')]);
@@ -110,7 +104,7 @@ describe('SourceWatcher', () => {
   });
 
   it('a kubelet volume as a --config directory: swaps, and keys added and removed by a swap, call onChange', async (t) => {
-    const vol = await createKubeletVolume(join(base, 'voldir'), { 'a.yaml': 'a: 1\n' });
+    const vol = await createKubeletVolume(join(base(), 'voldir'), { 'a.yaml': 'a: 1\n' });
     const rec = new Recorder();
     t.after(() => rec.close());
     await rec.start([vol.dir]);
@@ -125,7 +119,7 @@ describe('SourceWatcher', () => {
   });
 
   it('a kubelet key named as a source before it exists: the swap that adds it and the one that removes it', async (t) => {
-    const vol = await createKubeletVolume(join(base, 'volkey'), { 'config.yaml': 'x: 1\n' });
+    const vol = await createKubeletVolume(join(base(), 'volkey'), { 'config.yaml': 'x: 1\n' });
     const rec = new Recorder();
     t.after(() => rec.close());
     await rec.start([vol.path('credentials')]);
@@ -137,7 +131,7 @@ describe('SourceWatcher', () => {
 
   /** A plain `<dir>/agent.yaml` watched as the only source. */
   async function watchPlainFile(t: TestContext, name: string): Promise<{ dir: string; file: string; rec: Recorder }> {
-    const dir = join(base, name);
+    const dir = join(base(), name);
     await mkdir(dir);
     const file = join(dir, 'agent.yaml');
     await writeFile(file, 'v: 1\n');
@@ -180,7 +174,7 @@ describe('SourceWatcher', () => {
   });
 
   it('setSources adds a credentials file and drops an old source', async (t) => {
-    const dir = join(base, 'setsources');
+    const dir = join(base(), 'setsources');
     await mkdir(dir);
     const [config, creds, old] = ['agent.yaml', 'creds', 'old.yaml'].map((n) => join(dir, n)) as [string, string, string];
     await Promise.all([writeFile(config, 'a'), writeFile(creds, 'u:p'), writeFile(old, 'o')]);
@@ -193,7 +187,7 @@ describe('SourceWatcher', () => {
   });
 
   it('a source directory that does not exist yet is seen when it appears, and files in it after that', async (t) => {
-    const dir = join(base, 'later', 'conf.d');
+    const dir = join(base(), 'later', 'conf.d');
     const rec = new Recorder();
     t.after(() => rec.close());
     await rec.start([dir]);
@@ -210,7 +204,7 @@ describe('SourceWatcher', () => {
   });
 
   it('resync calls onChange("resync") periodically without any event', async (t) => {
-    const dir = join(base, 'resync');
+    const dir = join(base(), 'resync');
     await mkdir(dir);
     const rec = new Recorder();
     t.after(() => rec.close());
@@ -220,7 +214,7 @@ describe('SourceWatcher', () => {
   });
 
   it('a throwing onChange is reported via onError and the watch goes on', async (t) => {
-    const file = join(base, 'throwing.yaml');
+    const file = join(base(), 'throwing.yaml');
     await writeFile(file, '1');
     const errors: Error[] = [];
     let calls = 0;
@@ -281,16 +275,10 @@ class Child {
 }
 
 describe('SourceWatcher in its own process', () => {
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'cma-watch-child-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const childBase = suiteTempDir('cma-watch-child-');
 
   it('close() leaves no watcher or timer behind: the process exits by itself', async (t) => {
-    const vol = await createKubeletVolume(join(dir, 'close'), { 'config.yaml': 'a' });
+    const vol = await createKubeletVolume(join(childBase(), 'close'), { 'config.yaml': 'a' });
     const child = new Child(t, ['close', vol.dir, vol.path('config.yaml')]);
     assert.equal(await child.exitsBy(DEADLINE_MS), true, `process still running after close(): ${JSON.stringify(child.lines)}`);
     assert.equal(child.proc.exitCode, 0);
@@ -304,7 +292,7 @@ describe('SourceWatcher in its own process', () => {
       t.skip(`needs unprivileged user namespaces (unshare -U): ${probe.stderr.toString().trim()}`);
       return;
     }
-    const vol = await createKubeletVolume(join(dir, 'limit'), { 'config.yaml': 'a' });
+    const vol = await createKubeletVolume(join(childBase(), 'limit'), { 'config.yaml': 'a' });
     const lowLimit = ['unshare', '-U', '-r', 'sh', '-c', 'echo 0 > /proc/sys/user/max_inotify_watches && exec "$@"', 'sh'];
     const child = new Child(t, ['serve', vol.path('config.yaml')], lowLimit);
     const failed = await child.waitFor('ENOSPC error', (l) => l.error === 'ENOSPC');
