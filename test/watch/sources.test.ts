@@ -1,13 +1,13 @@
-import { describe, it, before, after, type TestContext } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { SourceWatcher, type SourceWatcherOptions } from '../../src/watch/sources.js';
 import { createKubeletVolume } from '../helpers/kubelet-volume.js';
+import { suiteTempDir } from './fixtures/temp-dir.js';
 
 // A deadline that classifies "onChange never came"; generous for a loaded 2-core machine.
 const DEADLINE_MS = 5_000;
@@ -72,16 +72,10 @@ class Recorder {
 }
 
 describe('SourceWatcher', () => {
-  let base: string;
-  before(async () => {
-    base = await mkdtemp(join(tmpdir(), 'cma-watch-'));
-  });
-  after(async () => {
-    await rm(base, { recursive: true, force: true });
-  });
+  const base = suiteTempDir('cma-watch-');
 
   it('a kubelet key as --config: 100 successive ..data swaps each call onChange, and the new content is readable', async (t) => {
-    const vol = await createKubeletVolume(join(base, 'swap100'), { 'config.yaml': 'gen: 0\n' });
+    const vol = await createKubeletVolume(join(base(), 'swap100'), { 'config.yaml': 'gen: 0\n' });
     const rec = new Recorder();
     t.after(() => rec.close());
     await rec.start([vol.path('config.yaml')]);
@@ -95,7 +89,7 @@ describe('SourceWatcher', () => {
   it('a kubelet key as --config: after a storm of 100 back-to-back swaps, every later swap still calls onChange', async (t) => {
     // Two updates a few ms apart (a Secret edited twice, a projected volume) kill a watch on the file path:
     // chokidar re-binds to an inode the next swap deletes, and from then on nothing is seen.
-    const vol = await createKubeletVolume(join(base, 'storm'), { 'config.yaml': 'gen: 0\n' });
+    const vol = await createKubeletVolume(join(base(), 'storm'), { 'config.yaml': 'gen: 0\n' });
     const rec = new Recorder();
     t.after(() => rec.close());
     await rec.start([vol.path('config.yaml')]);
@@ -110,7 +104,7 @@ describe('SourceWatcher', () => {
   });
 
   it('a kubelet volume as a --config directory: swaps, and keys added and removed by a swap, call onChange', async (t) => {
-    const vol = await createKubeletVolume(join(base, 'voldir'), { 'a.yaml': 'a: 1\n' });
+    const vol = await createKubeletVolume(join(base(), 'voldir'), { 'a.yaml': 'a: 1\n' });
     const rec = new Recorder();
     t.after(() => rec.close());
     await rec.start([vol.dir]);
@@ -125,7 +119,7 @@ describe('SourceWatcher', () => {
   });
 
   it('a kubelet key named as a source before it exists: the swap that adds it and the one that removes it', async (t) => {
-    const vol = await createKubeletVolume(join(base, 'volkey'), { 'config.yaml': 'x: 1\n' });
+    const vol = await createKubeletVolume(join(base(), 'volkey'), { 'config.yaml': 'x: 1\n' });
     const rec = new Recorder();
     t.after(() => rec.close());
     await rec.start([vol.path('credentials')]);
@@ -137,7 +131,7 @@ describe('SourceWatcher', () => {
 
   /** A plain `<dir>/agent.yaml` watched as the only source. */
   async function watchPlainFile(t: TestContext, name: string): Promise<{ dir: string; file: string; rec: Recorder }> {
-    const dir = join(base, name);
+    const dir = join(base(), name);
     await mkdir(dir);
     const file = join(dir, 'agent.yaml');
     await writeFile(file, 'v: 1\n');
@@ -180,7 +174,7 @@ describe('SourceWatcher', () => {
   });
 
   it('setSources adds a credentials file and drops an old source', async (t) => {
-    const dir = join(base, 'setsources');
+    const dir = join(base(), 'setsources');
     await mkdir(dir);
     const [config, creds, old] = ['agent.yaml', 'creds', 'old.yaml'].map((n) => join(dir, n)) as [string, string, string];
     await Promise.all([writeFile(config, 'a'), writeFile(creds, 'u:p'), writeFile(old, 'o')]);
@@ -193,7 +187,7 @@ describe('SourceWatcher', () => {
   });
 
   it('a source directory that does not exist yet is seen when it appears, and files in it after that', async (t) => {
-    const dir = join(base, 'later', 'conf.d');
+    const dir = join(base(), 'later', 'conf.d');
     const rec = new Recorder();
     t.after(() => rec.close());
     await rec.start([dir]);
@@ -210,7 +204,7 @@ describe('SourceWatcher', () => {
   });
 
   it('resync calls onChange("resync") periodically without any event', async (t) => {
-    const dir = join(base, 'resync');
+    const dir = join(base(), 'resync');
     await mkdir(dir);
     const rec = new Recorder();
     t.after(() => rec.close());
@@ -220,7 +214,7 @@ describe('SourceWatcher', () => {
   });
 
   it('a throwing onChange is reported via onError and the watch goes on', async (t) => {
-    const file = join(base, 'throwing.yaml');
+    const file = join(base(), 'throwing.yaml');
     await writeFile(file, '1');
     const errors: Error[] = [];
     let calls = 0;
@@ -240,52 +234,80 @@ describe('SourceWatcher', () => {
 });
 
 const CHILD = fileURLToPath(new URL('./fixtures/watch-child.ts', import.meta.url));
+type Line = Record<string, unknown>;
 
-/** Runs the fixture; resolves with its JSON lines and exit code, or null if it had not exited at the deadline. */
-async function runChild(argv: string[], prefix: string[] = []): Promise<{ lines: Record<string, unknown>[]; code: number | null; exited: boolean }> {
-  const [cmd, ...args] = [...prefix, process.execPath, '--import', 'tsx', CHILD, ...argv] as [string, ...string[]];
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = await Promise.race([
-    new Promise<boolean>((resolve) => child.on('exit', () => resolve(true))),
-    sleep(20_000).then(() => false),
-  ]);
-  if (!exited) child.kill('SIGKILL');
-  const lines = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { lines, code: child.exitCode, exited };
+/** The fixture process, its JSON lines, and a hard kill at the end of the test whatever happened. */
+class Child {
+  readonly lines: Line[] = [];
+  readonly proc: ChildProcess;
+  readonly exited: Promise<number | null>;
+
+  constructor(t: TestContext, argv: string[], prefix: string[] = []) {
+    const [cmd, ...args] = [...prefix, process.execPath, '--import', 'tsx', CHILD, ...argv] as [string, ...string[]];
+    this.proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let partial = '';
+    this.proc.stdout!.on('data', (d: Buffer) => {
+      const parts = (partial + d.toString()).split('\n');
+      partial = parts.pop()!;
+      for (const l of parts) if (l !== '') this.lines.push(JSON.parse(l) as Line);
+    });
+    this.exited = new Promise((resolve) => this.proc.on('exit', (code) => resolve(code)));
+    t.after(() => {
+      if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL');
+    });
+  }
+
+  /** Resolves with the index of the first line from `from` on that matches; fails at the deadline. */
+  async waitFor(what: string, match: (l: Line) => boolean, from = 0): Promise<number> {
+    const deadline = Date.now() + DEADLINE_MS;
+    for (;;) {
+      const i = this.lines.findIndex((l, k) => k >= from && match(l));
+      if (i >= 0) return i;
+      if (Date.now() > deadline) assert.fail(`child: no ${what} within ${DEADLINE_MS} ms: ${JSON.stringify(this.lines)}`);
+      await sleep(10);
+    }
+  }
+
+  /** True if the process ended by itself before the deadline. */
+  async exitsBy(ms: number): Promise<boolean> {
+    return Promise.race([this.exited.then(() => true), sleep(ms).then(() => false)]);
+  }
 }
 
 describe('SourceWatcher in its own process', () => {
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'cma-watch-child-'));
-    await createKubeletVolume(join(dir, 'vol'), { 'config.yaml': 'a', credentials: 'u:p' });
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
+  const childBase = suiteTempDir('cma-watch-child-');
+
+  it('close() leaves no watcher or timer behind: the process exits by itself', async (t) => {
+    const vol = await createKubeletVolume(join(childBase(), 'close'), { 'config.yaml': 'a' });
+    const child = new Child(t, ['close', vol.dir, vol.path('config.yaml')]);
+    assert.equal(await child.exitsBy(DEADLINE_MS), true, `process still running after close(): ${JSON.stringify(child.lines)}`);
+    assert.equal(child.proc.exitCode, 0);
+    assert.deepEqual(child.lines.at(-1), { closed: true });
   });
 
-  it('close() leaves no watcher or timer behind: the process exits by itself', async () => {
-    const r = await runChild(['close', join(dir, 'vol'), join(dir, 'vol', 'config.yaml')]);
-    assert.equal(r.exited, true, `process still running after close(): ${JSON.stringify(r.lines)}`);
-    assert.equal(r.code, 0);
-    assert.deepEqual(r.lines.at(-1), { closed: true });
-  });
-
-  it('an inotify watch limit (ENOSPC) is reported via onError and the resync keeps running', async (t) => {
+  it('an inotify watch limit (ENOSPC) is reported via onError, resync keeps running, and the watch recovers once the limit is raised', async (t) => {
     // A user namespace has its own inotify limits: lowering them there leaves the machine's untouched.
     const probe = spawnSync('unshare', ['-U', '-r', 'sh', '-c', 'echo 1 > /proc/sys/user/max_inotify_watches']);
     if (probe.status !== 0) {
       t.skip(`needs unprivileged user namespaces (unshare -U): ${probe.stderr.toString().trim()}`);
       return;
     }
-    const r = await runChild(['limit', join(dir, 'vol'), join(dir, 'vol', 'credentials')], [
-      'unshare', '-U', '-r', 'sh', '-c', 'echo 1 > /proc/sys/user/max_inotify_watches && exec "$@"', 'sh',
-    ]);
-    assert.equal(r.exited, true);
-    assert.ok(r.lines.some((l) => l.error === 'ENOSPC'), `no ENOSPC reported: ${JSON.stringify(r.lines)}`);
-    assert.equal(r.lines.filter((l) => l.change === 'resync').length, 3);
-    assert.deepEqual(r.lines.at(-1), { closed: true });
+    const vol = await createKubeletVolume(join(childBase(), 'limit'), { 'config.yaml': 'a' });
+    const lowLimit = ['unshare', '-U', '-r', 'sh', '-c', 'echo 0 > /proc/sys/user/max_inotify_watches && exec "$@"', 'sh'];
+    const child = new Child(t, ['serve', vol.path('config.yaml')], lowLimit);
+    const failed = await child.waitFor('ENOSPC error', (l) => l.error === 'ENOSPC');
+    const resync = await child.waitFor('resync after the error', (l) => l.change === 'resync', failed);
+    await child.waitFor('second resync', (l) => l.change === 'resync', resync + 1);
+
+    // The operator raises the limit (inside the child's namespace); the next resync rebuilds the watch.
+    const raise = spawnSync('nsenter', ['--preserve-credentials', '-U', '-t', String(child.proc.pid), 'sh', '-c', 'echo 100000 > /proc/sys/user/max_inotify_watches']);
+    assert.equal(raise.status, 0, raise.stderr.toString());
+    const rewatch = await child.waitFor('rewatch after the limit was raised', (l) => l.change === 'rewatch', child.lines.length);
+    await vol.swap({ 'config.yaml': 'b' });
+    await child.waitFor('a swap seen by the rebuilt watch', (l) => typeof l.change === 'string' && !['resync', 'rewatch'].includes(l.change), rewatch);
+
+    child.proc.kill('SIGTERM');
+    assert.equal(await child.exitsBy(DEADLINE_MS), true, 'process still running after close()');
+    assert.deepEqual(child.lines.at(-1), { closed: true });
   });
 });
