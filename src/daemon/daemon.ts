@@ -144,7 +144,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         logger.debug({ event: 'source_changed', reason }, `config source changed (${reason}); reloading`);
         void agent.requestReload().then(follow, () => undefined);
       },
-      onError: (err: Error) => logger.warn({ event: 'watch_error' }, `watching the config failed, relying on the periodic re-read: ${err.message}`),
+      onError: (err: Error) => logger.warn({ event: 'watch_error' }, `watching the config failed (${err.message}); re-reading it every 60 s and retrying the watch then`),
     });
     await watcher.start();
     await agent.start();
