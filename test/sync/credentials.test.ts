@@ -54,7 +54,7 @@ describe('sync: credentials', () => {
     assert.equal(await sync.stop('SIGTERM'), 0);
     assert.ok(sync.logs().some((l) => l.event === 'sync_rejected'), 'the rejections were logged');
     assert.ok(!sync.output().includes(PASSWORD), 'the sync output leaks the password');
-    assert.equal(JSON.parse(await readFile(join(hostDir, '.dockerconfigjson'), 'utf8')).auths['registry.test:5000'].username, 'robot', 'the host keeps the last good Secret');
+    assert.match(await readFile(join(hostDir, '.dockerconfigjson'), 'utf8'), /"username": "robot"/, 'the host keeps the last good Secret');
   });
 
   it('--once copies and exits 0, exits 2 on a rejected set with one line naming file and field, and needs --from and --to', async (t) => {
