@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { Syncer } from '../../src/sync/syncer.js';
 import { createKubeletVolume } from '../helpers/kubelet-volume.js';
-import { leftovers, readHostState, tempRoot, type HostState } from './helpers.js';
+import { leftovers, readHostState, startSyncProcess, tempRoot, type HostState } from './helpers.js';
 
 const KILLS = 30;
 // Large enough that a copy (write + fsync per file) takes a while, so kills land inside it.
@@ -75,5 +75,29 @@ describe('kill -9 during sync', () => {
     // The kills landed while the child was copying, not only before it started or between passes.
     assert.ok(sawB > 0, 'no kill happened after a complete swap');
     assert.ok(sawLeftovers > 0, 'no kill happened in the middle of a copy');
+  });
+
+  it('the real `sync` daemon killed mid-copy restarts and converges', { timeout: 60_000 }, async (t) => {
+    const root = await tempRoot(t, 'kill-cli');
+    const hostDir = join(root, 'cluster.d');
+    const source = await createKubeletVolume(join(root, 'src'), payload('A'));
+    const first = await startSyncProcess(t, [source.dir], hostDir);
+    await first.waitForStatus('A copied', (s) => s.ready);
+    await source.swap(payload('B'));
+    // Kill as soon as the new generation is being written.
+    const deadline = Date.now() + 10_000;
+    while ((await leftovers(hostDir)).length === 0) {
+      assert.ok(Date.now() < deadline, 'the sync never started copying B');
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await first.stop('SIGKILL');
+    const left = whichPayload(await readHostState(hostDir));
+    t.diagnostic(`after the kill: ${left}, leftovers ${(await leftovers(hostDir)).join(' ') || 'none'}`);
+
+    const second = await startSyncProcess(t, [source.dir], hostDir);
+    await second.waitForStatus('B copied', (s) => s.ready);
+    assert.equal(whichPayload(await readHostState(hostDir)), 'B');
+    assert.deepEqual(await leftovers(hostDir), []);
+    assert.equal(await second.stop('SIGTERM'), 0);
   });
 });

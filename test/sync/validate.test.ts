@@ -2,7 +2,8 @@
 // the set being copied, and which --from wins on a shared key.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import type { AgentError } from '../../src/errors.js';
 import { join } from 'node:path';
 import { Syncer, type SyncOutcome } from '../../src/sync/syncer.js';
 import { createKubeletVolume } from '../helpers/kubelet-volume.js';
@@ -51,5 +52,24 @@ describe('sync: validation of the set', () => {
 
     const again = await new Syncer({ from: [first.dir, plain], to }).sync();
     assert.equal(again.result, 'unchanged', 'identical content: no swap');
+  });
+});
+
+describe('sync: a host dir it cannot write', () => {
+  it('fails with one CMA_SYNC_IO line when a key is taken by a file it did not create, and recovers once it is gone', async (t) => {
+    const root = await tempRoot(t, 'taken');
+    const to = join(root, 'cluster.d');
+    const volume = await createKubeletVolume(join(root, 'cm'), { 'a.yaml': 'registries: {quay.io: {}}\n' });
+    await mkdir(to);
+    await writeFile(join(to, 'a.yaml'), 'hand-written');
+    const syncer = new Syncer({ from: [volume.dir], to });
+    await assert.rejects(syncer.sync(), (err: AgentError) => {
+      assert.equal(err.toLine(), `${to}/a.yaml: the key "a.yaml" is taken by a file or directory the sync did not create; remove it [CMA_SYNC_IO]`);
+      return true;
+    });
+    assert.equal(await readFile(join(to, 'a.yaml'), 'utf8'), 'hand-written', 'left alone');
+    await rm(join(to, 'a.yaml'));
+    assert.equal((await syncer.sync()).result, 'published');
+    assert.deepEqual(await leftovers(to), []);
   });
 });
