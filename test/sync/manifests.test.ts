@@ -58,7 +58,7 @@ describe('host-mode manifests', async () => {
     assert.equal(found.length, 1, `one ${kind}`);
     return found[0]!.doc as T;
   };
-  const daemonSet = one<Doc & { spec: { template: { spec: PodSpec } } }>('DaemonSet');
+  const daemonSet = one<Doc & { spec: { updateStrategy: { rollingUpdate: { maxSurge?: number } }; template: { spec: PodSpec } } }>('DaemonSet');
   const pod = daemonSet.spec.template.spec;
   const sync = pod.containers[0]!;
 
@@ -84,6 +84,7 @@ describe('host-mode manifests', async () => {
     const hostPaths = pod.volumes.filter((v) => v.hostPath !== undefined);
     assert.deepEqual(hostPaths.map((v) => v.hostPath!.path), ['/etc/containerd-mirror-agent/cluster.d']);
     assert.ok(pod.tolerations.some((t) => t.operator === 'Exists' && t.key === undefined && t.effect === undefined), 'a toleration for every taint');
+    assert.equal(daemonSet.spec.updateStrategy.rollingUpdate.maxSurge, 0, 'one sync (one writer of the host dir) per node, also during a rollout');
   });
 
   it('mounts the ConfigMap and Secret as directories and runs `sync` from them into the hostPath, at its node path', () => {
