@@ -5,7 +5,7 @@ NPX := npx --no-install
 UNIT_TESTS = $(shell find test -name '*.test.ts' -not -path 'test/e2e/*' | sort)
 E2E_TESTS = $(shell find test/e2e -name '*.test.ts' 2>/dev/null | sort)
 
-.PHONY: all build lint test test-deps run clean
+.PHONY: all build lint test test-deps run update-golden clean
 
 all: build
 
@@ -27,6 +27,14 @@ test-deps:
 
 test: node_modules/.installed test-deps build lint
 	$(NODE_TEST) $(UNIT_TESTS)
+
+# One room's suite, e.g. `make test-health`, `make test-config`.
+test-%: node_modules/.installed
+	$(NODE_TEST) $(sort $(wildcard test/$*/*.test.ts))
+
+# Rewrite the expected trees/files of the golden tests after an intended change; review the diff.
+update-golden: node_modules/.installed
+	UPDATE_GOLDEN=1 $(NODE_TEST) test/render/golden.test.ts test/containerd/config-toml.test.ts
 
 clean:
 	rm -rf dist build

@@ -23,7 +23,7 @@ export const COMMAND_OPTIONS = {
   validate: { config },
   render: { config, 'assume-mirrors': assumeMirrors, out: { type: 'string' } },
   apply: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'assume-mirrors': assumeMirrors, 'containerd-config': containerdConfig, 'no-restart': noRestart },
-  restore: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir },
+  restore: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'containerd-config': containerdConfig },
   run: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, listen, 'containerd-config': containerdConfig, 'no-restart': noRestart },
   status: { listen, json: { type: 'boolean' } },
   doctor: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'containerd-config': containerdConfig, listen },
@@ -111,7 +111,9 @@ Commands:
   status   [--listen HOST:PORT] [--json]         what a running agent sees
   doctor   [--config PATH...] [--hosts-dir DIR] [--state-dir DIR] [--containerd-config PATH]
                                                  check this node's containerd setup; exit 1 with fixes
-  restore  [--hosts-dir DIR] [--state-dir DIR]   remove every file the agent owns, put backups back
+  restore  [--hosts-dir DIR] [--state-dir DIR] [--containerd-config PATH]
+                                                 remove every file the agent owns, put backups back,
+                                                 take its credentials out of config.toml
   sync     --from DIR... --to HOSTDIR [--listen HOST:PORT] [--once]
                                                  copy mounted ConfigMap/Secret dirs to the node, validated,
                                                  one atomic ..data swap per change (host mode); later --from

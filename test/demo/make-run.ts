@@ -74,9 +74,9 @@ const agent = spawn(agentBin, ['run', '--config', configPath, '--state-dir', joi
 });
 createInterface({ input: agent.stdout }).on('line', (line) => {
   try {
-    const entry = JSON.parse(line.replace(/^<\d>/, '')) as { time: number; level: number; msg: string };
-    const level = entry.level >= 50 ? 'ERROR' : entry.level >= 40 ? 'WARN ' : 'INFO ';
-    process.stdout.write(`  agent ${new Date(entry.time).toISOString().slice(11, 23)} ${level} ${entry.msg}\n`);
+    const entry = JSON.parse(line.replace(/^<\d>/, '')) as { time: string; level: string; msg: string };
+    const level = entry.level.toUpperCase().padEnd(5);
+    process.stdout.write(`  agent ${entry.time.slice(11, 23)} ${entry.level === 'info' ? level : `\x1b[33m${level}\x1b[0m`} ${entry.msg}\n`);
   } catch {
     process.stdout.write(`  agent ${line}\n`);
   }

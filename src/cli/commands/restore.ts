@@ -1,15 +1,47 @@
-// Hands every file back: removes what the agent owns, puts backups back byte-for-byte.
+// Hands every file back: removes what the agent owns, puts backups back byte-for-byte, and takes the agent's
+// credentials out of config.toml. `config_path` stays: it points at the hosts dir, which now holds exactly
+// what it held before the agent, so containerd behaves as it did.
+import { readFile } from 'node:fs/promises';
 import { restoreAll } from '../../apply/restore.js';
 import { loadConfig } from '../../config/load.js';
-import type { CommonFlags } from '../args.js';
+import { DEFAULT_PROBE } from '../../config/native-schema.js';
+import { BLOCK_BEGIN } from '../../containerd/config-toml.js';
+import { detectContainerdFacts } from '../../containerd/version.js';
+import { ContainerdConfig } from '../../daemon/containerd-config.js';
+import { createLogger } from '../../observe/logger.js';
+import type { AgentConfig } from '../../model.js';
+import { managedContainerdConfig, type CommonFlags } from '../args.js';
 
 export const DEFAULT_HOSTS_DIR = '/etc/containerd/certs.d';
+const DEFAULT_RESTART = ['systemctl', 'restart', 'containerd'];
 
 export async function restoreCommand(flags: CommonFlags): Promise<number> {
-  const hostsDir = flags.hostsDir ?? (flags.config.length > 0 ? (await loadConfig(flags.config, { checkFileRefs: false })).config.hostsDir : DEFAULT_HOSTS_DIR);
+  const config = flags.config.length > 0 ? (await loadConfig(flags.config, { checkFileRefs: false })).config : undefined;
+  const hostsDir = flags.hostsDir ?? config?.hostsDir ?? DEFAULT_HOSTS_DIR;
   const result = await restoreAll({ hostsDir, stateDir: flags.stateDir });
   for (const path of result.removed) process.stdout.write(`removed ${path}\n`);
   for (const path of result.restored) process.stdout.write(`restored ${path}\n`);
   process.stdout.write(`restore: ${result.removed.length} removed, ${result.restored.length} restored\n`);
+
+  const path = managedContainerdConfig(flags);
+  if (path === undefined || !(await readFile(path, 'utf8').catch(() => '')).includes(BLOCK_BEGIN)) return 0;
+  const nothingManaged: AgentConfig = {
+    hostsDir,
+    probe: DEFAULT_PROBE,
+    registries: [],
+    credentialFiles: [],
+    restartCommand: config?.restartCommand ?? DEFAULT_RESTART,
+  };
+  const containerd = new ContainerdConfig({
+    path,
+    stateDir: flags.stateDir,
+    facts: await detectContainerdFacts(),
+    noRestart: false,
+    logger: createLogger({ destination: 2 }),
+    minRestartIntervalMs: 0,
+  });
+  const plan = await containerd.sync(nothingManaged, 'restore');
+  await containerd.finish();
+  if (plan?.written) process.stdout.write(`removed the agent's credentials from ${plan.path}\n`);
   return 0;
 }
