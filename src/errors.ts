@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   CMA_CONTAINERD_CONFIG_IO: { exit: EXIT_RUNTIME, summary: "containerd's config.toml (or its backup) could not be read or written" },
   CMA_CONTAINERD_RESTART: { exit: EXIT_RUNTIME, summary: 'the containerd restart command failed' },
   CMA_LISTEN: { exit: EXIT_RUNTIME, summary: 'the --listen address could not be bound' },
+  CMA_SYNC_IO: { exit: EXIT_RUNTIME, summary: "`sync` could not read a --from directory or write --to (or a key's name there is taken by a file it did not create)" },
   CMA_AGENT_UNREACHABLE: { exit: EXIT_RUNTIME, summary: '`status` could not reach a running agent at --listen' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -6,6 +6,9 @@ export const DEFAULT_STATE_DIR = '/var/lib/containerd-mirror-agent';
 export const DEFAULT_CONTAINERD_CONFIG = '/etc/containerd/config.toml';
 import { DEFAULT_LISTEN } from '../observe/listen.js';
 
+/** Next to the agent's port, so a node can run both; see DEFAULT_LISTEN for why this range. */
+export const DEFAULT_SYNC_LISTEN = '127.0.0.1:10148';
+
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 const config = { type: 'string', multiple: true, short: 'c' } as const;
@@ -24,6 +27,7 @@ export const COMMAND_OPTIONS = {
   run: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, listen, 'containerd-config': containerdConfig, 'no-restart': noRestart },
   status: { listen, json: { type: 'boolean' } },
   doctor: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'containerd-config': containerdConfig, listen },
+  sync: { from: { type: 'string', multiple: true }, to: { type: 'string' }, listen, once: { type: 'boolean' } },
 } as const satisfies Record<string, Options>;
 
 export type CommandName = keyof typeof COMMAND_OPTIONS;
@@ -38,6 +42,10 @@ export interface CommonFlags {
   json: boolean;
   containerdConfig: string;
   noRestart: boolean;
+  /** sync: source directories, the host directory, one pass only. */
+  from: string[];
+  to?: string;
+  once: boolean;
 }
 
 export function isCommand(name: string | undefined): name is CommandName {
@@ -71,10 +79,13 @@ export function parseCommandFlags(command: CommandName, argv: string[], env: Nod
     stateDir: str('state-dir') ?? env.CMA_STATE_DIR ?? DEFAULT_STATE_DIR,
     assumeMirrors: assume,
     out: str('out'),
-    listen: str('listen') ?? env.CMA_LISTEN ?? DEFAULT_LISTEN,
+    listen: str('listen') ?? env.CMA_LISTEN ?? (command === 'sync' ? DEFAULT_SYNC_LISTEN : DEFAULT_LISTEN),
     json: values.json === true,
     containerdConfig: str('containerd-config') ?? env.CMA_CONTAINERD_CONFIG ?? DEFAULT_CONTAINERD_CONFIG,
     noRestart: values['no-restart'] === true,
+    from: (values.from as string[] | undefined) ?? [],
+    to: str('to'),
+    once: values.once === true,
   };
 }
 
@@ -103,6 +114,10 @@ Commands:
   restore  [--hosts-dir DIR] [--state-dir DIR] [--containerd-config PATH]
                                                  remove every file the agent owns, put backups back,
                                                  take its credentials out of config.toml
+  sync     --from DIR... --to HOSTDIR [--listen HOST:PORT] [--once]
+                                                 copy mounted ConfigMap/Secret dirs to the node, validated,
+                                                 one atomic ..data swap per change (host mode); later --from
+                                                 wins on the same key; --listen default ${DEFAULT_SYNC_LISTEN}
 
 --config is repeatable: a file (.yaml .yml .json .toml) or a directory (a mounted Secret/ConfigMap);
 later sources win. Defaults: --state-dir ${DEFAULT_STATE_DIR}, --listen ${DEFAULT_LISTEN},

@@ -15,6 +15,7 @@ const COMMANDS: Record<CommandName, () => Promise<Command>> = {
   run: async () => (await import('./commands/run.js')).runCommand,
   status: async () => (await import('./commands/status.js')).statusCommand,
   doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
+  sync: async () => (await import('./commands/sync.js')).syncCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

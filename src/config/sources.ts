@@ -1,6 +1,6 @@
 // Reading --config sources. A directory is a mounted Secret/ConfigMap: `key -> ..data/key` symlinks, with
 // `..data` swapped atomically by the kubelet, so a key can be missing for a moment while we list it.
-import { open, readdir, stat } from 'node:fs/promises';
+import { open, readdir, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgentError } from '../errors.js';
 
@@ -100,13 +100,32 @@ async function readSource(source: string, errors: AgentError[]): Promise<SourceF
       throw err instanceof Vanished ? missing : err;
     }
   }
-  try {
-    return await readDirectory(source, false, errors);
-  } catch (err) {
-    if (!(err instanceof Vanished)) throw err;
-    // A kubelet `..data` swap happened while we read: the second listing sees the new generation.
-    return await readDirectory(source, true, errors);
+  // Keys are read one by one through `key -> ..data/key`: a kubelet `..data` swap in between would mix two
+  // generations. Read until `..data` points at the same generation before and after (a bounded number of
+  // tries; the last one tolerates keys that vanished mid-read).
+  for (let attempt = 0; ; attempt++) {
+    const last = attempt >= MAX_GENERATION_READS - 1;
+    const before = await dataGeneration(source);
+    const found: AgentError[] = [];
+    let files: SourceFile[];
+    try {
+      files = await readDirectory(source, last, found);
+    } catch (err) {
+      if (!(err instanceof Vanished)) throw err;
+      continue;
+    }
+    if (before === undefined || last || (await dataGeneration(source)) === before) {
+      errors.push(...found);
+      return files;
+    }
   }
+}
+
+const MAX_GENERATION_READS = 5;
+
+/** Where a kubelet volume's `..data` points, or undefined for a plain directory. */
+async function dataGeneration(dir: string): Promise<string | undefined> {
+  return readlink(join(dir, '..data')).catch(() => undefined);
 }
 
 /** Every readable config file of every source, in load order, and one error per unreadable one. */

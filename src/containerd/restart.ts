@@ -55,6 +55,8 @@ export interface RestartPolicyOptions {
   /** Cap of the doubling back-off after failed restarts. */
   maxBackoffMs?: number;
   run?: CommandRunner;
+  /** Called after every restart attempt, e.g. to count it in metrics. Must not throw. */
+  onRestart?: (result: 'success' | 'failure') => void;
   /** Called with every new state, e.g. writeRestartState bound to the state dir. Must not throw. */
   persist?: (state: RestartState) => Promise<void>;
 }
@@ -64,7 +66,7 @@ export function configDigest(bytes: string): string {
 }
 
 export class RestartPolicy {
-  private readonly opts: Required<Omit<RestartPolicyOptions, 'persist'>> & Pick<RestartPolicyOptions, 'persist'>;
+  private readonly opts: Required<Omit<RestartPolicyOptions, 'persist' | 'onRestart'>> & Pick<RestartPolicyOptions, 'persist' | 'onRestart'>;
   private runningDigest: string | undefined;
   private wantedDigest: string | undefined;
   private reasons: string[] = [];
@@ -183,6 +185,7 @@ export class RestartPolicy {
       await this.opts.run(this.opts.command);
     } catch (err) {
       this.failures++;
+      this.opts.onRestart?.('failure');
       const backoff = Math.min(this.opts.minIntervalMs * 2 ** (this.failures - 1), this.opts.maxBackoffMs);
       const error = new AgentError('CMA_CONTAINERD_RESTART', `\`${command}\` failed: ${(err as Error).message}`, { field: 'restartCommand', cause: err });
       this.lastError = error.toLine();
@@ -193,6 +196,7 @@ export class RestartPolicy {
       return;
     }
     this.failures = 0;
+    this.opts.onRestart?.('success');
     this.lastError = undefined;
     this.lastRestartAt = this.opts.clock.now();
     this.runningDigest = target;

@@ -4,16 +4,19 @@ import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { DEFAULT_PROBE } from '../config/native-schema.js';
 import { renderHostsTree, registryMode } from '../render/index.js';
 import { applyTree, type ApplyResult } from '../apply/apply.js';
-import { HealthMonitor } from '../health/monitor.js';
+import { FIRST_PROBE_SPREAD_MS, HealthMonitor, UNKNOWN_PROBE_GAP_MS } from '../health/monitor.js';
+import { credentialSecrets } from '../observe/redact.js';
 import type { ProbeResult, ProbeTarget } from '../health/probe.js';
-import type { AgentConfig, ContainerdFacts, MirrorState } from '../model.js';
+import type { AgentConfig, ContainerdFacts, MirrorState, ProbeSettings } from '../model.js';
 import { CoalescingRunner } from './coalescing-runner.js';
 import { withHostsDir } from './effective-config.js';
 import { errorLines } from './error-lines.js';
 import type { ContainerdConfig } from './containerd-config.js';
 
-/** How long past one probe timeout the first write may wait for the first probes to settle. */
-export const BOOT_SETTLE_SLACK_MS = 750;
+/** The first write never waits longer than this for the first probes, whatever the thresholds. */
+export const BOOT_SETTLE_CAP_MS = 15_000;
+/** Longest wait between retries of a failed apply. */
+export const APPLY_RETRY_MAX_MS = 30_000;
 
 export interface AgentOptions {
   sources: string[];
@@ -59,6 +62,13 @@ export class Agent {
   private readonly now: () => number;
   /** While true, reconciles wait: the first write happens once the first probes have settled. */
   private booting = false;
+  /** Set by stop(): no reload or write starts after it. */
+  private stopping = false;
+  /** A failed apply is retried sooner than the periodic reconcile, with back-off. */
+  private retryTimer: NodeJS.Timeout | undefined;
+  private failedApplies = 0;
+  /** Every credential value any loaded config held: scrubbed from logs even after a rotation. */
+  private readonly secretValues = new Set<string>();
 
   constructor(
     private readonly options: AgentOptions,
@@ -118,9 +128,10 @@ export class Agent {
   }
 
   /**
-   * Loads the config and makes the first write. Probed mirrors start `unknown`; the first write waits until
-   * each has been proven up or down, or until BOOT_SETTLE_SLACK_MS past one probe timeout, whichever is first.
-   * So a node boots upstream-only when its cache does not answer quickly (invariant 5), and an agent restarted
+   * Loads the config and makes the first write. Probed mirrors start `unknown` and are probed quickly until
+   * decided. The first write waits until each is proven up, or has failed a probe (it cannot be up soon, so
+   * waiting longer only delays the upstream-only file a dead cache needs), bounded by the time the thresholds
+   * take. So a node boots upstream-only when its cache does not answer (invariant 5), and an agent restarted
    * against a correct disk writes nothing (invariant 4) instead of flapping through upstream-only.
    */
   async start(): Promise<void> {
@@ -128,7 +139,7 @@ export class Agent {
     try {
       await this.reloader.run();
       const config = this.config;
-      if (config !== undefined) await this.settle(this.now() + config.probe.timeoutMs + BOOT_SETTLE_SLACK_MS);
+      if (config !== undefined) await this.settle(this.now() + settleBudgetMs(config.probe));
     } finally {
       this.booting = false;
     }
@@ -136,25 +147,43 @@ export class Agent {
   }
 
   private async settle(deadline: number): Promise<void> {
-    const undecided = () => [...this.monitor.view().values()].some((state) => state === 'unknown');
-    while (undecided() && this.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    const undecided = () => [...this.monitor.snapshot().values()].some((h) => h.state === 'unknown' && h.consecutiveFail === 0);
+    while (!this.stopping && undecided() && this.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
+  /** Never rejects: a failure is logged, and the next event or tick tries again. */
   requestReload(): Promise<void> {
-    return this.reloader.run();
+    return this.reloader.run().catch((err: unknown) => this.internalError('reload', err));
   }
 
+  /** Never rejects, like requestReload. */
   requestReconcile(): Promise<void> {
-    return this.reconciler.run();
+    return this.reconciler.run().catch((err: unknown) => this.internalError('reconcile', err));
   }
 
+  /** Credential values to scrub from every log line. */
+  secrets(): Iterable<string> {
+    return this.secretValues;
+  }
+
+  private internalError(what: string, err: unknown): void {
+    this.options.logger.error({ event: 'internal_error', err }, `internal error in ${what}, continuing: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
+  /**
+   * Stops reloading and writing first, then probing: the monitor's view empties when it stops, and a write
+   * rendered from an empty view would take every probed mirror out of its file on the way down.
+   */
   async stop(): Promise<void> {
-    await this.monitor.stop();
+    this.stopping = true;
+    clearTimeout(this.retryTimer);
     await this.reloader.idle();
     await this.reconciler.idle();
+    await this.monitor.stop();
   }
 
   private async reload(): Promise<void> {
+    if (this.stopping) return;
     const { logger } = this.options;
     let loaded: LoadedConfig;
     try {
@@ -173,6 +202,7 @@ export class Agent {
       return;
     }
     const config = withHostsDir(loaded.config, this.options.hostsDir);
+    for (const value of configSecrets(config)) this.secretValues.add(value);
     this.loaded = loaded;
     this.config = config;
     this.loadedAt = this.now();
@@ -197,7 +227,7 @@ export class Agent {
 
   private async reconcile(): Promise<void> {
     const config = this.config;
-    if (config === undefined || this.booting) return;
+    if (config === undefined || this.booting || this.stopping) return;
     const health = this.monitor.view();
     const at = this.now();
     try {
@@ -205,18 +235,24 @@ export class Agent {
       const result = await applyTree(tree, { hostsDir: config.hostsDir, stateDir: this.options.stateDir });
       this.lastApply = { at, result };
       this.lastSuccessfulApplyAt = at;
+      this.failedApplies = 0;
       this.logApply(result);
       this.events.applied(result, undefined);
       await this.syncContainerd(config);
     } catch (err) {
       const line = errorLines(err).lines.join('; ');
       this.lastApply = { at, error: line };
-      this.options.logger.error({ event: 'apply_failed' }, `apply failed, will retry: ${line}`);
+      this.failedApplies += 1;
+      const retryMs = Math.min(APPLY_RETRY_MAX_MS, 1000 * 2 ** (this.failedApplies - 1));
+      this.options.logger.error({ event: 'apply_failed', retryInMs: retryMs }, `apply failed, retrying in ${Math.round(retryMs / 1000)}s: ${line}`);
       this.events.applied(undefined, err);
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => void this.requestReconcile(), retryMs);
+    } finally {
+      this.updateModes(config, health, at);
+      this.events.reconciled();
+      this.events.changed();
     }
-    this.updateModes(config, health, at);
-    this.events.reconciled();
-    this.events.changed();
   }
 
   /** After hosts.toml, so config_path never points containerd at a directory not yet written. */
@@ -256,12 +292,13 @@ export class Agent {
       const previous = this.modes.get(registry.name);
       if (previous?.mode === mode) continue;
       this.modes.set(registry.name, { mode, since: at });
-      if (previous === undefined && mode === 'mirror') continue;
-      const message =
-        mode === 'upstream'
-          ? `${registry.name} now upstream-only: no mirror is proven up${previous === undefined ? ' yet (boot-safe start)' : ''}`
-          : `${registry.name} back on its mirror(s)`;
-      this.options.logger[mode === 'upstream' && previous !== undefined ? 'warn' : 'info']({ event: 'registry_mode', registry: registry.name, mode }, message);
+      if (previous === undefined) {
+        // The first mode of a registry is where it starts, not a transition: logged, not counted.
+        if (mode === 'upstream') this.options.logger.info({ event: 'registry_mode', registry: registry.name, mode }, `${registry.name} starts upstream-only: no mirror is proven up yet (boot-safe)`);
+        continue;
+      }
+      const message = mode === 'upstream' ? `${registry.name} now upstream-only: no mirror is up` : `${registry.name} back on its mirror(s)`;
+      this.options.logger[mode === 'upstream' ? 'warn' : 'info']({ event: 'registry_mode', registry: registry.name, mode }, message);
       this.events.modeChanged(registry.name, mode);
     }
     for (const name of [...this.modes.keys()]) if (!seen.has(name)) this.modes.delete(name);
@@ -275,7 +312,7 @@ export class Agent {
       { event: 'mirror_state', mirror: url, from, to, registries },
       `mirror ${url} of ${registries.join(', ') || 'no registry'} is ${to}${why}, was ${from}`,
     );
-    void this.reconciler.run();
+    if (!this.stopping) void this.requestReconcile();
   }
 }
 
@@ -287,6 +324,18 @@ function probeTargets(config: AgentConfig): ProbeTarget[] {
     }
   }
   return [...byUrl.values()];
+}
+
+/** How long the first write may wait for the first probes: the thresholds at the quick `unknown` cadence. */
+function settleBudgetMs(probe: ProbeSettings): number {
+  const rounds = Math.max(probe.successThreshold, 1);
+  return Math.min(BOOT_SETTLE_CAP_MS, FIRST_PROBE_SPREAD_MS + rounds * (UNKNOWN_PROBE_GAP_MS + probe.timeoutMs));
+}
+
+function configSecrets(config: AgentConfig): string[] {
+  return config.registries
+    .flatMap((r) => [r.auth, ...r.mirrors.map((m) => m.auth)])
+    .flatMap((c) => (c === undefined ? [] : credentialSecrets(c)));
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {

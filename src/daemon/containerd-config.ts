@@ -17,6 +17,7 @@ export interface ContainerdConfigOptions {
   logger: Logger;
   /** Two restarts are at least this far apart. The one-shot `apply` uses 0: it has no later. */
   minRestartIntervalMs?: number;
+  onRestart?: (result: 'success' | 'failure') => void;
 }
 
 export class ContainerdConfig {
@@ -47,6 +48,7 @@ export class ContainerdConfig {
     return {
       restartPending: state?.restartPending ?? false,
       reason: state?.reason,
+      lastError: state?.lastError,
       lastRestartAt: state?.lastRestartAt === undefined ? undefined : Date.parse(state.lastRestartAt),
     };
   }
@@ -69,13 +71,14 @@ export class ContainerdConfig {
   }
 
   private async startPolicy(command: string[]): Promise<RestartPolicy> {
-    const { stateDir, logger, noRestart, minRestartIntervalMs } = this.options;
+    const { stateDir, logger, noRestart, minRestartIntervalMs, onRestart } = this.options;
     const policy = new RestartPolicy({
       command,
       noRestart,
       logger,
       ...(minRestartIntervalMs === undefined ? {} : { minIntervalMs: minRestartIntervalMs }),
       persist: (state) => writeRestartState(stateDir, state),
+      onRestart,
     });
     const current = await readContainerdConfig(this.options.path);
     policy.start(current.content ?? '', await readRestartState(stateDir));

@@ -1,17 +1,18 @@
 // Wiring of the long-running agent: watcher -> agent (reload, reconcile) <- health monitor, and what
-// operators see (logs, metrics, HTTP, systemd). Shutdown is ordered: stop inputs, then outputs.
-import type { Logger } from 'pino';
+// operators see (logs, metrics, HTTP, systemd). Signals are handled from the first instant; shutdown is
+// ordered: stop inputs (watcher, writes), then probing, then outputs.
 import { Agent } from './agent.js';
 import { buildStatus, type RestartInfo } from './status.js';
 import { ContainerdConfig } from './containerd-config.js';
 import { SourceWatcher } from '../watch/sources.js';
+import { createLogger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
-import { startHttpServer } from '../observe/http.js';
+import { startHttpServer, type HttpServer } from '../observe/http.js';
 import { createNotifier } from '../observe/sd-notify.js';
 import { summaryLine } from '../observe/status.js';
-import { WatchdogGate } from '../observe/watchdog.js';
+import { WatchdogGate, type WatchdogDeadlines } from '../observe/watchdog.js';
 import { startWatchdogPings } from '../observe/watchdog-pings.js';
-import type { ContainerdFacts } from '../model.js';
+import type { ContainerdFacts, ProbeSettings } from '../model.js';
 import { VERSION } from '../version.js';
 
 /** A reconcile runs at least this often, to repair files changed behind the agent's back. */
@@ -28,32 +29,51 @@ export interface DaemonOptions {
   containerdConfig: string | undefined;
   noRestart: boolean;
   facts: ContainerdFacts;
-  logger: Logger;
   env: NodeJS.ProcessEnv;
 }
 
 export interface Daemon {
-  address: string;
   /** Resolves with the exit status once the daemon has shut down after a signal. */
   done: Promise<number>;
 }
 
+/** Three missed rounds of either loop; the probe loop's round follows the configured interval. */
+function deadlines(probe: ProbeSettings | undefined): WatchdogDeadlines {
+  const probeRound = probe === undefined ? 0 : probe.intervalMs + probe.timeoutMs;
+  return { reconcileMs: 3 * RECONCILE_INTERVAL_MS, probeMs: Math.max(60_000, 3 * probeRound) };
+}
+
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
-  const { logger } = options;
+  // Every credential any loaded config held is scrubbed from every log line, whatever carries it. The logger
+  // exists before the agent, so it reaches it through this holder.
+  const held: { agent?: Agent } = {};
+  const logger = createLogger({ env: options.env, secrets: () => held.agent?.secrets() ?? [] });
   const metrics = createMetrics({ version: VERSION });
   const notifier = createNotifier(options.env, { logger });
+  const gate = new WatchdogGate(deadlines(undefined));
   const containerd =
     options.containerdConfig === undefined
       ? undefined
-      : new ContainerdConfig({ path: options.containerdConfig, stateDir: options.stateDir, facts: options.facts, noRestart: options.noRestart, logger });
+      : new ContainerdConfig({
+          path: options.containerdConfig,
+          stateDir: options.stateDir,
+          facts: options.facts,
+          noRestart: options.noRestart,
+          logger,
+          onRestart: (result) => metrics.containerdRestart(result),
+        });
   const restartInfo = (): RestartInfo => containerd?.restartInfo() ?? { restartPending: false };
-  // Generous enough for any sane probe interval; the probe loop reports after every single probe.
-  const gate = new WatchdogGate({ reconcileMs: 3 * RECONCILE_INTERVAL_MS, probeMs: 60_000 });
 
+  let probeSettings: ProbeSettings | undefined;
   const agent: Agent = new Agent(
     { sources: options.sources, hostsDir: options.hostsDir, stateDir: options.stateDir, facts: options.facts, containerd, logger },
     {
       changed: () => {
+        const probe = agent.appliedConfig?.probe;
+        if (probe !== probeSettings) {
+          probeSettings = probe;
+          gate.setDeadlines(deadlines(probe));
+        }
         const status = buildStatus(agent, restartInfo());
         metrics.observeStatus(status);
         void notifier.status(summaryLine(status, new Date()));
@@ -71,49 +91,19 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       },
     },
   );
+  held.agent = agent;
 
-  const http = await startHttpServer({
-    listen: options.listen,
-    metrics,
-    status: () => buildStatus(agent, restartInfo()),
-    healthy: () => {
-      const reason = gate.stale();
-      return reason === undefined || { ok: false, reason };
-    },
-    ready: () => agent.ready,
-    logger,
-  });
-
-  const watcher = new SourceWatcher({
-    sources: agent.watchedPaths(),
-    onChange: (reason) => {
-      logger.debug({ event: 'source_changed', reason }, `config source changed (${reason}); reloading`);
-      void agent.requestReload().then(() => watcher.setSources(agent.watchedPaths()));
-    },
-    onError: (err: Error) => logger.warn({ event: 'watch_error' }, `watching the config failed, relying on the periodic re-read: ${err.message}`),
-  });
-  await watcher.start();
-  await agent.start();
-  await watcher.setSources(agent.watchedPaths());
-
-  const startup = summaryLine(buildStatus(agent, restartInfo()), new Date());
-  await notifier.ready(startup);
-  logger.info({ event: 'started', listen: http.address, version: VERSION }, `started: ${startup}; status at http://${http.address}/status`);
-
-  const timers = [
-    setInterval(() => void agent.requestReconcile(), RECONCILE_INTERVAL_MS),
-    setInterval(() => {
-      if (agent.monitor.snapshot().size === 0) gate.probeProgress();
-    }, IDLE_PROBE_HEARTBEAT_MS),
-  ];
-  const stopPings = startWatchdogPings(notifier, gate, logger);
-
+  let http: HttpServer | undefined;
+  let watcher: SourceWatcher | undefined;
+  const timers: NodeJS.Timeout[] = [];
+  let stopPings = (): void => undefined;
+  let stopping = false;
   let resolveDone: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => {
     resolveDone = resolve;
   });
-  let stopping = false;
-  const shutdown = async (signal: string): Promise<void> => {
+
+  const shutdown = async (signal: string, startup: Promise<unknown>): Promise<void> => {
     if (stopping) {
       logger.warn({ event: 'forced_exit', signal }, `second ${signal}: exiting at once`);
       logger.flush();
@@ -122,22 +112,66 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     stopping = true;
     logger.info({ event: 'stopping', signal }, `${signal}: stopping; the hosts.toml files stay as they are (they are valid)`);
     await notifier.stopping();
+    await startup.catch(() => undefined);
     stopPings();
     timers.forEach(clearInterval);
-    await watcher.close();
+    await watcher?.close();
     await agent.stop();
     await containerd?.stop();
-    await http.close();
+    await http?.close();
     logger.info({ event: 'stopped' }, 'stopped');
     logger.flush();
     resolveDone(0);
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  const startup = (async (): Promise<void> => {
+    http = await startHttpServer({
+      listen: options.listen,
+      metrics,
+      status: () => buildStatus(agent, restartInfo()),
+      healthy: () => {
+        const reason = gate.stale();
+        return reason === undefined || { ok: false, reason };
+      },
+      ready: () => agent.ready,
+      logger,
+    });
+    if (stopping) return;
+    const follow = (): Promise<void> => watcher?.setSources(agent.watchedPaths()) ?? Promise.resolve();
+    watcher = new SourceWatcher({
+      sources: agent.watchedPaths(),
+      onChange: (reason) => {
+        logger.debug({ event: 'source_changed', reason }, `config source changed (${reason}); reloading`);
+        void agent.requestReload().then(follow, () => undefined);
+      },
+      onError: (err: Error) => logger.warn({ event: 'watch_error' }, `watching the config failed (${err.message}); re-reading it every 60 s and retrying the watch then`),
+    });
+    await watcher.start();
+    await agent.start();
+    await follow();
+    if (stopping) return;
+
+    const ready = summaryLine(buildStatus(agent, restartInfo()), new Date());
+    await notifier.ready(ready);
+    logger.info({ event: 'started', listen: http.address, version: VERSION }, `started: ${ready}; status at http://${http.address}/status`);
+    timers.push(
+      setInterval(() => void agent.requestReconcile(), RECONCILE_INTERVAL_MS),
+      setInterval(() => {
+        if (agent.monitor.snapshot().size === 0) gate.probeProgress();
+      }, IDLE_PROBE_HEARTBEAT_MS),
+    );
+    stopPings = startWatchdogPings(notifier, gate, logger);
+  })();
+
+  const onSignal = (signal: NodeJS.Signals) => () => void shutdown(signal, startup);
+  process.on('SIGTERM', onSignal('SIGTERM'));
+  process.on('SIGINT', onSignal('SIGINT'));
   process.on('SIGHUP', () => {
+    if (stopping) return;
     logger.info({ event: 'sighup' }, 'SIGHUP: reloading the config now');
     void agent.requestReload();
   });
 
-  return { address: http.address, done };
+  await startup;
+  return { done };
 }

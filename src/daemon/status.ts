@@ -9,6 +9,7 @@ const iso = (ms: number | undefined): string | undefined => (ms === undefined ? 
 export interface RestartInfo {
   restartPending: boolean;
   reason?: string;
+  lastError?: string;
   lastRestartAt?: number;
 }
 
@@ -50,7 +51,7 @@ export function buildStatus(agent: Agent, restart: RestartInfo): AgentStatus {
             removed: lastApply.result?.removed.length ?? 0,
             error: lastApply.error,
           },
-    containerd: { restartPending: restart.restartPending, reason: restart.reason, lastRestartAt: iso(restart.lastRestartAt) },
+    containerd: { restartPending: restart.restartPending, reason: restart.reason, lastError: restart.lastError, lastRestartAt: iso(restart.lastRestartAt) },
   };
 }
 

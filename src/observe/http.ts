@@ -11,10 +11,16 @@ import type { AgentStatus } from './status.js';
 /** true, or why not: the reason is the 503 body. */
 export type Check = () => boolean | { ok: boolean; reason?: string };
 
-export interface HttpServerOptions {
+/** What /readyz needs of a status; /status serves the whole object (the agent's, or the sync pod's). */
+export interface StatusView {
+  config: { lastError?: string };
+}
+type Scraper = Pick<AgentMetrics, 'scrape'>;
+
+export interface HttpServerOptions<S extends StatusView = AgentStatus, M extends Scraper = AgentMetrics> {
   listen: string;
-  metrics: AgentMetrics;
-  status: () => AgentStatus;
+  metrics: M;
+  status: () => S;
   /** The reconcile and probe loops make progress (see WatchdogGate.stale). */
   healthy: Check;
   /** A valid config is applied. */
@@ -34,7 +40,7 @@ interface Reply {
   body: string;
 }
 
-export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+export async function startHttpServer<S extends StatusView, M extends Scraper>(options: HttpServerOptions<S, M>): Promise<HttpServer> {
   const { host, port } = parseListen(options.listen);
   const server = createServer((req, res) => {
     route(req, options).then(
@@ -65,7 +71,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   };
 }
 
-async function route(req: IncomingMessage, o: HttpServerOptions): Promise<Reply> {
+async function route(req: IncomingMessage, o: HttpServerOptions<StatusView, Scraper>): Promise<Reply> {
   const path = new URL(req.url ?? '/', 'http://agent').pathname;
   const known = ['/healthz', '/readyz', '/status', '/metrics'];
   if (!known.includes(path)) return text(404, `not found; try ${known.join(' ')}`);

@@ -15,7 +15,7 @@ export type RegistryMode = 'mirror' | 'upstream';
 
 export interface AgentMetrics {
   readonly registry: Registry;
-  /** Sets mirror_up, registry_mode and restart_pending, and drops series of registries/mirrors gone from the config. */
+  /** Sets mirror_up, registry_mode, restart_pending and config_rejected, and drops series of registries/mirrors gone from the config. */
   observeStatus(status: AgentStatus): void;
   probe(mirror: string, ok: boolean, durationMs: number): void;
   modeTransition(registry: string, to: RegistryMode): void;
@@ -55,10 +55,12 @@ export function createMetrics(info: { version: string }): AgentMetrics {
   const lastApply = gauge('last_successful_apply_timestamp_seconds', 'Unix time of the last successful apply (changed or unchanged)');
   const buildInfo = gauge('build_info', 'Always 1; labels describe the build', ['version', 'node_version']);
   const restartPending = gauge('restart_pending', '1 when config.toml changed and containerd has not been restarted yet (--no-restart or a failed restart)');
+  const configRejected = gauge('config_rejected', '1 while the newest config (or containerd\'s config.toml) is rejected and the last good one stays applied');
   const restarts = counter('containerd_restarts_total', 'containerd restarts run by the agent, by result', ['result']);
 
   buildInfo.set({ version: info.version, node_version: process.version }, 1);
   restartPending.set(0);
+  configRejected.set(0);
   for (const result of ['changed', 'unchanged', 'failed']) applies.inc({ result }, 0);
   for (const result of ['success', 'failure']) restarts.inc({ result }, 0);
 
@@ -103,6 +105,7 @@ export function createMetrics(info: { version: string }): AgentMetrics {
       mirrors = nextMirrors;
       probed = nextProbed;
       restartPending.set(status.containerd.restartPending ? 1 : 0);
+      configRejected.set(status.config.lastError === undefined ? 0 : 1);
     },
     probe(mirror, ok, durationMs) {
       probeDuration.observe({ mirror: redactUrl(mirror), result: ok ? 'success' : 'failure' }, durationMs / 1000);

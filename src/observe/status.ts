@@ -43,7 +43,7 @@ export interface AgentStatus {
   registries: RegistryStatus[];
   config: { hash?: string; files: string[]; loadedAt?: string; lastError?: string; lastErrorAt?: string };
   lastApply?: { at: string; written: number; removed: number; error?: string };
-  containerd: { restartPending: boolean; reason?: string; lastRestartAt?: string };
+  containerd: { restartPending: boolean; reason?: string; lastError?: string; lastRestartAt?: string };
 }
 
 const ERROR_IN_SUMMARY_MAX = 120;
@@ -73,7 +73,8 @@ function headerRows(status: AgentStatus, now: Date): string[][] {
   else rows.push(['last apply:', `${ago(lastApply.at, now)} ago, ${lastApply.written} written, ${lastApply.removed} removed`]);
   const restarted = containerd.lastRestartAt === undefined ? 'never restarted by the agent' : `restarted ${ago(containerd.lastRestartAt, now)} ago`;
   const pending = containerd.restartPending ? `RESTART PENDING${containerd.reason === undefined ? '' : ` (${oneLine(containerd.reason)})`}; ` : '';
-  rows.push(['containerd:', pending + restarted]);
+  const failed = containerd.lastError === undefined ? '' : `; last restart FAILED: ${oneLine(containerd.lastError)}`;
+  rows.push(['containerd:', pending + restarted + failed]);
   return rows;
 }
 

@@ -36,11 +36,16 @@ export class WatchdogGate {
   private probeAt: number;
 
   constructor(
-    private readonly deadlines: WatchdogDeadlines,
+    private deadlines: WatchdogDeadlines,
     private readonly clock: () => number = Date.now,
   ) {
     this.reconcileAt = clock();
     this.probeAt = this.reconcileAt;
+  }
+
+  /** A new config may probe less often: the probe deadline follows its interval. */
+  setDeadlines(deadlines: WatchdogDeadlines): void {
+    this.deadlines = deadlines;
   }
 
   /** Call after each reconcile pass, whether it changed anything or not. */

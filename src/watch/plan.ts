@@ -4,7 +4,7 @@
 // editor renames a new inode over the old one; a watch on the old inode sees neither reliably. A watch on
 // the containing directory (depth 0, symlinks not followed) sees every create, write, rename and remove.
 import { realpath, stat } from 'node:fs/promises';
-import { basename, dirname, resolve, sep } from 'node:path';
+import { basename, dirname, relative, resolve, sep } from 'node:path';
 
 /** The kubelet's atomic-swap symlink; its target changes on every Secret/ConfigMap update. */
 const KUBELET_DATA = '..data';
@@ -48,9 +48,12 @@ async function planOne(entries: Entries, source: string): Promise<void> {
   if (st !== undefined) {
     addName(entries, parent, basename(source));
     addName(entries, parent, KUBELET_DATA);
-    // A symlink to a file elsewhere (not a kubelet key, whose target stays under the same dir).
+    // A symlink to a file elsewhere: watch that directory too. Not for a kubelet key, whose target lives in
+    // a `..<timestamp>` directory that each swap replaces (`..data`, watched above, covers it).
     const real = await realpath(source).catch(() => undefined);
-    if (real !== undefined && !real.startsWith(parent.endsWith(sep) ? parent : parent + sep)) addName(entries, dirname(real), basename(real));
+    const first = real === undefined ? '' : relative(parent, real).split(sep)[0]!;
+    const inKubeletData = first.startsWith('..') && first !== '..';
+    if (real !== undefined && real !== source && !inKubeletData) addName(entries, dirname(real), basename(real));
     return;
   }
   // Missing: watch the nearest existing ancestor for the next component to appear.

@@ -36,6 +36,10 @@ export class SourceWatcher {
   #firstReason: string | undefined;
   #moreReasons = 0;
   #closed = false;
+  // The next rebuild check (after an event, at each resync) rebuilds even if the plan looks unchanged: set by
+  // a watcher error (ENOSPC, EMFILE), so a limit raised by the operator brings events back without a
+  // restart; and by an event on a watched directory itself, which may be a new one on a reused inode.
+  #stale = false;
 
   constructor(options: SourceWatcherOptions) {
     this.#sources = [...options.sources];
@@ -101,7 +105,8 @@ export class SourceWatcher {
   async #rewatch(notifyOnRebuild: boolean): Promise<void> {
     if (this.#closed) return;
     const plan = await planWatches(this.#sources);
-    if (this.#closed || plan.signature === this.#plan?.signature) return;
+    if (this.#closed || (plan.signature === this.#plan?.signature && !this.#stale)) return;
+    this.#stale = false;
     const previous = this.#watcher;
     this.#watcher = plan.entries.size === 0 ? undefined : await this.#open(plan);
     this.#plan = plan;
@@ -122,12 +127,15 @@ export class SourceWatcher {
     });
     watcher.on('all', (event, path) => {
       if (this.#closed || !isWatched(plan, path)) return;
+      if (plan.entries.has(path)) this.#stale = true;
       if (this.#firstReason === undefined) this.#firstReason = `${event} ${path}`;
       else this.#moreReasons++;
       this.#debouncer.trigger();
     });
     watcher.on('error', (err) => {
-      if (!this.#closed) this.#onError(asError(err));
+      if (this.#closed) return;
+      this.#stale = true;
+      this.#onError(asError(err));
     });
     await new Promise<void>((resolve) => watcher.once('ready', resolve));
     return watcher;

@@ -10,6 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { planContainerdConfig } from '../../src/containerd/config-toml.js';
+import { containerdAuths } from '../../src/containerd/auths.js';
+import { loadConfig } from '../../src/config/load.js';
+import { createKubeletVolume } from '../helpers/kubelet-volume.js';
 import type { Credential } from '../../src/model.js';
 import { criPullImage, isolatedDefault, startAndReadCriStatus, stop } from './containerd-process.js';
 
@@ -103,6 +106,17 @@ describe('CRI pull from a Basic-auth registry with config.toml auth', async () =
   it('pulls with the credential in config.toml auth', async (t) => {
     if (reason) return t.skip(reason);
     const result = await pullWith('with-auth', new Map([[registryHost, { kind: 'basic', username: USER, password: PASSWORD }]]));
+    assert.deepEqual(result, { status: 0, message: '' });
+  });
+
+  it('pulls with the credential taken from a mounted kubernetes.io/dockerconfigjson Secret', async (t) => {
+    if (reason) return t.skip(reason);
+    const auth = Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
+    const secret = await createKubeletVolume(join(dir, 'pull-secret'), { '.dockerconfigjson': JSON.stringify({ auths: { [registryHost]: { auth } } }) });
+    const agentConfig = join(dir, 'agent.yaml');
+    await writeFile(agentConfig, `credentials: [${secret.dir}]\nregistries:\n  "${registryHost}":\n    server: http://${registryHost}\n`);
+    const { config } = await loadConfig([agentConfig]);
+    const result = await pullWith('from-secret', containerdAuths(config));
     assert.deepEqual(result, { status: 0, message: '' });
   });
 

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { parse } from 'smol-toml';
-import { switchableServer, type SwitchableServer } from '../helpers/servers.js';
-import { runCli, startAgentProcess, waitUntil, type AgentProcess } from '../helpers/agent-process.js';
+import { hangServer, switchableServer, type SwitchableServer } from '../helpers/servers.js';
+import { freeLoopbackPort, runCli, startAgentProcess, waitUntil, type AgentProcess } from '../helpers/agent-process.js';
 import { openNotifySocket, python3Missing } from '../observe/notify-socket.js';
 
 const PASSWORD = `pw-${Math.random().toString(36).slice(2)}-Zq9`;
@@ -162,5 +162,55 @@ describe('run: systemd notifications', () => {
     assert.ok(statusBeforeReady.some((a) => /^STATUS=1 registry: ghcr\.io mirror$/.test(a)), `a STATUS summary by READY: ${JSON.stringify(messages)}`);
     assert.ok(messages.findIndex((m) => m.includes('WATCHDOG=1')) > ready, 'WATCHDOG=1 after READY=1');
     await waitUntil('STOPPING=1', () => (socket.messages().some((m) => m.includes('STOPPING=1')) ? true : undefined), 5000);
+  });
+});
+
+describe('run: boot and signals with a cache that accepts connections and never answers', () => {
+  const hanging = (root: string, url: string, timeout: string) =>
+    `hostsDir: ${join(root, 'certs.d')}\nprobe: {interval: 10s, timeout: ${timeout}, failureThreshold: 2, successThreshold: 2}\nregistries:\n  docker.io:\n    mirrors: [{url: "${url}"}]\n`;
+
+  it('writes the registry upstream-only first (boot-safe), without waiting for the thresholds', async (t) => {
+    const root = await mkdtemp(join(tmpdir(), 'cma-boot-'));
+    const cache = await hangServer();
+    t.after(async () => {
+      await cache.close();
+      await rm(root, { recursive: true, force: true });
+    });
+    await writeFile(join(root, 'c.yaml'), hanging(root, cache.url, '500ms'));
+    const agent = await startAgentProcess(['--config', join(root, 'c.yaml'), '--state-dir', join(root, 'state')]);
+    t.after(() => agent.stop('SIGKILL'));
+    const written = agent.logs().filter((l) => l.event === 'file_written');
+    assert.equal(written.length, 1, 'one write before READY');
+    const hosts = await hostsOf(join(root, 'certs.d', 'docker.io', 'hosts.toml'));
+    assert.ok(!hosts.includes(cache.url), `the hanging cache is not in the first file: ${hosts.join(', ')}`);
+    const status = await agent.status();
+    assert.equal(status.registries[0]?.mode, 'upstream');
+  });
+
+  it('exits 0 on a SIGTERM during startup, and at once (1) on a second SIGTERM while stopping', async (t) => {
+    const root = await mkdtemp(join(tmpdir(), 'cma-signals-'));
+    const cache = await hangServer();
+    t.after(async () => {
+      await cache.close();
+      await rm(root, { recursive: true, force: true });
+    });
+    await writeFile(join(root, 'c.yaml'), hanging(root, cache.url, '5s'));
+    const args = ['run', '--config', join(root, 'c.yaml'), '--state-dir', join(root, 'state'), '--containerd-config', 'none'];
+
+    const early = runCli([...args, '--listen', `127.0.0.1:${await freeLoopbackPort()}`]);
+    let out = '';
+    early.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    await waitUntil('the config to load', () => (out.includes('config_loaded') ? true : undefined));
+    early.kill('SIGTERM');
+    const [code] = (await once(early, 'exit')) as [number | null];
+    assert.equal(code, 0, out);
+    assert.ok(!out.includes('"event":"started"'), 'the signal came before startup finished');
+
+    const agent = await startAgentProcess(args.slice(1));
+    // A probe of the hanging cache is in flight for up to 5 s: stopping waits for it, a second signal does not.
+    agent.child.kill('SIGTERM');
+    await agent.waitForLog('stopping', (l) => l.event === 'stopping');
+    assert.equal(await agent.stop('SIGTERM'), 1);
+    assert.ok(agent.logs().some((l) => l.event === 'forced_exit'));
   });
 });

@@ -2,10 +2,16 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKubeletVolume } from '../helpers/kubelet-volume.js';
 import { startAgentProcess, waitUntil } from '../helpers/agent-process.js';
+
+const execFileAsync = promisify(execFile);
+/** Replaces bytes in place through a shared mapping: the file changes, inotify says nothing. */
+const MMAP_EDIT = 'import mmap,sys\nf=open(sys.argv[1],"r+b")\nm=mmap.mmap(f.fileno(),0)\ni=m.find(sys.argv[2].encode())\nm[i:i+len(sys.argv[3])]=sys.argv[3].encode()\nm.flush()';
 
 // Unprobed mirrors are written as soon as the config says so: these tests measure the watch path only.
 const configWith = (hostsDir: string, port: number): string =>
@@ -74,5 +80,25 @@ describe('run: watching the config', () => {
     await writeFile(`${source}.tmp`, configWith(hostsDir, 3002));
     await rename(`${source}.tmp`, source);
     await waitUntil('the rename-in-place edit on disk', () => fileMentions(file, 3002), 5000);
+  });
+
+  it('reloads on SIGHUP a change the watcher cannot see (written through mmap, which raises no inotify event)', async (t) => {
+    const root = await mkdtemp(join(tmpdir(), 'cma-sighup-'));
+    const hostsDir = join(root, 'certs.d');
+    const file = join(hostsDir, 'quay.io', 'hosts.toml');
+    const source = join(root, 'mirrors.yaml');
+    await writeFile(source, configWith(hostsDir, 4000));
+    const agent = await startAgentProcess(['--config', source, '--state-dir', join(root, 'state')]);
+    t.after(async () => {
+      await agent.stop('SIGKILL');
+      await rm(root, { recursive: true, force: true });
+    });
+    await waitUntil('the first file', () => fileMentions(file, 4000));
+
+    await execFileAsync('python3', ['-c', MMAP_EDIT, source, '4000', '4001']);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.equal(await fileMentions(file, 4001), undefined, 'the watcher saw the mmap write; this test proves nothing then');
+    agent.child.kill('SIGHUP');
+    await waitUntil('the SIGHUP reload on disk', () => fileMentions(file, 4001), 5000);
   });
 });

@@ -117,15 +117,3 @@ describe('flap damping (the dwell rule)', () => {
     assert.equal(run('oxxoxxooxx', settings(2, 1)).states, 'UUDUUDDUUD');
   });
 });
-
-describe('per-mirror independence', () => {
-  it('two mirrors of one registry move on their own results only', () => {
-    const s = settings(2, 1);
-    // Mirror A's cache dies at the third probe; mirror B stays healthy. Same clock, separate series.
-    const a = run('ooxxxxoo', s);
-    const b = run('oooooooo', s);
-    assert.equal(a.states, 'UUUDDDUU');
-    assert.equal(b.states, 'UUUUUUUU');
-    assert.equal(b.health.transitions.length, 0, "A's falls do not count against B");
-  });
-});

@@ -43,6 +43,7 @@ describe('metrics', () => {
       `${P}last_successful_apply_timestamp_seconds 1748779200`,
       `${P}build_info{version="1.2.3",node_version="${process.version}"} 1`,
       `${P}restart_pending 1`,
+      `${P}config_rejected 0`,
       `${P}containerd_restarts_total{result="failure"} 1`,
       `${P}containerd_restarts_total{result="success"} 0`,
     ]) {
@@ -50,6 +51,16 @@ describe('metrics', () => {
     }
     assert.ok(s.some((l) => l.startsWith(`${P}process_cpu_seconds_total `)), 'default process metrics carry the prefix');
     assert.ok(s.every((l) => l.startsWith(P)), 'every series carries the prefix');
+  });
+
+  it('config_rejected is 1 exactly while a rejected config is reported', async () => {
+    const m = createMetrics({ version: '1' });
+    const rejected = agentStatus();
+    rejected.config.lastError = 'c.yaml: registries: bad [CMA_CONFIG_FIELD]';
+    m.observeStatus(rejected);
+    assert.ok((await samples(m)).includes(`${P}config_rejected 1`));
+    m.observeStatus(agentStatus());
+    assert.ok((await samples(m)).includes(`${P}config_rejected 0`));
   });
 
   it('has no mirror_up series for an unknown or unprobed mirror', async () => {

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Builds the agent as one file a node needs nothing else for:
+#   build/bundle/containerd-mirror-agent.cjs  every module and dependency in one CommonJS file (the container
+#                                             image runs it with the image's node)
+#   build/bin/containerd-mirror-agent         a Node single executable application: a copy of `node` with the
+#                                             bundle injected (postject), so hosts without Node run it
+# CommonJS because Node 20's single executable applications run only a CommonJS script. The executable
+# embeds the node that runs this script (override with SEA_NODE=/path/to/node, e.g. a Node 22 build); it
+# needs that node's fuse sentinel, which official and Debian/NodeSource builds carry.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=${BUILD_DIR:-build}
+sea_node=${SEA_NODE:-$(command -v node)}
+npx=(npx --no-install)
+
+mkdir -p "$out/bundle" "$out/bin" "$out/sea"
+bundle=$out/bundle/containerd-mirror-agent.cjs
+# esbuild's API rather than its CLI, for one plugin: src/version.ts reads ../package.json at run time, a file
+# the bundle and the executable do not have, so the bundle gets the version as a constant instead.
+# import.meta.url has no meaning in CommonJS: it points at the bundle (inside the executable, at the
+# executable), so code that resolves paths next to itself still gets a file: URL.
+BUNDLE=$bundle node --input-type=module - <<'JS'
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+const versionConstant = {
+  name: 'version-constant',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]version\.ts$/ }, () => ({ contents: `export const VERSION = ${JSON.stringify(version)};`, loader: 'ts' }));
+  },
+};
+await build({
+  entryPoints: ['src/cli/main.ts'], bundle: true, platform: 'node', target: 'node20', format: 'cjs',
+  outfile: process.env.BUNDLE, legalComments: 'none', logLevel: 'warning', plugins: [versionConstant],
+  define: { 'import.meta.url': '__cma_import_meta_url' },
+  banner: { js: 'const __cma_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
+});
+JS
+
+fuse=$(grep -aom1 'NODE_SEA_FUSE_[0-9a-f]*' "$sea_node" || true)
+if [ -z "$fuse" ]; then
+  echo "build-binary: $sea_node has no NODE_SEA_FUSE sentinel; built only $bundle (run it with node >= 20)" >&2
+  exit 0
+fi
+
+cat >"$out/sea/sea-config.json" <<JSON
+{ "main": "$bundle", "output": "$out/sea/sea-prep.blob", "disableExperimentalSEAWarning": true }
+JSON
+"$sea_node" --experimental-sea-config "$out/sea/sea-config.json" >/dev/null
+exe=$out/bin/containerd-mirror-agent
+cp "$sea_node" "$exe.tmp"
+chmod 0755 "$exe.tmp"
+# LIEF, inside postject, warns about node's many ELF notes; the result is checked by the packages test.
+"${npx[@]}" postject "$exe.tmp" NODE_SEA_BLOB "$out/sea/sea-prep.blob" --sentinel-fuse "$fuse" 2>&1 | { grep -v "string offset for section name" || true; } >&2
+mv "$exe.tmp" "$exe"
+echo "build-binary: $exe ($(du -m "$exe" | cut -f1) MB, Node $("$sea_node" --version)), $bundle" >&2

@@ -1,0 +1,14 @@
+# Sourced by the package builders: version from package.json, architecture of the embedded node (read from
+# the ELF header's e_machine, so cross-built binaries are labelled by what they run on).
+cma_binary=${BINARY:-build/bin/containerd-mirror-agent}
+cma_version=$(node -p 'require("./package.json").version')
+case "$(od -An -tu2 -j18 -N2 "$cma_binary" | tr -d ' ')" in
+  62) cma_deb_arch=amd64 cma_rpm_arch=x86_64 ;;
+  183) cma_deb_arch=arm64 cma_rpm_arch=aarch64 ;;
+  *) echo "package: $cma_binary is not an x86-64 or aarch64 ELF executable" >&2; exit 1 ;;
+esac
+# Prints a complete POSIX sh maintainer script: the shared functions, then the body in $1.
+cma_scriptlet() {
+  printf '#!/bin/sh\nset -e\n'
+  cat packaging/scripts/maintainer-lib.sh "$1"
+}

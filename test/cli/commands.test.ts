@@ -1,0 +1,78 @@
+// The one-shot commands as an operator runs them: the built launcher, temp dirs, exit codes and output.
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { listing } from '../apply/helpers.js';
+import { freeLoopbackPort } from '../helpers/agent-process.js';
+import { cli, ensureBuilt } from '../helpers/built-cli.js';
+
+describe('CLI commands', () => {
+  let root: string;
+  let hostsDir: string;
+  let config: string;
+  const state = () => ['--state-dir', join(root, 'state'), '--containerd-config', 'none'];
+
+  before(async () => {
+    ensureBuilt();
+    root = await mkdtemp(join(tmpdir(), 'cma-cli-'));
+    hostsDir = join(root, 'certs.d');
+    config = join(root, 'mirrors.yaml');
+    await writeFile(
+      config,
+      `hostsDir: ${hostsDir}\nregistries:\n  docker.io:\n    mirrors: [{url: "http://127.0.0.1:1"}]\n  ghcr.io:\n    mirrors: [{url: "http://127.0.0.1:2", probe: false}]\n`,
+    );
+  });
+
+  it('validate prints one OK line and exits 0', async () => {
+    const result = await cli(['validate', '--config', config]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^OK: 1 file\(s\), 2 registries \(docker\.io, ghcr\.io\), config [0-9a-f]{12}\n$/);
+  });
+
+  it('render prints every file, honours --assume-mirrors, and --out never touches the hosts dir', async () => {
+    const up = await cli(['render', '--config', config]);
+    assert.equal(up.code, 0, up.stderr);
+    assert.match(up.stdout, new RegExp(`# ---- ${join(hostsDir, 'docker.io', 'hosts.toml')}`));
+    assert.match(up.stdout, /\[host\."http:\/\/127\.0\.0\.1:1"\]/);
+    const down = await cli(['render', '--config', config, '--assume-mirrors', 'down']);
+    assert.doesNotMatch(down.stdout, /127\.0\.0\.1:1"/, 'a mirror assumed down is not written');
+    assert.match(down.stdout, /127\.0\.0\.1:2"/, 'an unprobed mirror is always written');
+    const out = join(root, 'preview');
+    const written = await cli(['render', '--config', config, '--out', out]);
+    assert.equal(written.code, 0, written.stderr);
+    assert.match(await readFile(join(out, 'docker.io', 'hosts.toml'), 'utf8'), /127\.0\.0\.1:1/);
+    await assert.rejects(readFile(join(hostsDir, 'docker.io', 'hosts.toml')), /ENOENT/);
+  });
+
+  it('apply probes once (a refused mirror is left out), and restore hands back the original files', async () => {
+    await mkdir(join(hostsDir, 'docker.io'), { recursive: true });
+    await writeFile(join(hostsDir, 'docker.io', 'hosts.toml'), 'server = "https://mine.example"\n', { mode: 0o640 });
+    const original = await listing(hostsDir);
+    const applied = await cli(['apply', '--config', config, ...state()]);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.match(applied.stdout, /backed up .*docker\.io\/hosts\.toml/);
+    const docker = await readFile(join(hostsDir, 'docker.io', 'hosts.toml'), 'utf8');
+    assert.doesNotMatch(docker, /127\.0\.0\.1:1"/, 'nothing listens on port 1: not written');
+    assert.match(await readFile(join(hostsDir, 'ghcr.io', 'hosts.toml'), 'utf8'), /127\.0\.0\.1:2/);
+    const again = await cli(['apply', '--config', config, ...state()]);
+    assert.match(again.stdout, /applied: 0 written, 0 removed, 2 unchanged/);
+
+    const restored = await cli(['restore', '--hosts-dir', hostsDir, ...state()]);
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.deepEqual(await listing(hostsDir), original);
+  });
+
+  it('usage errors exit 2 with CMA_USAGE; status with no agent exits 1 with CMA_AGENT_UNREACHABLE', async () => {
+    for (const args of [['frobnicate'], ['apply', '--config', config, '--bogus'], ['render', '--config', config, '--assume-mirrors', 'sideways'], ['validate']]) {
+      const result = await cli(args);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, /\[CMA_USAGE\]/);
+    }
+    const status = await cli(['status', '--listen', `127.0.0.1:${await freeLoopbackPort()}`]);
+    assert.equal(status.code, 1);
+    assert.match(status.stderr, /\[CMA_AGENT_UNREACHABLE\]/);
+    await rm(root, { recursive: true, force: true });
+  });
+});
