@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listing } from '../apply/helpers.js';
 import { freeLoopbackPort } from '../helpers/agent-process.js';
-import { cli, ensureBuilt } from '../helpers/built-cli.js';
+import { execFile } from 'node:child_process';
+import { BIN, cli, ensureBuilt } from '../helpers/built-cli.js';
 
 describe('CLI commands', () => {
   let root: string;
@@ -62,6 +63,17 @@ describe('CLI commands', () => {
     const restored = await cli(['restore', '--hosts-dir', hostsDir, ...state()]);
     assert.equal(restored.code, 0, restored.stderr);
     assert.deepEqual(await listing(hostsDir), original);
+  });
+
+  it('apply accepts a relative --hosts-dir', async () => {
+    const result = await new Promise<{ code: number | null; stderr: string }>((done) => {
+      execFile(BIN, ['apply', '--config', config, '--hosts-dir', 'relative-hosts', '--assume-mirrors', 'up', ...state()], { cwd: root }, (err, _out, stderr) =>
+        done({ code: err === null ? 0 : (err.code as number), stderr }),
+      );
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(await readFile(join(root, 'relative-hosts', 'docker.io', 'hosts.toml'), 'utf8'), /127\.0\.0\.1:1/);
+    await cli(['restore', '--hosts-dir', join(root, 'relative-hosts'), ...state()]);
   });
 
   it('usage errors exit 2 with CMA_USAGE; status with no agent exits 1 with CMA_AGENT_UNREACHABLE', async () => {
