@@ -4,6 +4,7 @@ import { chmod } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { AgentError, AgentErrors } from '../errors.js';
 import type { RenderedFile, RenderedTree } from '../model.js';
+import { IO_CONCURRENCY, mapLimit } from './parallel.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { createDirs, ensureDir, isRealDir, missingDirs, removeEmptyDirs } from './dirs.js';
 import { inspect, ownedFilesIn, type Found } from './disk.js';
@@ -63,14 +64,9 @@ export async function applyTree(tree: RenderedTree, options: ApplyOptions): Prom
   await removeTempsEverywhere(hostsDir, stateDir, Object.keys(files));
 
   // 1. Decide, reading only. A path that cannot be decided fails alone.
-  const actions: Action[] = [];
-  for (const [path, file] of [...tree].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    try {
-      actions.push(await plan(hostsDir, path, file));
-    } catch (err) {
-      fail(err);
-    }
-  }
+  const sorted = [...tree].sort(([a], [b]) => (a < b ? -1 : 1));
+  const planned = await mapLimit(sorted, IO_CONCURRENCY, ([path, file]) => plan(hostsDir, path, file).catch((err: unknown) => fail(err)));
+  const actions = planned.filter((action): action is Action => action !== undefined);
 
   // 2. Record before acting: backups and the manifest entries and directories they belong to reach disk
   //    before any hosts file changes, so a kill at any point leaves nothing the next run cannot hand back.
@@ -90,21 +86,32 @@ export async function applyTree(tree: RenderedTree, options: ApplyOptions): Prom
   }
   loaded = await saveOrThrow(stateDir, loaded, errors, result);
 
-  // 3. Act.
+  // 3. Act: directories one at a time (actions may share the hosts dir itself), then the files, each its own
+  //    atomic write, several in flight.
+  const placed: Action[] = [];
   for (const action of ready) {
     try {
       await createDirs(action.dirsToCreate, DIR_MODE);
-      if (action.kind === 'unchanged') {
-        result.unchanged.push(action.path);
-        continue;
-      }
-      if (action.kind === 'chmod') await chmodOrThrow(action.path, action.file.mode);
-      else await writeFileAtomic(action.path, action.file.content, action.file.mode);
-      result.written.push(action.path);
+      placed.push(action);
     } catch (err) {
       fail(err);
     }
   }
+  const outcomes = await mapLimit(placed, IO_CONCURRENCY, async (action) => {
+    try {
+      if (action.kind === 'unchanged') return 'unchanged';
+      if (action.kind === 'chmod') await chmodOrThrow(action.path, action.file.mode);
+      else await writeFileAtomic(action.path, action.file.content, action.file.mode);
+      return 'written';
+    } catch (err) {
+      fail(err);
+      return 'failed';
+    }
+  });
+  placed.forEach((action, i) => {
+    if (outcomes[i] === 'unchanged') result.unchanged.push(action.path);
+    if (outcomes[i] === 'written') result.written.push(action.path);
+  });
 
   // 4. Hand back what is no longer rendered: known to the manifest (any hosts dir it was in) or found owned here.
   const fileNames = new Set([...tree.keys()].map((p) => basename(p)).concat('hosts.toml'));
@@ -132,7 +139,8 @@ export async function applyTree(tree: RenderedTree, options: ApplyOptions): Prom
   // The manifest no longer names them: a kill before this line leaves an orphan backup, never a lost one.
   for (const path of released) await dropBackup(stateDir, path).catch(fail);
 
-  if (errors.length > 0) throw new ApplyErrors(errors, result);
+  // Paths are decided and written several at a time: report in path order, whatever finished first.
+  if (errors.length > 0) throw new ApplyErrors(errors.sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '')), result);
   return result;
 }
 

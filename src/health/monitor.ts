@@ -31,8 +31,12 @@ export interface MonitorOptions {
 
 /** Fraction of the interval the jitter may take off. */
 export const JITTER_FRACTION = 0.2;
-/** Upper bound of the delay before the first probe of a new endpoint. */
-export const FIRST_PROBE_SPREAD_MS = 250;
+/**
+ * Upper bound of the delay before the first probe of a new endpoint. Small: it only spreads one agent's own
+ * endpoints (agents across a fleet start at different instants anyway, and the interval jitter keeps them
+ * apart), and the first write, hence READY, waits for these probes.
+ */
+export const FIRST_PROBE_SPREAD_MS = 50;
 /**
  * Gap between probes while an endpoint is still `unknown` (at start, or when a mirror is added): the thresholds
  * still apply, but they are met in a fraction of a second, so the agent's first write can wait for them
