@@ -1,10 +1,9 @@
 // Runs a throwaway containerd from Debian under a temp dir: its own root, state and socket.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { connect, type IncomingHttpHeaders } from 'node:http2';
-import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { GrpcError, pullImage } from '../helpers/testbed/index.js';
 
 const run = promisify(execFile);
 
@@ -49,40 +48,16 @@ export async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** A protobuf length-delimited field (wire type 2): all a PullImageRequest needs. */
-function field(num: number, bytes: Buffer): Buffer {
-  const len: number[] = [];
-  let n = bytes.length;
-  do {
-    len.push((n & 0x7f) | (n > 0x7f ? 0x80 : 0));
-    n >>>= 7;
-  } while (n > 0);
-  return Buffer.concat([Buffer.from([(num << 3) | 2]), Buffer.from(len), bytes]);
-}
-
 /**
- * CRI `ImageService/PullImage` over containerd's socket, with no auth in the request, so containerd must
- * use its own config (crictl is not packaged in Debian 12). Resolves with grpc-status and grpc-message.
+ * CRI `ImageService/PullImage` with no auth in the request, so containerd must use its own config (crictl is
+ * not packaged in Debian 12). Resolves with grpc-status (0 = pulled) and the error text.
  */
 export async function criPullImage(sock: string, image: string): Promise<{ status: number; message: string }> {
-  const client = connect('http://localhost', { createConnection: () => netConnect(sock) });
   try {
-    const message = field(1, field(1, Buffer.from(image)));
-    const frame = Buffer.concat([Buffer.from([0]), Buffer.alloc(4), message]);
-    frame.writeUInt32BE(message.length, 1);
-    const req = client.request({ ':method': 'POST', ':path': '/runtime.v1.ImageService/PullImage', 'content-type': 'application/grpc', te: 'trailers' });
-    req.end(frame);
-    return await new Promise((resolve, reject) => {
-      let headers: IncomingHttpHeaders = {};
-      req.on('response', (h) => (headers = h));
-      req.on('trailers', (t: IncomingHttpHeaders) => {
-        headers = { ...headers, ...t };
-      });
-      req.on('data', () => undefined);
-      req.on('error', reject);
-      req.on('end', () => resolve({ status: Number(headers['grpc-status'] ?? -1), message: decodeURIComponent([headers['grpc-message'] ?? ''].flat().join('')) }));
-    });
-  } finally {
-    client.close();
+    await pullImage(sock, image, 120_000);
+    return { status: 0, message: '' };
+  } catch (err) {
+    if (!(err instanceof GrpcError)) throw err;
+    return { status: err.code, message: err.message };
   }
 }

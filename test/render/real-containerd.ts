@@ -1,14 +1,13 @@
 // A throwaway containerd daemon (own root, state and socket under a temp dir) and a loopback HTTP server
 // that records what containerd asks it. Used to check that rendered files mean to containerd what we think.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { startContainerd as startBedContainerd } from '../helpers/testbed/index.js';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { stringify } from 'smol-toml';
 import type { ContainerdFacts } from '../../src/model.js';
 
 const run = promisify(execFile);
@@ -37,34 +36,20 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
+/** The test bed's containerd in a temp dir of its own; these tests pass `--hosts-dir` to ctr themselves. */
 export async function startContainerd(): Promise<Daemon> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'render-containerd-'));
-  const socket = path.join(dir, 'c.sock');
-  fs.writeFileSync(path.join(dir, 'config.toml'), stringify({
-    version: 2,
-    root: path.join(dir, 'root'),
-    state: path.join(dir, 'state'),
-    // Resolution is all these tests need; CRI would only slow the start and want more of the host.
-    disabled_plugins: ['io.containerd.grpc.v1.cri'],
-    grpc: { address: socket },
-    ttrpc: { address: `${socket}.ttrpc` },
-  }));
-  const log = fs.openSync(path.join(dir, 'containerd.log'), 'w');
-  const child: ChildProcess = spawn('containerd', ['--config', path.join(dir, 'config.toml')], { stdio: ['ignore', log, log] });
-  fs.closeSync(log);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
+  try {
+    const containerd = await startBedContainerd({ dir, hostsDir: path.join(dir, 'cri-hosts') });
+    const stop = async (): Promise<void> => {
+      await containerd.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    };
+    return { dir, socket: containerd.socket, stop };
+  } catch (err) {
     fs.rmSync(dir, { recursive: true, force: true });
-  };
-  for (let i = 0; i < 100 && !fs.existsSync(socket); i++) await sleep(100);
-  if (!fs.existsSync(socket)) {
-    const out = fs.readFileSync(path.join(dir, 'containerd.log'), 'utf8').slice(-2000);
-    await stop();
-    throw new Error(`containerd did not create its socket within 10 s:\n${out}`);
+    throw err;
   }
-  return { dir, socket, stop };
 }
 
 /** Resolves a reference through `--hosts-dir`; the outcome does not matter, only what the servers saw. */
