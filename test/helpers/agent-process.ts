@@ -7,6 +7,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { AgentStatus } from '../../src/observe/status.js';
+import { waitFor } from './testbed/wait.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
@@ -39,20 +40,8 @@ export async function freeLoopbackPort(): Promise<number> {
   return port;
 }
 
-export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ""}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+/** Polls until the probe returns a value; the test bed's poller, under the name these tests use. */
+export { waitFor as waitUntil };
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -88,13 +77,13 @@ export async function startAgentProcess(args: string[], env: NodeJS.ProcessEnv =
     status,
     metrics: () => fetchText('/metrics'),
     waitForStatus: (what, predicate, timeoutMs) =>
-      waitUntil(what, async () => {
+      waitFor(what, async () => {
         alive();
         const s = await status();
         return predicate(s) ? s : undefined;
       }, timeoutMs),
     waitForLog: (what, predicate, timeoutMs) =>
-      waitUntil(what, () => {
+      waitFor(what, () => {
         alive();
         return logs().find(predicate);
       }, timeoutMs),
