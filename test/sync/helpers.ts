@@ -93,7 +93,10 @@ export async function readHostState(dir: string): Promise<HostState | undefined>
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  return { generation, files };
+  // A generation retired while we listed it is being deleted: what we saw of it is no state at all. Readers
+  // that go through `..data` never see it; this one resolved the link first, so it checks it did not move.
+  const still = await readlink(join(dir, '..data')).catch(() => undefined);
+  return still === generation ? { generation, files } : undefined;
 }
 
 /** Entries of a host dir that are neither `..data`, its generation, nor a key link of that generation. */
