@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   CMA_CONFIG_FILE_REF: { exit: EXIT_INVALID, summary: 'a ca, client or credentials file named in the config cannot be read' },
   CMA_APPLY_IO: { exit: EXIT_RUNTIME, summary: 'writing, renaming or removing a file under the hosts or state dir failed' },
   CMA_STATE_INVALID: { exit: EXIT_RUNTIME, summary: 'the state dir manifest is not one the agent wrote (not JSON or wrong shape)' },
+  CMA_STATE_BUSY: { exit: EXIT_RUNTIME, summary: 'another agent, apply or restore is writing the same --state-dir' },
   CMA_NOT_OWNED: { exit: EXIT_RUNTIME, summary: 'a path to write or restore is a symlink, a directory or another non-regular file, or a file that replaced one the agent owns and differs from its backup' },
   CMA_CONTAINERD_CONFIG: { exit: EXIT_INVALID, summary: "containerd's config.toml cannot be parsed or conflicts with the agent (e.g. `mirrors` set)" },
   CMA_CONTAINERD_CONFIG_IO: { exit: EXIT_RUNTIME, summary: "containerd's config.toml (or its backup) could not be read or written" },

@@ -1,5 +1,6 @@
 // One-shot apply, e.g. from cloud-init before the kubelet starts.
-import { loadConfig } from '../../config/load.js';
+import { loadConfig, type LoadedConfig } from '../../config/load.js';
+import { claimStateDir } from '../../daemon/state-claim.js';
 import { renderHostsTree } from '../../render/index.js';
 import { detectContainerdFacts } from '../../containerd/version.js';
 import { applyTree } from '../../apply/apply.js';
@@ -11,6 +12,15 @@ import { managedContainerdConfig, type CommonFlags } from '../args.js';
 
 export async function applyCommand(flags: CommonFlags): Promise<number> {
   const loaded = await loadConfig(flags.config);
+  const release = await claimStateDir(flags.stateDir, 'containerd-mirror-agent apply');
+  try {
+    return await applyClaimed(flags, loaded);
+  } finally {
+    await release();
+  }
+}
+
+async function applyClaimed(flags: CommonFlags, loaded: LoadedConfig): Promise<number> {
   const config = withHostsDir(loaded.config, flags.hostsDir);
   const facts = await detectContainerdFacts();
   const health = flags.assumeMirrors === undefined ? await probeHealthOnce(config) : assumedHealth(config, flags.assumeMirrors);

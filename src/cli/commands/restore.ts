@@ -3,6 +3,7 @@
 // what it held before the agent, so containerd behaves as it did.
 import { readFile } from 'node:fs/promises';
 import { restoreAll } from '../../apply/restore.js';
+import { claimStateDir } from '../../daemon/state-claim.js';
 import { loadConfig } from '../../config/load.js';
 import { DEFAULT_PROBE } from '../../config/native-schema.js';
 import { BLOCK_BEGIN } from '../../containerd/config-toml.js';
@@ -16,6 +17,15 @@ export const DEFAULT_HOSTS_DIR = '/etc/containerd/certs.d';
 const DEFAULT_RESTART = ['systemctl', 'restart', 'containerd'];
 
 export async function restoreCommand(flags: CommonFlags): Promise<number> {
+  const release = await claimStateDir(flags.stateDir, 'containerd-mirror-agent restore');
+  try {
+    return await restoreClaimed(flags);
+  } finally {
+    await release();
+  }
+}
+
+async function restoreClaimed(flags: CommonFlags): Promise<number> {
   const config = flags.config.length > 0 ? (await loadConfig(flags.config, { checkFileRefs: false })).config : undefined;
   const hostsDir = flags.hostsDir ?? config?.hostsDir ?? DEFAULT_HOSTS_DIR;
   const result = await restoreAll({ hostsDir, stateDir: flags.stateDir });
