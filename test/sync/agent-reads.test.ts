@@ -1,9 +1,7 @@
 // The host agent's side of "never a mixed set": HOSTDIR is published with one atomic `..data` rename
-// (sync.test.ts observes that), but `run` reads a directory source key by key through `key -> ..data/key`,
-// so a read that straddles a swap loads a.yaml of one generation with b.yaml of the next. Found here: about
-// 1 load in 10 is mixed under back-to-back publishing. The fix belongs in src/config/sources.ts (resolve
-// `..data` once, read inside that generation, read again if `..data` moved, as src/sync/snapshot.ts does);
-// until then this runs as a TODO so it reports without failing the suite.
+// (sync.test.ts observes that), but `run` reads a directory source key by key through `key -> ..data/key`.
+// Before src/config/sources.ts read within one generation (re-reading when `..data` moved), about 1 load in 10
+// mixed a.yaml of one generation with b.yaml of the next under back-to-back publishing; this test caught it.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
