@@ -109,10 +109,6 @@ export class Agent {
     return this.lastApply;
   }
 
-  get lastSuccessfulApply(): number | undefined {
-    return this.lastSuccessfulApplyAt;
-  }
-
   /** A valid config has been applied to disk. */
   get ready(): boolean {
     return this.config !== undefined && this.lastSuccessfulApplyAt !== undefined;

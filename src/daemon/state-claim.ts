@@ -18,7 +18,7 @@ function alive(pid: number): boolean {
 }
 
 /** Claims `stateDir` for this process (`what` names it in the refusal others get); resolves with the release. */
-export async function claimStateDir(stateDir: string, what: string): Promise<() => Promise<void>> {
+async function claimStateDir(stateDir: string, what: string): Promise<() => Promise<void>> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const path = join(stateDir, CLAIM_FILE);
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -43,4 +43,14 @@ export async function claimStateDir(stateDir: string, what: string): Promise<() 
     await rm(path, { force: true });
   }
   throw new AgentError('CMA_STATE_BUSY', 'another writer claimed it at the same moment; try again', { file: stateDir });
+}
+
+/** Runs `work` holding the claim on `stateDir`, released however `work` ends. */
+export async function whileClaimed<T>(stateDir: string, what: string, work: () => Promise<T>): Promise<T> {
+  const release = await claimStateDir(stateDir, what);
+  try {
+    return await work();
+  } finally {
+    await release();
+  }
 }

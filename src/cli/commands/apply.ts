@@ -1,6 +1,6 @@
 // One-shot apply, e.g. from cloud-init before the kubelet starts.
 import { loadConfig, type LoadedConfig } from '../../config/load.js';
-import { claimStateDir } from '../../daemon/state-claim.js';
+import { whileClaimed } from '../../daemon/state-claim.js';
 import { renderHostsTree } from '../../render/index.js';
 import { detectContainerdFacts } from '../../containerd/version.js';
 import { applyTree } from '../../apply/apply.js';
@@ -12,12 +12,7 @@ import { managedContainerdConfig, type CommonFlags } from '../args.js';
 
 export async function applyCommand(flags: CommonFlags): Promise<number> {
   const loaded = await loadConfig(flags.config);
-  const release = await claimStateDir(flags.stateDir, 'containerd-mirror-agent apply');
-  try {
-    return await applyClaimed(flags, loaded);
-  } finally {
-    await release();
-  }
+  return whileClaimed(flags.stateDir, 'containerd-mirror-agent apply', () => applyClaimed(flags, loaded));
 }
 
 async function applyClaimed(flags: CommonFlags, loaded: LoadedConfig): Promise<number> {

@@ -3,7 +3,7 @@
 // what it held before the agent, so containerd behaves as it did.
 import { readFile } from 'node:fs/promises';
 import { restoreAll } from '../../apply/restore.js';
-import { claimStateDir } from '../../daemon/state-claim.js';
+import { whileClaimed } from '../../daemon/state-claim.js';
 import { loadConfig } from '../../config/load.js';
 import { DEFAULT_PROBE } from '../../config/native-schema.js';
 import { BLOCK_BEGIN } from '../../containerd/config-toml.js';
@@ -17,12 +17,7 @@ export const DEFAULT_HOSTS_DIR = '/etc/containerd/certs.d';
 const DEFAULT_RESTART = ['systemctl', 'restart', 'containerd'];
 
 export async function restoreCommand(flags: CommonFlags): Promise<number> {
-  const release = await claimStateDir(flags.stateDir, 'containerd-mirror-agent restore');
-  try {
-    return await restoreClaimed(flags);
-  } finally {
-    await release();
-  }
+  return whileClaimed(flags.stateDir, 'containerd-mirror-agent restore', () => restoreClaimed(flags));
 }
 
 async function restoreClaimed(flags: CommonFlags): Promise<number> {

@@ -1,15 +1,10 @@
 import { startDaemon } from '../../daemon/daemon.js';
-import { claimStateDir } from '../../daemon/state-claim.js';
+import { whileClaimed } from '../../daemon/state-claim.js';
 import { detectContainerdFacts } from '../../containerd/version.js';
 import { managedContainerdConfig, type CommonFlags } from '../args.js';
 
 export async function runCommand(flags: CommonFlags): Promise<number> {
-  const release = await claimStateDir(flags.stateDir, 'containerd-mirror-agent run');
-  try {
-    return await runClaimed(flags);
-  } finally {
-    await release();
-  }
+  return whileClaimed(flags.stateDir, 'containerd-mirror-agent run', () => runClaimed(flags));
 }
 
 async function runClaimed(flags: CommonFlags): Promise<number> {
