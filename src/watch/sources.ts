@@ -107,10 +107,13 @@ export class SourceWatcher {
     const plan = await planWatches(this.#sources);
     if (this.#closed || (plan.signature === this.#plan?.signature && !this.#stale)) return;
     this.#stale = false;
+    // Close first: chokidar shares one fs.watch per path between its instances, so a new watcher opened while
+    // the old one lives would reuse the old handle, still bound to a deleted directory's inode.
     const previous = this.#watcher;
+    this.#watcher = undefined;
+    await previous?.close();
     this.#watcher = plan.entries.size === 0 ? undefined : await this.#open(plan);
     this.#plan = plan;
-    await previous?.close();
     // Events between the old watch going stale and the new one being ready were not seen.
     if (notifyOnRebuild) this.#notify('rewatch');
   }
@@ -127,7 +130,9 @@ export class SourceWatcher {
     });
     watcher.on('all', (event, path) => {
       if (this.#closed || !isWatched(plan, path)) return;
-      if (plan.entries.has(path)) this.#stale = true;
+      // An event on a watched directory itself, or a removal inside one: the directory may have been deleted
+      // and recreated (often with the same inode, so the plan looks unchanged) and the watch left on the old one.
+      if (plan.entries.has(path) || event === 'unlink' || event === 'unlinkDir') this.#stale = true;
       if (this.#firstReason === undefined) this.#firstReason = `${event} ${path}`;
       else this.#moreReasons++;
       this.#debouncer.trigger();
