@@ -1,6 +1,7 @@
 // Calls onChange soon after any config or credential source may have changed, and periodically anyway.
 // The daemon re-reads and compares a content hash, so a spurious call costs one read; a missed one would
 // leave a stale config applied. Hence: directory watches (see plan.ts), a debounce, and a resync timer.
+import { basename } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { createDebouncer, type Debouncer } from './debounce.js';
 import { isWatched, planWatches, type WatchPlan } from './plan.js';
@@ -132,7 +133,9 @@ export class SourceWatcher {
       if (this.#closed || !isWatched(plan, path)) return;
       // An event on a watched directory itself, or a removal inside one: the directory may have been deleted
       // and recreated (often with the same inode, so the plan looks unchanged) and the watch left on the old one.
-      if (plan.entries.has(path) || event === 'unlink' || event === 'unlinkDir') this.#stale = true;
+      // The kubelet's own `..<timestamp>` generations come and go on every swap inside a directory that stays.
+      const removal = (event === 'unlink' || event === 'unlinkDir') && !basename(path).startsWith('..');
+      if (plan.entries.has(path) || removal) this.#stale = true;
       if (this.#firstReason === undefined) this.#firstReason = `${event} ${path}`;
       else this.#moreReasons++;
       this.#debouncer.trigger();
