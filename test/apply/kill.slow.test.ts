@@ -12,7 +12,7 @@ import { TEMP_PREFIX } from '../../src/apply/atomic-write.js';
 import { loadManifest } from '../../src/apply/manifest.js';
 import { restoreAll } from '../../src/apply/restore.js';
 import type { RenderedFile } from '../../src/model.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import { killTrees, REGISTRIES, TAKEN_ORIGINAL, takenPath } from './kill-trees.js';
 
 const KILLS = 200;

@@ -1,20 +1,13 @@
 // `containerd-mirror-agent sync` as a child process (from sources), and readers of a host directory that see
 // it the way a careful reader does: through the one generation `..data` points at.
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, readlink, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { TestContext } from 'node:test';
 import type { ChildProcess } from 'node:child_process';
 import { freeLoopbackPort, runCli, waitUntil, type LogLine } from '../helpers/agent-process.js';
 import type { SyncStatus } from '../../src/sync/sync-status.js';
-
-export async function tempRoot(t: TestContext, label: string): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), `cma-sync-${label}-`));
-  t.after(() => rm(root, { recursive: true, force: true }));
-  return root;
-}
 
 export interface SyncProcess {
   readonly child: ChildProcess;

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { Syncer } from '../../src/sync/syncer.js';
 import { createKubeletVolume } from '../helpers/kubelet-volume.js';
-import { leftovers, readHostState, startSyncProcess, tempRoot, type HostState } from './helpers.js';
+import { leftovers, readHostState, startSyncProcess, type HostState } from './helpers.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const KILLS = 30;
 // Large enough that a copy (write + fsync per file) takes a while, so kills land inside it.
@@ -39,7 +40,7 @@ function whichPayload(state: HostState | undefined): 'A' | 'B' {
 
 describe('kill -9 during sync', () => {
   it(`leaves HOSTDIR at a complete set over ${KILLS} kills; the next sync converges and removes every leftover`, { timeout: 120_000 }, async (t) => {
-    const root = await tempRoot(t, 'kill');
+    const root = await tempDir(t, 'sync-kill');
     const hostDir = join(root, 'cluster.d');
     const a = await createKubeletVolume(join(root, 'a'), payload('A'));
     const b = await createKubeletVolume(join(root, 'b'), payload('B'));
@@ -78,7 +79,7 @@ describe('kill -9 during sync', () => {
   });
 
   it('the real `sync` daemon killed mid-copy restarts and converges', { timeout: 60_000 }, async (t) => {
-    const root = await tempRoot(t, 'kill-cli');
+    const root = await tempDir(t, 'sync-kill-cli');
     const hostDir = join(root, 'cluster.d');
     const source = await createKubeletVolume(join(root, 'src'), payload('A'));
     const first = await startSyncProcess(t, [source.dir], hostDir);

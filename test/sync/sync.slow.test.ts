@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createKubeletVolume } from '../helpers/kubelet-volume.js';
 import { startAgentProcess, waitUntil, type LogLine } from '../helpers/agent-process.js';
-import { readHostState, leftovers, startSyncProcess, tempRoot } from './helpers.js';
+import { readHostState, leftovers, startSyncProcess } from './helpers.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const SWAPS = 50;
 const isInvalid = (n: number): boolean => n % 6 === 3;
@@ -42,7 +43,7 @@ function loadedStates(logs: LogLine[]): Array<number | string> {
 
 describe('sync: a source changed by kubelet swaps', () => {
   it(`publishes exactly the valid states of ${SWAPS} swaps, each as one ..data swap; run --config HOSTDIR applies each and no mixed one`, { timeout: 120_000 }, async (t) => {
-    const root = await tempRoot(t, 'swaps');
+    const root = await tempDir(t, 'sync-swaps');
     const hostDir = join(root, 'cluster.d');
     const hostsDir = join(root, 'certs.d');
     const volume = await createKubeletVolume(join(root, 'configmap'), state(0, hostsDir));

@@ -9,6 +9,6 @@ export { seedImage, SMALL_IMAGE, LARGE_IMAGE, type ImageSpec } from './images.js
 export { forgetAllImages, NAMESPACES } from './forget.js';
 export { blackhole, canBlackhole, type Blackhole } from '../blackhole.js';
 export { testbedUnavailable } from './requirements.js';
-export { startTestbed, tempDir, type Testbed, type TestbedOptions } from './testbed.js';
+export { startTestbed, type Testbed, type TestbedOptions } from './testbed.js';
 export { freshPull, linesMentioning, type PullResult } from './pull.js';
 export { writeRendered } from './rendered.js';
