@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { chmod, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createKubeletVolume } from '../helpers/kubelet-volume.js';
-import { runCli, startAgentProcess, waitUntil } from '../helpers/agent-process.js';
+import { runCli, startAgentProcess, until } from '../helpers/agent-process.js';
 import { startSyncProcess } from './helpers.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -46,7 +46,7 @@ describe('sync: credentials', () => {
     // Broken Secrets that carry the password: a missing username, then a JSON syntax error.
     for (const [entry, code] of [[`{"password": "${PASSWORD}"}`, 'CMA_CONFIG_FIELD'], [`{"auth": "${PASSWORD}"`, 'CMA_CONFIG_SYNTAX']] as const) {
       await secret.swap({ '.dockerconfigjson': dockerConfig(entry), 'opaque-value': 'x' });
-      const readyz = await waitUntil(`the ${code} rejection`, async () => ((r) => (r.code === 503 && r.body.includes(code) ? r : undefined))(await sync.get('/readyz')));
+      const readyz = await until(`the ${code} rejection`, () => sync.get('/readyz'), (r) => (r.code === 503 && r.body.includes(code) ? r : undefined));
       assert.match(readyz.body, /secret\/\.dockerconfigjson/, 'the error names the Secret key');
       assert.ok(!readyz.body.includes(PASSWORD), `/readyz leaks the password: ${readyz.body}`);
       assert.ok(!(await sync.get('/status')).body.includes(PASSWORD), '/status leaks the password');

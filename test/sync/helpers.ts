@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { TestContext } from 'node:test';
 import type { ChildProcess } from 'node:child_process';
-import { freeLoopbackPort, runCli, waitUntil, type LogLine } from '../helpers/agent-process.js';
+import { freeLoopbackPort, runCli, until, waitUntil, type LogLine } from '../helpers/agent-process.js';
 import type { SyncStatus } from '../../src/sync/sync-status.js';
 
 export interface SyncProcess {
@@ -47,7 +47,7 @@ export async function startSyncProcess(t: TestContext, from: string[], to: strin
     logs: () => lines.map((l) => JSON.parse(l) as LogLine),
     get,
     status,
-    waitForStatus: (what, predicate, timeoutMs) => waitUntil(what, async () => ((s) => (predicate(s) ? s : undefined))(await status()), timeoutMs),
+    waitForStatus: (what, predicate, timeoutMs) => until(what, status, (s) => (predicate(s) ? s : undefined), timeoutMs),
     stop: async (signal = 'SIGTERM') => {
       if (exitCode !== undefined) return exitCode;
       child.kill(signal);

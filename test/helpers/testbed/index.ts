@@ -1,6 +1,6 @@
 export { onExit, type ExitGuard } from './cleanup.js';
 export { spawnLogged, type ManagedProcess } from './process.js';
-export { waitFor } from './wait.js';
+export { until, waitFor } from './wait.js';
 export { startRegistry, parseAccessLog, type Registry, type AccessLogEntry } from './registry.js';
 export { startContainerd, containerdConfig, type Containerd } from './containerd.js';
 export { pullImage, removeImage, listImages, type CriImage } from './cri.js';
