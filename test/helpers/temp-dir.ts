@@ -12,9 +12,14 @@ import { onExit, type ExitGuard } from './testbed/cleanup.js';
 
 const prefix = (label: string): string => join(tmpdir(), `cma-${label}-`);
 
+/** A fresh directory the caller removes: for owners that must stop something inside it first. */
+export function newTempDir(label: string): Promise<string> {
+  return mkdtemp(prefix(label));
+}
+
 /** A fresh directory removed when test `t` ends. */
 export async function tempDir(t: TestContext, label = 'test'): Promise<string> {
-  const dir = await mkdtemp(prefix(label));
+  const dir = await newTempDir(label);
   t.after(() => rm(dir, { recursive: true, force: true }));
   return dir;
 }
