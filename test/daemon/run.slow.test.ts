@@ -10,6 +10,7 @@ import { BOOT_SETTLE_CAP_MS } from '../../src/daemon/reconciler.js';
 import { hangServer, httpServer, statusHandler, switchableServer, type SwitchableServer } from '../helpers/servers.js';
 import { freeLoopbackPort, runCli, startAgentProcess, waitUntil, type AgentProcess } from '../helpers/agent-process.js';
 import { agentDirs, startAgentFixture } from '../helpers/agent-fixture.js';
+import { onTestEnd } from '../helpers/temp-dir.js';
 import { openNotifySocket, python3Missing } from '../observe/notify-socket.js';
 
 const PASSWORD = `pw-${Math.random().toString(36).slice(2)}-Zq9`;
@@ -195,7 +196,7 @@ describe('run: boot and signals with a cache that is slow or never answers', () 
     );
     const early = runCli(['run', ...dirs.args, '--containerd-config', 'none', '--listen', `127.0.0.1:${await freeLoopbackPort()}`]);
     const exited = once(early, 'exit') as Promise<[number | null]>;
-    dirs.stopFirst(async () => {
+    onTestEnd(t, async () => {
       if (early.exitCode === null && early.signalCode === null) early.kill('SIGKILL');
       await exited;
     });

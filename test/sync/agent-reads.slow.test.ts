@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Syncer } from '../../src/sync/syncer.js';
 import { startAgentProcess } from '../helpers/agent-process.js';
 import { createKubeletVolume } from '../helpers/kubelet-volume.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { onTestEnd, tempDir } from '../helpers/temp-dir.js';
 
 const PUBLISH_FOR_MS = 10_000;
 
@@ -24,7 +24,7 @@ it('run --config HOSTDIR never loads a mix of two published generations', { time
   const syncer = new Syncer({ from: [source.dir], to: hostDir });
   await syncer.sync();
   const agent = await startAgentProcess(['--config', hostDir, '--state-dir', join(root, 'state')]);
-  t.after(() => agent.stop('SIGKILL'));
+  onTestEnd(t, () => agent.stop('SIGKILL'));
 
   for (let n = 1, end = Date.now() + PUBLISH_FOR_MS; Date.now() < end; n++) {
     await source.swap(state(n));
