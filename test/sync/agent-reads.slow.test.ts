@@ -1,6 +1,6 @@
 // The host agent's side of "never a mixed set": HOSTDIR is published with one atomic `..data` rename
 // (sync.slow.test.ts observes that), but `run` reads a directory source key by key through `key -> ..data/key`.
-// Before src/config/sources.ts read within one generation (re-reading when `..data` moved), about 1 load in 10
+// Before src/config/read-sources.ts read within one generation (re-reading when `..data` moved), about 1 load in 10
 // mixed a.yaml of one generation with b.yaml of the next under back-to-back publishing; this test caught it.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
