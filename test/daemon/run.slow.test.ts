@@ -69,6 +69,8 @@ describe('run: failover, restore, reporting, shutdown', () => {
     agent = await startAgentProcess(args());
     const bothUp = (s: Awaited<ReturnType<AgentProcess['status']>>) => s.registries[0]?.mirrors.every((m) => m.state === 'up') === true;
     await agent.waitForStatus('both mirrors up', bothUp);
+    // The status shows the health view at once; the file follows with the reconcile that view triggers.
+    await waitUntil('the file to list both', async () => ((await hostsOf(file)).length === 2 ? true : undefined));
     assert.deepEqual(await hostsOf(file), [a.url, b.url]);
     assert.equal((await stat(file)).mode & 0o777, 0o600, 'a file holding a credential header is 0600');
 
