@@ -16,6 +16,7 @@ import { EXIT_OK } from '../errors.js';
 import { WatchdogGate, type WatchdogDeadlines } from '../observe/watchdog.js';
 import { startWatchdogPings } from '../observe/watchdog-pings.js';
 import type { ContainerdFacts, ProbeSettings } from '../model.js';
+import type { StateClaim } from '../apply/state-claim.js';
 import { VERSION } from '../version.js';
 
 /** A reconcile runs at least this often, to repair files changed behind the agent's back. */
@@ -33,6 +34,8 @@ export interface DaemonOptions {
   noRestart: boolean;
   facts: ContainerdFacts;
   env: NodeJS.ProcessEnv;
+  /** The state dir's claim, held for the daemon's whole life. */
+  claim?: Pick<StateClaim, 'reassert'>;
 }
 
 export interface Daemon {
@@ -69,7 +72,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   let probeSettings: ProbeSettings | undefined;
   const reconciler: Reconciler = new Reconciler(
-    { sources: options.sources, hostsDir: options.hostsDir, stateDir: options.stateDir, facts: options.facts, containerd, logger },
+    { sources: options.sources, hostsDir: options.hostsDir, stateDir: options.stateDir, facts: options.facts, containerd, logger, claim: options.claim },
     {
       changed: () => {
         const probe = reconciler.appliedConfig?.probe;

@@ -15,6 +15,7 @@ import { CoalescingRunner } from '../coalescing-runner.js';
 import { RegistryModes, type ModeEntry, type RegistryMode } from './registry-modes.js';
 import { withHostsDir } from '../config/effective-config.js';
 import type { ContainerdConfig } from '../containerd/managed-config.js';
+import type { StateClaim } from '../apply/state-claim.js';
 
 /** The first write never waits longer than this for the first probes, whatever the thresholds. */
 export const BOOT_SETTLE_CAP_MS = 15_000;
@@ -30,6 +31,8 @@ export interface ReconcilerOptions {
   containerd?: ContainerdConfig;
   logger: Logger;
   clock?: Clock;
+  /** The state dir's claim, re-asserted before every write; absent in tests that claim nothing. */
+  claim?: Pick<StateClaim, 'reassert'>;
 }
 
 export interface ReconcilerEvents {
@@ -257,6 +260,7 @@ export class Reconciler {
     const health = this.monitor.view();
     const at = this.clock.now();
     try {
+      await this.reassertClaim();
       const tree = renderHostsTree(config, health, this.options.facts);
       const result = await applyTree(tree, { hostsDir: config.hostsDir, stateDir: this.options.stateDir });
       this.lastApply = { at, result };
@@ -278,6 +282,16 @@ export class Reconciler {
       this.modes.update(config, health, at);
       this.events.reconciled();
       this.events.changed();
+    }
+  }
+
+  /** Another writer never gets in unnoticed: a lost claim is taken back, or the write fails (CMA_STATE_BUSY). */
+  private async reassertClaim(): Promise<void> {
+    if (await this.options.claim?.reassert()) {
+      this.options.logger.warn(
+        { event: 'state_claim_reasserted', stateDir: this.options.stateDir },
+        `the claim on ${this.options.stateDir} was gone (was the state dir deleted?); claimed it again before writing`,
+      );
     }
   }
 
