@@ -18,16 +18,17 @@ const assumeMirrors = { type: 'string' } as const;
 const listen = { type: 'string' } as const;
 const containerdConfig = { type: 'string' } as const;
 const noRestart = { type: 'boolean' } as const;
+const exposeStatus = { type: 'boolean' } as const;
 
 export const COMMAND_OPTIONS = {
   validate: { config },
   render: { config, 'assume-mirrors': assumeMirrors, out: { type: 'string' } },
   apply: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'assume-mirrors': assumeMirrors, 'containerd-config': containerdConfig, 'no-restart': noRestart },
   restore: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'containerd-config': containerdConfig },
-  run: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, listen, 'containerd-config': containerdConfig, 'no-restart': noRestart },
+  run: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, listen, 'containerd-config': containerdConfig, 'no-restart': noRestart, 'expose-status': exposeStatus },
   status: { listen, json: { type: 'boolean' } },
   doctor: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'containerd-config': containerdConfig, listen },
-  sync: { from: { type: 'string', multiple: true }, to: { type: 'string' }, listen, once: { type: 'boolean' } },
+  sync: { from: { type: 'string', multiple: true }, to: { type: 'string' }, listen, once: { type: 'boolean' }, 'expose-status': exposeStatus },
 } as const satisfies Record<string, Options>;
 
 export type CommandName = keyof typeof COMMAND_OPTIONS;
@@ -42,6 +43,8 @@ export interface CommandFlags {
   json: boolean;
   containerdConfig: string;
   noRestart: boolean;
+  /** run, sync: serve /status off loopback too. */
+  exposeStatus: boolean;
   /** sync: source directories, the host directory, one pass only. */
   from: string[];
   to?: string;
@@ -83,6 +86,7 @@ export function parseCommandFlags(command: CommandName, argv: string[], env: Nod
     json: values.json === true,
     containerdConfig: str('containerd-config') ?? env.CMA_CONTAINERD_CONFIG ?? DEFAULT_CONTAINERD_CONFIG,
     noRestart: values['no-restart'] === true,
+    exposeStatus: values['expose-status'] === true,
     from: (values.from as string[] | undefined) ?? [],
     to: str('to'),
     once: values.once === true,
@@ -106,7 +110,7 @@ Commands:
            [--containerd-config PATH] [--no-restart]
                                                  one-shot: probe mirrors once (unless assumed), write files
   run      --config PATH... [--hosts-dir DIR] [--state-dir DIR] [--listen HOST:PORT]
-           [--containerd-config PATH] [--no-restart]
+           [--containerd-config PATH] [--no-restart] [--expose-status]
                                                  the daemon: watch, probe, fail over and back
   status   [--listen HOST:PORT] [--json]         what a running agent sees
   doctor   [--config PATH...] [--hosts-dir DIR] [--state-dir DIR] [--containerd-config PATH]
@@ -114,7 +118,7 @@ Commands:
   restore  [--hosts-dir DIR] [--state-dir DIR] [--containerd-config PATH]
                                                  remove every file the agent owns, put backups back,
                                                  take its credentials out of config.toml
-  sync     --from DIR... --to HOSTDIR [--listen HOST:PORT] [--once]
+  sync     --from DIR... --to HOSTDIR [--listen HOST:PORT] [--once] [--expose-status]
                                                  copy mounted ConfigMap/Secret dirs to the node, validated,
                                                  one atomic ..data swap per change (host mode); later --from
                                                  wins on the same key; --listen default ${DEFAULT_SYNC_LISTEN}
@@ -123,5 +127,7 @@ Commands:
 later sources win. Defaults: --state-dir ${DEFAULT_STATE_DIR}, --listen ${DEFAULT_LISTEN},
 --containerd-config ${DEFAULT_CONTAINERD_CONFIG} (env CMA_STATE_DIR, CMA_LISTEN, CMA_CONTAINERD_CONFIG);
 --containerd-config none leaves config.toml alone (hosts.toml only).
+Off loopback, --listen serves only /healthz /readyz /metrics; /status stays on loopback (a --listen on one
+other address also binds 127.0.0.1 on its port) unless --expose-status.
 Exit status: 0 ok, 1 runtime failure, 2 invalid usage or config.
 `;

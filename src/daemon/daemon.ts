@@ -34,6 +34,8 @@ export interface DaemonOptions {
   noRestart: boolean;
   facts: ContainerdFacts;
   env: NodeJS.ProcessEnv;
+  /** Serve /status off loopback too (`--expose-status`). */
+  exposeStatus?: boolean;
   /** The state dir's claim, held for the daemon's whole life. */
   claim?: Pick<StateClaim, 'reassert'>;
 }
@@ -139,6 +141,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       },
       ready: () => reconciler.ready,
       logger,
+      exposeStatus: options.exposeStatus,
     });
     if (stopping) return;
     const follow = (): Promise<void> => watcher?.setSources(reconciler.watchedPaths()) ?? Promise.resolve();

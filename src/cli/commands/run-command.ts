@@ -19,6 +19,7 @@ async function runClaimed(flags: CommandFlags, claim: StateClaim): Promise<numbe
     facts,
     env: process.env,
     claim,
+    exposeStatus: flags.exposeStatus,
   });
   return daemon.done;
 }
