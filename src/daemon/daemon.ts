@@ -26,6 +26,8 @@ const IDLE_PROBE_HEARTBEAT_MS = 2_000;
 
 export interface DaemonOptions {
   sources: string[];
+  /** `--cluster-config`: cluster-provided sources, watched like `sources`. */
+  clusterSources?: string[];
   hostsDir?: string;
   stateDir: string;
   listen: string;
@@ -74,7 +76,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   let probeSettings: ProbeSettings | undefined;
   const reconciler: Reconciler = new Reconciler(
-    { sources: options.sources, hostsDir: options.hostsDir, stateDir: options.stateDir, facts: options.facts, containerd, logger, claim: options.claim },
+    { sources: options.sources, clusterSources: options.clusterSources, hostsDir: options.hostsDir, stateDir: options.stateDir, facts: options.facts, containerd, logger, claim: options.claim },
     {
       changed: () => {
         const probe = reconciler.appliedConfig?.probe;

@@ -24,6 +24,8 @@ export const APPLY_RETRY_MAX_MS = 30_000;
 
 export interface ReconcilerOptions {
   sources: string[];
+  /** Cluster-provided sources (`--cluster-config`), read after `sources` and limited by the trust boundary. */
+  clusterSources?: string[];
   hostsDir?: string;
   stateDir: string;
   facts: ContainerdFacts;
@@ -66,6 +68,8 @@ export interface ReconcilerSnapshot {
   config: AgentConfig | undefined;
   configHash: string | undefined;
   configFiles: string[];
+  /** The config files read from cluster-provided sources. */
+  clusterFiles: string[];
   configLoadedAt: number | undefined;
   /** The config's refusal, else config.toml's. */
   refusal: Refusal | undefined;
@@ -136,6 +140,7 @@ export class Reconciler {
       config,
       configHash: this.loaded?.hash,
       configFiles: this.loaded?.files ?? [],
+      clusterFiles: this.loaded?.clusterFiles ?? [],
       configLoadedAt: this.loadedAt,
       refusal: this.rejected ?? this.containerdRefusal,
       lastApply: this.lastApply,
@@ -145,7 +150,7 @@ export class Reconciler {
 
   /** Sources the watcher must follow: the config and the credential files it names. */
   watchedPaths(): string[] {
-    return [...this.options.sources, ...(this.config?.credentialFiles ?? [])];
+    return [...this.options.sources, ...(this.options.clusterSources ?? []), ...(this.config?.credentialFiles ?? [])];
   }
 
   /**
@@ -216,7 +221,7 @@ export class Reconciler {
     const { logger } = this.options;
     let loaded: LoadedConfig;
     try {
-      loaded = await loadConfig(this.options.sources);
+      loaded = await loadConfig(this.options.sources, { clusterSources: this.options.clusterSources });
     } catch (err) {
       this.reject(err);
       return;

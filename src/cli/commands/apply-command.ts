@@ -12,7 +12,7 @@ import { managedContainerdConfig, type CommandFlags } from '../args.js';
 import { EXIT_OK } from '../../errors.js';
 
 export async function applyCommand(flags: CommandFlags): Promise<number> {
-  const loaded = await loadConfig(flags.config);
+  const loaded = await loadConfig(flags.config, { clusterSources: flags.clusterConfig });
   return whileClaimed(flags.stateDir, 'containerd-mirror-agent apply', () => applyClaimed(flags, loaded));
 }
 

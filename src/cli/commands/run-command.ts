@@ -11,6 +11,7 @@ async function runClaimed(flags: CommandFlags, claim: StateClaim): Promise<numbe
   const facts = await detectContainerdFacts();
   const daemon = await startDaemon({
     sources: flags.config,
+    clusterSources: flags.clusterConfig,
     hostsDir: flags.hostsDir,
     stateDir: flags.stateDir,
     listen: flags.listen,
