@@ -7,15 +7,16 @@ import { once } from 'node:events';
 import { chmod, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createKubeletVolume } from '../helpers/kubelet-volume.js';
-import { runCli, startAgentProcess, waitUntil } from '../helpers/agent-process.js';
-import { startSyncProcess, tempRoot } from './helpers.js';
+import { runCli, startAgentProcess, until } from '../helpers/agent-process.js';
+import { startSyncProcess } from './helpers.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const PASSWORD = 'Tr0ub4dor-sync-s3cret';
 const dockerConfig = (entry: string): string => `{"auths": {"registry.test:5000": ${entry}}}`;
 
 describe('sync: credentials', () => {
   it('writes credential files 0600 and keeps every secret out of logs, status, probes and metrics', { timeout: 60_000 }, async (t) => {
-    const root = await tempRoot(t, 'creds');
+    const root = await tempDir(t, 'sync-creds');
     const hostDir = join(root, 'cluster.d');
     const hostsDir = join(root, 'certs.d');
     const configMap = await createKubeletVolume(join(root, 'configmap'), {
@@ -45,7 +46,7 @@ describe('sync: credentials', () => {
     // Broken Secrets that carry the password: a missing username, then a JSON syntax error.
     for (const [entry, code] of [[`{"password": "${PASSWORD}"}`, 'CMA_CONFIG_FIELD'], [`{"auth": "${PASSWORD}"`, 'CMA_CONFIG_SYNTAX']] as const) {
       await secret.swap({ '.dockerconfigjson': dockerConfig(entry), 'opaque-value': 'x' });
-      const readyz = await waitUntil(`the ${code} rejection`, async () => ((r) => (r.code === 503 && r.body.includes(code) ? r : undefined))(await sync.get('/readyz')));
+      const readyz = await until(`the ${code} rejection`, () => sync.get('/readyz'), (r) => (r.code === 503 && r.body.includes(code) ? r : undefined));
       assert.match(readyz.body, /secret\/\.dockerconfigjson/, 'the error names the Secret key');
       assert.ok(!readyz.body.includes(PASSWORD), `/readyz leaks the password: ${readyz.body}`);
       assert.ok(!(await sync.get('/status')).body.includes(PASSWORD), '/status leaks the password');
@@ -58,7 +59,7 @@ describe('sync: credentials', () => {
   });
 
   it('--once copies and exits 0, exits 2 on a rejected set with one line naming file and field, and needs --from and --to', async (t) => {
-    const root = await tempRoot(t, 'once');
+    const root = await tempDir(t, 'sync-once');
     const hostDir = join(root, 'cluster.d');
     const source = await createKubeletVolume(join(root, 'configmap'), { 'mirrors.yaml': 'registries:\n  quay.io: {}\n' });
     const exit = async (args: string[]): Promise<{ code: number | null; out: string }> => {

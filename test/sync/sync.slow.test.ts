@@ -5,8 +5,10 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createKubeletVolume } from '../helpers/kubelet-volume.js';
-import { startAgentProcess, waitUntil, type LogLine } from '../helpers/agent-process.js';
-import { readHostState, leftovers, startSyncProcess, tempRoot } from './helpers.js';
+import { setHash } from '../../src/sync/set.js';
+import { startAgentProcess, until, waitUntil, type LogLine } from '../helpers/agent-process.js';
+import { readHostState, leftovers, startSyncProcess, type HostState } from './helpers.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const SWAPS = 50;
 const isInvalid = (n: number): boolean => n % 6 === 3;
@@ -30,6 +32,11 @@ function marker(files: ReadonlyMap<string, { content: string }>): number | strin
   return Number(a);
 }
 
+/** The status hash of a host state: what /status must report once the sync published it. */
+function hashOf(state: HostState): string {
+  return setHash(new Map([...state.files].map(([key, f]) => [key, { bytes: Buffer.from(f.content), mode: f.mode }])));
+}
+
 function loadedStates(logs: LogLine[]): Array<number | string> {
   return logs
     .filter((l) => l.event === 'config_loaded')
@@ -42,7 +49,7 @@ function loadedStates(logs: LogLine[]): Array<number | string> {
 
 describe('sync: a source changed by kubelet swaps', () => {
   it(`publishes exactly the valid states of ${SWAPS} swaps, each as one ..data swap; run --config HOSTDIR applies each and no mixed one`, { timeout: 120_000 }, async (t) => {
-    const root = await tempRoot(t, 'swaps');
+    const root = await tempDir(t, 'sync-swaps');
     const hostDir = join(root, 'cluster.d');
     const hostsDir = join(root, 'certs.d');
     const volume = await createKubeletVolume(join(root, 'configmap'), state(0));
@@ -82,13 +89,15 @@ describe('sync: a source changed by kubelet swaps', () => {
       await volume.swap(state(n));
       if (isInvalid(n)) {
         rejectedSeen++;
-        const readyz = await waitUntil(`state ${n} rejected`, async () => ((r) => (r.code === 503 && r.body.includes(`reg-b-${n}.test`) ? r : undefined))(await sync.get('/readyz')));
+        const readyz = await until(`state ${n} rejected`, () => sync.get('/readyz'), (r) => (r.code === 503 && r.body.includes(`reg-b-${n}.test`) ? r : undefined));
         assert.match(readyz.body, new RegExp(`configmap/b\\.yaml: registries\\.reg-b-${n}\\.test\\.mirrors\\[0\\]\\.url: .*\\[CMA_CONFIG_FIELD\\]`), 'the error names the --from file and the field');
         assert.equal(marker((await readHostState(hostDir))!.files), valid.at(-1), 'the host keeps the last good set');
       } else {
         valid.push(n);
-        await sync.waitForStatus(`state ${n} published`, (s) => s.ready && s.config.lastError === undefined && s.lastPass?.result === 'published' && s.config.publishedAt !== undefined);
-        await waitUntil(`state ${n} in the host dir`, async () => ((s) => (s !== undefined && marker(s.files) === n ? true : undefined))(await readHostState(hostDir)));
+        // Wait for the content, not for the last pass's result: a later "unchanged" pass (a debounce split, a
+        // resync) overwrites lastPass, and the previous state's status would pass a result-only check.
+        const shown = await until(`state ${n} in the host dir`, () => readHostState(hostDir), (s) => (s !== undefined && marker(s.files) === n ? s : undefined));
+        await sync.waitForStatus(`state ${n} published`, (s) => s.ready && s.config.lastError === undefined && s.config.hash === hashOf(shown) && s.config.publishedAt !== undefined);
         await waitUntil(`the agent to apply state ${n}`, () => applied(n), 10_000);
       }
     }
