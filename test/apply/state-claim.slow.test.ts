@@ -5,17 +5,17 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import type { TestContext } from 'node:test';
 import { join } from 'node:path';
 import { CLAIM_FILE } from '../../src/apply/state-claim.js';
 import { startAgentProcess } from '../helpers/agent-process.js';
 import { BIN, cli, ensureBuilt } from '../helpers/built-cli.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-async function setup(t: { after(fn: () => Promise<void>): void }) {
+async function setup(t: TestContext) {
   ensureBuilt();
-  const root = await mkdtemp(join(tmpdir(), 'cma-claim-'));
-  t.after(() => rm(root, { recursive: true, force: true }));
+  const root = await tempDir(t, 'claim');
   const config = join(root, 'c.yaml');
   const state = join(root, 'state');
   const hostsDir = join(root, 'certs.d');

@@ -1,17 +1,16 @@
 // The trust boundary (invariant 10): a node-owned --config may set anything; a --cluster-config source (a
 // ConfigMap editor's) can neither name a program the agent runs as root, nor move the hosts dir, nor make the
 // agent read a node file outside the cluster-provided volumes, also through a symlink. Each attempt is a
-// CMA_CONFIG_TRUST error naming the file and the field, and a running agent keeps its last good config.
+// CMA_CONFIG_TRUST error naming the file and the field (test/daemon/trust.slow.test.ts: a running agent).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgentErrors } from '../../src/errors.js';
 import { loadConfig } from '../../src/config/load.js';
 import { Syncer } from '../../src/sync/syncer.js';
-import { startAgentProcess } from '../helpers/agent-process.js';
 import { createKubeletVolume } from '../helpers/kubelet-volume.js';
-import { tempDir } from './tmp.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const DOCKER_CONFIG = '{"auths": {"registry.test": {"username": "u", "password": "p"}}}';
 
@@ -84,29 +83,5 @@ describe('trust boundary: node-owned and cluster-provided sources', () => {
     assert.equal(outcome.result, 'rejected');
     assert.match(outcome.result === 'rejected' ? outcome.errors.map((e) => e.toLine()).join('\n') : '', /c\.yaml: restartCommand: .*\[CMA_CONFIG_TRUST\]/);
     await assert.rejects(stat(join(to, 'c.yaml')), /ENOENT/, 'nothing reached the node');
-  });
-
-  it('a running agent refuses a cluster edit that sets restartCommand, keeps the last good config and never runs it', async (t) => {
-    const dir = await tempDir(t);
-    const containerdConfig = join(dir, 'config.toml');
-    await copyFile(new URL('../containerd/fixtures/default-1.6.20.toml', import.meta.url), containerdConfig);
-    const node = join(dir, 'node.yaml');
-    await writeFile(node, `hostsDir: ${join(dir, 'certs.d')}\nrestartCommand: [/bin/true]\n`);
-    const volume = await createKubeletVolume(join(dir, 'cm'), { 'c.yaml': 'registries:\n  quay.io:\n    mirrors: [{url: "http://127.0.0.1:1", probe: false}]\n' });
-    const agent = await startAgentProcess(['--config', node, '--cluster-config', volume.dir, '--state-dir', join(dir, 'state'), '--containerd-config', containerdConfig]);
-    t.after(async () => void (await agent.stop()));
-    const good = await agent.waitForStatus('the first apply', (s) => s.ready);
-    assert.deepEqual(good.config.clusterFiles, [join(volume.dir, 'c.yaml')], 'status names the cluster files');
-
-    const pwned = join(dir, 'PWNED');
-    // An auth change needs a containerd restart: the cluster's command would run at once if it were taken.
-    await volume.swap({
-      'c.yaml': `restartCommand: [/bin/sh, -c, "id > ${pwned}"]\nregistries:\n  quay.io:\n    auth: {username: u, password: p}\n    authMode: containerd\n    mirrors: [{url: "http://127.0.0.1:1", probe: false}]\n`,
-    });
-    const rejected = await agent.waitForStatus('the rejection', (s) => s.config.lastError !== undefined);
-    assert.match(rejected.config.lastError ?? '', /c\.yaml: restartCommand: .*\[CMA_CONFIG_TRUST\]/);
-    assert.equal(rejected.config.hash, good.config.hash, 'the last good config stays applied');
-    assert.doesNotMatch(await readFile(containerdConfig, 'utf8'), /quay\.io/, 'no credentials went to config.toml');
-    await assert.rejects(stat(pwned), /ENOENT/, 'the cluster-provided command never ran');
   });
 });

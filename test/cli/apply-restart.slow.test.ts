@@ -4,12 +4,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ONE_SHOT_RESTART_ATTEMPTS } from '../../src/containerd/managed-config.js';
 import { fakeRestartCommand } from '../containerd/helpers.js';
 import { BIN, ensureBuilt } from '../helpers/built-cli.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** Generous: the bound under test is a few tries; the kill only turns the old endless loop into a failure. */
 const HANG_MS = 60_000;
@@ -17,8 +17,7 @@ const HANG_MS = 60_000;
 describe('apply with a failing containerd restart', () => {
   it('tries a few times, then exits 1 with one line: files written, restart still owed, and why', async (t) => {
     ensureBuilt();
-    const root = await mkdtemp(join(tmpdir(), 'cma-apply-restart-'));
-    t.after(() => rm(root, { recursive: true, force: true }));
+    const root = await tempDir(t, 'apply-restart');
     const restart = await fakeRestartCommand(Number.MAX_SAFE_INTEGER);
     t.after(() => restart.cleanup());
     const containerdConfig = join(root, 'config.toml');
