@@ -51,7 +51,7 @@ fi
 cat >"$out/sea/sea-config.json" <<JSON
 {
   "main": "$bundle", "output": "$out/sea/sea-prep.blob", "disableExperimentalSEAWarning": true, "useCodeCache": true,
-  "execArgv": ["--max-semi-space-size=2", "--max-old-space-size=64"]
+  "execArgv": ["--max-semi-space-size=2", "--max-old-space-size=64", "--lite-mode"]
 }
 JSON
 "$sea_node" --experimental-sea-config "$out/sea/sea-config.json" >/dev/null
