@@ -37,6 +37,8 @@ export interface AgentOptions {
   logPath: string;
   /** Extra environment, e.g. NOTIFY_SOCKET. */
   env?: NodeJS.ProcessEnv;
+  /** containerd's config.toml to manage; default `none`. */
+  containerdConfig?: string;
 }
 
 async function freeLoopbackPort(): Promise<number> {
@@ -51,7 +53,11 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   if (!AGENT_BUILT) throw new Error(`${AGENT_BIN} has nothing to run: run \`make build\` (or \`make binary\` for CMA_AGENT_BIN) first`);
   mkdirSync(options.stateDir, { recursive: true });
   const listen = `127.0.0.1:${await freeLoopbackPort()}`;
-  const proc = spawnLogged(AGENT_BIN, ['run', '--config', options.config, '--hosts-dir', options.hostsDir, '--state-dir', options.stateDir, '--listen', listen], options.logPath, {
+  // Never the machine's own /etc/containerd/config.toml (nor a restart of its containerd): a scenario that
+  // wants config.toml names its own.
+  const containerd = options.containerdConfig ?? 'none';
+  const args = ['run', '--config', options.config, '--hosts-dir', options.hostsDir, '--state-dir', options.stateDir, '--listen', listen, '--containerd-config', containerd];
+  const proc = spawnLogged(AGENT_BIN, args, options.logPath, {
     env: { ...process.env, ...options.env },
   });
   const statusUrl = `http://${listen}/status`;
