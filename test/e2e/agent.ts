@@ -39,6 +39,8 @@ export interface AgentOptions {
   env?: NodeJS.ProcessEnv;
   /** containerd's config.toml to manage; default `none`. */
   containerdConfig?: string;
+  /** The executable to run; default AGENT_BIN. Benchmarks compare two side by side. */
+  bin?: string;
 }
 
 async function freeLoopbackPort(): Promise<number> {
@@ -57,7 +59,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   // wants config.toml names its own.
   const containerd = options.containerdConfig ?? 'none';
   const args = ['run', '--config', options.config, '--hosts-dir', options.hostsDir, '--state-dir', options.stateDir, '--listen', listen, '--containerd-config', containerd];
-  const proc = spawnLogged(AGENT_BIN, args, options.logPath, {
+  const proc = spawnLogged(options.bin ?? AGENT_BIN, args, options.logPath, {
     env: { ...process.env, ...options.env },
   });
   const statusUrl = `http://${listen}/status`;
