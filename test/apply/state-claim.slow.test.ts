@@ -11,16 +11,19 @@ import { join } from 'node:path';
 import { CLAIM_FILE } from '../../src/apply/state-claim.js';
 import { startAgentProcess } from '../helpers/agent-process.js';
 import { BIN, cli, ensureBuilt } from '../helpers/built-cli.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { agentDirs } from '../helpers/agent-fixture.js';
 
 async function setup(t: TestContext) {
   ensureBuilt();
-  const root = await tempDir(t, 'claim');
-  const config = join(root, 'c.yaml');
-  const state = join(root, 'state');
-  const hostsDir = join(root, 'certs.d');
-  await writeFile(config, `hostsDir: ${hostsDir}\nregistries:\n  quay.io:\n    mirrors: [{url: "http://127.0.0.1:1", probe: false}]\n`);
-  return { root, config, state, hostsDir, common: ['--config', config, '--state-dir', state, '--containerd-config', 'none'] };
+  const dirs = await agentDirs(t, (hostsDir) => `hostsDir: ${hostsDir}\nregistries:\n  quay.io:\n    mirrors: [{url: "http://127.0.0.1:1", probe: false}]\n`);
+  const common = [...dirs.args, '--containerd-config', 'none'];
+  /** An agent on these dirs, stopped before they are removed. */
+  const start = async () => {
+    const agent = await startAgentProcess(common);
+    dirs.stopFirst(() => agent.stop());
+    return agent;
+  };
+  return { config: dirs.source, state: join(dirs.root, 'state'), hostsDir: dirs.hostsDir, common, start };
 }
 
 const busy = (state: string, pid: number | undefined) => new RegExp(`${state}: in use by containerd-mirror-agent run \\(pid ${pid}\\).*\\[CMA_STATE_BUSY\\]`);
@@ -33,15 +36,14 @@ async function startTimeOf(pid: number): Promise<string> {
 
 describe('state dir claim', () => {
   it('refuses a second writer while the agent runs, and takes over a dead one', async (t) => {
-    const { config, state, hostsDir, common } = await setup(t);
-    const agent = await startAgentProcess(common);
+    const { state, hostsDir, common, start } = await setup(t);
+    const agent = await start();
     for (const command of [['apply', ...common], ['restore', '--state-dir', state, '--hosts-dir', hostsDir, '--containerd-config', 'none'], ['run', ...common, '--listen', '127.0.0.1:0']]) {
       const result = await cli(command);
       assert.equal(result.code, 1, `${command[0]}: ${result.stderr}`);
       assert.match(result.stderr, busy(state, agent.child.pid));
     }
     assert.equal(await agent.stop(), 0);
-    assert.ok(config);
 
     await mkdir(state, { recursive: true });
     await writeFile(join(state, CLAIM_FILE), '2147483646 containerd-mirror-agent run\n');
@@ -94,9 +96,8 @@ describe('state dir claim', () => {
   });
 
   it('a running agent whose state dir is deleted claims it again before writing, so a second writer is refused', async (t) => {
-    const { config, state, common } = await setup(t);
-    const agent = await startAgentProcess(common);
-    t.after(async () => void (await agent.stop()));
+    const { config, state, common, start } = await setup(t);
+    const agent = await start();
     await agent.waitForStatus('first apply', (s) => s.lastApply !== undefined);
     await rm(state, { recursive: true, force: true });
     await writeFile(config, `${await readFile(config, 'utf8')}  ghcr.io:\n    mirrors: [{url: "http://127.0.0.1:2", probe: false}]\n`);

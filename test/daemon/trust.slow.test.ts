@@ -3,22 +3,22 @@
 // changes config.toml credentials, which would otherwise trigger a containerd restart at once.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startAgentProcess } from '../helpers/agent-process.js';
 import { createKubeletVolume } from '../helpers/kubelet-volume.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { agentDirs } from '../helpers/agent-fixture.js';
 
 describe('trust boundary in the daemon', () => {
   it('a running agent refuses a cluster edit that sets restartCommand, keeps the last good config and never runs it', async (t) => {
-    const dir = await tempDir(t, 'trust');
+    // The node-owned --config: every key.
+    const dirs = await agentDirs(t, (hostsDir) => `hostsDir: ${hostsDir}\nrestartCommand: [/bin/true]\n`);
+    const dir = dirs.root;
     const containerdConfig = join(dir, 'config.toml');
     await copyFile(new URL('../containerd/fixtures/default-1.6.20.toml', import.meta.url), containerdConfig);
-    const node = join(dir, 'node.yaml');
-    await writeFile(node, `hostsDir: ${join(dir, 'certs.d')}\nrestartCommand: [/bin/true]\n`);
     const volume = await createKubeletVolume(join(dir, 'cm'), { 'c.yaml': 'registries:\n  quay.io:\n    mirrors: [{url: "http://127.0.0.1:1", probe: false}]\n' });
-    const agent = await startAgentProcess(['--config', node, '--cluster-config', volume.dir, '--state-dir', join(dir, 'state'), '--containerd-config', containerdConfig]);
-    t.after(async () => void (await agent.stop()));
+    const agent = await startAgentProcess([...dirs.args, '--cluster-config', volume.dir, '--containerd-config', containerdConfig]);
+    dirs.stopFirst(() => agent.stop());
     const good = await agent.waitForStatus('the first apply', (s) => s.ready);
     assert.deepEqual(good.config.clusterFiles, [join(volume.dir, 'c.yaml')], 'status names the cluster files');
 

@@ -8,12 +8,19 @@ import { join } from 'node:path';
 import { Syncer } from '../../src/sync/syncer.js';
 import { startAgentProcess } from '../helpers/agent-process.js';
 import { createKubeletVolume } from '../helpers/kubelet-volume.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { rm } from 'node:fs/promises';
+import { newTempDir } from '../helpers/temp-dir.js';
 
 const PUBLISH_FOR_MS = 10_000;
 
 it('run --config HOSTDIR never loads a mix of two published generations', { timeout: 60_000 }, async (t) => {
-  const root = await tempDir(t, 'sync-agent-reads');
+  const root = await newTempDir('sync-agent-reads');
+  let stopAgent = (): Promise<unknown> => Promise.resolve();
+  // The agent first: it writes under root until it is gone.
+  t.after(async () => {
+    await stopAgent();
+    await rm(root, { recursive: true, force: true });
+  });
   const hostDir = join(root, 'cluster.d');
   const hostsDir = join(root, 'certs.d');
   const state = (n: number): Record<string, string> => ({
@@ -24,7 +31,7 @@ it('run --config HOSTDIR never loads a mix of two published generations', { time
   const syncer = new Syncer({ from: [source.dir], to: hostDir });
   await syncer.sync();
   const agent = await startAgentProcess(['--cluster-config', hostDir, '--hosts-dir', hostsDir, '--state-dir', join(root, 'state')]);
-  t.after(() => agent.stop('SIGKILL'));
+  stopAgent = () => agent.stop('SIGKILL');
 
   for (let n = 1, end = Date.now() + PUBLISH_FOR_MS; Date.now() < end; n++) {
     await source.swap(state(n));
