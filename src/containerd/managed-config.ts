@@ -1,7 +1,7 @@
 // config.toml as the agent manages it (config_path + the credentials placed there), and the containerd
 // restart it may owe. Synced when the agent config changes, never on a mirror flip: flips only touch
 // hosts.toml, which containerd re-reads on every pull (invariant 6).
-import type { Logger } from 'pino';
+import type { Logger } from '../model.js';
 import { readContainerdConfig, updateContainerdConfig } from './config-file.js';
 import type { ContainerdConfigPlan } from './config-toml.js';
 import { AgentError } from '../errors.js';

@@ -8,7 +8,7 @@
 // rewrites hosts.toml and never reaches this file; should a caller pass unchanged bytes anyway, nothing happens.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import type { Logger } from 'pino';
+import type { Logger } from '../model.js';
 import { type Clock, pastTime, realClock } from '../clock.js';
 import { AgentError } from '../errors.js';
 import type { RestartState } from './restart-state.js';

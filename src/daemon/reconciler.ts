@@ -1,6 +1,6 @@
 // The reconcile loop: sources -> model -> (model x health x facts) -> files, one direction, serialised.
 import { errorLines } from '../errors.js';
-import type { Logger } from 'pino';
+import type { Logger } from '../model.js';
 import { type Clock, realClock } from '../clock.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { DEFAULT_PROBE } from '../config/native-schema.js';

@@ -7,7 +7,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP, isIPv6, type AddressInfo } from 'node:net';
-import type { Logger } from 'pino';
+import type { Logger } from '../model.js';
 import { AgentError } from '../errors.js';
 import { formatListen, parseListen } from './listen.js';
 import type { AgentMetrics } from './metrics.js';

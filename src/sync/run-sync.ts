@@ -1,5 +1,5 @@
 // `sync` as a long-running pod: watch the --from directories, copy on change, serve probes and metrics.
-import type { Logger } from 'pino';
+import type { Logger } from '../model.js';
 import { CoalescingRunner } from '../coalescing-runner.js';
 import { EXIT_OK } from '../errors.js';
 import { onSignals } from '../signals.js';
