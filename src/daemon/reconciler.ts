@@ -165,16 +165,17 @@ export class Reconciler {
     try {
       await this.reloader.run();
       const config = this.config;
-      if (config !== undefined) await this.settle(this.clock.now() + settleBudgetMs(config.probe));
+      if (config !== undefined) await this.settle(this.clock.monotonic() + settleBudgetMs(config.probe));
     } finally {
       this.booting = false;
     }
     await this.reconciler.run();
   }
 
+  /** `deadline` on the monotonic clock: a wall clock stepped at boot (NTP) must not stretch the settle. */
   private async settle(deadline: number): Promise<void> {
     const undecided = () => [...this.monitor.snapshot().values()].some((h) => h.state === 'unknown' && h.consecutiveFail === 0);
-    while (!this.stopping && undecided() && this.clock.now() < deadline) await new Promise((resolve) => this.clock.setTimeout(() => resolve(undefined), 20));
+    while (!this.stopping && undecided() && this.clock.monotonic() < deadline) await new Promise((resolve) => this.clock.setTimeout(() => resolve(undefined), 20));
   }
 
   /** Never rejects: a failure is logged, and the next event or tick tries again. */

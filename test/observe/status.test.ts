@@ -60,6 +60,12 @@ describe('formatStatusTable', () => {
     ].join('\n'));
   });
 
+  it('marks the files read from cluster-provided sources', () => {
+    const s = agentStatus();
+    s.config = { ...s.config, files: ['/etc/cma/node.yaml', '/etc/cma/cluster.d/c.yaml'], clusterFiles: ['/etc/cma/cluster.d/c.yaml'] };
+    assert.match(formatStatusTable(s, NOW), /^config: +0123456789ab from \/etc\/cma\/node\.yaml, \/etc\/cma\/cluster\.d\/c\.yaml \(cluster\), loaded/m);
+  });
+
   it('shows a config error, a failed apply, a pending restart and NOT READY', () => {
     const s = agentStatus({
       ready: false,
