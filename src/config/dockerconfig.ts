@@ -99,6 +99,8 @@ export async function readCredentials(
         }
       } catch (err) {
         if (err instanceof Vanished) errors.push(unreadable('ENOENT'));
+        // Not a regular file, unreadable: named where the config names it, like a missing one.
+        else if (err instanceof AgentError && err.code === 'CMA_CONFIG_READ') errors.push(unreadable(err.message));
         else if (err instanceof AgentError) errors.push(err);
         else throw err;
       }

@@ -9,6 +9,7 @@ import { readCredentials } from './dockerconfig.js';
 import { formatPath } from './field-path.js';
 import { checkFileRefs, tlsFileRefs } from './file-refs.js';
 import { mergeInto, Provenance, type Plain } from './merge.js';
+import { ValueBudget } from './data-limits.js';
 import { parseConfigFile } from './parse.js';
 import { SecretSet } from './secret-set.js';
 import { readSources, type SourceFile } from './read-sources.js';
@@ -44,9 +45,10 @@ export async function loadConfig(sources: readonly string[], options: LoadOption
   const secrets = new SecretSet();
   const { files, errors } = await readSources(sources);
   const natives: Array<{ file: string; native: Plain }> = [];
+  const budget = new ValueBudget();
   for (const { path, bytes } of files) {
     try {
-      const data = parseConfigFile(path, bytes);
+      const data = parseConfigFile(path, bytes, undefined, budget);
       secrets.addFrom(data);
       const shaped = toNativeShape(path, data);
       errors.push(...shaped.errors);
