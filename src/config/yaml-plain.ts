@@ -29,7 +29,7 @@ function checkProps(node: Node, path: readonly PathKey[]): void {
 /** A scalar key as text, as YAML's own toJS names it (`1: x` -> "1", `~: x` -> ""). */
 function keyText(value: unknown): string {
   if (value === null || value === undefined) return '';
-  return typeof value === 'object' ? JSON.stringify(value) : String(value as string | number | boolean | bigint);
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
 function toPlain(node: unknown, path: PathKey[]): unknown {
