@@ -29,7 +29,9 @@ function checkProps(node: Node, path: readonly PathKey[]): void {
 /** A scalar key as text, as YAML's own toJS names it (`1: x` -> "1", `~: x` -> ""). */
 function keyText(value: unknown): string {
   if (value === null || value === undefined) return '';
-  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${value}`;
+  return JSON.stringify(value) ?? '';
 }
 
 function toPlain(node: unknown, path: PathKey[]): unknown {
