@@ -135,7 +135,7 @@ export const nativeSchema = z
       .default([...DEFAULT_RESTART_COMMAND]),
     credentials: list(absolutePath).default([]),
     registries: hostKeyedRecord(registry)
-      .refine((r) => Object.keys(r).length <= LIMITS.registries, `lists more than ${LIMITS.registries} registries (README "Limits")`)
+      .refine((r) => Object.keys(r).length <= LIMITS.registries, { message: `lists more than ${LIMITS.registries} registries (README "Limits")`, params: { limit: true } })
       .default({}),
   })
   .strict();
