@@ -42,4 +42,31 @@ describe('Reconciler', () => {
     await agent.stop();
     assert.equal(await readFile(file, 'utf8'), before);
   });
+
+  it('keeps the last good config when an edit passes a limit, and tells the watchdog when each reload starts and ends', async (t) => {
+    const root = await mkdtemp(join(tmpdir(), 'cma-agent-'));
+    t.after(() => rm(root, { recursive: true, force: true }));
+    const hostsDir = join(root, 'certs.d');
+    const config = join(root, 'c.json');
+    await writeFile(config, JSON.stringify({ hostsDir, registries: { 'r.io': {} } }));
+    const reloads: string[] = [];
+    const rejected: string[][] = [];
+    const events: ReconcilerEvents = {
+      ...noEvents,
+      configRejected: (codes) => rejected.push(codes),
+      reloadStarted: () => reloads.push('started'),
+      reloadEnded: () => reloads.push('ended'),
+    };
+    const agent = new Reconciler({ sources: [config], stateDir: join(root, 'state'), facts: {}, logger: quiet() }, events);
+    t.after(() => agent.stop());
+    await agent.start();
+    const before = agent.snapshot().configHash;
+    // Issue 10, defect 3: 200 KB nested 100 000 levels; parsed, it exhausted the 64 MB heap.
+    await writeFile(config, `${'['.repeat(100_000)}${']'.repeat(100_000)}`);
+    await agent.requestReload();
+    assert.deepEqual(rejected, [['CMA_CONFIG_LIMIT']]);
+    assert.equal(agent.snapshot().configHash, before);
+    assert.deepEqual(agent.snapshot().config?.registries.map((r) => r.name), ['r.io']);
+    assert.deepEqual(reloads, ['started', 'ended', 'started', 'ended']);
+  });
 });
