@@ -82,6 +82,7 @@ export async function readCredentials(
       try {
         const bytes = await readLimited(path, 'credentials file');
         files.push({ path, bytes });
+        secrets.addFromText(bytes.toString('utf8'));
         const data = parseConfigFile(path, bytes, 'json');
         secrets.addFrom(data);
         const parsed = dockerConfig.safeParse(data);

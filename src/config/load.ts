@@ -47,6 +47,7 @@ export async function loadConfig(sources: readonly string[], options: LoadOption
   const natives: Array<{ file: string; native: Plain }> = [];
   const budget = new ValueBudget();
   for (const { path, bytes } of files) {
+    secrets.addFromText(bytes.toString('utf8'));
     try {
       const data = parseConfigFile(path, bytes, undefined, budget);
       secrets.addFrom(data);

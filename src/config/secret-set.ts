@@ -6,6 +6,10 @@ import { isPlainObject } from './merge.js';
 
 // Shorter values would redact ordinary words; schema messages never echo input anyway.
 const MIN_SECRET_LENGTH = 4;
+// Words taken from raw text are guesses: longer, so that no ordinary word of a message is ever taken.
+const MIN_TEXT_SECRET_LENGTH = 8;
+// `password: x`, `"auth": "x"`, `identity_token = 'x'`, `password: *x`: a secret key and the word after it.
+const SECRET_IN_TEXT = new RegExp(`(?:^|[\\s{,"'])(?:${[...SECRET_KEYS].join('|')})["']?[ \\t]*[:=][ \\t]*[*&!|>"'\\\\ \\t]*([^"',{}[\\]\\s\\\\]+)`, 'gm');
 // Keys that are field names of a credential, not pasted secrets.
 const FIELD_NAMES = new Set([...SECRET_KEYS, 'username', 'email', 'serveraddress']);
 
@@ -30,6 +34,16 @@ export class SecretSet {
         if (underSecretKey && !FIELD_NAMES.has(key)) this.add(key);
         this.addFrom(value, underSecretKey || SECRET_KEYS.has(key));
       }
+    }
+  }
+
+  /**
+   * The word after each secret key in raw text, for a file that may not parse: a damaged file can turn a password
+   * into a key or a table name, which an error's field path would show.
+   */
+  addFromText(text: string): void {
+    for (const [, word = ''] of text.matchAll(SECRET_IN_TEXT)) {
+      if (word.length >= MIN_TEXT_SECRET_LENGTH && !FIELD_NAMES.has(word)) this.#values.add(word);
     }
   }
 

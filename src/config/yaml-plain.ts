@@ -4,16 +4,20 @@
 // keys of a mapping). Errors name the line and the field and never quote the text. Depth is bounded by the
 // prescan before this runs, so the recursion here is bounded too.
 import { isAlias, isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
-import { formatPath, type PathKey } from './field-path.js';
+import { SECRET_KEYS } from './credential.js';
+import { formatPath, pathAboveSecrets, type PathKey } from './field-path.js';
 
 export class YamlProblem extends Error {
   constructor(
     message: string,
     readonly offset: number,
-    readonly path: readonly PathKey[],
+    path: readonly PathKey[],
   ) {
     super(message);
+    this.path = pathAboveSecrets(path, SECRET_KEYS);
   }
+
+  readonly path: readonly PathKey[];
 }
 
 function startOf(node: Node | null | undefined): number {
@@ -64,6 +68,8 @@ export function documentToPlain(doc: Document.Parsed): unknown {
   return toPlain(doc.contents, []);
 }
 
+const NAMELIKE_KEY = /^[A-Za-z0-9_.:@[\]-]{1,255}$/;
+
 /** The field path of the innermost mapping entry or list item around `offset`, for syntax errors. */
 export function fieldAt(doc: Document.Parsed, offset: number): string {
   const path: PathKey[] = [];
@@ -77,7 +83,10 @@ export function fieldAt(doc: Document.Parsed, offset: number): string {
     if (isMap(node)) {
       const pair = node.items.find((p) => inside(p.value) || inside(p.key)) ?? node.items.findLast((p) => startOf(p.key as Node) <= offset);
       if (pair === undefined || !isScalar(pair.key)) break;
-      path.push(keyText(pair.key.value));
+      const key = keyText(pair.key.value);
+      // A broken document can make a key of any text, a password included: such a key ends the path.
+      if (!NAMELIKE_KEY.test(key)) break;
+      path.push(key);
       next = pair.value;
     } else if (isSeq(node)) {
       const i = node.items.findIndex((item) => inside(item));
@@ -87,5 +96,5 @@ export function fieldAt(doc: Document.Parsed, offset: number): string {
     } else break;
     node = next;
   }
-  return formatPath(path);
+  return formatPath(pathAboveSecrets(path, SECRET_KEYS));
 }
