@@ -11,13 +11,22 @@ import type { FuzzCase } from './cases.js';
 
 export interface Verdict {
   exit: number;
+  /** Wall time; on a loaded machine far more than the work. */
   ms: number;
+  /** CPU time of this process (user + system) spent on the input: the load-independent measure. */
+  cpuMs: number;
   /** Empty when every property held. */
   problems: string[];
 }
 
+/** A FIFO for many cases: each links to it instead of paying a mkfifo process. */
+export function makeFifo(path: string): string {
+  execFileSync('mkfifo', [path]);
+  return path;
+}
+
 /** Writes the case under `dir`; returns the --config path. */
-export async function writeCase(dir: string, c: FuzzCase): Promise<string> {
+export async function writeCase(dir: string, c: FuzzCase, sharedFifo?: string): Promise<string> {
   const config = join(dir, 'config');
   const target = c.layout === 'volume' ? join(config, '..gen1') : config;
   await mkdir(target, { recursive: true });
@@ -35,7 +44,8 @@ export async function writeCase(dir: string, c: FuzzCase): Promise<string> {
     await rename(join(config, '..data_tmp'), join(config, '..data'));
     for (const name of configNames) await symlink(join('..data', name), join(config, name));
   }
-  if (c.fifo) execFileSync('mkfifo', [join(dir, 'fifo')]);
+  if (c.fifo && sharedFifo !== undefined) await symlink(sharedFifo, join(dir, 'fifo'));
+  else if (c.fifo) makeFifo(join(dir, 'fifo'));
   return c.layout === 'file' ? join(config, configNames[0] ?? 'none.yaml') : config;
 }
 
@@ -70,7 +80,8 @@ async function validateOutput(config: string): Promise<{ exit: number; text: str
   }
 }
 
-export function judge(c: FuzzCase, exit: number, output: string, ms: number, maxMs: number, before: string, after: string): string[] {
+/** `ms` is held to `maxMs`, wall time to a hang bound well above it (the machine may be shared). */
+export function judge(c: FuzzCase, exit: number, output: string, ms: number, maxMs: number, before: string, after: string, wallMs = ms): string[] {
   const problems: string[] = [];
   if (exit !== 0 && exit !== 2) problems.push(`exit ${exit}: ${output.slice(0, 300)}`);
   if (/internal error/.test(output)) problems.push(`internal error: ${output.slice(0, 300)}`);
@@ -78,7 +89,8 @@ export function judge(c: FuzzCase, exit: number, output: string, ms: number, max
     const at = output.indexOf(s);
     if (at !== -1) problems.push(`secret in output: …${output.slice(Math.max(0, at - 250), at + 50)}`);
   }
-  if (ms > maxMs) problems.push(`took ${ms} ms`);
+  if (ms > maxMs) problems.push(`took ${ms} ms of CPU`);
+  if (wallMs > Math.max(10 * maxMs, 20_000)) problems.push(`took ${wallMs} ms (a hang)`);
   if (before !== after) problems.push('the disk changed');
   return problems;
 }
@@ -87,7 +99,10 @@ export function judge(c: FuzzCase, exit: number, output: string, ms: number, max
 export async function checkCase(dir: string, config: string, c: FuzzCase, maxMs: number): Promise<Verdict> {
   const before = await snapshot(dir);
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const { exit, text } = await validateOutput(config);
+  const used = process.cpuUsage(cpu);
+  const cpuMs = Math.round((used.user + used.system) / 1000);
   const ms = Math.round(performance.now() - started);
-  return { exit, ms, problems: judge(c, exit, text, ms, maxMs, before, await snapshot(dir)) };
+  return { exit, ms, cpuMs, problems: judge(c, exit, text, cpuMs, maxMs, before, await snapshot(dir), ms) };
 }
