@@ -2,8 +2,8 @@
 // written as UTF-8, and one value budget shared by every file of a load. The walk stops at the depth limit, so
 // data nested 100 000 levels (TOML dotted keys, a parser without a depth bound) never overflows the stack.
 import { AgentError } from '../errors.js';
-import { SECRET_KEYS } from './credential.js';
-import { formatPath, pathAboveSecrets, type PathKey } from './field-path.js';
+import { formatPath, type PathKey } from './field-path.js';
+import { pathAboveSecrets } from './secret-set.js';
 import { LIMITS, limitError } from './limits.js';
 import { isPlainObject } from './merge.js';
 
@@ -25,7 +25,7 @@ function textProblem(text: string, max: number, what: string): string | undefine
 /** The first limit `data` passes, as an error naming `file` and the field; undefined when within every limit. */
 export function checkData(file: string, data: unknown, budget: ValueBudget): AgentError | undefined {
   const walk = (value: unknown, path: PathKey[]): AgentError | undefined => {
-    const field = () => formatPath(pathAboveSecrets(path, SECRET_KEYS)) || '(top level)';
+    const field = () => formatPath(pathAboveSecrets(path)) || '(top level)';
     if (++budget.used > LIMITS.valuesTotal) return limitError(file, `the config files hold more than ${LIMITS.valuesTotal} values together`, field());
     if (typeof value === 'string') {
       const problem = textProblem(value, LIMITS.stringLength, 'the value');

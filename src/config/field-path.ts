@@ -16,11 +16,3 @@ export function formatPath(path: readonly PathKey[]): string {
   return out;
 }
 
-/**
- * `path` cut after its first secret key (`password`, `auth`...): what sits below one is a secret's text, which a
- * syntax error may have parsed as a key (`password:\n  s3cret: x`), so no error field ever shows it.
- */
-export function pathAboveSecrets(path: readonly PathKey[], secretKeys: ReadonlySet<string>): PathKey[] {
-  const at = path.findIndex((key) => typeof key === 'string' && secretKeys.has(key));
-  return at === -1 ? [...path] : path.slice(0, at + 1);
-}

@@ -7,8 +7,8 @@ import { LineCounter, parseDocument, type ErrorCode as YamlErrorCode } from 'yam
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { AgentError } from '../errors.js';
 import { checkData, ValueBudget } from './data-limits.js';
-import { SECRET_KEYS } from './credential.js';
-import { formatPath, pathAboveSecrets } from './field-path.js';
+import { formatPath } from './field-path.js';
+import { pathAboveSecrets } from './secret-set.js';
 import { LIMITS } from './limits.js';
 import { isPlainObject, type Plain } from './merge.js';
 import { scanToml, scanYaml } from './prescan.js';
@@ -97,7 +97,7 @@ function tomlFieldAt(text: string, line: number): string {
     .find((t) => t !== undefined);
   const key = /^\s*([A-Za-z0-9_.-]+)\s*=/.exec(lines.at(-1) ?? '')?.[1];
   const parts = [table, key].filter((p) => p !== undefined).join('.').split('.');
-  return formatPath(pathAboveSecrets(parts, SECRET_KEYS));
+  return formatPath(pathAboveSecrets(parts));
 }
 
 function parseTomlText(file: string, text: string): unknown {

@@ -4,8 +4,8 @@
 // keys of a mapping). Errors name the line and the field and never quote the text. Depth is bounded by the
 // prescan before this runs, so the recursion here is bounded too.
 import { isAlias, isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
-import { SECRET_KEYS } from './credential.js';
-import { formatPath, pathAboveSecrets, type PathKey } from './field-path.js';
+import { formatPath, type PathKey } from './field-path.js';
+import { pathAboveSecrets } from './secret-set.js';
 
 export class YamlProblem extends Error {
   constructor(
@@ -14,7 +14,7 @@ export class YamlProblem extends Error {
     path: readonly PathKey[],
   ) {
     super(message);
-    this.path = pathAboveSecrets(path, SECRET_KEYS);
+    this.path = pathAboveSecrets(path);
   }
 
   readonly path: readonly PathKey[];
@@ -96,5 +96,5 @@ export function fieldAt(doc: Document.Parsed, offset: number): string {
     } else break;
     node = next;
   }
-  return formatPath(pathAboveSecrets(path, SECRET_KEYS));
+  return formatPath(pathAboveSecrets(path));
 }

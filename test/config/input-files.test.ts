@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { AgentErrors } from '../../src/errors.js';
 import { loadConfig } from '../../src/config/load.js';
-import { tempDir, writeTree } from './tmp.js';
+import { tempDir, writeTree } from '../helpers/temp-dir.js';
 
 const SECRET = 'Hunter2-s3cret';
 
