@@ -3,7 +3,7 @@
 // src/config/limits.ts is checked before a parser sees the text, and no error ever quotes the text: a parser's
 // own message can hold a password (`password: *s3cret`), so errors are fixed sentences chosen by error kind,
 // with the line and the field.
-import { LineCounter, parseDocument, type ErrorCode as YamlErrorCode } from 'yaml';
+import { LineCounter, type ErrorCode as YamlErrorCode } from 'yaml';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { AgentError } from '../errors.js';
 import { checkData, ValueBudget } from './data-limits.js';
@@ -11,7 +11,8 @@ import { formatPath } from './field-path.js';
 import { pathAboveSecrets } from './secret-set.js';
 import { LIMITS } from './limits.js';
 import { isPlainObject, type Plain } from './merge.js';
-import { scanToml, scanYaml } from './prescan.js';
+import { scanToml, scanYaml, type ScanProblem } from './prescan.js';
+import { composeYaml, FirstYamlError } from './yaml-compose.js';
 import { documentToPlain, fieldAt, YamlProblem } from './yaml-plain.js';
 
 type Format = 'yaml' | 'json' | 'toml';
@@ -61,23 +62,35 @@ function positionOf(text: string, offset: number): { line: number; col: number }
   return { line: before.length, col: (before.at(-1)?.length ?? 0) + 1 };
 }
 
-function limit(file: string, text: string, problem: { message: string; offset: number }): AgentError {
+function scanned(file: string, format: Format, text: string, problem: ScanProblem): AgentError {
   const { line, col } = positionOf(text, problem.offset);
+  if (problem.kind === 'syntax') return syntax(file, format, problem.message, { line, col });
   return new AgentError('CMA_CONFIG_LIMIT', `${problem.message} (at line ${line}, column ${col}; see README "Limits")`, { file });
 }
 
-function parseYamlLike(file: string, format: Format, text: string): unknown {
-  const scanned = scanYaml(text);
-  if (scanned !== undefined) throw limit(file, text, scanned);
-  const lines = new LineCounter();
-  // uniqueKeys off: duplicates are found in documentToPlain with a Set (the library's check is quadratic).
-  const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false, lineCounter: lines, schema: format === 'json' ? 'json' : 'core' });
-  const first = doc.errors[0];
-  if (first) {
-    const at = first.pos[0];
-    throw syntax(file, format, YAML_REASONS[first.code] ?? 'the syntax is broken here', { ...lines.linePos(at), field: fieldAt(doc, at) });
+/** The field around `offset`, from the text before it (parsed again, tolerating a few errors), or ''. */
+function fieldBefore(text: string, schema: 'core' | 'json', offset: number): string {
+  try {
+    const doc = composeYaml(text.slice(0, offset + 1), schema, undefined, 50);
+    return doc === undefined ? '' : fieldAt(doc, offset);
+  } catch {
+    return '';
   }
-  if (doc.contents === null) return undefined;
+}
+
+function parseYamlLike(file: string, format: Format, text: string): unknown {
+  const problem = scanYaml(text);
+  if (problem !== undefined) throw scanned(file, format, text, problem);
+  const lines = new LineCounter();
+  const schema = format === 'json' ? 'json' : 'core';
+  let doc;
+  try {
+    doc = composeYaml(text, schema, lines);
+  } catch (err) {
+    if (!(err instanceof FirstYamlError)) throw err;
+    throw syntax(file, format, YAML_REASONS[err.code] ?? 'the syntax is broken here', { ...lines.linePos(err.offset), field: fieldBefore(text, schema, err.offset) });
+  }
+  if (doc === undefined || doc.contents === null) return undefined;
   try {
     return documentToPlain(doc);
   } catch (err) {
@@ -101,8 +114,8 @@ function tomlFieldAt(text: string, line: number): string {
 }
 
 function parseTomlText(file: string, text: string): unknown {
-  const scanned = scanToml(text);
-  if (scanned !== undefined) throw limit(file, text, scanned);
+  const problem = scanToml(text);
+  if (problem !== undefined) throw scanned(file, 'toml', text, problem);
   try {
     const data = parseToml(text, { maxDepth: LIMITS.depth });
     // A TOML document without a single key or table is whitespace and comments only.

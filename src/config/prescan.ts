@@ -8,6 +8,8 @@ import { Lexer } from 'yaml';
 import { LIMITS } from './limits.js';
 
 export interface ScanProblem {
+  /** `syntax`: broken text the parser would report once per token (a flood), so it is reported here once. */
+  kind: 'limit' | 'syntax';
   message: string;
   /** Offset into the text where the limit was passed. */
   offset: number;
@@ -18,8 +20,8 @@ const MAX_INDENT = 1000;
 // Lexer markers that are not source text (document start, flow error end, scalar start).
 const MARKERS = new Set(['\u0002', '\u0018', '\u001f']);
 
-const tooManyValues = (offset: number): ScanProblem => ({ message: `holds more than ${LIMITS.valuesPerFile} values`, offset });
-const tooDeep = (offset: number): ScanProblem => ({ message: `is nested more than ${LIMITS.depth} levels deep`, offset });
+const tooManyValues = (offset: number): ScanProblem => ({ kind: 'limit', message: `holds more than ${LIMITS.valuesPerFile} values`, offset });
+const tooDeep = (offset: number): ScanProblem => ({ kind: 'limit', message: `is nested more than ${LIMITS.depth} levels deep`, offset });
 
 /** YAML and JSON (JSON is read by the YAML parser). */
 export function scanYaml(text: string): ScanProblem | undefined {
@@ -36,7 +38,9 @@ export function scanYaml(text: string): ScanProblem | undefined {
     else if (token === '[' || token === '{') {
       values++;
       if (++flow > LIMITS.depth) return tooDeep(at);
-    } else if (token === ']' || token === '}') flow = Math.max(0, flow - 1);
+    } else if (token === ']' || token === '}') {
+      if (--flow < 0) return { kind: 'syntax', message: 'a closing bracket or brace has no opening one', offset: at };
+    }
     else if (flow === 0 && (token === '-' || token === '?' || token === ':')) {
       values++;
       if (++indicators > LIMITS.depth) return tooDeep(at);
@@ -47,7 +51,7 @@ export function scanYaml(text: string): ScanProblem | undefined {
       indicators = 0;
     } else if (lineStart) {
       lineStart = false;
-      if (/^ +$/.test(token) && token.length > MAX_INDENT) return { message: `is indented more than ${MAX_INDENT} columns`, offset: at };
+      if (/^ +$/.test(token) && token.length > MAX_INDENT) return { kind: 'limit', message: `is indented more than ${MAX_INDENT} columns`, offset: at };
     }
   }
   return undefined;
