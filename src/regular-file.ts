@@ -74,7 +74,8 @@ export async function readRegularFile(path: string, maxBytes = USER_FILE_MAX_BYT
       length += bytesRead;
       if (length > maxBytes) throw tooLarge();
     }
-    return buffer.subarray(0, length);
+    // A copy of the right size: a view would keep the whole limit-sized allocation alive per file.
+    return Buffer.from(buffer.subarray(0, length));
   } catch (err) {
     timedOut = err instanceof DeadlinePassed;
     if (err instanceof FileReadError) throw err;
