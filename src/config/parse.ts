@@ -139,7 +139,14 @@ function parseTomlText(file: string, text: string): unknown {
  */
 export function parseConfigFile(file: string, bytes: Buffer, format: Format = formatOf(file), budget = new ValueBudget()): Plain {
   const text = decodeText(file, format, bytes);
-  const data = format === 'toml' ? parseTomlText(file, text) : parseYamlLike(file, format, text);
+  let data: unknown;
+  try {
+    data = format === 'toml' ? parseTomlText(file, text) : parseYamlLike(file, format, text);
+  } catch (err) {
+    if (err instanceof AgentError) throw err;
+    // Whatever a parser throws on its own (its message may quote the text) is still this file's bad input.
+    throw syntax(file, format, 'the parser could not read this file');
+  }
   if (data === undefined || data === null) throw new AgentError('CMA_CONFIG_EMPTY', 'the file is empty or holds only comments', { file });
   if (!isPlainObject(data)) throw syntax(file, format, 'the top level must be a mapping of keys to values');
   const problem = checkData(file, data, budget);
