@@ -2,6 +2,7 @@
 // table key, so anything that is not a plain host[:port] is refused here rather than escaped later.
 import { isIPv4, isIPv6 } from 'node:net';
 
+const NAME_MAX = 255;
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** Why `name` is not a valid registry host[:port], or undefined when it is. Never echoes the name. */
@@ -16,6 +17,11 @@ export function registryNameProblem(name: string, what = 'registry name'): strin
   if (!match) return `${what} must be host[:port]`;
   const [, host = '', port] = match;
   if (port !== undefined && portProblem(port) !== undefined) return portProblem(port);
+  // The name is a directory under the hosts dir, and containerd also looks up `host_port_`, one byte longer:
+  // either must fit one file name (NAME_MAX), or every apply fails with ENAMETOOLONG.
+  if (Buffer.byteLength(name) + (port === undefined ? 0 : 1) > NAME_MAX) {
+    return `${what} is too long: as a directory name (\`host_port_\` form included) it must fit ${NAME_MAX} bytes`;
+  }
   if (host.startsWith('[')) return isIPv6(host.slice(1, -1)) ? undefined : `${what} has an invalid IPv6 address`;
   if (isIPv4(host)) return undefined;
   if (host.length > 253) return `${what} is longer than 253 characters`;

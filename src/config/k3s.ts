@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { credentialSchema, type NativeAuth } from './credential.js';
 import { defaultServer, endpointUrlProblem } from './host.js';
+import { LIMITS } from './limits.js';
 import type { Plain } from './merge.js';
 import { absolutePath, hostKeyedRecord } from './native-schema.js';
 
@@ -59,12 +60,15 @@ const hostConfig = z.preprocess((v) => v ?? {}, z.object({ auth: credentialSchem
 
 const mirror = z
   .object({
-    endpoint: z.array(
-      z.string().superRefine((e, ctx) => {
-        const normalized = normalizeEndpoint(e);
-        if (typeof normalized === 'string') ctx.addIssue({ code: 'custom', message: normalized });
-      }),
-    ),
+    endpoint: z
+      .array(
+        z.string().superRefine((e, ctx) => {
+          const normalized = normalizeEndpoint(e);
+          if (typeof normalized === 'string') ctx.addIssue({ code: 'custom', message: normalized });
+        }),
+      )
+      // One more than the mirror limit: an endpoint may be the registry's own upstream.
+      .max(LIMITS.mirrorsPerRegistry + 1, `lists more than ${LIMITS.mirrorsPerRegistry + 1} endpoints (README "Limits")`),
     rewrite: z.record(z.string(), z.string()).optional(),
   })
   .strict()

@@ -9,6 +9,7 @@ import { readCredentials } from './dockerconfig.js';
 import { formatPath } from './field-path.js';
 import { checkFileRefs, tlsFileRefs } from './file-refs.js';
 import { mergeInto, Provenance, type Plain } from './merge.js';
+import { ValueBudget } from './data-limits.js';
 import { parseConfigFile } from './parse.js';
 import { SecretSet } from './secret-set.js';
 import { readSources, type SourceFile } from './read-sources.js';
@@ -54,9 +55,11 @@ export async function loadConfig(sources: readonly string[], options: LoadOption
   const { files, errors } = await readSources([...sources, ...cluster]);
   const clusterFiles = files.map((f) => f.path).filter((path) => isClusterFile(path, cluster));
   const natives: Array<{ file: string; native: Plain }> = [];
+  const budget = new ValueBudget();
   for (const { path, bytes } of files) {
+    secrets.addFromText(bytes.toString('utf8'));
     try {
-      const data = parseConfigFile(path, bytes);
+      const data = parseConfigFile(path, bytes, undefined, budget);
       secrets.addFrom(data);
       const shaped = toNativeShape(path, data);
       errors.push(...shaped.errors);

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { ProbeSettings } from '../model.js';
 import { credentialSchema } from './credential.js';
 import { parseDuration } from './go-duration.js';
+import { LIMITS } from './limits.js';
 import { endpointUrlProblem, normalizeEndpointUrl, registryNameProblem } from './host.js';
 
 /** containerd's own default `config_path` on Debian and most distributions. */
@@ -17,9 +18,16 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 export const absolutePath = z
   .string()
   .refine((p) => isAbsolute(p), 'must be an absolute path (containerd does not resolve relative ones)')
-  .refine((p) => !CONTROL.test(p), 'path contains control characters');
+  .refine((p) => !CONTROL.test(p), 'path contains control characters')
+  .refine((p) => Buffer.byteLength(p) <= LIMITS.pathBytes, `path is longer than ${LIMITS.pathBytes} bytes`)
+  .refine((p) => p.split('/').every((part) => Buffer.byteLength(part) <= LIMITS.nameBytes), `a path component is longer than ${LIMITS.nameBytes} bytes`);
 
-const oneOrMany = <T extends z.ZodType>(item: T) => z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(item));
+/** Room under the hosts dir for `/<registry dir>/<temp file name>`: every file written there must fit PATH_MAX. */
+const HOSTS_DIR_BYTES = LIMITS.pathBytes - 2 * (LIMITS.nameBytes + 1);
+
+const list = <T extends z.ZodType>(item: T) => z.array(item).max(LIMITS.listEntries, `lists more than ${LIMITS.listEntries} entries (README "Limits")`);
+
+const oneOrMany = <T extends z.ZodType>(item: T) => z.preprocess((v) => (typeof v === 'string' ? [v] : v), list(item));
 
 export const duration = z.string({ error: 'must be a duration with a unit, e.g. 500ms, 2s, 1m' }).transform((text, ctx) => {
   try {
@@ -46,7 +54,7 @@ const capabilities = z
 
 const tlsFields = {
   ca: oneOrMany(absolutePath).default([]),
-  client: z.array(z.object({ cert: absolutePath, key: absolutePath }).strict()).default([]),
+  client: list(z.object({ cert: absolutePath, key: absolutePath }).strict()).default([]),
   skipVerify: z.boolean().default(false),
 };
 
@@ -75,6 +83,7 @@ const registry = z.preprocess(
       server: endpointUrl.optional(),
       mirrors: z
         .array(mirror)
+        .max(LIMITS.mirrorsPerRegistry, `lists more than ${LIMITS.mirrorsPerRegistry} mirrors (README "Limits")`)
         .default([])
         .superRefine((mirrors, ctx) => {
           const seen = new Set<string>();
@@ -106,7 +115,7 @@ export const DEFAULT_PROBE: ProbeSettings = { intervalMs: 2000, timeoutMs: 1000,
 
 export const nativeSchema = z
   .object({
-    hostsDir: absolutePath.default(DEFAULT_HOSTS_DIR),
+    hostsDir: absolutePath.refine((p) => Buffer.byteLength(p) <= HOSTS_DIR_BYTES, `path is longer than ${HOSTS_DIR_BYTES} bytes`).default(DEFAULT_HOSTS_DIR),
     probe: z
       .object({
         interval: positiveDuration.default(DEFAULT_PROBE.intervalMs),
@@ -124,8 +133,10 @@ export const nativeSchema = z
     restartCommand: z
       .preprocess((v) => (typeof v === 'string' ? v.split(/\s+/).filter((w) => w !== '') : v), z.array(z.string().min(1)).min(1, 'must name a command'))
       .default([...DEFAULT_RESTART_COMMAND]),
-    credentials: z.array(absolutePath).default([]),
-    registries: hostKeyedRecord(registry).default({}),
+    credentials: list(absolutePath).default([]),
+    registries: hostKeyedRecord(registry)
+      .refine((r) => Object.keys(r).length <= LIMITS.registries, { message: `lists more than ${LIMITS.registries} registries (README "Limits")`, params: { limit: true } })
+      .default({}),
   })
   .strict();
 

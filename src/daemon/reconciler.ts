@@ -44,6 +44,9 @@ export interface ReconcilerEvents {
   applied(result: ApplyResult | undefined, error: unknown): void;
   /** A reconcile pass finished, whatever its outcome: the watchdog's proof the loop is alive. */
   reconciled(): void;
+  /** Reading the sources started / ended (whatever the outcome): the watchdog times each read. */
+  reloadStarted?(): void;
+  reloadEnded?(): void;
   modeChanged(registry: string, mode: RegistryMode): void;
   probed(url: string, result: ProbeResult): void;
 }
@@ -221,11 +224,14 @@ export class Reconciler {
     if (this.stopping) return;
     const { logger } = this.options;
     let loaded: LoadedConfig;
+    this.events.reloadStarted?.();
     try {
       loaded = await loadConfig(this.options.sources, { clusterSources: this.options.clusterSources });
     } catch (err) {
       this.reject(err);
       return;
+    } finally {
+      this.events.reloadEnded?.();
     }
     const wasRejected = this.rejected !== undefined;
     this.rejected = undefined;
