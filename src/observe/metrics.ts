@@ -11,7 +11,7 @@ export const METRIC_PREFIX = 'containerd_mirror_agent_';
 export const PROBE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2, 5, 10];
 
 export type ApplyResult = 'changed' | 'unchanged' | 'failed';
-export type RegistryMode = 'mirror' | 'upstream';
+export type RegistryMode = 'mirror' | 'upstream' | 'degraded';
 
 export interface AgentMetrics {
   readonly registry: Registry;
@@ -27,7 +27,7 @@ export interface AgentMetrics {
   scrape(): Promise<{ contentType: string; body: string }>;
 }
 
-const MODES: RegistryMode[] = ['mirror', 'upstream'];
+const MODES: RegistryMode[] = ['mirror', 'upstream', 'degraded'];
 const PROBE_RESULTS = ['success', 'failure'] as const;
 
 export function createMetrics(info: { version: string }): AgentMetrics {
@@ -41,7 +41,7 @@ export function createMetrics(info: { version: string }): AgentMetrics {
     new Counter({ name: name(n), help, labelNames, registers });
 
   const mirrorUp = gauge('mirror_up', '1 when the mirror passed its probes, 0 when it failed them; absent while unknown or not probed', ['registry', 'mirror']);
-  const registryMode = gauge('registry_mode', "1 for the registry's current mode: mirror (hosts.toml lists mirrors) or upstream (upstream only)", ['registry', 'mode']);
+  const registryMode = gauge('registry_mode', "1 for the registry's current mode: mirror (hosts.toml lists mirrors) , upstream (upstream only) or degraded (mirror-only, no mirror up)", ['registry', 'mode']);
   const probeDuration = new Histogram({
     name: name('probe_duration_seconds'),
     help: 'Duration of mirror probes (GET /v2/), by result',

@@ -27,10 +27,14 @@ export interface MirrorStatus {
 
 export interface RegistryStatus {
   name: string;
-  /** `upstream`: the hosts.toml lists no mirror, containerd goes to `server` directly. */
-  mode: 'mirror' | 'upstream';
+  /**
+   * `upstream`: the hosts.toml lists no mirror, containerd goes to `server` directly. `degraded`: a
+   * mirror-only registry (`fallback: false`) with no mirror up: its mirrors stay written, pulls fail.
+   */
+  mode: 'mirror' | 'upstream' | 'degraded';
   since: string;
-  server: string;
+  /** Absent for `_default`: each image's own registry is its upstream. */
+  server?: string;
   mirrors: MirrorStatus[];
 }
 
@@ -126,7 +130,7 @@ function mirrorHost(url: string): string {
 }
 
 function modeWord(mode: RegistryStatus['mode']): string {
-  return mode === 'mirror' ? 'mirror' : 'upstream-only';
+  return mode === 'upstream' ? 'upstream-only' : mode;
 }
 
 function oneLine(text: string): string {

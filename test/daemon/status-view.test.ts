@@ -5,6 +5,7 @@ import { buildStatus } from '../../src/daemon/status-view.js';
 import type { ReconcilerSnapshot } from '../../src/daemon/reconciler.js';
 import type { MirrorHealth } from '../../src/health/state-machine.js';
 import type { AgentConfig, Mirror } from '../../src/model.js';
+import { SYSTEM_DNS } from '../../src/config/kubelet-dns.js';
 
 const T0 = Date.parse('2026-12-01T10:00:00.000Z');
 const tls = { ca: [], client: [], skipVerify: false };
@@ -13,11 +14,12 @@ const config: AgentConfig = {
   hostsDir: '/etc/containerd/certs.d',
   probe: { intervalMs: 2000, timeoutMs: 1000, failureThreshold: 2, successThreshold: 2 },
   registries: [
-    { name: 'docker.io', server: 'https://registry-1.docker.io', serverTls: tls, mirrors: [mirror('http://cache:5000'), mirror('http://static:5002', false)], authMode: 'auto' },
-    { name: 'ghcr.io', server: 'https://ghcr.io', serverTls: tls, mirrors: [mirror('http://cache:5001')], authMode: 'auto' },
+    { name: 'docker.io', server: 'https://registry-1.docker.io', serverTls: tls, mirrors: [mirror('http://cache:5000'), mirror('http://static:5002', false)], authMode: 'auto', fallback: true },
+    { name: 'ghcr.io', server: 'https://ghcr.io', serverTls: tls, mirrors: [mirror('http://cache:5001')], authMode: 'auto', fallback: true },
   ],
   credentialFiles: [],
   restartCommand: ['true'],
+  dns: SYSTEM_DNS,
 };
 
 function snapshot(over: Partial<ReconcilerSnapshot> = {}): ReconcilerSnapshot {

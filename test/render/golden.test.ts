@@ -35,6 +35,19 @@ const tlsConfig = agentConfig([
   }),
 ]);
 
+// `_default` (no upstream of its own) beside a registry with its own file, which containerd prefers.
+const withDefault = agentConfig([
+  registry('_default', { server: undefined, mirrors: [mirror(CACHE), mirror(CACHE2)] }),
+  registry('quay.io', { mirrors: [mirror(CACHE2)] }),
+]);
+
+// Mirror-only: one registry with one mirror, one with two; written whatever their health.
+const mirrorOnly = agentConfig([
+  registry('registry.corp.example', { fallback: false, mirrors: [mirror(CACHE)] }),
+  registry('ghcr.io', { fallback: false, mirrors: [mirror(CACHE), mirror('https://cache.example:5443', { tls: { ca: ['/etc/ssl/cache-ca.pem'], client: [], skipVerify: false } })] }),
+  registry('_default', { server: undefined, fallback: false, mirrors: [mirror(CACHE2)] }),
+]);
+
 const cases: Array<{ name: string; config: AgentConfig; health: HealthView; facts: ContainerdFacts }> = [
   {
     name: 'all-up',
@@ -85,6 +98,10 @@ const cases: Array<{ name: string; config: AgentConfig; health: HealthView; fact
     health: health({ [CACHE]: 'up', [CACHE2]: 'down' }),
     facts: CONTAINERD_1_7_OLD,
   },
+  { name: 'default-registry-up', config: withDefault, health: health({ [CACHE]: 'up', [CACHE2]: 'down' }), facts: CONTAINERD_2_1 },
+  { name: 'default-registry-down-containerd-1.6', config: withDefault, health: health({ [CACHE]: 'down', [CACHE2]: 'down' }), facts: CONTAINERD_1_6 },
+  { name: 'mirror-only-containerd-1.6', config: mirrorOnly, health: health({ [CACHE]: 'down', [CACHE2]: 'down', 'https://cache.example:5443': 'down' }), facts: CONTAINERD_1_6 },
+  { name: 'mirror-only-containerd-2.1', config: mirrorOnly, health: health({ [CACHE]: 'up', [CACHE2]: 'unknown' }), facts: CONTAINERD_2_1 },
   { name: 'tls-options-containerd-2.1', config: tlsConfig, health: health({ 'https://cache.example:5443': 'up', 'https://cache2.example': 'up' }), facts: CONTAINERD_2_1 },
   { name: 'tls-options-containerd-2.0.6', config: tlsConfig, health: health({ 'https://cache.example:5443': 'up', 'https://cache2.example': 'up' }), facts: CONTAINERD_2_0_6 },
 ];
