@@ -19,9 +19,28 @@ export interface MirrorStatus {
   url: string;
   /** false: never probed, always written. */
   probe: boolean;
+  /** A named mirror: up while any address is up; down when the name does not resolve or every address is down. */
   state: 'up' | 'down' | 'unknown';
   /** When `state` last changed (ISO 8601). */
   since: string;
+  lastProbe?: ProbeSummary;
+  /** Set for a mirror named by a cluster host name: the fully qualified name the agent resolves. */
+  name?: string;
+  /** When the name was last answered for, or last failed (ISO 8601). */
+  resolvedAt?: string;
+  /** Why the name gives no address: NXDOMAIN, timeout, no server. */
+  resolveError?: string;
+  /** The addresses the name resolved to, in the order written, each probed on its own. */
+  addresses?: AddressStatus[];
+}
+
+export interface AddressStatus {
+  /** The URL written for this address, e.g. http://10.96.0.7:5000. */
+  url: string;
+  state: 'up' | 'down' | 'unknown';
+  since: string;
+  /** In the hosts.toml now: up, or a mirror-only registry's (written whatever its health). */
+  written: boolean;
   lastProbe?: ProbeSummary;
 }
 
@@ -93,7 +112,16 @@ function registryRows(status: AgentStatus, now: Date): string[][] {
 
 function mirrorCells(m: MirrorStatus, now: Date): string[] {
   if (!m.probe) return [redactUrl(m.url), 'not probed', '-', '-'];
+  if (m.name !== undefined) return [redactUrl(m.url), m.state, ago(m.since, now), resolutionText(m, now)];
   return [redactUrl(m.url), m.state, ago(m.since, now), probeText(m.lastProbe, now)];
+}
+
+/** e.g. `-> 10.96.0.7 up, 10.96.0.8 down (resolved 2s ago)` or `NXDOMAIN: ... (5s ago)`. */
+function resolutionText(m: MirrorStatus, now: Date): string {
+  const when = m.resolvedAt === undefined ? 'not resolved yet' : `resolved ${ago(m.resolvedAt, now)} ago`;
+  if (m.resolveError !== undefined) return `${oneLine(m.resolveError)} (${when})`;
+  const addresses = (m.addresses ?? []).map((a) => `${mirrorHost(a.url)} ${a.state}${a.written ? '' : ' (not written)'}`);
+  return `-> ${addresses.join(', ') || 'no address'} (${when})`;
 }
 
 function probeText(p: ProbeSummary | undefined, now: Date): string {

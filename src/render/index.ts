@@ -5,6 +5,7 @@ import { hostsTomlPath, renderHostsToml } from './hosts-toml.js';
 export { rejectsHostlessFile, supportsDialTimeout } from './containerd-version.js';
 export { hostsTomlPath, renderHostsToml } from './hosts-toml.js';
 export { activeMirrors, registryMode, type RegistryMode } from './mirrors.js';
+export { withResolvedMirrors } from './named-mirrors.js';
 
 export function renderHostsTree(config: AgentConfig, health: HealthView, facts: ContainerdFacts): RenderedTree {
   const tree = new Map<string, RenderedFile>();
