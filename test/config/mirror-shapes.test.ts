@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { mirror } from './expected.js';
-import { tempDir, writeTree } from './tmp.js';
+import { tempDir, writeTree } from '../helpers/temp-dir.js';
 
 const NAMED = 'http://registry-cache.kube-system.svc.cluster.local:5000';
 

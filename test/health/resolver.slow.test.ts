@@ -3,10 +3,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NameResolver, TTL_FLOOR_MS } from '../../src/health/resolver.js';
+import { newTempDir } from '../helpers/temp-dir.js';
 import { dnsmasqUnavailable, startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.js';
 
 const NAME = 'registry-cache.kube-system.svc.cluster.local';
@@ -15,7 +15,7 @@ describe('NameResolver on a real DNS server', { skip: dnsmasqUnavailable() }, ()
   let dir: string;
   let dns: Dnsmasq;
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'cma-resolver-'));
+    dir = await newTempDir('resolver');
     dns = await startDnsmasq({ dir, ttlSeconds: 30 });
   });
   after(async () => {

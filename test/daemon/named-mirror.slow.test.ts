@@ -3,11 +3,11 @@
 // new address, two addresses, NXDOMAIN, the DNS server stopped and back; https verified against the address.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import type { MirrorStatus } from '../../src/observe/status-format.js';
+import { newTempDir } from '../helpers/temp-dir.js';
 import { dnsmasqUnavailable, startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.js';
 import { httpServer, httpsServer, makePki, tlsUnavailable, type TestPki, type TestServer } from '../helpers/servers.js';
 import { startAgentProcess, waitUntil, type AgentProcess } from '../helpers/agent-process.js';
@@ -42,7 +42,7 @@ describe('run: a mirror named by a cluster DNS name', { skip: dnsmasqUnavailable
   const at = (address: string, p = port) => `http://${address}:${p}`;
 
   before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'cma-named-'));
+    root = await newTempDir('named');
     hostsDir = join(root, 'certs.d');
     pki = await makePki();
     dns = await startDnsmasq({ dir: join(root, 'dns'), ttlSeconds: 1 });
