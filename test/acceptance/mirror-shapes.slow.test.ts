@@ -1,5 +1,5 @@
-// `_default` and mirror-only (`fallback: false`) on real containerd (the test bed's 1.6.20, CRI pulls): the
-// files the renderer writes behave as the README documents.
+// `_default` and mirror-only (`fallback: false`) on real containerd (the test bed's, CRI pulls; rendered for
+// the version it reports, so the same scenarios hold for 1.6 and 2.x): the files behave as the README says.
 // - `_default` without `server`: every registry without a file of its own goes to the mirror first, with
 //   containerd's `ns=<registry>` query parameter, and falls back to that registry itself; a registry with
 //   its own file never sees `_default`; with its mirrors down the file lists nothing and pulls go upstream.
@@ -8,21 +8,30 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';
-import type { HealthView, Registry } from '../../src/model.js';
+import type { ContainerdFacts, HealthView, Registry } from '../../src/model.js';
 import { freshPull, SMALL_IMAGE, startTestbed, testbedUnavailable, writeRendered, type Containerd, type Testbed } from '../helpers/testbed/index.js';
 import { refusedPort } from '../helpers/servers.js';
-import { CONTAINERD_1_6, mirror, registry } from '../render/fixtures.js';
+import { mirror, registry } from '../render/fixtures.js';
 
 const skip = testbedUnavailable();
 
-describe('_default and mirror-only on real containerd 1.6', { skip }, () => {
+/** The daemon's own version, as `ctr version` prints it under `Server:`. */
+async function factsOf(containerd: Containerd): Promise<ContainerdFacts> {
+  const m = /Server:[\s\S]*?Version:\s+v?(\d+)\.(\d+)\.(\d+)/.exec(await containerd.ctr(['version']));
+  if (m === null) throw new Error('ctr version printed no server version');
+  return { version: { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) } };
+}
+
+describe('_default and mirror-only on real containerd', { skip }, () => {
   let bed: Testbed;
   let containerd: Containerd;
+  let facts: ContainerdFacts;
   let dead: string;
 
   before(async () => {
     bed = await startTestbed({ images: [SMALL_IMAGE] });
     containerd = bed.containerd as Containerd;
+    facts = await factsOf(containerd);
     dead = (await refusedPort({ host: '127.0.0.1' })).url;
   });
   after(async () => {
@@ -33,7 +42,7 @@ describe('_default and mirror-only on real containerd 1.6', { skip }, () => {
   const render = (registries: Registry[], health: HealthView): void => {
     rmSync(bed.hostsDir, { recursive: true, force: true });
     mkdirSync(bed.hostsDir);
-    writeRendered(bed.hostsDir, registries, health, CONTAINERD_1_6);
+    writeRendered(bed.hostsDir, registries, health, facts);
   };
 
   /** A CRI pull; which of the two registries containerd itself asked for the manifest, with what query. */
