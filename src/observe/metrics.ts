@@ -74,6 +74,8 @@ export function createMetrics(info: { version: string }): AgentMetrics {
           const labels = { registry: r.name, mirror: redactUrl(m.url) };
           const key = JSON.stringify(labels);
           if (m.probe) nextProbed.add(labels.mirror);
+          // A named mirror is probed at its addresses: their series go when the name stops resolving to them.
+          for (const a of m.addresses ?? []) nextProbed.add(redactUrl(a.url));
           if (m.probe && m.state !== 'unknown') {
             mirrorUp.set(labels, m.state === 'up' ? 1 : 0);
             nextMirrors.set(key, labels);
