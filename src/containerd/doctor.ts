@@ -83,7 +83,7 @@ async function checkRegistries(report: DoctorReport, config: AgentConfig, hostsD
   for (const registry of config.registries) {
     const path = hostsTomlPath(hostsDir, registry.name);
     const file = await readHostsFile(report, path);
-    if (file) report.line(`${registry.name}: ${path} lists ${[...file.hosts, `server ${registry.server}`].join(', then ')}`);
+    if (file) report.line(`${registry.name}: ${path} lists ${[...file.hosts, `server ${registry.server ?? "(each image's own registry)"}`].join(', then ')}`);
     for (const mirror of registry.mirrors) {
       const result = await probes.get(mirror.url)!;
       const listed = file?.hosts.includes(mirror.url) ?? false;
@@ -98,7 +98,7 @@ async function checkRegistries(report: DoctorReport, config: AgentConfig, hostsD
 
 function checkHeaderCredentials(report: DoctorReport, registry: Registry, file: HostsFile, path: string): void {
   const expected: Array<[string, string]> = [];
-  if (authHeader(registry.auth, registry.authMode, 'upstream')) expected.push(['server', registry.server]);
+  if (registry.server !== undefined && authHeader(registry.auth, registry.authMode, 'upstream')) expected.push(['server', registry.server]);
   for (const m of registry.mirrors) {
     if (authHeader(m.auth, m.authMode, 'mirror') && file.hosts.includes(m.url)) expected.push([m.url, m.url]);
   }
