@@ -6,6 +6,7 @@ import { AgentError } from '../errors.js';
 import type { ContainerdFacts, HealthView, Mirror, RenderedFile, Registry } from '../model.js';
 import { OWNER_MARKER } from '../ownership.js';
 import { rejectsHostlessFile, supportsDialTimeout } from './containerd-version.js';
+import { dottedHostSection, needsDottedHosts } from './dotted-hosts.js';
 import { authHeader } from './header.js';
 import { activeMirrors } from './mirrors.js';
 import { tlsKeys } from './tls.js';
@@ -50,8 +51,10 @@ export function renderHostsToml(registry: Registry, health: HealthView, facts: C
   const mirrors = activeMirrors(registry, health);
   for (const mirror of mirrors) hosts[mirror.url] = mirrorTable(mirror, facts);
   if (mirrors.length === 0 && rejectsHostlessFile(facts)) hosts[registry.server] = upstreamTable(registry, upstreamHeader);
-  if (Object.keys(hosts).length > 0) doc.host = hosts;
+  const dotted = needsDottedHosts(hosts, facts);
+  if (Object.keys(hosts).length > 0 && !dotted) doc.host = hosts;
+  const body = dotted ? `${stringify(doc)}\n${dottedHostSection(hosts)}` : stringify(doc);
 
   const hasSecret = upstreamHeader !== undefined || mirrors.some((m) => authHeader(m.auth, m.authMode, 'mirror') !== undefined);
-  return { content: `${OWNER_MARKER}\n${stringify(doc)}`, mode: hasSecret ? MODE_SECRET : MODE_PLAIN };
+  return { content: `${OWNER_MARKER}\n${body}`, mode: hasSecret ? MODE_SECRET : MODE_PLAIN };
 }

@@ -35,6 +35,14 @@ const tlsConfig = agentConfig([
   }),
 ]);
 
+// IPv6 literals: containerd 1.x cannot read a table header holding `]` (issue 10055), 2.x reads only headers.
+const V6_CACHE = 'http://[fd00::50]:5000';
+const ipv6Config = agentConfig([
+  registry('docker.io', { mirrors: [mirror(V6_CACHE, { auth: { kind: 'basic', username: 'cache', password: 'pass' } }), mirror(CACHE2, { tls: { ca: ['/etc/ssl/cache-ca.pem'], client: [], skipVerify: false } })] }),
+  registry('[fd00::1]:5000', { server: 'http://[fd00::1]:5000' }),
+]);
+const ipv6Health = health({ [V6_CACHE]: 'up', [CACHE2]: 'up' });
+
 const cases: Array<{ name: string; config: AgentConfig; health: HealthView; facts: ContainerdFacts }> = [
   {
     name: 'all-up',
@@ -85,6 +93,8 @@ const cases: Array<{ name: string; config: AgentConfig; health: HealthView; fact
     health: health({ [CACHE]: 'up', [CACHE2]: 'down' }),
     facts: CONTAINERD_1_7_OLD,
   },
+  { name: 'ipv6-containerd-1.6', config: ipv6Config, health: ipv6Health, facts: CONTAINERD_1_6 },
+  { name: 'ipv6-containerd-2.1', config: ipv6Config, health: ipv6Health, facts: CONTAINERD_2_1 },
   { name: 'tls-options-containerd-2.1', config: tlsConfig, health: health({ 'https://cache.example:5443': 'up', 'https://cache2.example': 'up' }), facts: CONTAINERD_2_1 },
   { name: 'tls-options-containerd-2.0.6', config: tlsConfig, health: health({ 'https://cache.example:5443': 'up', 'https://cache2.example': 'up' }), facts: CONTAINERD_2_0_6 },
 ];
