@@ -63,6 +63,7 @@ export function planContainerdConfig(input: ContainerdConfigInput): ContainerdCo
   const registryPath = ['plugins', pluginId, 'registry'];
   const registry = tableAt(doc, registryPath) ?? {};
   checkNoConflicts(registry, auths, file, tomlKey(registryPath));
+  checkHeadersReadable(auths, fileVersion, input.facts, file, registryPath);
 
   const changes: string[] = created ? [`created ${file}`] : [];
   const configPath = registry.config_path;
@@ -126,6 +127,19 @@ function checkNoConflicts(registry: TomlTable, auths: ReadonlyMap<string, Creden
       throw new AgentError('CMA_CONTAINERD_CONFIG', `is already set outside the agent's block; delete it, or stop giving the agent a credential for ${host}`, { file, field: `${registryKey}.configs.${tomlString(host)}.auth` });
     }
   }
+}
+
+/**
+ * containerd 1.x reads config.toml with go-toml v1, which rejects a table header holding `[` or `]` (issue
+ * 10055): `configs."[fd00::1]:5000".auth` would stop containerd from starting at all. No other form fits: the
+ * stock file defines `[….registry.configs]` itself, so the agent cannot open that table again for dotted keys.
+ * A version 3 file, or containerd 2.x, reads such headers.
+ */
+function checkHeadersReadable(auths: ReadonlyMap<string, Credential>, fileVersion: ConfigVersion, facts: ContainerdFacts, file: string, registryPath: string[]): void {
+  if (fileVersion === 3 || (facts.version?.major ?? 1) >= 2) return;
+  const host = [...auths.keys()].find((h) => /[[\]]/.test(h));
+  if (host === undefined) return;
+  throw new AgentError('CMA_CONTAINERD_CONFIG', `containerd 1.x cannot read a table for an IPv6 host (a \`]\` in a table header stops it from starting, containerd issue 10055); give the credential for ${host} \`authMode: header\`, or name the host by a DNS name`, { file, field: `${tomlKey([...registryPath, 'configs', host, 'auth'])}` });
 }
 
 function sameDir(a: unknown, b: string): boolean {
