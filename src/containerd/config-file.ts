@@ -1,6 +1,6 @@
 // Reads config.toml, plans the edit and writes it: a backup of the operator's original first (once), then
 // an atomic replace. Returns the plan so the caller can hand the bytes to the restart policy.
-import { chmod, copyFile, constants, mkdir, readFile, realpath, stat } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AgentError } from '../errors.js';
 import type { AgentConfig, ContainerdFacts } from '../model.js';
@@ -66,18 +66,22 @@ export async function updateContainerdConfig(options: SyncOptions): Promise<Cont
   return { ...plan, written: plan.changed };
 }
 
-/** The operator's file as it was before the agent's first edit; later edits never replace it. */
-async function backupOnce(path: string, stateDir: string): Promise<void> {
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+/**
+ * The operator's file as it was before the agent's first edit; later edits never replace it. Written like
+ * every other file (temp, fsync, rename): a copy killed halfway would otherwise stay "the backup" for good.
+ * Only this process writes the state dir (state-claim.ts), so nothing appears between the check and the rename.
+ */
+export async function backupOnce(path: string, stateDir: string): Promise<void> {
   const backup = join(stateDir, CONFIG_BACKUP_FILE);
   try {
-    await copyFile(path, backup, constants.COPYFILE_EXCL);
+    await lstat(backup);
+    return;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
-    throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  // It may hold the operator's own registry passwords.
-  await chmod(backup, 0o600);
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  // 0600 whatever the original's mode: it may hold the operator's own registry passwords.
+  await writeFileAtomic(backup, await readFile(path), 0o600);
 }
 
 function ioError(file: string, what: string, err: unknown): AgentError {
