@@ -6,7 +6,7 @@ import { AgentError, AgentErrors } from '../errors.js';
 import type { RenderedFile, RenderedTree } from '../model.js';
 import { IO_CONCURRENCY, mapLimit } from './parallel.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { createDirs, ensureDir, isRealDir, missingDirs, removeEmptyDirs } from './dirs.js';
+import { assertRealDirIfPresent, createDirs, ensureDir, missingDirs, removeEmptyDirs } from './dirs.js';
 import { inspect, ownedFilesIn, type Found } from './disk.js';
 import { ioError } from './io-error.js';
 import { backupPath, loadManifest, saveManifest, type LoadedManifest } from './manifest.js';
@@ -149,10 +149,8 @@ async function plan(hostsDir: string, path: string, file: RenderedFile): Promise
     throw new AgentError('CMA_APPLY_IO', `not a ${hostsDir}/<registry>/<file> path; refusing to write it`, { file: path });
   }
   const dir = dirname(path);
+  await assertRealDirIfPresent(dir);
   const dirsToCreate = await missingDirs(dir);
-  if (dirsToCreate.length === 0 && !(await isRealDir(dir))) {
-    throw new AgentError('CMA_NOT_OWNED', 'is not a real directory (a symlink or a file); refusing to write through it', { file: dir });
-  }
   const found = dirsToCreate.length > 0 ? ({ kind: 'missing' } as const) : await inspect(path);
   const base = { path, file, dirsToCreate };
   if (found.kind === 'missing') return { ...base, kind: 'write' };

@@ -3,6 +3,7 @@ import { readFile, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AgentError } from '../errors.js';
 import { fsyncDir, writeFileAtomic } from './atomic-write.js';
+import { assertRealDirIfPresent } from './dirs.js';
 import { inspect, type Found } from './disk.js';
 import { errnoCode, ioError } from './io-error.js';
 import { backupPath, type OwnedEntry } from './manifest.js';
@@ -15,6 +16,7 @@ export type Released = 'removed' | 'restored' | 'untouched';
  * after this returns.
  */
 export async function releasePath(path: string, entry: OwnedEntry | undefined, stateDir: string): Promise<Released> {
+  await assertRealDirIfPresent(dirname(path));
   const found = await inspect(path);
   const backup = await backupOf(stateDir, path, entry);
   if (backup === undefined) {
