@@ -174,7 +174,7 @@ async function takeOverBackup(stateDir: string, path: string, found: Found & { k
   const target = backupPath(stateDir, path);
   await ensureDir(dirname(target), 0o700);
   await writeFileAtomic(target, found.content, 0o600);
-  loaded.manifest.files[path] = { before: 'backup', mode: found.mode };
+  loaded.manifest.files[path] = { before: 'backup', mode: found.mode, uid: found.uid, gid: found.gid };
 }
 
 async function saveOrThrow(stateDir: string, loaded: LoadedManifest, errors: AgentError[], result: ApplyResult): Promise<LoadedManifest> {

@@ -1,7 +1,7 @@
 // Invariant 3: `restore` hands the hosts dir back exactly as it was before the agent, modes included.
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, mkdir, readdir, readFile, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, readFile, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { applyTree, type ApplyOptions } from '../../src/apply/apply.js';
 import { restoreAll } from '../../src/apply/restore.js';
@@ -77,6 +77,22 @@ describe('restoreAll', () => {
       return true;
     });
     assert.deepEqual(await listing(elsewhere), outsideBefore, 'restore wrote or removed outside the hosts dir');
+  });
+
+  it('puts backups back with their owner, by restore and by a registry leaving the config', { skip: process.getuid?.() !== 0 ? 'needs root to chown' : false }, async (t) => {
+    const o = await setup(t);
+    await originalTree(o.hostsDir);
+    const [docker, quay] = [join(o.hostsDir, 'docker.io', 'hosts.toml'), join(o.hostsDir, 'quay.io', 'hosts.toml')];
+    await chown(docker, 1234, 5678);
+    await chown(quay, 4321, 8765);
+    await applyTree(treeOf(o.hostsDir, { 'docker.io': ours('docker.io'), 'quay.io': ours('quay.io') }), o);
+    assert.equal((await stat(docker)).uid, 0, 'the agent writes its own files as itself');
+    await applyTree(treeOf(o.hostsDir, { 'docker.io': ours('docker.io') }), o);
+    await restoreAll(o);
+    for (const [path, uid, gid] of [[docker, 1234, 5678], [quay, 4321, 8765]] as const) {
+      const st = await stat(path);
+      assert.deepEqual([st.uid, st.gid], [uid, gid], path);
+    }
   });
 
   it('is idempotent: a second restore finds nothing and changes nothing', async (t) => {
