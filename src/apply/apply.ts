@@ -1,14 +1,15 @@
 // The one writer of the hosts dir (ARCHITECTURE.md, invariants 1, 3 and 4): diff the rendered tree against
 // disk, back up what we take over, write what changed, hand back what is no longer rendered.
-import { chmod } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, resolve } from 'node:path';
+import { chmod, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { AgentError, AgentErrors } from '../errors.js';
+import { shadowingDirName } from '../hosts-lookup.js';
 import type { RenderedFile, RenderedTree } from '../model.js';
 import { IO_CONCURRENCY, mapLimit } from './parallel.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { assertRealDirIfPresent, createDirs, ensureDir, missingDirs, removeEmptyDirs } from './dirs.js';
 import { inspect, ownedFilesIn, type Found } from './disk.js';
-import { ioError } from './io-error.js';
+import { ioError, isAbsent } from './io-error.js';
 import { backupPath, loadManifest, saveManifest, type LoadedManifest } from './manifest.js';
 import { assertIsBackup, backupOf, dropBackup, releasePath } from './release.js';
 import { removeTempsEverywhere } from './temps.js';
@@ -150,6 +151,7 @@ async function plan(hostsDir: string, path: string, file: RenderedFile): Promise
   }
   const dir = dirname(path);
   await assertRealDirIfPresent(dir);
+  await assertNotShadowed(hostsDir, dir);
   const dirsToCreate = await missingDirs(dir);
   const found = dirsToCreate.length > 0 ? ({ kind: 'missing' } as const) : await inspect(path);
   const base = { path, file, dirsToCreate };
@@ -162,6 +164,24 @@ async function plan(hostsDir: string, path: string, file: RenderedFile): Promise
     return { ...base, kind: found.mode === file.mode ? 'unchanged' : 'chmod' };
   }
   return { ...base, kind: 'write', takeOver: found };
+}
+
+/**
+ * containerd reads `<host>_<port>_` before `<host>:<port>` (hosts-lookup.ts): with anything there, the file the
+ * agent writes would never be read while it reports success. Someone's directory may hold certificates their
+ * pulls need, so it is not taken over: the path fails, loudly, until it is moved away.
+ */
+async function assertNotShadowed(hostsDir: string, dir: string): Promise<void> {
+  const name = shadowingDirName(basename(dir));
+  if (name === undefined) return;
+  const shadow = join(hostsDir, name);
+  try {
+    // stat, not lstat: containerd follows a symlink there.
+    await stat(shadow);
+  } catch (err) {
+    if (isAbsent(err)) return;
+  }
+  throw new AgentError('CMA_SHADOWED', `exists, and containerd reads it instead of ${join(dir, 'hosts.toml')}; move what it holds into the agent config (certificates into ${dir}), then remove it`, { file: shadow });
 }
 
 /**

@@ -1,8 +1,10 @@
 // `doctor`: one pass over everything that decides whether this node's pulls use the cache and the
 // credentials, each finding with the fix. Reads only; the CLI exits 0 when healthy, 1 otherwise.
 // Credentials are named by host, never shown.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { AgentError } from '../errors.js';
+import { shadowingDirName } from '../hosts-lookup.js';
 import type { AgentConfig, Registry } from '../model.js';
 import { authHeader } from '../render/header.js';
 import { hostsTomlPath } from '../render/hosts-toml.js';
@@ -82,6 +84,7 @@ async function checkRegistries(report: DoctorReport, config: AgentConfig, hostsD
   }
   for (const registry of config.registries) {
     const path = hostsTomlPath(hostsDir, registry.name);
+    await checkShadow(report, hostsDir, registry.name, path);
     const file = await readHostsFile(report, path);
     if (file) report.line(`${registry.name}: ${path} lists ${[...file.hosts, `server ${registry.server}`].join(', then ')}`);
     for (const mirror of registry.mirrors) {
@@ -94,6 +97,15 @@ async function checkRegistries(report: DoctorReport, config: AgentConfig, hostsD
     }
     if (file) checkHeaderCredentials(report, registry, file, path);
   }
+}
+
+async function checkShadow(report: DoctorReport, hostsDir: string, name: string, path: string): Promise<void> {
+  const shadowName = shadowingDirName(name);
+  if (shadowName === undefined) return;
+  const shadow = join(hostsDir, shadowName);
+  // stat, as containerd does: a symlink there counts, a dangling one does not.
+  if (!(await stat(shadow).then(() => true, () => false))) return;
+  report.problem(`${shadow} shadows ${path}: containerd reads \`<host>_<port>_\` before \`<host>:<port>\`, so it never reads the agent's file for ${name}`, `move what it holds into the agent config (certificates into ${dirname(path)}), then remove ${shadow}`);
 }
 
 function checkHeaderCredentials(report: DoctorReport, registry: Registry, file: HostsFile, path: string): void {

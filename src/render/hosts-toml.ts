@@ -14,7 +14,7 @@ import { tlsKeys } from './tls.js';
 const MODE_PLAIN = 0o644;
 const MODE_SECRET = 0o600;
 
-/** containerd looks up `<hostsDir>/<host:port>/hosts.toml` first, so the name is the directory as is. */
+/** `<hostsDir>/<host:port>/hosts.toml`, the name as is (a `<host>_<port>_` dir shadows it: see hosts-lookup.ts). */
 export function hostsTomlPath(hostsDir: string, registryName: string): string {
   const dir = path.join(hostsDir, registryName);
   // A name that is not one path segment would write outside the registry's own directory.

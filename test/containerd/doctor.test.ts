@@ -93,6 +93,18 @@ describe('runDoctor', () => {
     assertNoSecret(text);
   });
 
+  it('names a <host>_<port>_ directory that shadows the agent file for a registry', async () => {
+    const n = node('shadow');
+    const cfg = { ...n.cfg, registries: [registry('registry.local:5000')] };
+    await writeTree(cfg, new Map());
+    await mkdir(join(n.hostsDir, 'registry.local_5000_'), { recursive: true });
+    const result = await runDoctor({ ...n, config: cfg, probe: () => Promise.resolve({ ok: true }) });
+    const shadow = result.problems.find((p) => p.problem.includes('shadows'));
+    assert.ok(shadow, formatDoctorReport(result));
+    assert.equal(shadow.problem.split(' ')[0], join(n.hostsDir, 'registry.local_5000_'));
+    assert.match(shadow.fix, /then remove/);
+  });
+
   it('reports an agent config that does not load', async () => {
     const n = node('noconfig');
     const result = await runDoctor({ ...n, config: undefined, loadError: '/etc/cma/config.yaml: registries[0].server: expected a URL [CMA_CONFIG_FIELD]', probe: () => Promise.resolve({ ok: true }) });
