@@ -32,6 +32,8 @@ export interface ContainerdConfigInput {
   /** Its permission bits, when it exists. */
   currentMode?: number;
   hostsDir: string;
+  /** config_path values the agent itself set before (config-file.ts records them): the agent's to move. */
+  ownedConfigPaths?: readonly string[];
   /** From containerdAuths(). */
   auths: ReadonlyMap<string, Credential>;
   facts: ContainerdFacts;
@@ -46,6 +48,8 @@ export interface ContainerdConfigPlan {
   changed: boolean;
   /** What changed, for logs and the restart reason. Host names only, never a credential. */
   changes: string[];
+  /** config_path is set to hostsDir by this edit (it was unset or another directory). */
+  configPathChanged: boolean;
   /** Hosts whose config.toml auth the agent manages after this edit, sorted. */
   managedHosts: string[];
   fileVersion: ConfigVersion;
@@ -67,8 +71,10 @@ export function planContainerdConfig(input: ContainerdConfigInput): ContainerdCo
 
   const changes: string[] = created ? [`created ${file}`] : [];
   const configPath = registry.config_path;
-  const { text: userText, inBlock } = setConfigPath(user, registryPath, configPath, hostsDir, file);
-  if (!sameDir(configPath, hostsDir)) changes.push(`config_path set to ${hostsDir}`);
+  const owned = (input.ownedConfigPaths ?? []).some((p) => sameDir(configPath, p));
+  const { text: userText, inBlock } = setConfigPath(user, registryPath, owned ? undefined : configPath, hostsDir, file);
+  const configPathChanged = !sameDir(configPath, hostsDir);
+  if (configPathChanged) changes.push(`config_path set to ${hostsDir}`);
 
   const previous = block === undefined ? new Map<string, unknown>() : managedAuths(parseTomlSafely(block, file), registryPath);
   changes.push(...authChanges(previous, auths));
@@ -86,6 +92,7 @@ export function planContainerdConfig(input: ContainerdConfigInput): ContainerdCo
     mode: holdsCredential ? base & 0o600 : base,
     changed: content !== input.current,
     changes: content === input.current ? [] : changes,
+    configPathChanged,
     managedHosts,
     fileVersion,
     pluginId,
@@ -149,7 +156,9 @@ function sameDir(a: unknown, b: string): boolean {
 /**
  * Sets config_path in the operator's text when their registry table has a header; otherwise reports that
  * it goes into the agent's block. A different directory is refused: taking it over would silently disable
- * the operator's own hosts.toml files for every registry the agent does not manage.
+ * the operator's own hosts.toml files for every registry the agent does not manage. `configPath` is
+ * undefined for one the agent set itself: moved along with the hosts dir, or containerd would be left
+ * pointing at the directory the agent just emptied.
  */
 function setConfigPath(user: string, registryPath: string[], configPath: unknown, hostsDir: string, file: string): { text: string; inBlock: boolean } {
   if (typeof configPath === 'string' && configPath !== '' && !sameDir(configPath, hostsDir)) {
