@@ -84,7 +84,7 @@ export function planContainerdConfig(input: ContainerdConfigInput): ContainerdCo
   const content = joinBlock(userText, newBlock);
   verify(content, user, registryPath, hostsDir, auths, file);
 
-  const holdsCredential = managedHosts.length > 0 || hasOperatorCredential(registry);
+  const holdsCredential = managedHosts.length > 0 || registryHoldsCredential(registry);
   const base = input.currentMode ?? 0o644;
   return {
     path: file,
@@ -233,7 +233,8 @@ function authChanges(previous: ReadonlyMap<string, unknown>, auths: ReadonlyMap<
   return changes;
 }
 
-function hasOperatorCredential(registry: TomlTable): boolean {
+/** Whether a config.toml registry table holds any credential: `configs."<host>".auth` or the old `auths`. */
+export function registryHoldsCredential(registry: TomlTable): boolean {
   const configs = Object.values((registry.configs ?? {}) as TomlTable);
   const auths = (registry.auths ?? {}) as TomlTable;
   return configs.some((c) => tableAt(c as TomlTable, ['auth']) !== undefined) || Object.keys(auths).length > 0;

@@ -4,6 +4,7 @@ import { hostsTomlPath, renderHostsToml } from './hosts-toml.js';
 
 export { rejectsHostlessFile, supportsDialTimeout } from './containerd-version.js';
 export { hostsTomlPath, renderHostsToml } from './hosts-toml.js';
+export { maskCredentials } from './header.js';
 export { activeMirrors, registryMode } from './mirrors.js';
 
 export function renderHostsTree(config: AgentConfig, health: HealthView, facts: ContainerdFacts): RenderedTree {

@@ -1,6 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { updateContainerdConfig } from '../../src/containerd/config-file.js';
@@ -69,7 +69,26 @@ describe('runDoctor', () => {
     assert.match(text, /credential for 127\.0\.0\.1:5001: Authorization header in hosts\.toml/);
     assert.match(text, /docker\.io: .* lists http:\/\/127\.0\.0\.1:5001, then server https:\/\/registry-1\.docker\.io/);
     assert.match(text, /No problems found\./);
+    // Each credential line sits under its own registry (docker.io sorts before ghcr.io).
+    const at = (re: RegExp): number => result.lines.findIndex((l) => re.test(l));
+    assert.ok(at(/^docker\.io: /) < at(/registry-1\.docker\.io: config\.toml auth/) && at(/registry-1\.docker\.io: config\.toml auth/) < at(/^ghcr\.io: /), text);
     assertNoSecret(text);
+  });
+
+  it("does not call Debian's stock config.toml, which holds no credential, too open", async () => {
+    const n = node('stock');
+    await mkdir(dirname(n.containerdConfig), { recursive: true });
+    await writeFile(n.containerdConfig, await readFile(new URL('./fixtures/default-1.6.20.toml', import.meta.url), 'utf8'), { mode: 0o644 });
+    await writeTree(n.cfg, new Map([[CACHE, 'up'], ['http://127.0.0.1:5002', 'up']]));
+    const result = await runDoctor({ ...n, probe: () => Promise.resolve({ ok: true }) });
+    const problems = result.problems.map((p) => p.problem).join('\n');
+    assert.match(problems, /credential for registry-1\.docker\.io is not in containerd's config\.toml auth/);
+    assert.doesNotMatch(problems, /holds credentials/);
+    // Once it holds one (here the agent's own), the mode matters.
+    await updateContainerdConfig({ path: n.containerdConfig, stateDir: n.stateDir, hostsDir: n.hostsDir, config: n.cfg, facts: {} });
+    await chmod(n.containerdConfig, 0o644);
+    const open = await runDoctor({ ...n, probe: () => Promise.resolve({ ok: true }) });
+    assert.match(open.problems.map((p) => p.problem).join('\n'), /holds credentials but its mode is 0644/);
   });
 
   it('lists every problem with its fix, numbered, and still never a credential', async () => {
