@@ -5,6 +5,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AgentError } from '../errors.js';
 import { shadowingDirName } from '../hosts-lookup.js';
+import { cleartextCredentialWarnings } from '../cleartext-credentials.js';
 import { contactedHost } from '../auth-placement.js';
 import type { AgentConfig, Credential, Registry } from '../model.js';
 import { authHeader } from '../render/header.js';
@@ -97,6 +98,7 @@ async function checkRegistries(report: DoctorReport, config: AgentConfig, hostsD
       }
     }
     if (file) checkHeaderCredentials(report, registry, file, path);
+    for (const warning of cleartextCredentialWarnings({ ...config, registries: [registry] })) report.line(`  warning: ${warning.message}`);
     // Under the registry whose hosts they are for: the server's host, then each mirror's.
     const hosts = new Set([registry.server, ...registry.mirrors.map((m) => m.url)].map(contactedHost));
     if (effective) for (const host of [...hosts].filter((h) => auths.has(h))) checkConfigCredential(report, host, effective);

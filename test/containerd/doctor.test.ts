@@ -67,6 +67,8 @@ describe('runDoctor', () => {
     assert.match(text, /config_path: .*hosts \(the agent's hosts dir\)/);
     assert.match(text, /credential for registry-1\.docker\.io: config\.toml auth/);
     assert.match(text, /credential for 127\.0\.0\.1:5001: Authorization header in hosts\.toml/);
+    // Healthy, but said: the cache's credential goes over plain http.
+    assert.match(text, /\n {2}warning: docker\.io: the credential for http:\/\/127\.0\.0\.1:5001 is sent in clear over plain http/);
     assert.match(text, /docker\.io: .* lists http:\/\/127\.0\.0\.1:5001, then server https:\/\/registry-1\.docker\.io/);
     assert.match(text, /No problems found\./);
     // Each credential line sits under its own registry (docker.io sorts before ghcr.io).
