@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { applyTree, type ApplyOptions } from '../../src/apply/apply.js';
 import { restoreAll } from '../../src/apply/restore.js';
 import type { AgentErrors } from '../../src/errors.js';
-import { listing, owned, tempDir, treeOf } from './helpers.js';
+import { listing, owned, treeOf } from './helpers.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 async function put(path: string, content: string | Buffer, mode: number): Promise<void> {
   await writeFile(path, content);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Reconciler, type ReconcilerEvents } from '../../src/daemon/reconciler.js';
 import { buildStatus } from '../../src/daemon/status-view.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import { createLogger } from '../../src/observe/logger.js';
 import { httpServer } from '../helpers/servers.js';
 import { waitUntil } from '../helpers/agent-process.js';
@@ -45,8 +46,7 @@ describe('Reconciler', () => {
   });
 
   it('warns once per registry that sends a credential (here from a .dockerconfigjson) over plain http, and status shows it', async (t) => {
-    const root = await mkdtemp(join(tmpdir(), 'cma-agent-'));
-    t.after(() => rm(root, { recursive: true, force: true }));
+    const root = await tempDir(t, 'agent');
     const hostsDir = join(root, 'certs.d');
     const password = 'clear-Secret-2468';
     await mkdir(join(root, 'pull-secret'));

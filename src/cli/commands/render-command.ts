@@ -12,7 +12,7 @@ import type { CommandFlags } from '../args.js';
 import { EXIT_OK } from '../../errors.js';
 
 export async function renderCommand(flags: CommandFlags): Promise<number> {
-  const config = withHostsDir((await loadConfig(flags.config)).config, flags.hostsDir);
+  const config = withHostsDir((await loadConfig(flags.config, { clusterSources: flags.clusterConfig })).config, flags.hostsDir);
   const tree = renderHostsTree(config, assumedHealth(config, flags.assumeMirrors ?? 'up'), await detectContainerdFacts());
   for (const [path, file] of tree) {
     const shown = maskCredentials(file.content);

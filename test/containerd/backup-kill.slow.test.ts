@@ -8,7 +8,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { backupOnce, CONFIG_BACKUP_FILE } from '../../src/containerd/config-file.js';
-import { tempDir } from '../apply/helpers.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const KILLS = 40;
 /** Large enough (20 MiB, as seen on a node) that copying it takes a while. */
