@@ -84,6 +84,7 @@ async function checkRegistries(report: DoctorReport, config: AgentConfig, hostsD
   for (const mirror of config.registries.flatMap((r) => r.mirrors)) {
     if (!probes.has(mirror.url)) probes.set(mirror.url, probe(mirror.url).catch((err: unknown) => ({ ok: false, error: (err as Error).message })));
   }
+  const credentialsChecked = new Set<string>();
   for (const registry of config.registries) {
     const path = hostsTomlPath(hostsDir, registry.name);
     await checkShadow(report, hostsDir, registry.name, path);
@@ -99,9 +100,12 @@ async function checkRegistries(report: DoctorReport, config: AgentConfig, hostsD
     }
     if (file) checkHeaderCredentials(report, registry, file, path);
     for (const warning of cleartextCredentialWarnings({ ...config, registries: [registry] })) report.line(`  warning: ${warning.message}`);
-    // Under the registry whose hosts they are for: the server's host, then each mirror's.
+    // Under the registry whose hosts they are for (the server's, then each mirror's), once for a shared host.
     const hosts = new Set([registry.server, ...registry.mirrors.map((m) => m.url)].map(contactedHost));
-    if (effective) for (const host of [...hosts].filter((h) => auths.has(h))) checkConfigCredential(report, host, effective);
+    for (const host of [...hosts].filter((h) => auths.has(h) && !credentialsChecked.has(h))) {
+      credentialsChecked.add(host);
+      if (effective) checkConfigCredential(report, host, effective);
+    }
   }
 }
 
