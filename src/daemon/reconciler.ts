@@ -6,6 +6,7 @@ import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { DEFAULT_PROBE } from '../config/native-schema.js';
 import { renderHostsTree, withResolvedMirrors } from '../render/index.js';
 import { applyTree, type ApplyResult } from '../apply/apply.js';
+import { cleartextCredentialWarnings } from '../cleartext-credentials.js';
 import { FIRST_PROBE_SPREAD_MS, HealthMonitor, UNKNOWN_PROBE_GAP_MS } from '../health/monitor.js';
 import { credentialSecrets } from '../observe/redact.js';
 import type { ProbeResult } from '../health/probe.js';
@@ -89,6 +90,7 @@ export class Reconciler {
   private rejected: Refusal | undefined;
   /** config.toml could not be brought in line (e.g. `mirrors` set); retried at every reconcile. */
   private containerdRefusal: Refusal | undefined;
+  private warned = new Set<string>();
   private loadedAt: number | undefined;
   private lastApply: LastApply | undefined;
   private lastSuccessfulApplyAt: number | undefined;
@@ -253,8 +255,18 @@ export class Reconciler {
       { event: 'config_loaded', hash: loaded.hash, files: loaded.files, registries: config.registries.map((r) => r.name) },
       `config loaded from ${plural(loaded.files.length, 'file')}: ${plural(config.registries.length, 'registry', 'registries')} (${config.registries.map((r) => r.name).join(', ') || 'none'}), hash ${loaded.hash.slice(0, 12)}`,
     );
+    this.warnOnce(config);
     this.monitor.setTargets(probeTargets(config), config.probe, config.dns.servers);
     await this.reconciler.run();
+  }
+
+  /** Each warning is logged when it first appears, not at every reload; status shows the current ones. */
+  private warnOnce(config: AgentConfig): void {
+    const current = cleartextCredentialWarnings(config);
+    for (const { registry, message } of current) {
+      if (!this.warned.has(message)) this.options.logger.warn({ event: 'credential_in_clear', registry }, message);
+    }
+    this.warned = new Set(current.map((w) => w.message));
   }
 
   private reject(err: unknown): void {

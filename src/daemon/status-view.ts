@@ -7,6 +7,7 @@ import type { MirrorHealth } from '../health/state-machine.js';
 import type { RestartInfo } from '../containerd/restart.js';
 import type { ReconcilerSnapshot } from './reconciler.js';
 import { VERSION } from '../version.js';
+import { cleartextCredentialWarnings } from '../cleartext-credentials.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const isoOrUndefined = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : iso(ms));
@@ -63,6 +64,7 @@ export function buildStatus(
       lastError: restart.lastError,
       lastRestartAt: isoOrUndefined(restart.lastRestartAt),
     },
+    warnings: cleartextCredentialWarnings(loop.config).map((w) => w.message),
   };
 }
 

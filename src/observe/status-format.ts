@@ -68,6 +68,8 @@ export interface AgentStatus {
   config: { hash?: string; files: string[]; clusterFiles?: string[]; loadedAt?: string; lastError?: string; lastErrorAt?: string };
   lastApply?: { at: string; written: number; removed: number; error?: string };
   containerd: { restartPending: boolean; reason?: string; lastError?: string; lastRestartAt?: string };
+  /** Things that work but should not be left so (a credential sent over plain http), one per registry. */
+  warnings: string[];
 }
 
 const ERROR_IN_SUMMARY_MAX = 120;
@@ -100,6 +102,7 @@ function headerRows(status: AgentStatus, now: Date): string[][] {
   const pending = containerd.restartPending ? `RESTART PENDING${containerd.reason === undefined ? '' : ` (${oneLine(containerd.reason)})`}; ` : '';
   const failed = containerd.lastError === undefined ? '' : `; last restart FAILED: ${oneLine(containerd.lastError)}`;
   rows.push(['containerd:', pending + restarted + failed]);
+  for (const warning of status.warnings) rows.push(['warning:', oneLine(warning)]);
   return rows;
 }
 

@@ -6,6 +6,7 @@ import { AgentError } from '../errors.js';
 import type { ContainerdFacts, HealthView, Mirror, RenderedFile, Registry } from '../model.js';
 import { OWNER_MARKER } from '../ownership.js';
 import { rejectsHostlessFile, supportsDialTimeout } from './containerd-version.js';
+import { dottedHostSection, needsDottedHosts } from './dotted-hosts.js';
 import { authHeader } from './header.js';
 import { activeMirrors } from './mirrors.js';
 import { tlsKeys } from './tls.js';
@@ -13,7 +14,7 @@ import { tlsKeys } from './tls.js';
 const MODE_PLAIN = 0o644;
 const MODE_SECRET = 0o600;
 
-/** containerd looks up `<hostsDir>/<host:port>/hosts.toml` first, so the name is the directory as is. */
+/** `<hostsDir>/<host:port>/hosts.toml`, the name as is (a `<host>_<port>_` dir shadows it: see hosts-lookup.ts). */
 export function hostsTomlPath(hostsDir: string, registryName: string): string {
   const dir = path.join(hostsDir, registryName);
   // A name that is not one path segment would write outside the registry's own directory.
@@ -65,8 +66,10 @@ export function renderHostsToml(registry: Registry, health: HealthView, facts: C
   const hosts: TomlTable = {};
   for (const mirror of serverMirror === undefined ? mirrors : mirrors.slice(0, -1)) hosts[mirror.url] = mirrorTable(mirror, facts);
   if (Object.keys(hosts).length === 0 && root !== undefined && rejectsHostlessFile(facts)) hosts[root.url] = root.table;
-  if (Object.keys(hosts).length > 0) doc.host = hosts;
+  const dotted = needsDottedHosts(hosts, facts);
+  if (Object.keys(hosts).length > 0 && !dotted) doc.host = hosts;
+  const body = dotted ? `${stringify(doc)}\n${dottedHostSection(hosts)}` : stringify(doc);
 
   const hasSecret = upstreamHeader !== undefined || mirrors.some((m) => authHeader(m.auth, m.authMode, 'mirror') !== undefined);
-  return { content: `${OWNER_MARKER}\n${stringify(doc)}`, mode: hasSecret ? MODE_SECRET : MODE_PLAIN };
+  return { content: `${OWNER_MARKER}\n${body}`, mode: hasSecret ? MODE_SECRET : MODE_PLAIN };
 }

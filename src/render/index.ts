@@ -5,6 +5,7 @@ import { withResolvedMirrors } from './named-mirrors.js';
 
 export { rejectsHostlessFile, supportsDialTimeout } from './containerd-version.js';
 export { hostsTomlPath, renderHostsToml } from './hosts-toml.js';
+export { maskCredentials } from './header.js';
 export { activeMirrors, registryMode, type RegistryMode } from './mirrors.js';
 export { withResolvedMirrors } from './named-mirrors.js';
 

@@ -35,6 +35,15 @@ const tlsConfig = agentConfig([
   }),
 ]);
 
+// IPv6 literals: containerd 1.x cannot read a table header holding `]` (issue 10055), 2.x reads only headers.
+const V6_CACHE = 'http://[fd00::50]:5000';
+const ipv6Config = agentConfig([
+  registry('docker.io', { mirrors: [mirror(V6_CACHE, { auth: { kind: 'basic', username: 'cache', password: 'pass' } }), mirror(CACHE2, { tls: { ca: ['/etc/ssl/cache-ca.pem'], client: [], skipVerify: false } })] }),
+  registry('[fd00::1]:5000', { server: 'http://[fd00::1]:5000' }),
+]);
+const ipv6Health = health({ [V6_CACHE]: 'up', [CACHE2]: 'up' });
+
+
 // `_default` (no upstream of its own) beside a registry with its own file, which containerd prefers.
 const withDefault = agentConfig([
   registry('_default', { server: undefined, mirrors: [mirror(CACHE), mirror(CACHE2)] }),
@@ -106,6 +115,10 @@ const cases: Array<{ name: string; config: AgentConfig; health: HealthView; fact
     health: health({ [CACHE]: 'up', [CACHE2]: 'down' }),
     facts: CONTAINERD_1_7_OLD,
   },
+  { name: 'ipv6-containerd-1.6', config: ipv6Config, health: ipv6Health, facts: CONTAINERD_1_6 },
+  { name: 'ipv6-containerd-2.1', config: ipv6Config, health: ipv6Health, facts: CONTAINERD_2_1 },
+
+
   { name: 'default-registry-up', config: withDefault, health: health({ [CACHE]: 'up', [CACHE2]: 'down' }), facts: CONTAINERD_2_1 },
   { name: 'default-registry-down-containerd-1.6', config: withDefault, health: health({ [CACHE]: 'down', [CACHE2]: 'down' }), facts: CONTAINERD_1_6 },
   { name: 'mirror-only-containerd-1.6', config: mirrorOnly, health: health({ [CACHE]: 'down', [CACHE2]: 'down', 'https://cache.example:5443': 'down' }), facts: CONTAINERD_1_6 },

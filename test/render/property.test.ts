@@ -17,7 +17,7 @@ const nastyPiece = fc.oneof(
 const nasty = fc.array(nastyPiece, { maxLength: 4 }).map((parts) => parts.join(''));
 
 const url = fc.oneof(
-  fc.constantFrom('http://10.96.0.50:5000', 'http://10.96.0.51:5000', 'https://[::1]:5443'),
+  fc.constantFrom('http://10.96.0.50:5000', 'http://10.96.0.51:5000', 'https://[::1]:5443', 'http://[fd00::50]:5000'),
   fc.tuple(fc.constantFrom('http', 'https'), fc.domain(), nasty).map(([s, host, p]) => `${s}://${host}${p === '' ? '' : `/${p}`}`),
 );
 
@@ -119,6 +119,8 @@ function assertHeader(table: TomlTable, basic: string | undefined): void {
 function checkFile(content: string, mode: number, r: UpstreamRegistry, health: HealthView, f: ContainerdFacts): void {
   assert.equal(content.split('\n')[0], OWNER_MARKER);
   assert.ok(content.endsWith('\n') && !content.endsWith('\n\n'), 'ends with exactly one newline');
+  // containerd 1.x (go-toml v1) drops a whole file whose table header holds a bracket (issue 10055).
+  if ((f.version?.major ?? 1) < 2) for (const line of content.split('\n').filter((l) => l.startsWith('['))) assert.match(line, /^\[[^[\]]*\]$/);
   const doc = parse(content);
   assert.deepEqual(Object.keys(doc).filter((k) => !TOP_KEYS.has(k)), []);
   assert.equal(doc.server, r.server);
