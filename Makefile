@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_TEST := node --import tsx --test --test-concurrency=2
 NPX := npx --no-install
-UNIT_TESTS = $(shell find test -name '*.test.ts' -not -path 'test/e2e/*' | sort)
+UNIT_TESTS = $(shell find test -name '*.test.ts' -not -path 'test/e2e/*' -not -path 'test/image/*' | sort)
 E2E_TESTS = $(shell find test/e2e -name '*.test.ts' 2>/dev/null | sort)
 
 .PHONY: all build lint test test-deps run update-golden clean
