@@ -51,7 +51,10 @@ layout=$work/layout
 image=$layout:$cma_version
 umoci init --layout "$layout"
 umoci new --image "$image"
-umoci insert --image "$image" --history.created "$created" --history.created_by "make image (packaging/scripts/build-image.sh)" "$work/rootfs" /
+# unpack + repack rather than `umoci insert`: 0.4.7's insert writes a layer without the end-of-archive blocks.
+umoci unpack --image "$image" "$work/bundle"
+cp -a "$work/rootfs/." "$work/bundle/rootfs/"
+umoci repack --image "$image" --history.created "$created" --history.created_by "make image (packaging/scripts/build-image.sh)" "$work/bundle"
 config=(--no-history --created "$created" --os linux --architecture "$cma_deb_arch" --config.user 0:0 --config.workingdir /
   --config.env "PATH=/usr/local/bin:/usr/bin:/bin"
   --config.env "NODE_OPTIONS=--max-semi-space-size=2 --max-old-space-size=64"
@@ -65,6 +68,6 @@ find "$layout" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" --format=posix \
   --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime -C "$layout" -cf "$out/$name.oci.tar" .
 node --import tsx "$recipe/sbom.ts" "$work/rootfs" "$layout" >"$out/$name.spdx.json"
-digest=$(node -p 'require(process.argv[1]).manifests[0].digest' "$(pwd)/$layout/index.json")
+digest=$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).manifests[0].digest' "$layout/index.json")
 echo "make image: $out/$name.oci.tar $digest ($(du -m "$out/$name.oci.tar" | cut -f1) MB), SBOM $out/$name.spdx.json" >&2
 echo "$digest"
