@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { AgentStatus } from '../../src/observe/status.js';
+import type { AgentStatus } from '../../src/observe/status-format.js';
 import { waitFor } from './testbed/wait.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -42,6 +42,7 @@ export async function freeLoopbackPort(): Promise<number> {
 
 /** Polls until the probe returns a value; the test bed's poller, under the name these tests use. */
 export { waitFor as waitUntil };
+export { until } from './testbed/wait.js';
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

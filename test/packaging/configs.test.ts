@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
 import { shippedConfigs } from './shipped-configs.js';
-import { tempDir } from './tools.js';
+import { tempDirSync } from '../helpers/temp-dir.js';
 
 describe('shipped configs', () => {
   const configs = shippedConfigs();
@@ -18,7 +18,7 @@ describe('shipped configs', () => {
 
   for (const [name, text] of configs) {
     it(`${name} is a valid config with at least one mirror`, async (t) => {
-      const file = join(tempDir(t, 'config'), 'config.yaml');
+      const file = join(tempDirSync(t, 'packaging-config'), 'config.yaml');
       writeFileSync(file, text);
       // File references (CA bundles, the mounted Secret) name paths on a node, not on this machine.
       const { config } = await loadConfig([file], { checkFileRefs: false });

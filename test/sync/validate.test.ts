@@ -7,7 +7,8 @@ import type { AgentError } from '../../src/errors.js';
 import { join } from 'node:path';
 import { Syncer, type SyncOutcome } from '../../src/sync/syncer.js';
 import { createKubeletVolume } from '../helpers/kubelet-volume.js';
-import { leftovers, tempRoot } from './helpers.js';
+import { leftovers } from './helpers.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 function errorsOf(o: SyncOutcome): string[] {
   return o.result === 'rejected' ? o.errors.map((e) => e.toLine()) : [];
@@ -15,7 +16,7 @@ function errorsOf(o: SyncOutcome): string[] {
 
 describe('sync: validation of the set', () => {
   it('rejects credentials and ca paths into --to that the set does not hold, naming the field and the node path', async (t) => {
-    const root = await tempRoot(t, 'refs');
+    const root = await tempDir(t, 'sync-refs');
     const to = join(root, 'cluster.d');
     const volume = await createKubeletVolume(join(root, 'cm'), {
       'c.yaml': `credentials: [${to}/.dockerconfigjson]\nregistries:\n  quay.io:\n    ca: [${to}/ca.pem, /etc/ssl/node-only.pem]\n`,
@@ -37,7 +38,7 @@ describe('sync: validation of the set', () => {
   });
 
   it('takes a key from the later --from, skips kubelet-reserved names and subdirectories, keeps dot keys', async (t) => {
-    const root = await tempRoot(t, 'order');
+    const root = await tempDir(t, 'sync-order');
     const to = join(root, 'cluster.d');
     const first = await createKubeletVolume(join(root, 'first'), { 'a.yaml': 'registries: {first.test: {}}\n', 'only-first': 'x' });
     const plain = join(root, 'plain');
@@ -57,7 +58,7 @@ describe('sync: validation of the set', () => {
 
 describe('sync: a host dir it cannot write', () => {
   it('fails with one CMA_SYNC_IO line when a key is taken by a file it did not create, and recovers once it is gone', async (t) => {
-    const root = await tempRoot(t, 'taken');
+    const root = await tempDir(t, 'sync-taken');
     const to = join(root, 'cluster.d');
     const volume = await createKubeletVolume(join(root, 'cm'), { 'a.yaml': 'registries: {quay.io: {}}\n' });
     await mkdir(to);

@@ -1,0 +1,47 @@
+// One-shot apply, e.g. from cloud-init before the kubelet starts.
+import { loadConfig, type LoadedConfig } from '../../config/load.js';
+import { whileClaimed } from '../../apply/state-claim.js';
+import { renderHostsTree } from '../../render/index.js';
+import { detectContainerdFacts } from '../../containerd/detect.js';
+import { applyTree } from '../../apply/apply.js';
+import { assumedHealth, probeHealthOnce } from '../../health/once.js';
+import { withHostsDir } from '../../config/effective-config.js';
+import { ContainerdConfig } from '../../containerd/managed-config.js';
+import { createLogger } from '../../observe/logger.js';
+import { managedContainerdConfig, type CommandFlags } from '../args.js';
+import { EXIT_OK } from '../../errors.js';
+
+export async function applyCommand(flags: CommandFlags): Promise<number> {
+  const loaded = await loadConfig(flags.config);
+  return whileClaimed(flags.stateDir, 'containerd-mirror-agent apply', () => applyClaimed(flags, loaded));
+}
+
+async function applyClaimed(flags: CommandFlags, loaded: LoadedConfig): Promise<number> {
+  const config = withHostsDir(loaded.config, flags.hostsDir);
+  const facts = await detectContainerdFacts();
+  const health = flags.assumeMirrors === undefined ? await probeHealthOnce(config) : assumedHealth(config, flags.assumeMirrors);
+  const result = await applyTree(renderHostsTree(config, health, facts), { hostsDir: config.hostsDir, stateDir: flags.stateDir });
+  for (const path of result.backedUp) process.stdout.write(`backed up ${path}\n`);
+  for (const path of result.written) process.stdout.write(`wrote ${path}\n`);
+  for (const path of result.removed) process.stdout.write(`removed ${path}\n`);
+  for (const path of result.restored) process.stdout.write(`restored ${path}\n`);
+  process.stdout.write(`applied: ${result.written.length} written, ${result.removed.length} removed, ${result.unchanged.length} unchanged\n`);
+
+  const containerdConfig = managedContainerdConfig(flags);
+  if (containerdConfig === undefined) return EXIT_OK;
+  // A one-shot has no "later": a restart it owes runs now (or is recorded as pending with --no-restart).
+  const containerd = new ContainerdConfig({
+    path: containerdConfig,
+    stateDir: flags.stateDir,
+    facts,
+    noRestart: flags.noRestart,
+    logger: createLogger({ destination: 2 }),
+    minRestartIntervalMs: 0,
+  });
+  const plan = await containerd.update(config, loaded.hash);
+  await containerd.finish();
+  if (plan?.written) process.stdout.write(`wrote ${plan.path}: ${plan.changes.join(', ')}\n`);
+  const restart = containerd.restartInfo();
+  if (restart.restartPending) process.stdout.write(`containerd restart pending: ${restart.reason ?? 'config.toml changed'}\n`);
+  return EXIT_OK;
+}

@@ -1,0 +1,87 @@
+// config.toml as the agent manages it (config_path + the credentials placed there), and the containerd
+// restart it may owe. Synced when the agent config changes, never on a mirror flip: flips only touch
+// hosts.toml, which containerd re-reads on every pull (invariant 6).
+import type { Logger } from 'pino';
+import { readContainerdConfig, updateContainerdConfig } from './config-file.js';
+import type { ContainerdConfigPlan } from './config-toml.js';
+import { RestartPolicy, type RestartInfo } from './restart.js';
+import { readRestartState, writeRestartState } from './restart-state.js';
+import type { AgentConfig, ContainerdFacts } from '../model.js';
+
+export interface ContainerdConfigOptions {
+  path: string;
+  stateDir: string;
+  facts: ContainerdFacts;
+  noRestart: boolean;
+  logger: Logger;
+  /** Two restarts are at least this far apart. The one-shot `apply` uses 0: it has no later. */
+  minRestartIntervalMs?: number;
+  onRestart?: (result: 'success' | 'failure') => void;
+}
+
+export class ContainerdConfig {
+  private policy: RestartPolicy | undefined;
+  private syncedHash: string | undefined;
+
+  constructor(private readonly options: ContainerdConfigOptions) {}
+
+  /**
+   * Makes config.toml right for `config` (identified by `hash`) and hands its bytes to the restart policy.
+   * Returns undefined when this config was already synced. Throws AgentError (CMA_CONTAINERD_CONFIG...) and
+   * then retries at the next call.
+   */
+  async update(config: AgentConfig, hash: string): Promise<(ContainerdConfigPlan & { written: boolean }) | undefined> {
+    if (hash === this.syncedHash) return undefined;
+    const policy = this.policy ?? (await this.startPolicy(config.restartCommand));
+    const plan = await updateContainerdConfig({ path: this.options.path, stateDir: this.options.stateDir, hostsDir: config.hostsDir, config, facts: this.options.facts });
+    if (plan.written) {
+      this.options.logger.info({ event: 'containerd_config_written', path: plan.path, changes: plan.changes }, `wrote ${plan.path}: ${plan.changes.join(', ')}`);
+    }
+    policy.configWritten(plan.content, plan.changes.join(', ') || 'config.toml changed');
+    this.syncedHash = hash;
+    return plan;
+  }
+
+  restartInfo(): RestartInfo {
+    const state = this.policy?.state();
+    return {
+      restartPending: state?.restartPending ?? false,
+      reason: state?.reason,
+      lastError: state?.lastError,
+      lastRestartAt: state?.lastRestartAt === undefined ? undefined : Date.parse(state.lastRestartAt),
+    };
+  }
+
+  /** For the one-shot `apply`: waits until an owed restart has run or failed (it is scheduled at once there). */
+  async finish(): Promise<void> {
+    const policy = this.policy;
+    if (policy === undefined || this.options.noRestart) return;
+    while (policy.restartPending && policy.state().lastError === undefined) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      await policy.settled();
+    }
+    policy.stop();
+  }
+
+  /** Waits for a restart in flight; cancels one that is only scheduled (it stays recorded as pending). */
+  async stop(): Promise<void> {
+    this.policy?.stop();
+    await this.policy?.settled();
+  }
+
+  private async startPolicy(command: string[]): Promise<RestartPolicy> {
+    const { stateDir, logger, noRestart, minRestartIntervalMs, onRestart } = this.options;
+    const policy = new RestartPolicy({
+      command,
+      noRestart,
+      logger,
+      ...(minRestartIntervalMs === undefined ? {} : { minIntervalMs: minRestartIntervalMs }),
+      persist: (state) => writeRestartState(stateDir, state),
+      onRestart,
+    });
+    const current = await readContainerdConfig(this.options.path);
+    policy.start(current.content ?? '', await readRestartState(stateDir));
+    this.policy = policy;
+    return policy;
+  }
+}

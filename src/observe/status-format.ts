@@ -1,0 +1,144 @@
+// What the agent reports about itself (/status, `status`, systemd STATUS=). Types and pure formatting only:
+// the caller passes `now`, nothing here reads a clock.
+
+import { ago } from './human-duration.js';
+import { redactUrl } from './redact.js';
+
+export interface ProbeSummary {
+  ok: boolean;
+  /** HTTP status, when the mirror answered. */
+  status?: number;
+  /** Why the probe failed, e.g. `connect ETIMEDOUT after 1000ms`. */
+  error?: string;
+  durationMs: number;
+  /** ISO 8601. */
+  at: string;
+}
+
+export interface MirrorStatus {
+  url: string;
+  /** false: never probed, always written. */
+  probe: boolean;
+  state: 'up' | 'down' | 'unknown';
+  /** When `state` last changed (ISO 8601). */
+  since: string;
+  lastProbe?: ProbeSummary;
+}
+
+export interface RegistryStatus {
+  name: string;
+  /** `upstream`: the hosts.toml lists no mirror, containerd goes to `server` directly. */
+  mode: 'mirror' | 'upstream';
+  since: string;
+  server: string;
+  mirrors: MirrorStatus[];
+}
+
+export interface AgentStatus {
+  version: string;
+  pid: number;
+  startedAt: string;
+  ready: boolean;
+  hostsDir: string;
+  registries: RegistryStatus[];
+  config: { hash?: string; files: string[]; loadedAt?: string; lastError?: string; lastErrorAt?: string };
+  lastApply?: { at: string; written: number; removed: number; error?: string };
+  containerd: { restartPending: boolean; reason?: string; lastError?: string; lastRestartAt?: string };
+}
+
+const ERROR_IN_SUMMARY_MAX = 120;
+
+/** The human table printed by `containerd-mirror-agent status`. */
+export function formatStatusTable(status: AgentStatus, now: Date): string {
+  const lines = [
+    `containerd-mirror-agent ${status.version} (pid ${status.pid}, up ${ago(status.startedAt, now)}): ${status.ready ? 'ready' : 'NOT READY'}`,
+    ...alignColumns(headerRows(status, now)),
+    '',
+    ...alignColumns([['REGISTRY', 'MODE', 'SINCE', 'MIRROR', 'STATE', 'SINCE', 'LAST PROBE'], ...registryRows(status, now)]),
+  ];
+  return lines.map((l) => l.trimEnd()).join('\n') + '\n';
+}
+
+function headerRows(status: AgentStatus, now: Date): string[][] {
+  const { config, lastApply, containerd } = status;
+  const rows: string[][] = [['hosts dir:', status.hostsDir]];
+  const files = config.files.length === 0 ? 'no files' : config.files.join(', ');
+  const hash = config.hash === undefined ? 'none applied' : config.hash.replace(/^sha256:/, '').slice(0, 12);
+  rows.push(['config:', `${hash} from ${files}${config.loadedAt === undefined ? '' : `, loaded ${ago(config.loadedAt, now)} ago`}`]);
+  if (config.lastError !== undefined) {
+    rows.push(['config error:', `${oneLine(config.lastError)} (${ago(config.lastErrorAt, now)} ago; the last good config stays applied)`]);
+  }
+  if (lastApply === undefined) rows.push(['last apply:', 'never']);
+  else if (lastApply.error !== undefined) rows.push(['last apply:', `FAILED ${ago(lastApply.at, now)} ago: ${oneLine(lastApply.error)}`]);
+  else rows.push(['last apply:', `${ago(lastApply.at, now)} ago, ${lastApply.written} written, ${lastApply.removed} removed`]);
+  const restarted = containerd.lastRestartAt === undefined ? 'never restarted by the agent' : `restarted ${ago(containerd.lastRestartAt, now)} ago`;
+  const pending = containerd.restartPending ? `RESTART PENDING${containerd.reason === undefined ? '' : ` (${oneLine(containerd.reason)})`}; ` : '';
+  const failed = containerd.lastError === undefined ? '' : `; last restart FAILED: ${oneLine(containerd.lastError)}`;
+  rows.push(['containerd:', pending + restarted + failed]);
+  return rows;
+}
+
+function registryRows(status: AgentStatus, now: Date): string[][] {
+  if (status.registries.length === 0) return [['(no registries configured)']];
+  return status.registries.flatMap((r) => {
+    const head = [r.name, modeWord(r.mode), ago(r.since, now)];
+    if (r.mirrors.length === 0) return [[...head, '-']];
+    return r.mirrors.map((m, i) => [...(i === 0 ? head : ['', '', '']), ...mirrorCells(m, now)]);
+  });
+}
+
+function mirrorCells(m: MirrorStatus, now: Date): string[] {
+  if (!m.probe) return [redactUrl(m.url), 'not probed', '-', '-'];
+  return [redactUrl(m.url), m.state, ago(m.since, now), probeText(m.lastProbe, now)];
+}
+
+function probeText(p: ProbeSummary | undefined, now: Date): string {
+  if (p === undefined) return '-';
+  const what = p.ok ? String(p.status ?? 'ok') : oneLine(p.error ?? `HTTP ${p.status ?? '?'}`);
+  return `${what} (${Math.round(p.durationMs)}ms, ${ago(p.at, now)} ago)`;
+}
+
+/**
+ * One line for systemd's STATUS=, e.g. `2 registries: docker.io mirror, ghcr.io upstream-only (cache down 3m)`;
+ * a rejected config and a pending containerd restart are appended.
+ */
+export function summaryLine(status: AgentStatus, now: Date): string {
+  const n = status.registries.length;
+  const regs = status.registries.map((r) => `${r.name} ${modeWord(r.mode)}${unhealthyMirrors(r, now)}`);
+  const parts = [`${n} ${n === 1 ? 'registry' : 'registries'}${n === 0 ? '' : `: ${regs.join(', ')}`}`];
+  if (!status.ready) parts.unshift('not ready');
+  if (status.config.lastError !== undefined) parts.push(`config rejected: ${truncate(oneLine(status.config.lastError), ERROR_IN_SUMMARY_MAX)}`);
+  if (status.containerd.restartPending) parts.push('containerd restart pending');
+  return parts.join('; ');
+}
+
+function unhealthyMirrors(r: RegistryStatus, now: Date): string {
+  const bad = r.mirrors.filter((m) => m.probe && m.state !== 'up').map((m) => `${mirrorHost(m.url)} ${m.state} ${ago(m.since, now)}`);
+  return bad.length === 0 ? '' : ` (${bad.join(', ')})`;
+}
+
+function mirrorHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return redactUrl(url);
+  }
+}
+
+function modeWord(mode: RegistryStatus['mode']): string {
+  return mode === 'mirror' ? 'mirror' : 'upstream-only';
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function alignColumns(rows: string[][]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  '));
+}
