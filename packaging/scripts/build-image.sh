@@ -37,7 +37,7 @@ if [ "$(dpkg --print-architecture)" = "$cma_deb_arch" ]; then
   env -i "$(command -v chroot)" "$work/rootfs" /bin/sh -c :
 fi
 
-# Labels and config: keep in step with the Containerfile (test/image/containerfile.test.ts compares them).
+# Labels and config: keep in step with the Containerfile (test/image/containerfile.slow.test.ts compares them).
 labels=(
   "org.opencontainers.image.title=containerd-mirror-agent"
   "org.opencontainers.image.description=$(node -p 'require("./package.json").description')"

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { tempDir } from '../helpers/testbed/testbed.js';
+import { tempDirSync } from '../helpers/temp-dir.js';
 import { repoPath } from '../packaging/tools.js';
 
 const VERSION = (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { version: string }).version;
@@ -115,8 +115,8 @@ describe('the built image', { skip: unavailable }, () => {
     assert.equal(sbom.packages.find((p) => p.SPDXID === 'SPDXRef-Image')!.versionInfo, VERSION);
   });
 
-  it('builds again to the same digest', { skip: process.getuid?.() !== 0 ? 'needs root, as make image does' : undefined }, () => {
-    const out = tempDir('cma-image-again-').path;
+  it('builds again to the same digest', { skip: process.getuid?.() !== 0 ? 'needs root, as make image does' : undefined }, (t) => {
+    const out = tempDirSync(t, 'image-again');
     const digest = execFileSync(repoPath('packaging/scripts/build-image.sh'), {
       encoding: 'utf8', env: { ...process.env, BUILD_DIR: out, BINARY: repoPath('build/bin/containerd-mirror-agent') }, stdio: ['ignore', 'pipe', 'ignore'],
     }).trim();

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { createKubeletVolume, type KubeletVolume } from '../helpers/kubelet-volume.js';
-import { blackhole, canBlackhole, startContainerd, startTestbed, tempDir, testbedUnavailable, waitFor, type Containerd, type Testbed } from '../helpers/testbed/index.js';
+import { processTempDir } from '../helpers/temp-dir.js';
+import { blackhole, canBlackhole, startContainerd, startTestbed, testbedUnavailable, waitFor, type Containerd, type Testbed } from '../helpers/testbed/index.js';
 import { repoPath } from '../packaging/tools.js';
 import { runToEnd, startContainer, type RunningContainer, type RunSpec } from './ctr-container.js';
 import { startNodeInit, type NodeInit } from './node-init.js';
@@ -117,7 +118,9 @@ describe('the image, run as the shipped DaemonSet runs it', { skip: unavailable,
   const get = async (path: string): Promise<number> => (await fetch(`http://${listen}${path}`, { signal: AbortSignal.timeout(5000) })).status;
 
   before(async () => {
-    dir = tempDir('cma-image-').path;
+    const temp = processTempDir('image');
+    dir = temp.path;
+    stops.push(() => Promise.resolve(temp.guard.now()));
     bed = await startTestbed({ containerd: false, images: [], cacheHost: CACHE_HOST });
     stops.push(() => bed.stop());
     // The node before the install: a config.toml without config_path, an operator's own hosts.toml for the
