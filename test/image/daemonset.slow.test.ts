@@ -213,6 +213,15 @@ describe('the image, run as the shipped DaemonSet runs it', { skip: unavailable,
     assert.deepEqual(snapshot(hostsDir()), hostsBefore);
   });
 
+  it('leaves no container, task, image, snapshot or iptables rule behind', async () => {
+    await containerd.ctr(['images', 'rm', '--sync', imageName]);
+    for (const list of [['containers', 'ls', '-q'], ['tasks', 'ls', '-q'], ['images', 'ls', '-q'], ['snapshots', 'ls']]) {
+      const rows = (await containerd.ctr(list)).split('\n').filter((l) => l.trim() !== '' && !l.startsWith('KEY '));
+      assert.deepEqual(rows, [], `ctr ${list.join(' ')}`);
+    }
+    assert.doesNotMatch(execFileSync('iptables', ['-w', '-S', 'OUTPUT'], { encoding: 'utf8' }), new RegExp(`cma-test-${process.pid}-`));
+  });
+
   it('the restore container has the agent\'s image, environment and mounts', () => {
     assert.equal(restore.image, agent.image);
     assert.equal(uninstallPod.hostPID, agentPod.hostPID);
