@@ -1,23 +1,36 @@
 // The agent at rest: RSS and CPU after probing 10 endpoints every 2 s for a while, and the time from
 // spawn to systemd READY=1, received on our own NOTIFY_SOCKET by a receiver that answers barriers as systemd does.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { httpServer } from '../test/helpers/servers.js';
 import { spawnLogged, waitFor } from '../test/helpers/testbed/index.js';
-import { agentDirs, startAgent } from '../test/e2e/agent.js';
+import { AGENT_BIN, agentDirs, startAgent } from '../test/e2e/agent.js';
 import { agentConfigYaml, type ConfigRegistry } from '../test/e2e/config.js';
 
 export interface Footprint {
   readyMs: number;
   rssMiB: number;
+  /** RSS split: the process's own memory, and pages of files it maps (the executable, shared libraries). */
+  anonMiB: number;
+  fileMiB: number;
   cpuSeconds: number;
   seconds: number;
 }
 
-function rssMiB(pid: number): number {
-  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+function statusMiB(pid: number, field: 'VmRSS' | 'RssAnon' | 'RssFile'): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+/**
+ * Drops the executable's pages from the page cache, as after a reboot. Right after the file was written its
+ * whole content sits in the cache in large folios, and the kernel maps those whole on first touch, so the
+ * file-backed share of RSS would depend on how recently `make binary` ran (about 18 MiB more just after it).
+ */
+export function dropFromPageCache(path: string): void {
+  execFileSync('dd', [`if=${path}`, 'iflag=nocache', 'count=0', 'status=none']);
 }
 
 /** utime + stime of the process, in seconds (USER_HZ is 100 on Linux). */
@@ -27,7 +40,7 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-export async function measureFootprint(dir: string, seconds: number): Promise<Footprint> {
+export async function measureFootprint(dir: string, seconds: number, bin?: string): Promise<Footprint> {
   const servers = await Promise.all(Array.from({ length: 10 }, () => httpServer(200)));
   const notifySocket = join(dir, 'notify.sock');
   const notify = spawnLogged('python3', [resolve(import.meta.dirname, 'sd-notify-receiver.py'), notifySocket], join(dir, 'notify.log'));
@@ -40,15 +53,17 @@ export async function measureFootprint(dir: string, seconds: number): Promise<Fo
     const config = join(dir, 'footprint.yaml');
     const hostsDir = join(dir, 'footprint-hosts');
     writeFileSync(config, agentConfigYaml(hostsDir, registries));
+    dropFromPageCache(bin ?? AGENT_BIN);
     const start = process.hrtime.bigint();
     // Watched from before the spawn, so the time is when READY=1 arrived, not when startAgent returned.
     const ready = waitFor('READY=1 on NOTIFY_SOCKET', () => (notify.log().includes('READY=1') ? process.hrtime.bigint() : undefined), 15_000, 2);
     ready.catch(() => undefined);
-    const agent = await startAgent({ config, hostsDir, ...agentDirs(join(dir, 'footprint')), env: { NOTIFY_SOCKET: notifySocket } });
+    const agent = await startAgent({ config, hostsDir, ...agentDirs(join(dir, 'footprint')), env: { NOTIFY_SOCKET: notifySocket }, ...(bin === undefined ? {} : { bin }) });
     try {
       const readyMs = Number((await ready) - start) / 1e6;
       await sleep(seconds * 1000);
-      return { readyMs, rssMiB: rssMiB(agent.process.pid), cpuSeconds: cpuSeconds(agent.process.pid), seconds };
+      const pid = agent.process.pid;
+      return { readyMs, rssMiB: statusMiB(pid, 'VmRSS'), anonMiB: statusMiB(pid, 'RssAnon'), fileMiB: statusMiB(pid, 'RssFile'), cpuSeconds: cpuSeconds(pid), seconds };
     } finally {
       await agent.stop();
     }

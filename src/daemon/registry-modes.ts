@@ -1,6 +1,6 @@
 // Which registries are on their mirrors and which are upstream-only, since when, and the one log line per
 // change. Carved out of the reconcile loop: it only watches what the loop wrote, it never decides it.
-import type { Logger } from 'pino';
+import type { Logger } from '../model.js';
 import { registryMode } from '../render/index.js';
 import type { AgentConfig, HealthView } from '../model.js';
 

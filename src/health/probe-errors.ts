@@ -10,12 +10,6 @@ const TIMEOUT_WORDING: Record<Phase, string> = {
   body: 'body not complete',
 };
 
-const UNDICI_TIMEOUTS: Record<string, Phase> = {
-  UND_ERR_CONNECT_TIMEOUT: 'connect',
-  UND_ERR_HEADERS_TIMEOUT: 'response',
-  UND_ERR_BODY_TIMEOUT: 'body',
-};
-
 /** Node's and OpenSSL's certificate and handshake error codes (ERR_TLS_*, ERR_SSL_*, DEPTH_ZERO_SELF_SIGNED_CERT...). */
 const TLS_CODE = /CERT|SSL|TLS|SIGNATURE|ISSUER/;
 
@@ -23,7 +17,6 @@ interface CodedError {
   code?: unknown;
   syscall?: unknown;
   message?: unknown;
-  cause?: unknown;
 }
 
 function firstLine(text: string): string {
@@ -36,14 +29,8 @@ export function describeProbeError(err: unknown, phase: Phase, timeoutMs: number
   if (err === 'deadline') return `${TIMEOUT_WORDING[phase]} after ${timeoutMs}ms`;
   const e = (typeof err === 'object' && err !== null ? err : {}) as CodedError;
   const code = typeof e.code === 'string' ? e.code : undefined;
-  if (code !== undefined && code in UNDICI_TIMEOUTS) {
-    return `${TIMEOUT_WORDING[UNDICI_TIMEOUTS[code] ?? phase]} after ${timeoutMs}ms`;
-  }
-  if (code === 'UND_ERR_SOCKET') {
-    // undici wraps the socket's own error (ECONNRESET...) when there was one.
-    const inner = e.cause === undefined ? undefined : describeProbeError(e.cause, phase, timeoutMs);
-    return inner !== undefined && inner !== 'unknown error' ? inner : 'connection closed by server';
-  }
+  // node:http's "socket hang up": the server closed the connection before a complete response.
+  if (code === 'ECONNRESET' && e.syscall === undefined) return 'connection closed by server';
   if (code !== undefined && typeof e.syscall === 'string') return `${e.syscall} ${code}`;
   if (code !== undefined && TLS_CODE.test(code)) return `TLS ${code}`;
   if (code !== undefined) return code;

@@ -1,14 +1,21 @@
 // One JSON line per event on stdout. Under systemd, each line starts with its syslog priority so journald
 // stores the right PRIORITY and `journalctl -p warning` shows failovers (sd-daemon(3) prefixes).
+// Our own writer rather than pino: the agent logs events, not a request stream, and every line is redacted
+// as a whole anyway, so pino's speed went unused while its modules cost 9 MiB of RSS (README, "Why these
+// dependencies"). The line keeps pino's shape (level, time, pid, hostname, fields, msg) for log pipelines.
 
-import { fstatSync } from 'node:fs';
-import { pino, type Logger } from 'pino';
+import { fstatSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { AgentError } from '../errors.js';
+import type { LogFn, Logger } from '../model.js';
 import { redactDeep, redactText } from './redact.js';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type { Logger } from '../model.js';
 
-const PRIORITY: Record<string, number> = { fatal: 2, error: 3, warn: 4, info: 6, debug: 7, trace: 7 };
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+type Level = (typeof LOG_LEVELS)[number];
+
+const PRIORITY: Record<Level, number> = { fatal: 2, error: 3, warn: 4, info: 6, debug: 7, trace: 7 };
 
 export interface LoggerOptions {
   /** A stream, or a file descriptor written synchronously (default 1, stdout). */
@@ -20,6 +27,17 @@ export interface LoggerOptions {
   secrets?: () => Iterable<string>;
 }
 
+/** An Error as plain data: its own fields (a `config` of an HTTP client...) are redacted like any other. */
+function serializeError(err: Error): Record<string, unknown> {
+  const own: Record<string, unknown> = { ...err };
+  return { type: err.name, message: err.message, stack: err.stack, ...own };
+}
+
+function plain(value: unknown): unknown {
+  if (value instanceof Error) return serializeError(value);
+  return value;
+}
+
 export function createLogger(options: LoggerOptions = {}): Logger {
   const env = options.env ?? process.env;
   const destination = options.destination ?? 1;
@@ -27,27 +45,62 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   if (!(LOG_LEVELS as readonly string[]).includes(level)) {
     throw new AgentError('CMA_USAGE', `unknown log level "${level}"; use one of ${LOG_LEVELS.join(', ')}`, { field: 'LOG_LEVEL' });
   }
+  const threshold = LOG_LEVELS.indexOf(level as Level);
   const journal = writesToJournal(destination, env.JOURNAL_STREAM);
   const secrets = options.secrets;
-  return pino(
-    {
-      level,
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: {
-        level: (label) => ({ level: label }),
-      },
-      hooks: {
-        // The finished line is the one place where bindings of child loggers, serialized errors and the
-        // message are all present, so redaction happens here, on the parsed line.
-        streamWrite: (line) => {
-          const keyed = JSON.stringify(redactDeep(JSON.parse(line))) + '\n';
-          const clean = secrets === undefined ? keyed : redactText(keyed, withJsonForms(secrets()));
-          return journal ? priorityPrefix(clean) + clean : clean;
-        },
-      },
-    },
-    typeof destination === 'number' ? pino.destination({ dest: destination, sync: true }) : destination,
-  );
+  const base = { pid: process.pid, hostname: hostname() };
+  const write = (text: string): void => {
+    if (typeof destination === 'number') writeAll(destination, Buffer.from(text));
+    else destination.write(text);
+  };
+
+  const make = (bindings: Record<string, unknown>): Logger => {
+    const at = (name: Level): LogFn => {
+      if (LOG_LEVELS.indexOf(name) > threshold) return () => undefined;
+      return (first: object | string, message?: string): void => {
+        const fields: Record<string, unknown> = {};
+        let msg = message;
+        if (typeof first === 'string') msg = first;
+        else if (first instanceof Error) {
+          fields.err = serializeError(first);
+          msg ??= first.message;
+        } else for (const [k, v] of Object.entries(first)) fields[k] = plain(v);
+        const line = { level: name, time: new Date().toISOString(), ...base, ...bindings, ...fields, ...(msg === undefined ? {} : { msg }) };
+        const keyed = JSON.stringify(redactDeep(line)) + '\n';
+        const clean = secrets === undefined ? keyed : redactText(keyed, withJsonForms(secrets()));
+        write(journal ? `<${PRIORITY[name]}>${clean}` : clean);
+      };
+    };
+    return {
+      fatal: at('fatal'),
+      error: at('error'),
+      warn: at('warn'),
+      info: at('info'),
+      debug: at('debug'),
+      trace: at('trace'),
+      child: (more) => make({ ...bindings, ...more }),
+      flush: () => undefined,
+    };
+  };
+  return make({});
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Synchronous, so nothing is lost at exit. A pipe that libuv made non-blocking (once anything touched
+ * process.stdout) may take part of a line or none (EAGAIN) while the reader lags: wait a moment and go on.
+ */
+function writeAll(fd: number, bytes: Buffer): void {
+  let offset = 0;
+  while (offset < bytes.length) {
+    try {
+      offset += writeSync(fd, bytes, offset);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      Atomics.wait(pause, 0, 0, 10);
+    }
+  }
 }
 
 // A secret holding `"` or `\` appears escaped inside a JSON string.
@@ -55,11 +108,6 @@ function withJsonForms(secrets: Iterable<string>): string[] {
   const out: string[] = [];
   for (const s of secrets) out.push(s, JSON.stringify(s).slice(1, -1));
   return out;
-}
-
-function priorityPrefix(line: string): string {
-  const label = /^\{"level":"(\w+)"/.exec(line)?.[1];
-  return `<${label === undefined ? 6 : (PRIORITY[label] ?? 6)}>`;
 }
 
 /**

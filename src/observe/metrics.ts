@@ -1,7 +1,7 @@
 // Prometheus metrics, on a registry of our own so nothing else in the process (or a test) can leak series
 // into /metrics. Gauges describing current state are set from AgentStatus; events are counted directly.
 
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, MetricRegistry } from './prometheus.js';
 import { redactUrl } from './redact.js';
 import type { AgentStatus } from './status-format.js';
 
@@ -14,7 +14,6 @@ export type ApplyResult = 'changed' | 'unchanged' | 'failed';
 export type RegistryMode = 'mirror' | 'upstream';
 
 export interface AgentMetrics {
-  readonly registry: Registry;
   /** Sets mirror_up, registry_mode, restart_pending and config_rejected, and drops series of registries/mirrors gone from the config. */
   observeStatus(status: AgentStatus): void;
   probe(mirror: string, ok: boolean, durationMs: number): void;
@@ -31,24 +30,16 @@ const MODES: RegistryMode[] = ['mirror', 'upstream'];
 const PROBE_RESULTS = ['success', 'failure'] as const;
 
 export function createMetrics(info: { version: string }): AgentMetrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
+  const registry = new MetricRegistry(METRIC_PREFIX);
   const name = (n: string): string => METRIC_PREFIX + n;
-  const registers = [registry];
-  const gauge = <L extends string>(n: string, help: string, labelNames: readonly L[] = []): Gauge<L> =>
-    new Gauge({ name: name(n), help, labelNames, registers });
+  const gauge = <L extends string = never>(n: string, help: string, labelNames: readonly L[] = []): Gauge<L> =>
+    registry.register(new Gauge<L>(name(n), help, labelNames));
   const counter = <L extends string>(n: string, help: string, labelNames: readonly L[]): Counter<L> =>
-    new Counter({ name: name(n), help, labelNames, registers });
+    registry.register(new Counter<L>(name(n), help, labelNames));
 
   const mirrorUp = gauge('mirror_up', '1 when the mirror passed its probes, 0 when it failed them; absent while unknown or not probed', ['registry', 'mirror']);
   const registryMode = gauge('registry_mode', "1 for the registry's current mode: mirror (hosts.toml lists mirrors) or upstream (upstream only)", ['registry', 'mode']);
-  const probeDuration = new Histogram({
-    name: name('probe_duration_seconds'),
-    help: 'Duration of mirror probes (GET /v2/), by result',
-    labelNames: ['mirror', 'result'],
-    buckets: PROBE_BUCKETS,
-    registers,
-  });
+  const probeDuration = registry.register(new Histogram(name('probe_duration_seconds'), 'Duration of mirror probes (GET /v2/), by result', ['mirror', 'result'], PROBE_BUCKETS));
   const transitions = counter('mode_transitions_total', 'Registry mode changes, by the mode entered', ['registry', 'to']);
   const applies = counter('config_applies_total', 'Reconciles of the hosts files: changed (files written or removed), unchanged, failed', ['result']);
   const loadErrors = counter('config_load_errors_total', 'Config loads rejected, by error code (CMA_CONFIG_*)', ['code']);
@@ -59,8 +50,8 @@ export function createMetrics(info: { version: string }): AgentMetrics {
   const restarts = counter('containerd_restarts_total', 'containerd restarts run by the agent, by result', ['result']);
 
   buildInfo.set({ version: info.version, node_version: process.version }, 1);
-  restartPending.set(0);
-  configRejected.set(0);
+  restartPending.set({}, 0);
+  configRejected.set({}, 0);
   for (const result of ['changed', 'unchanged', 'failed']) applies.inc({ result }, 0);
   for (const result of ['success', 'failure']) restarts.inc({ result }, 0);
 
@@ -70,7 +61,6 @@ export function createMetrics(info: { version: string }): AgentMetrics {
   let probed = new Set<string>();
 
   return {
-    registry,
     observeStatus(status) {
       const nextRegistries = new Set(status.registries.map((r) => r.name));
       const nextMirrors = new Map<string, { registry: string; mirror: string }>();
@@ -104,8 +94,8 @@ export function createMetrics(info: { version: string }): AgentMetrics {
       registries = nextRegistries;
       mirrors = nextMirrors;
       probed = nextProbed;
-      restartPending.set(status.containerd.restartPending ? 1 : 0);
-      configRejected.set(status.config.lastError === undefined ? 0 : 1);
+      restartPending.set({}, status.containerd.restartPending ? 1 : 0);
+      configRejected.set({}, status.config.lastError === undefined ? 0 : 1);
     },
     probe(mirror, ok, durationMs) {
       probeDuration.observe({ mirror: redactUrl(mirror), result: ok ? 'success' : 'failure' }, durationMs / 1000);
@@ -115,7 +105,7 @@ export function createMetrics(info: { version: string }): AgentMetrics {
     },
     configApply(result, at) {
       applies.inc({ result });
-      if (result !== 'failed') lastApply.set(at.getTime() / 1000);
+      if (result !== 'failed') lastApply.set({}, at.getTime() / 1000);
     },
     configLoadError(code) {
       loadErrors.inc({ code });
@@ -123,8 +113,8 @@ export function createMetrics(info: { version: string }): AgentMetrics {
     containerdRestart(result) {
       restarts.inc({ result });
     },
-    async scrape() {
-      return { contentType: registry.contentType, body: await registry.metrics() };
+    scrape() {
+      return Promise.resolve(registry.scrape());
     },
   };
 }

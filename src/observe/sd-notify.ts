@@ -3,7 +3,7 @@
 // (sd_notify_barrier) until systemd has processed it before exiting.
 
 import { execFile } from 'node:child_process';
-import type { Logger } from 'pino';
+import type { Logger } from '../model.js';
 
 export interface Notifier {
   /** false when NOTIFY_SOCKET is unset: every method is a no-op. */

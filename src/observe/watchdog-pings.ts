@@ -1,7 +1,7 @@
 // The timer that turns WatchdogGate's verdict into WATCHDOG=1 pings (invariant 8). When the gate says no, the
 // ping is withheld and systemd restarts the agent after WatchdogSec: that is the point, so it is logged loudly.
 
-import type { Logger } from 'pino';
+import type { Logger } from '../model.js';
 import type { Notifier } from './sd-notify.js';
 import type { WatchdogGate } from './watchdog.js';
 

@@ -1,7 +1,7 @@
 // Turns pass outcomes into log lines, status and metrics. One line per event; a rejected set is logged once,
 // not on every re-read of the same content.
 import { errorLines } from '../errors.js';
-import type { Logger } from 'pino';
+import type { Logger } from '../model.js';
 import type { SyncMetrics } from './sync-metrics.js';
 import type { SyncStatus } from './sync-status.js';
 import type { SyncOutcome } from './syncer.js';

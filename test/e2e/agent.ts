@@ -1,12 +1,15 @@
 // The real agent under test: `bin/containerd-mirror-agent run`, started as a child process with its own
 // state dir and a loopback status port, killed by its pid at the end (or by -9 when a scenario asks).
+// CMA_AGENT_BIN names another executable to test instead, e.g. the packaged single executable from
+// `make binary`: what ships is what the scenarios and benchmarks exercise, not only dist/.
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { spawnLogged, testbedUnavailable, waitFor, type ManagedProcess } from '../helpers/testbed/index.js';
 
-export const AGENT_BIN = resolve(import.meta.dirname, '../../bin/containerd-mirror-agent');
-export const AGENT_BUILT = existsSync(resolve(import.meta.dirname, '../../dist/cli/main.js'));
+const SELECTED_BIN = process.env.CMA_AGENT_BIN;
+export const AGENT_BIN = SELECTED_BIN ? resolve(SELECTED_BIN) : resolve(import.meta.dirname, '../../bin/containerd-mirror-agent');
+export const AGENT_BUILT = existsSync(SELECTED_BIN ? AGENT_BIN : resolve(import.meta.dirname, '../../dist/cli/main.js'));
 
 export type MirrorState = 'up' | 'down' | 'unknown';
 
@@ -34,6 +37,10 @@ export interface AgentOptions {
   logPath: string;
   /** Extra environment, e.g. NOTIFY_SOCKET. */
   env?: NodeJS.ProcessEnv;
+  /** containerd's config.toml to manage; default `none`. */
+  containerdConfig?: string;
+  /** The executable to run; default AGENT_BIN. Benchmarks compare two side by side. */
+  bin?: string;
 }
 
 async function freeLoopbackPort(): Promise<number> {
@@ -45,10 +52,14 @@ async function freeLoopbackPort(): Promise<number> {
 }
 
 export async function startAgent(options: AgentOptions): Promise<Agent> {
-  if (!AGENT_BUILT) throw new Error(`${AGENT_BIN} has nothing to run: run \`make build\` first`);
+  if (!AGENT_BUILT) throw new Error(`${AGENT_BIN} has nothing to run: run \`make build\` (or \`make binary\` for CMA_AGENT_BIN) first`);
   mkdirSync(options.stateDir, { recursive: true });
   const listen = `127.0.0.1:${await freeLoopbackPort()}`;
-  const proc = spawnLogged(AGENT_BIN, ['run', '--config', options.config, '--hosts-dir', options.hostsDir, '--state-dir', options.stateDir, '--listen', listen], options.logPath, {
+  // Never the machine's own /etc/containerd/config.toml (nor a restart of its containerd): a scenario that
+  // wants config.toml names its own.
+  const containerd = options.containerdConfig ?? 'none';
+  const args = ['run', '--config', options.config, '--hosts-dir', options.hostsDir, '--state-dir', options.stateDir, '--listen', listen, '--containerd-config', containerd];
+  const proc = spawnLogged(options.bin ?? AGENT_BIN, args, options.logPath, {
     env: { ...process.env, ...options.env },
   });
   const statusUrl = `http://${listen}/status`;

@@ -95,6 +95,7 @@ describe('the built image', { skip: unavailable }, () => {
     const paths = listing.map((l) => l.split(/\s+/).slice(5).join(' ').replace(/^\.?\/?/, '/').replace(/(.)\/$/, '$1'));
     const binaries = paths.filter((p) => /^\/(usr\/)?(local\/)?s?bin\/./.test(p)).sort();
     assert.deepEqual(binaries, ['/bin/dash', '/bin/sh -> dash', '/usr/bin/containerd-mirror-agent', '/usr/bin/nsenter', '/usr/local/bin/containerd']);
+    assert.ok(paths.includes('/etc/containerd-mirror-agent/node.yaml'), 'the node-owned config daemonset.yaml names');
     // Package metadata for scanners only (status.d), no dpkg database or apt state to install with.
     assert.deepEqual(paths.filter((p) => /^\/(etc|usr\/lib|var\/lib)\/(apt|dpkg)\/./.test(p) && !p.startsWith('/var/lib/dpkg/status.d')), []);
     const created = `${config.created.slice(0, 10)} ${config.created.slice(11, 19)}`;
@@ -110,7 +111,8 @@ describe('the built image', { skip: unavailable }, () => {
     assert.equal(sbom.spdxVersion, 'SPDX-2.3');
     const names = sbom.packages.map((p) => p.name);
     const listed = execFileSync(repoPath('packaging/kubernetes/image/make-root.sh'), ['--packages'], { encoding: 'utf8' }).trim().split('\n');
-    for (const name of [...listed, 'containerd-mirror-agent', 'node', 'pino', 'undici', 'zod']) assert.ok(names.includes(name), `${name} in the SBOM`);
+    const bundled = Object.keys((JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
+    for (const name of [...listed, 'containerd-mirror-agent', 'node', ...bundled]) assert.ok(names.includes(name), `${name} in the SBOM`);
     assert.match(sbom.packages.find((p) => p.name === 'node')!.versionInfo, /^v\d+\.\d+\.\d+$/);
     assert.equal(sbom.packages.find((p) => p.SPDXID === 'SPDXRef-Image')!.versionInfo, VERSION);
   });

@@ -222,15 +222,18 @@ describe('the image, run as the shipped DaemonSet runs it', { skip: unavailable,
     assert.doesNotMatch(execFileSync('iptables', ['-w', '-S', 'OUTPUT'], { encoding: 'utf8' }), new RegExp(`cma-test-${process.pid}-`));
   });
 
-  it('the restore container has the agent\'s image, environment and mounts', () => {
+  it('the restore container has the agent\'s image, environment, node-owned config and hostPath mounts', () => {
     assert.equal(restore.image, agent.image);
     assert.equal(uninstallPod.hostPID, agentPod.hostPID);
     assert.equal(restore.securityContext?.privileged, agent.securityContext?.privileged);
     const fixed = (env: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(env).filter(([k]) => k !== 'HOST_IP' && k !== 'CMA_LISTEN'));
     assert.deepEqual(resolveEnv(restore, {}), fixed(resolveEnv(agent, { 'status.hostIP': NODE_IP })));
-    assert.deepEqual(restore.volumeMounts, agent.volumeMounts);
-    const volumes = (pod: PodSpec): unknown => pod.volumes.map((v) => ({ ...v, hostPath: v.hostPath?.path }));
-    assert.deepEqual(volumes(uninstallPod), volumes(agentPod));
-    assert.deepEqual(restore.args?.slice(1), agent.args?.slice(1), 'restore reads the same config sources as run');
+    const hostPathMounts = (pod: PodSpec, c: typeof agent): unknown => (c.volumeMounts ?? [])
+      .map((m) => ({ ...m, hostPath: pod.volumes.find((v) => v.name === m.name)?.hostPath?.path }))
+      .filter((m) => m.hostPath !== undefined);
+    assert.deepEqual(hostPathMounts(uninstallPod, restore), hostPathMounts(agentPod, agent));
+    assert.ok(uninstallPod.volumes.every((v) => v.hostPath), 'restore needs nothing from the cluster');
+    const configs = (args: string[] = []): string[] => args.flatMap((a, i) => (a === '--config' ? [args[i + 1]!] : []));
+    assert.deepEqual(configs(restore.args), configs(agent.args), 'restore reads the node-owned config run reads');
   });
 });

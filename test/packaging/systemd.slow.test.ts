@@ -67,11 +67,11 @@ describe('systemd unit', () => {
     assert.ok(values('Unit', 'Before').some((v) => v.split(/\s+/).includes('kubelet.service')));
   });
 
-  it('reads the base config and the cluster.d directory the package creates', () => {
+  it('reads the base config and, as a cluster source, the cluster.d directory the package creates', () => {
     const [execStart] = values('Service', 'ExecStart');
     assert.ok(execStart);
     assert.match(execStart, /^\/usr\/bin\/containerd-mirror-agent run /);
-    assert.match(execStart, /--config \/etc\/containerd-mirror-agent\/ --config \/etc\/containerd-mirror-agent\/cluster\.d\//);
+    assert.match(execStart, /--config \/etc\/containerd-mirror-agent\/ --cluster-config \/etc\/containerd-mirror-agent\/cluster\.d\//);
   });
 
   it('is sandboxed read-only except containerd config and its state dir, which it creates first', () => {

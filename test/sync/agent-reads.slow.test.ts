@@ -17,13 +17,13 @@ it('run --config HOSTDIR never loads a mix of two published generations', { time
   const hostDir = join(root, 'cluster.d');
   const hostsDir = join(root, 'certs.d');
   const state = (n: number): Record<string, string> => ({
-    'a.yaml': `hostsDir: ${hostsDir}\nregistries:\n  reg-a-${n}.test: {}\n`,
+    'a.yaml': `registries:\n  reg-a-${n}.test: {}\n`,
     'b.yaml': `registries:\n  reg-b-${n}.test: {}\n`,
   });
   const source = await createKubeletVolume(join(root, 'configmap'), state(0));
   const syncer = new Syncer({ from: [source.dir], to: hostDir });
   await syncer.sync();
-  const agent = await startAgentProcess(['--config', hostDir, '--state-dir', join(root, 'state')]);
+  const agent = await startAgentProcess(['--cluster-config', hostDir, '--hosts-dir', hostsDir, '--state-dir', join(root, 'state')]);
   t.after(() => agent.stop('SIGKILL'));
 
   for (let n = 1, end = Date.now() + PUBLISH_FOR_MS; Date.now() < end; n++) {

@@ -20,7 +20,7 @@ describe('sync: credentials', () => {
     const hostDir = join(root, 'cluster.d');
     const hostsDir = join(root, 'certs.d');
     const configMap = await createKubeletVolume(join(root, 'configmap'), {
-      'mirrors.yaml': `hostsDir: ${hostsDir}\ncredentials: [${hostDir}]\nregistries:\n  registry.test:5000:\n    mirrors: [{url: "http://127.0.0.1:1", probe: false}]\n`,
+      'mirrors.yaml': `credentials: [${hostDir}]\nregistries:\n  registry.test:5000:\n    mirrors: [{url: "http://127.0.0.1:1", probe: false}]\n`,
       'extra-ca.pem': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
     });
     const secret = await createKubeletVolume(join(root, 'secret'), {
@@ -37,7 +37,7 @@ describe('sync: credentials', () => {
     for (const key of ['.dockerconfigjson', 'opaque-value', 'mirrors.yaml', 'extra-ca.pem']) modes[key] = (await stat(join(hostDir, key))).mode & 0o777;
     assert.deepEqual(modes, { '.dockerconfigjson': 0o600, 'opaque-value': 0o600, 'mirrors.yaml': 0o644, 'extra-ca.pem': 0o644 });
 
-    const agent = await startAgentProcess(['--config', hostDir, '--state-dir', join(root, 'state')]);
+    const agent = await startAgentProcess(['--cluster-config', hostDir, '--hosts-dir', hostsDir, '--state-dir', join(root, 'state')]);
     t.after(() => agent.stop('SIGKILL'));
     // `files` lists every credentials file the agent read.
     const loaded = await agent.waitForLog('the agent to load the synced credentials', (l) => l.event === 'config_loaded');

@@ -15,10 +15,10 @@ const isInvalid = (n: number): boolean => n % 6 === 3;
 
 // Two files that must agree: each names a registry carrying the state's number. A reader that mixed two
 // generations would see (or load) a-N with b-M.
-function state(n: number, hostsDir: string): Record<string, string> {
+function state(n: number): Record<string, string> {
   const mirror = `mirrors: [{url: "http://127.0.0.1:${10_000 + n}", probe: false}]`;
   return {
-    'a.yaml': `hostsDir: ${hostsDir}\nregistries:\n  reg-a-${n}.test:\n    ${mirror}\n`,
+    'a.yaml': `registries:\n  reg-a-${n}.test:\n    ${mirror}\n`,
     // An invalid state breaks only the second file: copying file by file would leak its first half.
     'b.yaml': isInvalid(n) ? `registries:\n  reg-b-${n}.test:\n    mirrors: [{url: "ftp://bad-${n}"}]\n` : `registries:\n  reg-b-${n}.test:\n    ${mirror}\n`,
   };
@@ -52,7 +52,7 @@ describe('sync: a source changed by kubelet swaps', () => {
     const root = await tempDir(t, 'sync-swaps');
     const hostDir = join(root, 'cluster.d');
     const hostsDir = join(root, 'certs.d');
-    const volume = await createKubeletVolume(join(root, 'configmap'), state(0, hostsDir));
+    const volume = await createKubeletVolume(join(root, 'configmap'), state(0));
     const sync = await startSyncProcess(t, [volume.dir], hostDir);
     await sync.waitForStatus('the first copy', (s) => s.ready);
 
@@ -69,7 +69,7 @@ describe('sync: a source changed by kubelet swaps', () => {
       }
     })();
 
-    const agent = await startAgentProcess(['--config', hostDir, '--state-dir', join(root, 'state')]);
+    const agent = await startAgentProcess(['--cluster-config', hostDir, '--hosts-dir', hostsDir, '--state-dir', join(root, 'state')]);
     t.after(() => agent.stop('SIGKILL'));
     // Loaded, and both hosts.toml files written: the agent applied the state.
     const applied = async (n: number): Promise<true | undefined> => {
@@ -86,7 +86,7 @@ describe('sync: a source changed by kubelet swaps', () => {
     const valid = [0];
     let rejectedSeen = 0;
     for (let n = 1; n <= SWAPS; n++) {
-      await volume.swap(state(n, hostsDir));
+      await volume.swap(state(n));
       if (isInvalid(n)) {
         rejectedSeen++;
         const readyz = await until(`state ${n} rejected`, () => sync.get('/readyz'), (r) => (r.code === 503 && r.body.includes(`reg-b-${n}.test`) ? r : undefined));

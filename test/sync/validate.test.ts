@@ -1,4 +1,4 @@
-// What a pass accepts and rejects beyond the config schema: files the config names inside --to must be in
+// What a pass accepts and rejects beyond the config schema: files the config names must be inside --to and in
 // the set being copied, and which --from wins on a shared key.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,9 +23,10 @@ describe('sync: validation of the set', () => {
     });
     const syncer = new Syncer({ from: [volume.dir], to });
     const lines = errorsOf(await syncer.sync());
-    assert.equal(lines.length, 2, lines.join('\n'));
+    assert.equal(lines.length, 3, lines.join('\n'));
     assert.match(lines[0]!, new RegExp(`^registries\\.quay\\.io\\.ca\\[0\\]: names ${to}/ca\\.pem, but no --from directory has the key "ca\\.pem".*\\[CMA_CONFIG_FILE_REF\\]$`));
-    assert.match(lines[1]!, new RegExp(`credentials\\[0\\]: cannot read credentials ${to}/\\.dockerconfigjson: ENOENT \\[CMA_CONFIG_FILE_REF\\]$`));
+    assert.match(lines[1]!, new RegExp(`^registries\\.quay\\.io\\.ca\\[1\\]: names /etc/ssl/node-only\\.pem, outside ${to}: .*\\[CMA_CONFIG_TRUST\\]$`), 'a node file is never named by a cluster set');
+    assert.match(lines[2]!, new RegExp(`credentials\\[0\\]: cannot read credentials ${to}/\\.dockerconfigjson: ENOENT \\[CMA_CONFIG_FILE_REF\\]$`));
     assert.deepEqual(await leftovers(to), [], 'the rejected staging is removed');
 
     await volume.swap({ 'c.yaml': `credentials: [${to}]\nregistries:\n  quay.io:\n    ca: [${to}/ca.pem]\n`, 'ca.pem': 'PEM', '.dockerconfigjson': '{"auths": {"quay.io": {"auth": 42}}}' });

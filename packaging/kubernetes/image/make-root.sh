@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Lays out the image's root file system: the agent's single executable, the host-containerd wrapper, and
+# Lays out the image's root file system: the agent's single executable, its node-owned node.yaml, the
+# host-containerd wrapper, and
 # only the files.list files of the Debian packages in DEBS, each package's control stanza in
 # /var/lib/dpkg/status.d/ (where image scanners look when there is no dpkg). `make image` and the
 # Containerfile's build stage both run this script, so the two images hold the same tree.
@@ -35,6 +36,7 @@ while read -r pkg globs; do
 done < <(list)
 install -D -m 0755 "$agent" "$root/usr/bin/containerd-mirror-agent"
 install -D -m 0755 "$here/host-containerd" "$root/usr/local/bin/containerd"
+install -D -m 0644 "$here/node.yaml" "$root/etc/containerd-mirror-agent/node.yaml"
 ln -s dash "$root/bin/sh"
 install -d -m 1777 "$root/tmp"
 chown -hR 0:0 "$root"
