@@ -353,7 +353,7 @@ export class Reconciler {
 
   /** The config as written: each DNS-named mirror replaced by the addresses it resolved to. */
   private withAddresses(config: AgentConfig): AgentConfig {
-    return withResolvedMirrors(config, this.monitor.resolved(), this.options.facts);
+    return withResolvedMirrors(config, this.monitor.resolved());
   }
 
   private onResolved(url: string, resolution: Resolution): void {

@@ -4,17 +4,12 @@
 // a name with no address yet is left out (upstream-only, boot-safe), except on a mirror-only registry, where
 // the name stays as the server so that containerd fails the pull instead of going upstream. renderHostsTree
 // applies it, so a caller without a resolver (`render`, `apply`) can never write a name containerd cannot dial.
-import { isIPv6 } from 'node:net';
-import type { AgentConfig, ContainerdFacts, Mirror, Registry, ResolvedView } from '../model.js';
-import { rejectsBracketedHostKey } from './containerd-version.js';
+import type { AgentConfig, Mirror, Registry, ResolvedView } from '../model.js';
 
-function hostOf(url: string): string {
-  return new URL(url).hostname.replace(/^\[|\]$/g, '');
-}
-
-function expand(mirror: Mirror, registry: Registry, resolved: ResolvedView, facts: ContainerdFacts): Mirror[] {
+function expand(mirror: Mirror, registry: Registry, resolved: ResolvedView): Mirror[] {
   if (mirror.dnsName === undefined) return [mirror];
-  const urls = (resolved.get(mirror.url) ?? []).filter((url) => !(isIPv6(hostOf(url)) && rejectsBracketedHostKey(facts)));
+  // IPv6 addresses too: for containerd 1.x hosts-toml.ts writes bracketed hosts as dotted keys (issue 10055).
+  const urls = resolved.get(mirror.url) ?? [];
   if (urls.length === 0) return registry.fallback ? [] : [mirror];
   // An address is a mirror like any other now (no dnsName): expanding twice changes nothing.
   return urls.map((url) => {
@@ -24,10 +19,10 @@ function expand(mirror: Mirror, registry: Registry, resolved: ResolvedView, fact
   });
 }
 
-export function withResolvedMirrors(config: AgentConfig, resolved: ResolvedView, facts: ContainerdFacts): AgentConfig {
+export function withResolvedMirrors(config: AgentConfig, resolved: ResolvedView): AgentConfig {
   if (!config.registries.some((r) => r.mirrors.some((m) => m.dnsName !== undefined))) return config;
   return {
     ...config,
-    registries: config.registries.map((registry) => ({ ...registry, mirrors: registry.mirrors.flatMap((m) => expand(m, registry, resolved, facts)) })),
+    registries: config.registries.map((registry) => ({ ...registry, mirrors: registry.mirrors.flatMap((m) => expand(m, registry, resolved)) })),
   };
 }

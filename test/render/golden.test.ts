@@ -57,7 +57,7 @@ const mirrorOnly = agentConfig([
   registry('_default', { server: undefined, fallback: false, mirrors: [mirror(CACHE2)] }),
 ]);
 
-// Mirrors named by a cluster DNS name: written as the addresses they resolved to (IPv6 only for 2.x), left
+// Mirrors named by a cluster DNS name: written as the addresses they resolved to (IPv6 dotted for 1.x), left
 // out while they have none, kept by name as the server of a mirror-only registry (the pull fails, no upstream).
 const NAMED = 'http://registry-cache.kube-system.svc.cluster.local:5000';
 const named = (fallback: boolean) => registry(fallback ? 'docker.io' : 'registry.corp.example', { fallback, mirrors: [mirror(NAMED, { dnsName: 'registry-cache.kube-system.svc.cluster.local' })] });
