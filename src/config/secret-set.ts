@@ -9,8 +9,10 @@ import { isPlainObject } from './merge.js';
 const MIN_SECRET_LENGTH = 4;
 // Words taken from raw text are guesses: longer, so that no ordinary word of a message is ever taken.
 const MIN_TEXT_SECRET_LENGTH = 8;
-// `password: x`, `"auth": "x"`, `identity_token = 'x'`, `password: *x`: a secret key and the word after it.
-const SECRET_IN_TEXT = new RegExp(`(?:^|[\\s{,"'])(?:${[...SECRET_KEYS].join('|')})["']?[ \\t]*[:=][ \\t]*[*&!|>"'\\\\ \\t]*([^"',{}[\\]\\s\\\\]+)`, 'gm');
+// `password: x`, `"auth": "x"`, `identity_token = 'x'`, `password: *x`: a secret key and the word after it,
+// also on the next line (`password:` and the value, mistakenly, one line down). The word is matched ahead
+// only: it may itself be the next secret key (`auth:` then `identity_token:` one line down).
+const SECRET_IN_TEXT = new RegExp(`(?:^|[\\s{,"'])(?:${[...SECRET_KEYS].join('|')})["']?[ \\t]*[:=](?=[ \\t]*(?:\\r?\\n[ \\t]*)?[*&!|>"'\\\\ \\t]*([^"',{}[\\]\\s\\\\]+))`, 'gm');
 // Keys that are field names of a credential, not pasted secrets.
 const FIELD_NAMES = new Set([...SECRET_KEYS, 'username', 'email', 'serveraddress']);
 
@@ -60,7 +62,10 @@ export class SecretSet {
    */
   addFromText(text: string): void {
     for (const [, word = ''] of text.matchAll(SECRET_IN_TEXT)) {
-      if (word.length >= MIN_TEXT_SECRET_LENGTH && !FIELD_NAMES.has(word)) this.#values.add(word);
+      // Also its parts between colons: a value one line down (`s3cret:`) is read as a key without its colon.
+      for (const part of [word, ...word.split(':')]) {
+        if (part.length >= MIN_TEXT_SECRET_LENGTH && !FIELD_NAMES.has(part)) this.#values.add(part);
+      }
     }
   }
 

@@ -158,5 +158,11 @@ export const BAD_INPUTS: readonly BadInput[] = [
   { name: 'password of 20 000 characters', files: { 'c.yaml': password(`${SECRETS[0]}${'x'.repeat(20_000)}`) }, code: 'CMA_CONFIG_LIMIT', file: 'c.yaml', fieldIncludes: 'registries.r.io.auth.password' },
   { name: '65 files in one directory', files: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`c${String(i).padStart(2, '0')}.yaml`, reg(`r${i}.io`)])), code: 'CMA_CONFIG_LIMIT', file: '' },
   { name: 'values over the budget of all files', files: Object.fromEntries(Array.from({ length: 4 }, (_, f) => [`c${f}.yaml`, `registries:\n${Array.from({ length: 4000 }, (_, i) => `  r${f}x${i}.io: {skipVerify: true}\n`).join('')}`])), code: 'CMA_CONFIG_LIMIT', file: 'c3.yaml' },
+  // Found by the fuzz harness: a value one line down, at column 0, is read as a top-level key, and the field
+  // path of the next error used to show it.
+  { name: 'password one line down (native)', files: { 'c.yaml': `registries:\n  r.io:\n    auth:\n      username: bob\n      password:\n${SECRETS[0]}:\n        skipVerify: true\n` }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml' },
+  { name: 'identity_token one line down (k3s)', files: { 'registries.yaml': `configs:\n  quay.io:\n    auth:\n      identity_token:\n${SECRETS[1]}:\n    tls: {}\n` }, code: 'CMA_CONFIG_FIELD', file: 'registries.yaml' },
+  { name: 'stray closing braces after a document', files: { 'c.json': `{"registries": {}}${'}'.repeat(100_000)}` }, code: 'CMA_CONFIG_SYNTAX', file: 'c.json' },
+  { name: '150 000 stray commas', files: { 'c.yaml': `[${','.repeat(150_000)}]` }, code: 'CMA_CONFIG_SYNTAX', file: 'c.yaml' },
   { name: 'Giant Swarm credentials half given', files: { 'values.yaml': `containerRegistries:\n  r.io:\n    - endpoint: r.io\n      credentials: {password: ${SECRETS[0]}}\n` }, code: 'CMA_CONFIG_FIELD', file: 'values.yaml', fieldIncludes: 'containerRegistries.r.io[0].credentials.username' },
 ];
