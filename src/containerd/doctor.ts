@@ -89,7 +89,7 @@ async function checkRegistries(report: DoctorReport, config: AgentConfig, hostsD
     const path = hostsTomlPath(hostsDir, registry.name);
     await checkShadow(report, hostsDir, registry.name, path);
     const file = await readHostsFile(report, path);
-    if (file) report.line(`${registry.name}: ${path} lists ${[...file.hosts, `server ${registry.server}`].join(', then ')}`);
+    if (file) report.line(`${registry.name}: ${path} lists ${[...file.hosts, `server ${registry.server ?? "(each image's own registry)"}`].join(', then ')}`);
     for (const mirror of registry.mirrors) {
       const result = await probes.get(mirror.url)!;
       const listed = file?.hosts.includes(mirror.url) ?? false;
@@ -101,7 +101,7 @@ async function checkRegistries(report: DoctorReport, config: AgentConfig, hostsD
     if (file) checkHeaderCredentials(report, registry, file, path);
     for (const warning of cleartextCredentialWarnings({ ...config, registries: [registry] })) report.line(`  warning: ${warning.message}`);
     // Under the registry whose hosts they are for (the server's, then each mirror's), once for a shared host.
-    const hosts = new Set([registry.server, ...registry.mirrors.map((m) => m.url)].map(contactedHost));
+    const hosts = new Set([...(registry.server === undefined ? [] : [registry.server]), ...registry.mirrors.map((m) => m.url)].map(contactedHost));
     for (const host of [...hosts].filter((h) => auths.has(h) && !credentialsChecked.has(h))) {
       credentialsChecked.add(host);
       if (effective) checkConfigCredential(report, host, effective);
@@ -120,7 +120,7 @@ async function checkShadow(report: DoctorReport, hostsDir: string, name: string,
 
 function checkHeaderCredentials(report: DoctorReport, registry: Registry, file: HostsFile, path: string): void {
   const expected: Array<[string, string]> = [];
-  if (authHeader(registry.auth, registry.authMode, 'upstream')) expected.push(['server', registry.server]);
+  if (registry.server !== undefined && authHeader(registry.auth, registry.authMode, 'upstream')) expected.push(['server', registry.server]);
   for (const m of registry.mirrors) {
     if (authHeader(m.auth, m.authMode, 'mirror') && file.hosts.includes(m.url)) expected.push([m.url, m.url]);
   }

@@ -35,22 +35,37 @@ function mirrorTable(mirror: Mirror, facts: ContainerdFacts): TomlTable {
   return table;
 }
 
-/** The upstream written as a host table, so that containerd 1.6/1.7 accept an upstream-only file. */
+/** The upstream written as a host table, so that containerd 1.6/1.7 accept a file without mirrors. */
 function upstreamTable(registry: Registry, header: TomlTable | undefined): TomlTable {
   const table: TomlTable = { capabilities: ['pull', 'resolve'], ...tlsKeys(registry.serverTls) };
   if (header !== undefined) table.header = header;
   return table;
 }
 
+/**
+ * The file's root: containerd's `server`, which it always tries last. Normally the upstream. A mirror-only
+ * registry names its last mirror there instead, since a file without `server` still falls back to the
+ * registry itself (measured on containerd 1.6.20 and 2.1.9; containerd still sends that mirror `ns=`).
+ * `_default` has no upstream of its own: without `server`, each image's own registry is the fallback.
+ */
+function rootOf(registry: Registry, serverMirror: Mirror | undefined, upstreamHeader: TomlTable | undefined, facts: ContainerdFacts) {
+  if (serverMirror !== undefined) return { url: serverMirror.url, settings: mirrorTable(serverMirror, facts), table: mirrorTable(serverMirror, facts) };
+  if (registry.server === undefined) return undefined;
+  const settings: TomlTable = tlsKeys(registry.serverTls);
+  if (upstreamHeader !== undefined) settings.header = upstreamHeader;
+  return { url: registry.server, settings, table: upstreamTable(registry, upstreamHeader) };
+}
+
 export function renderHostsToml(registry: Registry, health: HealthView, facts: ContainerdFacts): RenderedFile {
-  const upstreamHeader = authHeader(registry.auth, registry.authMode, 'upstream');
-  const doc: TomlTable = { server: registry.server, ...tlsKeys(registry.serverTls) };
-  if (upstreamHeader !== undefined) doc.header = upstreamHeader;
+  const mirrors = activeMirrors(registry, health);
+  const serverMirror = registry.fallback ? undefined : mirrors.at(-1);
+  const upstreamHeader = serverMirror === undefined ? authHeader(registry.auth, registry.authMode, 'upstream') : undefined;
+  const root = rootOf(registry, serverMirror, upstreamHeader, facts);
+  const doc: TomlTable = root === undefined ? {} : { server: root.url, ...root.settings };
 
   const hosts: TomlTable = {};
-  const mirrors = activeMirrors(registry, health);
-  for (const mirror of mirrors) hosts[mirror.url] = mirrorTable(mirror, facts);
-  if (mirrors.length === 0 && rejectsHostlessFile(facts)) hosts[registry.server] = upstreamTable(registry, upstreamHeader);
+  for (const mirror of serverMirror === undefined ? mirrors : mirrors.slice(0, -1)) hosts[mirror.url] = mirrorTable(mirror, facts);
+  if (Object.keys(hosts).length === 0 && root !== undefined && rejectsHostlessFile(facts)) hosts[root.url] = root.table;
   const dotted = needsDottedHosts(hosts, facts);
   if (Object.keys(hosts).length > 0 && !dotted) doc.host = hosts;
   const body = dotted ? `${stringify(doc)}\n${dottedHostSection(hosts)}` : stringify(doc);

@@ -50,13 +50,17 @@ const mirror: fc.Arbitrary<Mirror> = fc.record({
 const registryName = fc.tuple(fc.domain(), fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }))
   .map(([host, port]) => (port === undefined ? host : `${host}:${port}`));
 
-const registry: fc.Arbitrary<Registry> = fc.record({
+/** The property covers registries with an upstream; `_default` and mirror-only have goldens. */
+type UpstreamRegistry = Registry & { server: string };
+
+const registry: fc.Arbitrary<UpstreamRegistry> = fc.record({
   name: registryName,
   server: url,
   serverTls: tls,
   mirrors: fc.array(mirror, { maxLength: 4 }),
   auth: credential,
   authMode,
+  fallback: fc.constant(true),
 });
 
 const facts: fc.Arbitrary<ContainerdFacts> = fc.option(
@@ -112,7 +116,7 @@ function assertHeader(table: TomlTable, basic: string | undefined): void {
   assert.equal(Buffer.from(value.slice('Basic '.length), 'base64').toString('utf8'), basic);
 }
 
-function checkFile(content: string, mode: number, r: Registry, health: HealthView, f: ContainerdFacts): void {
+function checkFile(content: string, mode: number, r: UpstreamRegistry, health: HealthView, f: ContainerdFacts): void {
   assert.equal(content.split('\n')[0], OWNER_MARKER);
   assert.ok(content.endsWith('\n') && !content.endsWith('\n\n'), 'ends with exactly one newline');
   // containerd 1.x (go-toml v1) drops a whole file whose table header holds a bracket (issue 10055).
@@ -159,7 +163,7 @@ describe('render property', () => {
         for (const r of config.registries) {
           const file = tree.get(hostsTomlPath(config.hostsDir, r.name));
           assert.ok(file, `file for ${r.name}`);
-          checkFile(file.content, file.mode, r, health, f);
+          checkFile(file.content, file.mode, r as UpstreamRegistry, health, f);
         }
         const again = renderHostsTree(structuredClone<AgentConfig>(config), new Map(health), structuredClone(f));
         assert.deepEqual([...again], [...tree]);
