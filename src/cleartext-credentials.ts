@@ -14,7 +14,7 @@ export interface CleartextWarning {
 export function cleartextCredentialWarnings(config: AgentConfig | undefined): CleartextWarning[] {
   return (config?.registries ?? []).flatMap((registry) => {
     const urls = [
-      ...(inClear(registry.server, registry.auth) ? [registry.server] : []),
+      ...(registry.server !== undefined && inClear(registry.server, registry.auth) ? [registry.server] : []),
       ...registry.mirrors.filter((m) => inClear(m.url, m.auth)).map((m) => m.url),
     ];
     if (urls.length === 0) return [];
