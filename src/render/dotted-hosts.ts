@@ -7,13 +7,13 @@
 // containerd 2.x finds hosts only through `[host."<url>"]` headers and reads those fine, so it gets tables.
 import { stringify, type TomlTable } from 'smol-toml';
 import type { ContainerdFacts } from '../model.js';
+import { rejectsBracketedHostKey } from './containerd-version.js';
 
 /** Whether a host key would put a bracket into a table header that containerd 1.x cannot read. */
 export function needsDottedHosts(hosts: TomlTable, facts: ContainerdFacts): boolean {
   // An unknown version is treated as 1.x: there the dotted form is the only one read; on 2.x it is valid and
   // ignored (upstream only), never a file containerd drops.
-  if ((facts.version?.major ?? 1) >= 2) return false;
-  return Object.keys(hosts).some((url) => /[[\]]/.test(url));
+  return rejectsBracketedHostKey(facts) && Object.keys(hosts).some((url) => /[[\]]/.test(url));
 }
 
 /** `[host]` and one `key.path = value` line per value, host after host. Keys and values come from stringify. */

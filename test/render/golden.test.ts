@@ -43,7 +43,6 @@ const ipv6Config = agentConfig([
 ]);
 const ipv6Health = health({ [V6_CACHE]: 'up', [CACHE2]: 'up' });
 
-
 // `_default` (no upstream of its own) beside a registry with its own file, which containerd prefers.
 const withDefault = agentConfig([
   registry('_default', { server: undefined, mirrors: [mirror(CACHE), mirror(CACHE2)] }),
@@ -117,8 +116,6 @@ const cases: Array<{ name: string; config: AgentConfig; health: HealthView; fact
   },
   { name: 'ipv6-containerd-1.6', config: ipv6Config, health: ipv6Health, facts: CONTAINERD_1_6 },
   { name: 'ipv6-containerd-2.1', config: ipv6Config, health: ipv6Health, facts: CONTAINERD_2_1 },
-
-
   { name: 'default-registry-up', config: withDefault, health: health({ [CACHE]: 'up', [CACHE2]: 'down' }), facts: CONTAINERD_2_1 },
   { name: 'default-registry-down-containerd-1.6', config: withDefault, health: health({ [CACHE]: 'down', [CACHE2]: 'down' }), facts: CONTAINERD_1_6 },
   { name: 'mirror-only-containerd-1.6', config: mirrorOnly, health: health({ [CACHE]: 'down', [CACHE2]: 'down', 'https://cache.example:5443': 'down' }), facts: CONTAINERD_1_6 },
