@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   CMA_STATE_INVALID: { exit: EXIT_RUNTIME, summary: 'the state dir manifest is not one the agent wrote (not JSON or wrong shape)' },
   CMA_STATE_BUSY: { exit: EXIT_RUNTIME, summary: 'another agent, apply or restore is writing the same --state-dir' },
   CMA_NOT_OWNED: { exit: EXIT_RUNTIME, summary: 'a path to write or restore is a symlink, a directory or another non-regular file, or a file that replaced one the agent owns and differs from its backup' },
+  CMA_SHADOWED: { exit: EXIT_RUNTIME, summary: 'a `<host>_<port>_` entry in the hosts dir, which containerd reads instead of `<host>:<port>/hosts.toml`, shadows a managed registry' },
   CMA_CONTAINERD_CONFIG: { exit: EXIT_INVALID, summary: "containerd's config.toml cannot be parsed or conflicts with the agent (e.g. `mirrors` set)" },
   CMA_CONTAINERD_CONFIG_IO: { exit: EXIT_RUNTIME, summary: "containerd's config.toml (or its backup) could not be read or written" },
   CMA_CONTAINERD_RESTART: { exit: EXIT_RUNTIME, summary: 'the containerd restart command failed' },

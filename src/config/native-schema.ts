@@ -1,5 +1,6 @@
 // The native dialect. Every other dialect is converted to this shape before merging, and the merged result
 // is validated here once more, so this schema is the single definition of a valid configuration.
+import { isIP } from 'node:net';
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import type { ProbeSettings } from '../model.js';
@@ -92,6 +93,8 @@ const registry = z.preprocess(
             seen.add(m.url);
           });
         }),
+      /** false: mirror-only; containerd never falls back to the upstream. */
+      fallback: z.boolean().default(true),
       ...tlsFields,
       ...authFields,
     })
@@ -107,6 +110,24 @@ const registryName = z.string().superRefine((name, ctx) => {
 export function hostKeyedRecord<T extends z.ZodType>(value: T) {
   return z.record(registryName, value);
 }
+
+/** `IP`, `IP:port` or `[IPv6]:port`: a DNS server as the kubelet's clusterDNS and node:dns take it. */
+export function dnsServerProblem(text: string): string | undefined {
+  const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(text) ?? /^([^:]+):(\d{1,5})$/.exec(text);
+  const address = m?.[1] ?? text;
+  const port = m === null ? undefined : Number(m[2]);
+  if (isIP(address) === 0) return 'must be an IP address, IP:port or [IPv6]:port';
+  if (port !== undefined && (port < 1 || port > 65535)) return 'port is out of range (1-65535)';
+  return undefined;
+}
+
+const dnsServer = z.string().superRefine((text, ctx) => {
+  const problem = dnsServerProblem(text);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** Where the kubelet keeps its config (clusterDNS, clusterDomain) on a kubeadm node. */
+export const DEFAULT_KUBELET_CONFIG = '/var/lib/kubelet/config.yaml';
 
 const threshold = z.number().int('must be a whole number').min(1, 'must be at least 1');
 
@@ -134,6 +155,9 @@ export const nativeSchema = z
       .preprocess((v) => (typeof v === 'string' ? v.split(/\s+/).filter((w) => w !== '') : v), z.array(z.string().min(1)).min(1, 'must name a command'))
       .default([...DEFAULT_RESTART_COMMAND]),
     credentials: list(absolutePath).default([]),
+    /** DNS servers for mirrors named by cluster host names; unset: the kubelet's, else the system's. */
+    clusterDNS: list(dnsServer).min(1, 'must list at least one server (leave it out to use the kubelet\'s)').optional(),
+    kubeletConfig: absolutePath.default(DEFAULT_KUBELET_CONFIG),
     registries: hostKeyedRecord(registry)
       .refine((r) => Object.keys(r).length <= LIMITS.registries, { message: `lists more than ${LIMITS.registries} registries (README "Limits")`, params: { limit: true } })
       .default({}),

@@ -109,7 +109,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
   );
   late.reconciler = reconciler;
-  const currentStatus = () => buildStatus(reconciler.snapshot(), reconciler.monitor.snapshot(), restartInfo());
+  const currentStatus = () => buildStatus(reconciler.snapshot(), reconciler.monitor.snapshot(), restartInfo(), process.pid, reconciler.monitor.named());
 
   let http: HttpServer | undefined;
   let watcher: SourceWatcher | undefined;

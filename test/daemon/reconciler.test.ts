@@ -2,11 +2,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Reconciler, type ReconcilerEvents } from '../../src/daemon/reconciler.js';
+import { buildStatus } from '../../src/daemon/status-view.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import { createLogger } from '../../src/observe/logger.js';
 import { httpServer } from '../helpers/servers.js';
 import { waitUntil } from '../helpers/agent-process.js';
@@ -88,5 +90,33 @@ describe('Reconciler', () => {
     await writeFile(config, `hostsDir: ${hostsDir}\nregistries:\n  r.io: {}\n`);
     await agent.requestReload();
     assert.deepEqual(agent.snapshot().config?.registries.map((r) => r.name), ['r.io']);
+  });
+
+  it('warns once per registry that sends a credential (here from a .dockerconfigjson) over plain http, and status shows it', async (t) => {
+    const root = await tempDir(t, 'agent');
+    const hostsDir = join(root, 'certs.d');
+    const password = 'clear-Secret-2468';
+    await mkdir(join(root, 'pull-secret'));
+    await writeFile(join(root, 'pull-secret', '.dockerconfigjson'), JSON.stringify({ auths: { '127.0.0.1:7': { auth: Buffer.from(`u:${password}`).toString('base64') } } }));
+    const base = `hostsDir: ${hostsDir}\ncredentials: [${join(root, 'pull-secret')}]\nregistries:\n  docker.io:\n    mirrors: [{url: "http://127.0.0.1:7", probe: false}]\n`;
+    await writeFile(join(root, 'c.yaml'), base);
+    let log = '';
+    const logger = createLogger({ destination: new Writable({ write: (chunk: Buffer, _enc, done) => ((log += chunk.toString()), done()) }), env: {} });
+    const agent = new Reconciler({ sources: [join(root, 'c.yaml')], stateDir: join(root, 'state'), facts: {}, logger }, noEvents);
+    await agent.start();
+    t.after(() => agent.stop());
+    const warnings = (): string[] => log.split('\n').filter((l) => l.includes('"event":"credential_in_clear"'));
+    await waitUntil('the warning', () => (warnings().length > 0 ? true : undefined));
+
+    // A later config that still has it: not logged again.
+    const hash = agent.snapshot().configHash;
+    await writeFile(join(root, 'c.yaml'), `${base}  ghcr.io: {}\n`);
+    await agent.requestReload();
+    await waitUntil('the new config', () => (agent.snapshot().configHash !== hash ? true : undefined));
+    assert.equal(warnings().length, 1, log);
+    assert.match(warnings()[0]!, /docker\.io: the credential for http:\/\/127\.0\.0\.1:7 is sent in clear over plain http/);
+    assert.ok(!log.includes(password));
+    const status = buildStatus(agent.snapshot(), new Map(), { restartPending: false });
+    assert.deepEqual(status.warnings.map((w) => w.split(':')[0]), ['docker.io']);
   });
 });

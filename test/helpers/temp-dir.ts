@@ -48,6 +48,11 @@ export function tempDirSync(t: TestContext, label = 'test'): string {
   return dir;
 }
 
+/** A fresh directory its caller removes: for suites whose after() must stop their own processes first. */
+export function newTempDir(label: string): Promise<string> {
+  return mkdtemp(prefix(label));
+}
+
 /** Inside a describe(): a fresh directory for the suite, removed after it. */
 export function suiteTempDir(label: string): () => string {
   let dir: string | undefined;
