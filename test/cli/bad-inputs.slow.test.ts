@@ -2,6 +2,7 @@
 // already applied hosts dir byte-identical (invariant 2). The whole table runs in-process in
 // test/config/bad-inputs.test.ts; here, through the built launcher, one case per error code and per place a
 // secret can sit (a field, each syntax, each dialect) is enough to prove the CLI prints what the loader found.
+// A new code in the table needs a case here: the first test fails until it has one.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
