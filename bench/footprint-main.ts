@@ -2,7 +2,7 @@
 // every 2 s, on the packaged executable (CMA_AGENT_BIN): RSS and CPU beside their targets, and beside bare
 // Node (the same runtime running nothing), which is the floor no code change can go under.
 import { execFileSync } from 'node:child_process';
-import { tempDir } from '../test/helpers/testbed/index.js';
+import { processTempDir } from '../test/helpers/temp-dir.js';
 import { AGENT_BIN } from '../test/e2e/agent.js';
 import { measureFootprint } from './footprint.js';
 import { machine, markdown, ratio, type Row } from './report.js';
@@ -17,7 +17,7 @@ function bareNodeMiB(): number {
   return Number(execFileSync(SHIPPED_NODE, ['-e', script], { encoding: 'utf8' }).trim()) / 1024;
 }
 
-const scratch = tempDir('cma-footprint-');
+const scratch = processTempDir('footprint');
 try {
   const f = await measureFootprint(scratch.path, SECONDS);
   const bare = bareNodeMiB();

@@ -5,7 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { installedContainerdFacts } from '../test/render/real-containerd.js';
-import { LARGE_IMAGE, SMALL_IMAGE, startTestbed, tempDir, testbedUnavailable, type ImageSpec } from '../test/helpers/testbed/index.js';
+import { processTempDir } from '../test/helpers/temp-dir.js';
+import { LARGE_IMAGE, SMALL_IMAGE, startTestbed, testbedUnavailable, type ImageSpec } from '../test/helpers/testbed/index.js';
 import { AGENT_BIN, AGENT_BUILT } from '../test/e2e/agent.js';
 import { measureFootprint } from './footprint.js';
 import { measureRenderApply, RENDER_APPLY_SHAPE } from './render-apply.js';
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
     await bed.stop();
   }
   if (AGENT_BUILT) {
-    const scratch = tempDir('cma-bench-');
+    const scratch = processTempDir('bench');
     try {
       const swaps = await measureSwaps(scratch.path, 100);
       log({ section: 'config', what: 'Secret `..data` swap → file on disk, p50', value: ms(percentile(swaps, 50)), note: `${swaps.length} swaps` });

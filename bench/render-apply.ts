@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { applyTree } from '../src/apply/apply.js';
 import type { HealthView } from '../src/model.js';
 import { renderHostsTree } from '../src/render/index.js';
-import { tempDir } from '../test/helpers/testbed/index.js';
+import { processTempDir } from '../test/helpers/temp-dir.js';
 import { agentConfig, CONTAINERD_1_6, mirror, registry } from '../test/render/fixtures.js';
 
 export interface RenderApplyRun {
@@ -26,7 +26,7 @@ async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
 }
 
 export async function measureRenderApply(): Promise<RenderApplyRun> {
-  const scratch = tempDir('cma-bench-apply-');
+  const scratch = processTempDir('bench-apply');
   try {
     const registries = Array.from({ length: REGISTRIES }, (_, r) =>
       registry(`registry-${r}.bench.example:5000`, { mirrors: Array.from({ length: MIRRORS }, (_m, m) => mirror(`http://10.96.${r % 250}.${m + 1}:5000`)) }),

@@ -22,4 +22,4 @@ test-packaging: package
 
 # The Ignition JSON is checked against its Butane source; after editing the source (or the unit), rewrite it.
 update-ignition: node_modules/.installed
-	UPDATE_GOLDEN=1 $(NODE_TEST) test/packaging/ignition.test.ts
+	UPDATE_GOLDEN=1 $(NODE_TEST) test/packaging/ignition.slow.test.ts

@@ -15,7 +15,7 @@ export function placeCredential(authMode: AuthMode, role: CredentialRole): Crede
 
 /**
  * The host containerd actually contacts, which is what config.toml `configs."<host>"` is keyed by, port
- * included: verified on containerd 1.6.20 with config_path set (test/containerd/basic-auth-pull.test.ts), a
+ * included: verified on containerd 1.6.20 with config_path set (test/containerd/basic-auth-pull.slow.test.ts), a
  * CRI pull from 127.0.0.1:PORT sends the auth keyed `127.0.0.1:PORT` and gets 401 with it keyed `127.0.0.1`.
  * An identity token cannot be a hosts.toml header, whatever placeCredential says (containerd/auths.ts).
  */

@@ -1,15 +1,26 @@
 // The one clock every timed loop takes from its caller (reconciler, health monitor, sync, restart policy,
-// watchdog), so tests drive time with fake timers instead of waiting for it.
+// watchdog), so tests drive time with fake timers instead of waiting for it. Two readings: wall time for what
+// is shown or stored, and a monotonic one for intervals inside one process, which a clock step (NTP, a
+// clock that ran ahead before a reboot) must never stretch or shrink.
 
 export interface Clock {
   /** Milliseconds since the epoch, as Date.now(). */
   now(): number;
+  /** Milliseconds from an arbitrary start that never goes backwards or jumps, as performance.now(). */
+  monotonic(): number;
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
 
 export const realClock: Clock = {
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
+
+/** A time read from disk, as epoch ms: undefined when absent or unreadable, never later than now. */
+export function pastTime(iso: string | undefined, clock: Clock): number | undefined {
+  const ms = iso === undefined ? NaN : Date.parse(iso);
+  return Number.isNaN(ms) ? undefined : Math.min(ms, clock.now());
+}

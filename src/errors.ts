@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   CMA_CONFIG_FIELD: { exit: EXIT_INVALID, summary: 'a field has a wrong type, a wrong value or is unknown' },
   CMA_CONFIG_DIALECT: { exit: EXIT_INVALID, summary: 'a file mixes the top-level keys of two dialects' },
   CMA_CONFIG_FILE_REF: { exit: EXIT_INVALID, summary: 'a ca, client or credentials file named in the config cannot be read' },
+  CMA_CONFIG_TRUST: { exit: EXIT_INVALID, summary: 'a cluster-provided source sets a node-only key or names a file outside the cluster-provided volumes' },
   CMA_APPLY_IO: { exit: EXIT_RUNTIME, summary: 'writing, renaming or removing a file under the hosts or state dir failed' },
   CMA_STATE_INVALID: { exit: EXIT_RUNTIME, summary: 'the state dir manifest is not one the agent wrote (not JSON or wrong shape)' },
   CMA_STATE_BUSY: { exit: EXIT_RUNTIME, summary: 'another agent, apply or restore is writing the same --state-dir' },

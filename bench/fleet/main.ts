@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AGENT_BIN, AGENT_BUILT } from '../../test/e2e/agent.js';
 import { hostsFilePath } from '../../test/e2e/hosts-files.js';
-import { blackhole, startRegistry, tempDir, testbedUnavailable, type Blackhole } from '../../test/helpers/testbed/index.js';
+import { blackhole, startRegistry, testbedUnavailable, type Blackhole } from '../../test/helpers/testbed/index.js';
+import { processTempDir } from '../../test/helpers/temp-dir.js';
 import { writeSection } from '../results-file.js';
 import { machine, markdown, type Row } from '../report.js';
 import { median, percentile } from '../stats.js';
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
     rows.push(row);
     console.log(`${row.section} | ${row.what} | ${row.value} | ${row.note}`);
   };
-  const scratch = tempDir('cma-fleet-');
+  const scratch = processTempDir('fleet');
   const upstream = await startRegistry({ dir: join(scratch.path, 'upstream'), host: '127.0.0.1' });
   const cache = await startRegistry({ dir: join(scratch.path, 'cache'), host: CACHE_HOST, proxyOf: upstream.url });
   const registry = upstream.address;

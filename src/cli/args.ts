@@ -12,28 +12,32 @@ export const DEFAULT_SYNC_LISTEN = '127.0.0.1:10148';
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 const config = { type: 'string', multiple: true, short: 'c' } as const;
+const clusterConfig = { type: 'string', multiple: true } as const;
 const hostsDir = { type: 'string' } as const;
 const stateDir = { type: 'string' } as const;
 const assumeMirrors = { type: 'string' } as const;
 const listen = { type: 'string' } as const;
 const containerdConfig = { type: 'string' } as const;
 const noRestart = { type: 'boolean' } as const;
+const exposeStatus = { type: 'boolean' } as const;
 
 export const COMMAND_OPTIONS = {
-  validate: { config },
-  render: { config, 'assume-mirrors': assumeMirrors, out: { type: 'string' } },
-  apply: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'assume-mirrors': assumeMirrors, 'containerd-config': containerdConfig, 'no-restart': noRestart },
+  validate: { config, 'cluster-config': clusterConfig },
+  render: { config, 'cluster-config': clusterConfig, 'assume-mirrors': assumeMirrors, out: { type: 'string' } },
+  apply: { config, 'cluster-config': clusterConfig, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'assume-mirrors': assumeMirrors, 'containerd-config': containerdConfig, 'no-restart': noRestart },
   restore: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'containerd-config': containerdConfig },
-  run: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, listen, 'containerd-config': containerdConfig, 'no-restart': noRestart },
+  run: { config, 'cluster-config': clusterConfig, 'hosts-dir': hostsDir, 'state-dir': stateDir, listen, 'containerd-config': containerdConfig, 'no-restart': noRestart, 'expose-status': exposeStatus },
   status: { listen, json: { type: 'boolean' } },
-  doctor: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'containerd-config': containerdConfig, listen },
-  sync: { from: { type: 'string', multiple: true }, to: { type: 'string' }, listen, once: { type: 'boolean' } },
+  doctor: { config, 'cluster-config': clusterConfig, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'containerd-config': containerdConfig, listen },
+  sync: { from: { type: 'string', multiple: true }, to: { type: 'string' }, listen, once: { type: 'boolean' }, 'expose-status': exposeStatus },
 } as const satisfies Record<string, Options>;
 
 export type CommandName = keyof typeof COMMAND_OPTIONS;
 
 export interface CommandFlags {
   config: string[];
+  /** `--cluster-config`: cluster-provided sources, read after --config, limited by the trust boundary. */
+  clusterConfig: string[];
   hostsDir?: string;
   stateDir: string;
   assumeMirrors?: 'up' | 'down';
@@ -42,6 +46,8 @@ export interface CommandFlags {
   json: boolean;
   containerdConfig: string;
   noRestart: boolean;
+  /** run, sync: serve /status off loopback too. */
+  exposeStatus: boolean;
   /** sync: source directories, the host directory, one pass only. */
   from: string[];
   to?: string;
@@ -70,11 +76,13 @@ export function parseCommandFlags(command: CommandName, argv: string[], env: Nod
     throw usage(`${command}: --assume-mirrors must be "up" or "down", got "${assume}"`);
   }
   const configs = (values.config as string[] | undefined) ?? [];
-  if (['validate', 'render', 'apply', 'run'].includes(command) && configs.length === 0) {
-    throw usage(`${command}: at least one --config PATH is required`);
+  const clusterConfigs = (values['cluster-config'] as string[] | undefined) ?? [];
+  if (['validate', 'render', 'apply', 'run'].includes(command) && configs.length + clusterConfigs.length === 0) {
+    throw usage(`${command}: at least one --config PATH (or --cluster-config PATH) is required`);
   }
   return {
     config: configs,
+    clusterConfig: clusterConfigs,
     hostsDir: str('hosts-dir'),
     stateDir: str('state-dir') ?? env.CMA_STATE_DIR ?? DEFAULT_STATE_DIR,
     assumeMirrors: assume,
@@ -83,6 +91,7 @@ export function parseCommandFlags(command: CommandName, argv: string[], env: Nod
     json: values.json === true,
     containerdConfig: str('containerd-config') ?? env.CMA_CONTAINERD_CONFIG ?? DEFAULT_CONTAINERD_CONFIG,
     noRestart: values['no-restart'] === true,
+    exposeStatus: values['expose-status'] === true,
     from: (values.from as string[] | undefined) ?? [],
     to: str('to'),
     once: values.once === true,
@@ -97,6 +106,7 @@ export function managedContainerdConfig(flags: CommandFlags): string | undefined
 export const HELP = `containerd-mirror-agent: keeps containerd's registry mirrors honest about the cache's health
 
 Usage: containerd-mirror-agent COMMAND [flags]
+(validate, render, apply, run and doctor also take --cluster-config PATH..., see below)
 
 Commands:
   validate --config PATH...                      check the config; print errors, or one OK line
@@ -106,7 +116,7 @@ Commands:
            [--containerd-config PATH] [--no-restart]
                                                  one-shot: probe mirrors once (unless assumed), write files
   run      --config PATH... [--hosts-dir DIR] [--state-dir DIR] [--listen HOST:PORT]
-           [--containerd-config PATH] [--no-restart]
+           [--containerd-config PATH] [--no-restart] [--expose-status]
                                                  the daemon: watch, probe, fail over and back
   status   [--listen HOST:PORT] [--json]         what a running agent sees
   doctor   [--config PATH...] [--hosts-dir DIR] [--state-dir DIR] [--containerd-config PATH]
@@ -114,14 +124,19 @@ Commands:
   restore  [--hosts-dir DIR] [--state-dir DIR] [--containerd-config PATH]
                                                  remove every file the agent owns, put backups back,
                                                  take its credentials out of config.toml
-  sync     --from DIR... --to HOSTDIR [--listen HOST:PORT] [--once]
+  sync     --from DIR... --to HOSTDIR [--listen HOST:PORT] [--once] [--expose-status]
                                                  copy mounted ConfigMap/Secret dirs to the node, validated,
                                                  one atomic ..data swap per change (host mode); later --from
                                                  wins on the same key; --listen default ${DEFAULT_SYNC_LISTEN}
 
 --config is repeatable: a file (.yaml .yml .json .toml) or a directory (a mounted Secret/ConfigMap);
-later sources win. Defaults: --state-dir ${DEFAULT_STATE_DIR}, --listen ${DEFAULT_LISTEN},
+later sources win. --cluster-config PATH (repeatable) is a source the cluster provides (a mounted
+ConfigMap/Secret, host mode's synced dir), read after every --config: it may not set restartCommand or
+hostsDir, and every file it names must resolve inside a --cluster-config path.
+Defaults: --state-dir ${DEFAULT_STATE_DIR}, --listen ${DEFAULT_LISTEN},
 --containerd-config ${DEFAULT_CONTAINERD_CONFIG} (env CMA_STATE_DIR, CMA_LISTEN, CMA_CONTAINERD_CONFIG);
 --containerd-config none leaves config.toml alone (hosts.toml only).
+Off loopback, --listen serves only /healthz /readyz /metrics; /status stays on loopback (a --listen on one
+other address also binds 127.0.0.1 on its port) unless --expose-status.
 Exit status: 0 ok, 1 runtime failure, 2 invalid usage or config.
 `;

@@ -42,7 +42,7 @@ function toCredential(e: z.output<typeof entry>): Credential | undefined {
 }
 
 /** The files a `credentials` entry stands for: the file itself, or the known names inside a directory. */
-async function credentialFilesAt(path: string): Promise<string[]> {
+export async function credentialFilesAt(path: string): Promise<string[]> {
   const info = await stat(path);
   if (!info.isDirectory()) return [path];
   const found: string[] = [];

@@ -12,6 +12,7 @@ import { mergeInto, Provenance, type Plain } from './merge.js';
 import { parseConfigFile } from './parse.js';
 import { SecretSet } from './secret-set.js';
 import { readSources, type SourceFile } from './read-sources.js';
+import { clusterRefErrors, isClusterFile, nodeOnlyKeyErrors } from './trust.js';
 
 export interface LoadedConfig {
   config: AgentConfig;
@@ -19,11 +20,18 @@ export interface LoadedConfig {
   hash: string;
   /** Every file read, in order: config files, then credentials files. */
   files: string[];
+  /** The config files among `files` read from cluster-provided sources. */
+  clusterFiles: string[];
 }
 
 export interface LoadOptions {
   /** Default true: every ca, client and credentials file must be readable (and credentials are read). */
   checkFileRefs?: boolean;
+  /**
+   * `--cluster-config`: cluster-provided sources, read after `sources`. They may not set node-only keys, nor
+   * name files outside themselves (see trust.ts).
+   */
+  clusterSources?: readonly string[];
 }
 
 function hashOf(files: readonly SourceFile[]): string {
@@ -42,7 +50,9 @@ function fail(errors: readonly AgentError[], secrets: SecretSet): never {
 
 export async function loadConfig(sources: readonly string[], options: LoadOptions = {}): Promise<LoadedConfig> {
   const secrets = new SecretSet();
-  const { files, errors } = await readSources(sources);
+  const cluster = options.clusterSources ?? [];
+  const { files, errors } = await readSources([...sources, ...cluster]);
+  const clusterFiles = files.map((f) => f.path).filter((path) => isClusterFile(path, cluster));
   const natives: Array<{ file: string; native: Plain }> = [];
   for (const { path, bytes } of files) {
     try {
@@ -50,6 +60,7 @@ export async function loadConfig(sources: readonly string[], options: LoadOption
       secrets.addFrom(data);
       const shaped = toNativeShape(path, data);
       errors.push(...shaped.errors);
+      if (clusterFiles.includes(path)) errors.push(...nodeOnlyKeyErrors(path, shaped.native));
       natives.push({ file: path, native: shaped.native });
     } catch (err) {
       if (!(err instanceof AgentError)) throw err;
@@ -68,6 +79,13 @@ export async function loadConfig(sources: readonly string[], options: LoadOption
   let byHost: ReadonlyMap<string, Credential> = new Map();
   const read: SourceFile[] = [...files];
   if (options.checkFileRefs ?? true) {
+    const refs = [
+      ...tlsFileRefs(config).map(([path, at]) => ({ path, at, credentials: false })),
+      ...config.credentials.map((path, i) => ({ path, at: ['credentials', i], credentials: true })),
+    ];
+    // Before anything is read: a refused reference must not be opened at all.
+    const untrusted = await clusterRefErrors(refs, provenance, cluster);
+    if (untrusted.length > 0) fail(untrusted, secrets);
     errors.push(...(await checkFileRefs(tlsFileRefs(config), provenance)));
     const credentials = await readCredentials(
       config.credentials.map((path, i) => ({ path, file: provenance.fileFor(['credentials', i]), field: formatPath(['credentials', i]) })),
@@ -78,5 +96,5 @@ export async function loadConfig(sources: readonly string[], options: LoadOption
     byHost = credentials.byHost;
   }
   if (errors.length > 0) fail(errors, secrets);
-  return { config: toModel(config, byHost), hash: hashOf(read), files: read.map((f) => f.path) };
+  return { config: toModel(config, byHost), hash: hashOf(read), files: read.map((f) => f.path), clusterFiles };
 }

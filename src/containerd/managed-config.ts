@@ -4,6 +4,7 @@
 import type { Logger } from '../model.js';
 import { readContainerdConfig, updateContainerdConfig } from './config-file.js';
 import type { ContainerdConfigPlan } from './config-toml.js';
+import { AgentError } from '../errors.js';
 import { RestartPolicy, type RestartInfo } from './restart.js';
 import { readRestartState, writeRestartState } from './restart-state.js';
 import type { AgentConfig, ContainerdFacts } from '../model.js';
@@ -14,10 +15,13 @@ export interface ContainerdConfigOptions {
   facts: ContainerdFacts;
   noRestart: boolean;
   logger: Logger;
-  /** Two restarts are at least this far apart. The one-shot `apply` uses 0: it has no later. */
-  minRestartIntervalMs?: number;
+  /** `apply` and `restore`: an owed restart runs in `finish()`, a few tries at most, since they must end. */
+  oneShot?: boolean;
   onRestart?: (result: 'success' | 'failure') => void;
 }
+
+/** Tries of a one-shot's restart: with the back-off floor, a command that fails at once costs about 3 s. */
+export const ONE_SHOT_RESTART_ATTEMPTS = 3;
 
 export class ContainerdConfig {
   private policy: RestartPolicy | undefined;
@@ -52,15 +56,17 @@ export class ContainerdConfig {
     };
   }
 
-  /** For the one-shot `apply`: waits until an owed restart has run or failed (it is scheduled at once there). */
-  async finish(): Promise<void> {
+  /**
+   * For a one-shot: runs an owed restart now (ONE_SHOT_RESTART_ATTEMPTS tries at most). Throws
+   * CMA_CONTAINERD_RESTART when containerd still has to be restarted: `done` says what is in place anyway.
+   */
+  async finish(done: string): Promise<void> {
     const policy = this.policy;
     if (policy === undefined || this.options.noRestart) return;
-    while (policy.restartPending && policy.state().lastError === undefined) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      await policy.settled();
-    }
-    policy.stop();
+    await policy.finish();
+    if (!policy.restartPending) return;
+    const why = policy.failure ?? 'it did not run';
+    throw new AgentError('CMA_CONTAINERD_RESTART', `${done}, but containerd still has to be restarted to read this file (${policy.state().reason ?? 'config.toml changed'}): ${why}`, { file: this.options.path });
   }
 
   /** Waits for a restart in flight; cancels one that is only scheduled (it stays recorded as pending). */
@@ -70,12 +76,13 @@ export class ContainerdConfig {
   }
 
   private async startPolicy(command: string[]): Promise<RestartPolicy> {
-    const { stateDir, logger, noRestart, minRestartIntervalMs, onRestart } = this.options;
+    const { stateDir, logger, noRestart, oneShot, onRestart } = this.options;
     const policy = new RestartPolicy({
       command,
       noRestart,
       logger,
-      ...(minRestartIntervalMs === undefined ? {} : { minIntervalMs: minRestartIntervalMs }),
+      // A one-shot has no later: no minimum interval, and a short back-off between its few tries.
+      ...(oneShot === true ? { minIntervalMs: 0, attempts: ONE_SHOT_RESTART_ATTEMPTS } : {}),
       persist: (state) => writeRestartState(stateDir, state),
       onRestart,
     });

@@ -1,12 +1,15 @@
 // When to restart containerd. containerd has no reload: any config.toml change it must see costs a restart,
 // which interrupts pulls and CRI calls on the node. So the policy compares the exact bytes containerd reads
 // with the bytes it runs with, restarts at most once per change, coalesces changes that come within the
-// minimum interval, and retries a failed restart with back-off. A mirror flip only rewrites hosts.toml and
-// never reaches this file; should a caller pass unchanged bytes anyway, nothing happens.
+// minimum interval, and retries a failed restart with back-off (never less than RETRY_FLOOR_MS, so a command
+// that fails at once can never spin). The daemon retries forever; a one-shot (`attempts`) tries a few times
+// and gives up, because it must end. Intervals run on the monotonic clock: a wall clock that jumps (a
+// persisted time from a clock that ran ahead) can neither hold a restart nor bunch retries. A mirror flip only
+// rewrites hosts.toml and never reaches this file; should a caller pass unchanged bytes anyway, nothing happens.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { Logger } from '../model.js';
-import { type Clock, realClock } from '../clock.js';
+import { type Clock, pastTime, realClock } from '../clock.js';
 import { AgentError } from '../errors.js';
 import type { RestartState } from './restart-state.js';
 
@@ -24,6 +27,9 @@ export interface RestartInfo {
 export type CommandRunner = (argv: readonly string[]) => Promise<void>;
 
 const RESTART_TIMEOUT_MS = 120_000;
+
+/** The shortest wait before retrying a failed restart, whatever the minimum interval (the one-shot's is 0). */
+export const RETRY_FLOOR_MS = 1_000;
 
 /** execFile, no shell: the argv comes from the config and is never interpolated. */
 export const runCommand: CommandRunner = (argv) =>
@@ -48,6 +54,11 @@ export interface RestartPolicyOptions {
   minIntervalMs?: number;
   /** Cap of the doubling back-off after failed restarts. */
   maxBackoffMs?: number;
+  /**
+   * One-shot: nothing is scheduled; `finish()` runs an owed restart now and tries at most this many times.
+   * Unset (the daemon): an owed restart is scheduled, and a failed one retried until it succeeds.
+   */
+  attempts?: number;
   run?: CommandRunner;
   /** Called after every restart attempt, e.g. to count it in metrics. Must not throw. */
   onRestart?: (result: 'success' | 'failure') => void;
@@ -60,13 +71,17 @@ function configDigest(bytes: string): string {
 }
 
 export class RestartPolicy {
-  private readonly opts: Required<Omit<RestartPolicyOptions, 'persist' | 'onRestart'>> & Pick<RestartPolicyOptions, 'persist' | 'onRestart'>;
+  private readonly opts: Required<Omit<RestartPolicyOptions, 'persist' | 'onRestart' | 'attempts'>> & Pick<RestartPolicyOptions, 'persist' | 'onRestart' | 'attempts'>;
   private runningDigest: string | undefined;
   private wantedDigest: string | undefined;
   private reasons: string[] = [];
   private pendingSince: number | undefined;
   private lastRestartAt: number | undefined;
+  /** lastRestartAt on the monotonic clock, for the minimum interval. */
+  private lastRestartMono: number | undefined;
   private lastError: string | undefined;
+  /** Why the last attempt failed, without the code: the one-shot's final line says it. */
+  private lastFailure: string | undefined;
   private failures = 0;
   private timer: unknown;
   private inFlight: Promise<void> | undefined;
@@ -83,12 +98,15 @@ export class RestartPolicy {
    */
   start(currentBytes: string, previous?: RestartState): void {
     const digest = configDigest(currentBytes);
-    this.lastRestartAt = previous?.lastRestartAt === undefined ? undefined : Date.parse(previous.lastRestartAt);
+    // A time from disk later than now comes from a clock that ran ahead: it counts as now, never as later.
+    const clock = this.opts.clock;
+    this.lastRestartAt = pastTime(previous?.lastRestartAt, clock);
+    this.lastRestartMono = this.lastRestartAt === undefined ? undefined : clock.monotonic() - (clock.now() - this.lastRestartAt);
     if (previous?.restartPending && previous.wantedDigest === digest && previous.runningDigest !== digest) {
       this.runningDigest = previous.runningDigest;
       this.wantedDigest = digest;
       this.reasons = previous.reason ? [previous.reason] : ['restart owed by a previous run'];
-      this.pendingSince = previous.pendingSince === undefined ? this.opts.clock.now() : Date.parse(previous.pendingSince);
+      this.pendingSince = pastTime(previous.pendingSince, clock) ?? clock.now();
       this.onPending();
     } else {
       this.runningDigest = digest;
@@ -130,6 +148,23 @@ export class RestartPolicy {
     };
   }
 
+  /** Why the last restart attempt failed, while no attempt has succeeded since. */
+  get failure(): string | undefined {
+    return this.lastFailure;
+  }
+
+  /**
+   * One-shot (`attempts` set): runs an owed restart now, retrying with back-off, at most `attempts` tries in
+   * all. Resolves once containerd runs with what is on disk or the tries are used up (restartPending says which).
+   */
+  async finish(): Promise<void> {
+    for (let tries = 0; this.restartPending && !this.opts.noRestart && tries < (this.opts.attempts ?? 1); tries++) {
+      if (tries > 0) await new Promise((resolve) => this.opts.clock.setTimeout(() => resolve(undefined), this.backoffMs()));
+      await this.attempt();
+    }
+    await this.saving;
+  }
+
   /** Resolves once no restart is running (tests, shutdown). */
   async settled(): Promise<void> {
     while (this.inFlight) await this.inFlight;
@@ -151,25 +186,46 @@ export class RestartPolicy {
       );
       return;
     }
-    this.schedule(this.earliestRestart());
+    if (this.opts.attempts === undefined) this.schedule(this.earliestRestart());
   }
 
+  /** On the monotonic clock. */
   private earliestRestart(): number {
-    const now = this.opts.clock.now();
-    return this.lastRestartAt === undefined ? now : Math.max(now, this.lastRestartAt + this.opts.minIntervalMs);
+    const now = this.opts.clock.monotonic();
+    return this.lastRestartMono === undefined ? now : Math.max(now, this.lastRestartMono + this.opts.minIntervalMs);
   }
 
-  /** One timer at a time: changes arriving meanwhile ride along with the restart already scheduled. */
+  /** Doubles with each failure in a row, from the minimum interval, within [RETRY_FLOOR_MS, maxBackoffMs]. */
+  private backoffMs(): number {
+    const doubled = this.opts.minIntervalMs * 2 ** Math.max(0, this.failures - 1);
+    return Math.max(RETRY_FLOOR_MS, Math.min(doubled, this.opts.maxBackoffMs));
+  }
+
+  private willRetry(): boolean {
+    return this.opts.attempts === undefined || this.failures < this.opts.attempts;
+  }
+
+  /** One timer at a time (`at` on the monotonic clock): changes arriving meanwhile ride along with it. */
   private schedule(at: number): void {
     if (this.timer !== undefined || this.inFlight) return;
     this.timer = this.opts.clock.setTimeout(() => {
       this.timer = undefined;
       this.inFlight = this.restart().finally(() => (this.inFlight = undefined));
-    }, Math.max(0, at - this.opts.clock.now()));
+    }, Math.max(0, at - this.opts.clock.monotonic()));
   }
 
+  /** The daemon's scheduled restart: one attempt, then the next one it owes (a retry, or a newer change). */
   private async restart(): Promise<void> {
     if (!this.restartPending) return;
+    const ok = await this.attempt();
+    this.inFlight = undefined;
+    if (!ok) this.schedule(this.opts.clock.monotonic() + this.backoffMs());
+    // config.toml changed again while containerd was restarting: one more restart, rate-limited.
+    else if (this.restartPending) this.schedule(this.earliestRestart());
+  }
+
+  /** Runs the command once and records the outcome; true when it succeeded. */
+  private async attempt(): Promise<boolean> {
     const target = this.wantedDigest;
     const covered = this.reasons.length;
     const reason = this.reasons.join('; ');
@@ -180,30 +236,25 @@ export class RestartPolicy {
     } catch (err) {
       this.failures++;
       this.opts.onRestart?.('failure');
-      const backoff = Math.min(this.opts.minIntervalMs * 2 ** (this.failures - 1), this.opts.maxBackoffMs);
-      const error = new AgentError('CMA_CONTAINERD_RESTART', `\`${command}\` failed: ${(err as Error).message}`, { field: 'restartCommand', cause: err });
+      this.lastFailure = `\`${command}\` failed: ${(err as Error).message}`;
+      const error = new AgentError('CMA_CONTAINERD_RESTART', this.lastFailure, { field: 'restartCommand', cause: err });
       this.lastError = error.toLine();
-      this.opts.logger.error({ event: 'containerd_restart_failed', code: error.code, retryInMs: backoff }, this.lastError);
+      const retryInMs = this.willRetry() ? this.backoffMs() : undefined;
+      this.opts.logger.error({ event: 'containerd_restart_failed', code: error.code, retryInMs }, this.lastError);
       this.save();
-      this.inFlight = undefined;
-      this.schedule(this.opts.clock.now() + backoff);
-      return;
+      return false;
     }
     this.failures = 0;
     this.opts.onRestart?.('success');
     this.lastError = undefined;
+    this.lastFailure = undefined;
     this.lastRestartAt = this.opts.clock.now();
+    this.lastRestartMono = this.opts.clock.monotonic();
     this.runningDigest = target;
-    if (this.restartPending) {
-      // config.toml changed again while containerd was restarting: one more restart, rate-limited.
-      this.reasons = this.reasons.slice(covered);
-      this.save();
-      this.inFlight = undefined;
-      this.schedule(this.earliestRestart());
-      return;
-    }
-    this.clearPending();
+    if (this.restartPending) this.reasons = this.reasons.slice(covered);
+    else this.clearPending();
     this.save();
+    return true;
   }
 
   private clearPending(): void {

@@ -16,6 +16,7 @@ import { EXIT_OK } from '../errors.js';
 import { WatchdogGate, type WatchdogDeadlines } from '../observe/watchdog.js';
 import { startWatchdogPings } from '../observe/watchdog-pings.js';
 import type { ContainerdFacts, ProbeSettings } from '../model.js';
+import type { StateClaim } from '../apply/state-claim.js';
 import { VERSION } from '../version.js';
 
 /** A reconcile runs at least this often, to repair files changed behind the agent's back. */
@@ -25,6 +26,8 @@ const IDLE_PROBE_HEARTBEAT_MS = 2_000;
 
 export interface DaemonOptions {
   sources: string[];
+  /** `--cluster-config`: cluster-provided sources, watched like `sources`. */
+  clusterSources?: string[];
   hostsDir?: string;
   stateDir: string;
   listen: string;
@@ -33,6 +36,10 @@ export interface DaemonOptions {
   noRestart: boolean;
   facts: ContainerdFacts;
   env: NodeJS.ProcessEnv;
+  /** Serve /status off loopback too (`--expose-status`). */
+  exposeStatus?: boolean;
+  /** The state dir's claim, held for the daemon's whole life. */
+  claim?: Pick<StateClaim, 'reassert'>;
 }
 
 export interface Daemon {
@@ -69,7 +76,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   let probeSettings: ProbeSettings | undefined;
   const reconciler: Reconciler = new Reconciler(
-    { sources: options.sources, hostsDir: options.hostsDir, stateDir: options.stateDir, facts: options.facts, containerd, logger },
+    { sources: options.sources, clusterSources: options.clusterSources, hostsDir: options.hostsDir, stateDir: options.stateDir, facts: options.facts, containerd, logger, claim: options.claim },
     {
       changed: () => {
         const probe = reconciler.appliedConfig?.probe;
@@ -136,6 +143,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       },
       ready: () => reconciler.ready,
       logger,
+      exposeStatus: options.exposeStatus,
     });
     if (stopping) return;
     const follow = (): Promise<void> => watcher?.setSources(reconciler.watchedPaths()) ?? Promise.resolve();

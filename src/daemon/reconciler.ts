@@ -15,6 +15,7 @@ import { CoalescingRunner } from '../coalescing-runner.js';
 import { RegistryModes, type ModeEntry, type RegistryMode } from './registry-modes.js';
 import { withHostsDir } from '../config/effective-config.js';
 import type { ContainerdConfig } from '../containerd/managed-config.js';
+import type { StateClaim } from '../apply/state-claim.js';
 
 /** The first write never waits longer than this for the first probes, whatever the thresholds. */
 export const BOOT_SETTLE_CAP_MS = 15_000;
@@ -23,6 +24,8 @@ export const APPLY_RETRY_MAX_MS = 30_000;
 
 export interface ReconcilerOptions {
   sources: string[];
+  /** Cluster-provided sources (`--cluster-config`), read after `sources` and limited by the trust boundary. */
+  clusterSources?: string[];
   hostsDir?: string;
   stateDir: string;
   facts: ContainerdFacts;
@@ -30,6 +33,8 @@ export interface ReconcilerOptions {
   containerd?: ContainerdConfig;
   logger: Logger;
   clock?: Clock;
+  /** The state dir's claim, re-asserted before every write; absent in tests that claim nothing. */
+  claim?: Pick<StateClaim, 'reassert'>;
 }
 
 export interface ReconcilerEvents {
@@ -63,6 +68,8 @@ export interface ReconcilerSnapshot {
   config: AgentConfig | undefined;
   configHash: string | undefined;
   configFiles: string[];
+  /** The config files read from cluster-provided sources. */
+  clusterFiles: string[];
   configLoadedAt: number | undefined;
   /** The config's refusal, else config.toml's. */
   refusal: Refusal | undefined;
@@ -133,6 +140,7 @@ export class Reconciler {
       config,
       configHash: this.loaded?.hash,
       configFiles: this.loaded?.files ?? [],
+      clusterFiles: this.loaded?.clusterFiles ?? [],
       configLoadedAt: this.loadedAt,
       refusal: this.rejected ?? this.containerdRefusal,
       lastApply: this.lastApply,
@@ -142,7 +150,7 @@ export class Reconciler {
 
   /** Sources the watcher must follow: the config and the credential files it names. */
   watchedPaths(): string[] {
-    return [...this.options.sources, ...(this.config?.credentialFiles ?? [])];
+    return [...this.options.sources, ...(this.options.clusterSources ?? []), ...(this.config?.credentialFiles ?? [])];
   }
 
   /**
@@ -213,7 +221,7 @@ export class Reconciler {
     const { logger } = this.options;
     let loaded: LoadedConfig;
     try {
-      loaded = await loadConfig(this.options.sources);
+      loaded = await loadConfig(this.options.sources, { clusterSources: this.options.clusterSources });
     } catch (err) {
       this.reject(err);
       return;
@@ -257,6 +265,7 @@ export class Reconciler {
     const health = this.monitor.view();
     const at = this.clock.now();
     try {
+      await this.reassertClaim();
       const tree = renderHostsTree(config, health, this.options.facts);
       const result = await applyTree(tree, { hostsDir: config.hostsDir, stateDir: this.options.stateDir });
       this.lastApply = { at, result };
@@ -278,6 +287,16 @@ export class Reconciler {
       this.modes.update(config, health, at);
       this.events.reconciled();
       this.events.changed();
+    }
+  }
+
+  /** Another writer never gets in unnoticed: a lost claim is taken back, or the write fails (CMA_STATE_BUSY). */
+  private async reassertClaim(): Promise<void> {
+    if (await this.options.claim?.reassert()) {
+      this.options.logger.warn(
+        { event: 'state_claim_reasserted', stateDir: this.options.stateDir },
+        `the claim on ${this.options.stateDir} was gone (was the state dir deleted?); claimed it again before writing`,
+      );
     }
   }
 

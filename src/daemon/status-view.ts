@@ -37,6 +37,7 @@ export function buildStatus(
     config: {
       hash: loop.configHash,
       files: loop.configFiles,
+      clusterFiles: loop.clusterFiles,
       loadedAt: isoOrUndefined(loop.configLoadedAt),
       lastError: refusal?.lines.join('; '),
       lastErrorAt: isoOrUndefined(refusal?.at),

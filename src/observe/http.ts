@@ -1,7 +1,12 @@
 // /healthz, /readyz, /status and /metrics on --listen. Read-only: nothing here changes the agent.
+// /status names mirror URLs, node paths and config errors: it is for this node, so it is answered only on
+// connections that arrived on a loopback address. Off loopback (a DaemonSet on the node IP, where any pod can
+// connect) only /metrics, /healthz and /readyz (without its error text) are served, unless `exposeStatus`.
+// A --listen on one non-loopback address also gets a loopback twin on the same port, so `status` and
+// `doctor` on the node still reach /status at 127.0.0.1 (or ::1).
 
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { isIP, isIPv6, type AddressInfo } from 'node:net';
 import type { Logger } from '../model.js';
 import { AgentError } from '../errors.js';
 import { formatListen, parseListen } from './listen.js';
@@ -26,6 +31,8 @@ export interface HttpServerOptions<S extends StatusView = AgentStatus, M extends
   /** A valid config is applied. */
   ready: Check;
   logger: Logger;
+  /** Also serve /status and /readyz's error text to connections off loopback (`--expose-status`). */
+  exposeStatus?: boolean;
 }
 
 export interface HttpServer {
@@ -34,16 +41,59 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-interface Reply {
+export interface Reply {
   code: number;
   type: string;
   body: string;
 }
 
+/** 127.0.0.0/8, ::1 and their IPv4-mapped form: a connection that never left this node. */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  const v4 = address?.replace(/^::ffff:/i, '');
+  return address === '::1' || (v4 !== undefined && isIP(v4) === 4 && v4.startsWith('127.'));
+}
+
+const WILDCARDS = new Set(['0.0.0.0', '::', '']);
+
 export async function startHttpServer<S extends StatusView, M extends Scraper>(options: HttpServerOptions<S, M>): Promise<HttpServer> {
   const { host, port } = parseListen(options.listen);
+  const main = await listenOn(options, host, port);
+  const bound = main.address() as AddressInfo;
+  const address = formatListen({ host: bound.address, port: bound.port });
+  const servers = [main];
+  // A wildcard already takes loopback connections; a loopback or hostname listen needs no twin either.
+  if (isIP(host) !== 0 && !isLoopbackAddress(host) && !WILDCARDS.has(host)) {
+    const twin = formatListen({ host: isIPv6(host) ? '::1' : '127.0.0.1', port: bound.port });
+    try {
+      servers.push(await listenOn(options, parseListen(twin).host, bound.port));
+      options.logger.info({ address: twin }, `serving /status for this node on http://${twin}`);
+    } catch (err) {
+      options.logger.warn({ address: twin }, `${(err as Error).message}; \`status\` on this node cannot reach /status`);
+    }
+  }
+  const served = options.exposeStatus === true || isLoopbackAddress(bound.address) ? '/healthz /readyz /status /metrics' : '/healthz /readyz /metrics';
+  options.logger.info({ address }, `serving ${served} on http://${address}`);
+  return {
+    address,
+    close: async () => {
+      await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.close(() => resolve());
+              // A scraper's keep-alive connection would otherwise hold shutdown for its idle timeout.
+              server.closeAllConnections();
+            }),
+        ),
+      );
+    },
+  };
+}
+
+async function listenOn(options: HttpServerOptions<StatusView, Scraper>, host: string, port: number): Promise<Server> {
   const server = createServer((req, res) => {
-    route(req, options).then(
+    const local = options.exposeStatus === true || isLoopbackAddress(req.socket.localAddress);
+    answer(req.method, req.url, options, local).then(
       (reply) => send(res, req, reply),
       (err: unknown) => {
         options.logger.warn({ err, path: req.url }, `HTTP ${req.method ?? '?'} ${req.url ?? '?'} failed: ${String(err)}`);
@@ -57,25 +107,20 @@ export async function startHttpServer<S extends StatusView, M extends Scraper>(o
     });
     server.listen({ host, port }, resolve);
   });
-  const bound = server.address() as AddressInfo;
-  const address = formatListen({ host: bound.address, port: bound.port });
-  options.logger.info({ address }, `serving /healthz /readyz /status /metrics on http://${address}`);
-  return {
-    address,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // A scraper's keep-alive connection would otherwise hold shutdown for its idle timeout.
-        server.closeAllConnections();
-      }),
-  };
+  return server;
 }
 
-async function route(req: IncomingMessage, o: HttpServerOptions<StatusView, Scraper>): Promise<Reply> {
-  const path = new URL(req.url ?? '/', 'http://agent').pathname;
-  const known = ['/healthz', '/readyz', '/status', '/metrics'];
-  if (!known.includes(path)) return text(404, `not found; try ${known.join(' ')}`);
-  if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'only GET and HEAD');
+const PUBLIC_PATHS = ['/healthz', '/readyz', '/metrics'];
+
+/** The reply to one request; `local`: it may see this node's details (/status, error text). */
+export async function answer(method: string | undefined, url: string | undefined, o: HttpServerOptions<StatusView, Scraper>, local: boolean): Promise<Reply> {
+  const path = new URL(url ?? '/', 'http://agent').pathname;
+  const known = local ? ['/healthz', '/readyz', '/status', '/metrics'] : PUBLIC_PATHS;
+  if (!known.includes(path)) {
+    const hint = local ? '' : ' (/status is served on loopback only: run `containerd-mirror-agent status` on the node)';
+    return text(404, `not found; try ${known.join(' ')}${hint}`);
+  }
+  if (method !== 'GET' && method !== 'HEAD') return text(405, 'only GET and HEAD');
   switch (path) {
     case '/healthz': {
       const h = verdict(o.healthy());
@@ -83,6 +128,7 @@ async function route(req: IncomingMessage, o: HttpServerOptions<StatusView, Scra
     }
     case '/readyz': {
       const r = verdict(o.ready());
+      if (!local) return r.ok ? text(200, 'ok') : text(503, 'not ready');
       const lastError = o.status().config.lastError;
       if (!r.ok) return text(503, `not ready: ${r.reason ?? lastError ?? 'no valid config applied yet'}`);
       return text(200, lastError === undefined ? 'ok' : `ok; the last good config stays applied, a newer one was rejected: ${lastError}`);

@@ -41,7 +41,8 @@ export interface AgentStatus {
   ready: boolean;
   hostsDir: string;
   registries: RegistryStatus[];
-  config: { hash?: string; files: string[]; loadedAt?: string; lastError?: string; lastErrorAt?: string };
+  /** clusterFiles: those of `files` read from cluster-provided sources (--cluster-config). */
+  config: { hash?: string; files: string[]; clusterFiles?: string[]; loadedAt?: string; lastError?: string; lastErrorAt?: string };
   lastApply?: { at: string; written: number; removed: number; error?: string };
   containerd: { restartPending: boolean; reason?: string; lastError?: string; lastRestartAt?: string };
 }
@@ -62,7 +63,8 @@ export function formatStatusTable(status: AgentStatus, now: Date): string {
 function headerRows(status: AgentStatus, now: Date): string[][] {
   const { config, lastApply, containerd } = status;
   const rows: string[][] = [['hosts dir:', status.hostsDir]];
-  const files = config.files.length === 0 ? 'no files' : config.files.join(', ');
+  const cluster = new Set(config.clusterFiles ?? []);
+  const files = config.files.length === 0 ? 'no files' : config.files.map((f) => (cluster.has(f) ? `${f} (cluster)` : f)).join(', ');
   const hash = config.hash === undefined ? 'none applied' : config.hash.replace(/^sha256:/, '').slice(0, 12);
   rows.push(['config:', `${hash} from ${files}${config.loadedAt === undefined ? '' : `, loaded ${ago(config.loadedAt, now)} ago`}`]);
   if (config.lastError !== undefined) {

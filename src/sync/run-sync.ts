@@ -16,6 +16,8 @@ export interface SyncDaemonOptions {
   to: string;
   listen: string;
   logger: Logger;
+  /** Serve /status off loopback too (`--expose-status`). */
+  exposeStatus?: boolean;
   /** Safety-net re-read; also repairs a HOSTDIR someone else changed. */
   resyncMs?: number;
   /** Quiet time after a change before copying (the watcher's debounce floor). */
@@ -43,6 +45,7 @@ export async function runSyncDaemon(options: SyncDaemonOptions): Promise<number>
 
   const http = await startHttpServer({
     listen: options.listen,
+    exposeStatus: options.exposeStatus,
     metrics,
     status: () => status,
     healthy: () => true,

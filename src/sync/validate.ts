@@ -1,7 +1,9 @@
 // A set is judged as the host agent will judge it, on the staged copy: the config files with loadConfig, and
 // the files it names inside --to (credentials, ca, client) against the staged keys, since after the swap
-// those paths resolve into this very set. Paths outside --to are node paths the pod cannot see: the host
-// agent checks those. Errors name the --from file a key came from, never the staging directory.
+// those paths resolve into this very set. The set is cluster-provided (the host agent reads --to with
+// --cluster-config), so it is held to the trust boundary: no node-only key, and no path outside --to, which
+// the host agent would refuse anyway; refusing here keeps the node on its last good set. Errors name the
+// --from file a key came from, never the staging directory.
 import { isAbsolute, join, relative } from 'node:path';
 import type { AgentConfig, TlsSettings } from '../model.js';
 import { AgentError, AgentErrors } from '../errors.js';
@@ -34,14 +36,18 @@ function tlsRefs(config: AgentConfig): Array<[string, PathKey[]]> {
 
 async function checkRefs(config: AgentConfig, staged: string, set: ReadonlyMap<string, SourcedFile>, to: string): Promise<AgentError[]> {
   const errors: AgentError[] = [];
+  const outside = (path: string, at: PathKey[]) =>
+    new AgentError('CMA_CONFIG_TRUST', `names ${path}, outside ${to}: a cluster-provided set may only name files it provides`, { field: formatPath(at) });
   for (const [path, at] of tlsRefs(config)) {
     const key = keyUnder(to, path);
-    if (key !== undefined && !set.has(key)) {
+    if (key === undefined) errors.push(outside(path, at));
+    else if (!set.has(key)) {
       errors.push(new AgentError('CMA_CONFIG_FILE_REF', `names ${path}, but no --from directory has the key "${key}": containerd would fail every pull of this registry`, { field: formatPath(at) }));
     }
   }
   const credentials = config.credentialFiles.flatMap((path, i) => {
     const key = keyUnder(to, path);
+    if (key === undefined) errors.push(outside(path, ['credentials', i]));
     return key === undefined ? [] : [{ path: join(staged, key), file: undefined, field: formatPath(['credentials', i]) }];
   });
   const secrets = new SecretSet();
@@ -59,7 +65,7 @@ export async function validateStaged(staged: string, set: ReadonlyMap<string, So
   // them; the host agent, too, reads only non-hidden files with a config extension from a directory.
   if (![...set.keys()].some((key) => !key.startsWith('.') && CONFIG_EXTENSIONS.test(key))) return [];
   try {
-    const { config } = await loadConfig([staged], { checkFileRefs: false });
+    const { config } = await loadConfig([], { checkFileRefs: false, clusterSources: [staged] });
     return (await checkRefs(config, staged, set, to)).map(rehome);
   } catch (err) {
     if (err instanceof AgentErrors) return err.errors.map(rehome);

@@ -4,7 +4,8 @@ import { chmod, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:
 import { join } from 'node:path';
 import { applyTree, ApplyErrors, type ApplyOptions } from '../../src/apply/apply.js';
 import { AgentError } from '../../src/errors.js';
-import { listing, owned, stamps, tempDir, treeOf } from './helpers.js';
+import { listing, owned, stamps, treeOf } from './helpers.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 async function setup(t: TestContext): Promise<ApplyOptions> {
   const root = await tempDir(t);

@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../src/apply/atomic-write.js';
 import { AgentError } from '../../src/errors.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 describe('writeFileAtomic', () => {
   it('gives the file exactly the mode asked for, whatever the umask', async (t) => {

@@ -1,16 +1,8 @@
-// Real temp directories and a full recursive listing to compare trees byte-for-byte, modes included.
-import { lstat, mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// A full recursive listing to compare trees byte-for-byte, modes included.
+import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import type { TestContext } from 'node:test';
 import type { RenderedFile, RenderedTree } from '../../src/model.js';
 import { OWNER_MARKER } from '../../src/ownership.js';
-
-export async function tempDir(t: TestContext, name = 'cma-apply-'): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), name));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 export function owned(body: string): string {
   return `${OWNER_MARKER}\n${body}`;

@@ -5,7 +5,8 @@ import { chmod, mkdir, readdir, readFile, stat, symlink, unlink, writeFile } fro
 import { join } from 'node:path';
 import { applyTree, type ApplyOptions } from '../../src/apply/apply.js';
 import { restoreAll } from '../../src/apply/restore.js';
-import { listing, owned, tempDir, treeOf } from './helpers.js';
+import { listing, owned, treeOf } from './helpers.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 async function put(path: string, content: string | Buffer, mode: number): Promise<void> {
   await writeFile(path, content);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { AgentErrors } from '../../src/errors.js';
 import { loadConfig } from '../../src/config/load.js';
 import { BAD_INPUTS, SECRETS } from './bad-inputs.js';
-import { tempDir, writeTree } from './tmp.js';
+import { tempDir, writeTree } from '../helpers/temp-dir.js';
 
 describe('bad inputs', () => {
   it('has at least 40 distinct cases', () => {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { AgentErrors } from '../../src/errors.js';
 import { loadConfig } from '../../src/config/load.js';
 import { DEFAULTS, mirror, noTls, registry } from './expected.js';
-import { tempDir, writeTree } from './tmp.js';
+import { tempDir, writeTree } from '../helpers/temp-dir.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 

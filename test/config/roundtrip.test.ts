@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { stringify as toToml } from 'smol-toml';
 import { stringify as toYaml } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
-import { tempDir } from './tmp.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 // Labels start with a letter: an all-digit last label reads as an IPv4 address and is refused.
 const label = fc.stringMatching(/^[a-z]([a-z0-9-]{0,8}[a-z0-9])?$/);

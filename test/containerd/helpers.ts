@@ -6,12 +6,23 @@ import type { Clock } from '../../src/clock.js';
 import type { RestartLogger as Logger } from '../../src/containerd/restart.js';
 
 export class ManualClock implements Clock {
-  private t = Date.parse('2025-01-01T00:00:00Z');
+  private t = 0;
+  /** Wall time at monotonic 0; `stepWall` moves it, as NTP or an operator would. */
+  private wallAt0 = Date.parse('2025-01-01T00:00:00Z');
   private nextId = 0;
   private timers = new Map<number, { at: number; fn: () => void }>();
 
   now(): number {
+    return this.wallAt0 + this.t;
+  }
+
+  monotonic(): number {
     return this.t;
+  }
+
+  /** Steps the wall clock only; timers and monotonic time are unaffected. */
+  stepWall(ms: number): void {
+    this.wallAt0 += ms;
   }
 
   setTimeout(fn: () => void, ms: number): unknown {

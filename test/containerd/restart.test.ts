@@ -2,7 +2,7 @@ import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { planContainerdConfig } from '../../src/containerd/config-toml.js';
-import { RestartPolicy, type RestartPolicyOptions } from '../../src/containerd/restart.js';
+import { RETRY_FLOOR_MS, RestartPolicy, type RestartPolicyOptions } from '../../src/containerd/restart.js';
 import { readRestartState, restartStatePath, writeRestartState } from '../../src/containerd/restart-state.js';
 import type { Credential } from '../../src/model.js';
 import { ManualClock, fakeRestartCommand, recordingLogger } from './helpers.js';
@@ -134,6 +134,63 @@ describe('RestartPolicy', () => {
     assert.equal(policy.state().restartPending, false);
     assert.equal(policy.state().lastError, undefined);
     assert.equal(logger.lines.filter((l) => l.level === 'error').length, 2);
+  });
+
+  it('never retries at once, even with no minimum interval: a command that fails at once cannot spin', async () => {
+    const { cmd, policy, tick, logger } = await setup({ minIntervalMs: 0 }, 1_000);
+    policy.start('version = 2\n');
+    policy.configWritten('version = 2\n# a\n', 'a');
+    await tick(0);
+    for (let i = 0; i < 50; i++) await tick(0);
+    assert.equal(await cmd.calls(), 1, 'no retry before the back-off floor');
+    assert.ok(logger.lines.filter((l) => l.level === 'error').every((l) => (l.obj as { retryInMs: number }).retryInMs >= RETRY_FLOOR_MS));
+    await tick(RETRY_FLOOR_MS);
+    assert.equal(await cmd.calls(), 2);
+  });
+
+  it('a one-shot tries a few times, then gives up with the reason', async () => {
+    const { cmd, policy, clock } = await setup({ minIntervalMs: 0, attempts: 3 }, 1_000);
+    policy.start('version = 2\n');
+    policy.configWritten('version = 2\n# a\n', 'a');
+    assert.equal(await cmd.calls(), 0, 'a one-shot schedules nothing by itself');
+    const finished = policy.finish();
+    // Drives the back-off timers by hand until finish() resolves.
+    let done = false;
+    void finished.then(() => (done = true));
+    while (!done) {
+      await new Promise((resolve) => setImmediate(resolve));
+      clock.advance(RETRY_FLOOR_MS);
+    }
+    assert.equal(await cmd.calls(), 3);
+    assert.equal(policy.state().restartPending, true);
+    assert.match(policy.failure ?? '', /failed: .*unit containerd\.service failed$/);
+  });
+
+  it('a lastRestartAt from disk in the future counts as now: an owed restart waits one interval, not hours', async () => {
+    const first = await setup({ noRestart: true });
+    first.policy.start('version = 2\n');
+    first.policy.configWritten('version = 2\n# a\n', 'auth added for h');
+    await first.policy.settled();
+    const owed = await readRestartState(first.cmd.dir);
+    assert.ok(owed);
+    const { cmd, policy, tick, clock } = await setup();
+    const ahead = new Date(clock.now() + 2 * 3600_000).toISOString();
+    policy.start('version = 2\n# a\n', { ...owed, lastRestartAt: ahead, pendingSince: ahead });
+    assert.ok(Date.parse(policy.state().lastRestartAt ?? '') <= clock.now(), 'shown as now, not in the future');
+    await tick(30_000);
+    assert.equal(await cmd.calls(), 1);
+  });
+
+  it('the minimum interval runs on the monotonic clock: a wall clock stepped back does not hold a restart', async () => {
+    const { cmd, policy, tick, clock } = await setup();
+    policy.start('version = 2\n');
+    policy.configWritten('version = 2\n# a\n', 'a');
+    await tick(0);
+    assert.equal(await cmd.calls(), 1);
+    clock.stepWall(-2 * 3600_000);
+    policy.configWritten('version = 2\n# b\n', 'b');
+    await tick(30_000);
+    assert.equal(await cmd.calls(), 2);
   });
 
   it('a restart a previous run owed for the same bytes is still owed after an agent restart', async () => {

@@ -27,6 +27,7 @@ function snapshot(over: Partial<ReconcilerSnapshot> = {}): ReconcilerSnapshot {
     config,
     configHash: 'sha256:0123456789abcdef',
     configFiles: ['/etc/cma/config.yaml'],
+    clusterFiles: [],
     configLoadedAt: T0 + 1000,
     refusal: undefined,
     lastApply: { at: T0 + 2000, result: { written: ['/a'], removed: [], restored: [], backedUp: [], unchanged: [] } },

@@ -42,6 +42,7 @@ export async function freeLoopbackPort(): Promise<number> {
 
 /** Polls until the probe returns a value; the test bed's poller, under the name these tests use. */
 export { waitFor as waitUntil };
+export { until } from './testbed/wait.js';
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { startHttpServer, type HttpServerOptions } from '../../src/observe/http.js';
+import { answer, isLoopbackAddress, startHttpServer, type HttpServerOptions } from '../../src/observe/http.js';
+import { networkInterfaces } from 'node:os';
 import { parseListen } from '../../src/observe/listen.js';
 import { fetchAgentStatus } from '../../src/observe/status-client.js';
 import { createLogger } from '../../src/observe/logger.js';
@@ -126,6 +127,34 @@ describe('http server', () => {
     t.after(() => server.close());
     assert.match(server.address, /^\[::1\]:\d+$/);
     assert.equal((await get(server.address, '/healthz')).code, 200);
+  });
+
+  it('off loopback serves only /metrics, /healthz and /readyz, without error text; loopback (or --expose-status) gets all', async () => {
+    // No traffic may leave loopback here, so the off-loopback side is asked directly, with what its listener decides.
+    const o = options();
+    o.state.status = { ...o.state.status, config: { ...o.state.status.config, lastError: '/etc/cma/c.yaml: registries: secret path [CMA_CONFIG_FIELD]' } };
+    const status = await answer('GET', '/status', o, false);
+    assert.equal(status.code, 404);
+    assert.doesNotMatch(status.body, /etc\/cma|secret path/);
+    const ready = await answer('GET', '/readyz', o, false);
+    assert.deepEqual([ready.code, ready.body], [200, 'ok\n']);
+    o.state.ready = false;
+    assert.deepEqual(await answer('GET', '/readyz', o, false), { code: 503, type: 'text/plain; charset=utf-8', body: 'not ready\n' });
+    assert.equal((await answer('GET', '/healthz', o, false)).code, 200);
+    assert.equal((await answer('GET', '/metrics', o, false)).code, 200);
+    assert.equal((await answer('GET', '/status', o, true)).code, 200, 'on loopback');
+    for (const address of ['127.0.0.1', '127.3.4.5', '::1', '::ffff:127.0.0.1']) assert.ok(isLoopbackAddress(address), address);
+    for (const address of ['10.0.0.7', '::ffff:10.0.0.7', 'fe80::1', '0.0.0.0', '::', undefined]) assert.ok(!isLoopbackAddress(address), String(address));
+  });
+
+  it('a --listen on a node address also binds loopback on its port, where /status is served', async (t) => {
+    const nodeAddress = Object.values(networkInterfaces()).flat().find((i) => i?.family === 'IPv4' && !i.internal)?.address;
+    if (nodeAddress === undefined) return t.skip('no non-loopback IPv4 address to bind');
+    // Bound, never connected to: the only traffic goes to the loopback twin.
+    const server = await startHttpServer(options({ listen: `${nodeAddress}:0` }));
+    t.after(() => server.close());
+    const twin = `127.0.0.1:${parseListen(server.address).port}`;
+    assert.equal((await get(twin, '/status')).code, 200);
   });
 
   it('rejects a malformed --listen as CMA_USAGE', () => {

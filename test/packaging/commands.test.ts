@@ -19,20 +19,22 @@ function execStartArgs(unitText: string): { binary: string; args: string[] } {
   return { binary: binary!, args: args.slice(0, -1) };
 }
 
-const HOST_CONFIGS = ['/etc/containerd-mirror-agent/', '/etc/containerd-mirror-agent/cluster.d/'];
+/** The node's base config is node-owned; what the sync DaemonSet copies into cluster.d/ is cluster-provided. */
+const HOST_SOURCES = { config: ['/etc/containerd-mirror-agent/'], clusterConfig: ['/etc/containerd-mirror-agent/cluster.d/'] };
+const sourcesOf = (flags: { config: string[]; clusterConfig: string[] }) => ({ config: flags.config, clusterConfig: flags.clusterConfig });
 
 describe('shipped command lines', () => {
-  it('the systemd unit runs the base config, then cluster.d', () => {
+  it('the systemd unit runs the base config, then cluster.d as a cluster source', () => {
     const { binary, args } = execStartArgs(read('systemd/containerd-mirror-agent.service'));
     assert.equal(binary, '/usr/bin/containerd-mirror-agent');
-    assert.deepEqual(parseCommandFlags('run', args, {}).config, HOST_CONFIGS);
+    assert.deepEqual(sourcesOf(parseCommandFlags('run', args, {})), HOST_SOURCES);
   });
 
   it('the Ignition drop-in runs the same from /opt/bin', () => {
     const butane = parse(read('packaging/ignition/containerd-mirror-agent.bu')) as { systemd: { units: Array<{ dropins: Array<{ contents: string }> }> } };
     const { binary, args } = execStartArgs(butane.systemd.units[0]!.dropins[0]!.contents);
     assert.equal(binary, '/opt/bin/containerd-mirror-agent');
-    assert.deepEqual(parseCommandFlags('run', args, {}).config, HOST_CONFIGS);
+    assert.deepEqual(sourcesOf(parseCommandFlags('run', args, {})), HOST_SOURCES);
   });
 
   it('the DaemonSet args and CMA_ env give the node paths and a node-address listener', () => {
@@ -49,5 +51,8 @@ describe('shipped command lines', () => {
     assert.equal(flags.stateDir, '/var/lib/containerd-mirror-agent');
     assert.equal(flags.containerdConfig, '/etc/containerd/config.toml');
     assert.deepEqual(parseListen(flags.listen), { host: '10.0.0.7', port: 10147 });
+    // The image's node.yaml is node-owned; the mounted ConfigMap and Secret are cluster-provided.
+    assert.deepEqual(sourcesOf(flags), { config: ['/etc/containerd-mirror-agent/node.yaml'], clusterConfig: ['/etc/containerd-mirror-agent/config/', '/etc/containerd-mirror-agent/credentials/'] });
+    assert.equal(flags.exposeStatus, false, '/status stays off the node address');
   });
 });

@@ -1,9 +1,6 @@
 // Running the real packaging tools (systemd-analyze, cloud-init, dpkg, rpm, kubectl, python3) from tests.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { TestContext } from 'node:test';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 
@@ -27,10 +24,4 @@ export function run(command: string, args: readonly string[], options: { env?: N
 export function missing(command: string, why: string): string | undefined {
   const found = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', command]).status === 0;
   return found ? undefined : `${command} not installed (${why}; \`make package-deps\` installs it as root)`;
-}
-
-export function tempDir(t: TestContext, label: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `cma-packaging-${label}-`));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
 }

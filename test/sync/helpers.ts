@@ -1,20 +1,13 @@
 // `containerd-mirror-agent sync` as a child process (from sources), and readers of a host directory that see
 // it the way a careful reader does: through the one generation `..data` points at.
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, readlink, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { TestContext } from 'node:test';
 import type { ChildProcess } from 'node:child_process';
-import { freeLoopbackPort, runCli, waitUntil, type LogLine } from '../helpers/agent-process.js';
+import { freeLoopbackPort, runCli, until, waitUntil, type LogLine } from '../helpers/agent-process.js';
 import type { SyncStatus } from '../../src/sync/sync-status.js';
-
-export async function tempRoot(t: TestContext, label: string): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), `cma-sync-${label}-`));
-  t.after(() => rm(root, { recursive: true, force: true }));
-  return root;
-}
 
 export interface SyncProcess {
   readonly child: ChildProcess;
@@ -54,7 +47,7 @@ export async function startSyncProcess(t: TestContext, from: string[], to: strin
     logs: () => lines.map((l) => JSON.parse(l) as LogLine),
     get,
     status,
-    waitForStatus: (what, predicate, timeoutMs) => waitUntil(what, async () => ((s) => (predicate(s) ? s : undefined))(await status()), timeoutMs),
+    waitForStatus: (what, predicate, timeoutMs) => until(what, status, (s) => (predicate(s) ? s : undefined), timeoutMs),
     stop: async (signal = 'SIGTERM') => {
       if (exitCode !== undefined) return exitCode;
       child.kill(signal);

@@ -4,14 +4,14 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isWatched, planWatches, type WatchPlan } from '../../src/watch/plan.js';
 import { createKubeletVolume } from '../helpers/kubelet-volume.js';
-import { suiteTempDir } from './fixtures/temp-dir.js';
+import { suiteTempDir } from '../helpers/temp-dir.js';
 
 function shape(plan: WatchPlan): Record<string, string[] | 'all'> {
   return Object.fromEntries([...plan.entries].map(([dir, names]) => [dir, names === 'all' ? 'all' : [...names].sort()]));
 }
 
 describe('planWatches', () => {
-  const base = suiteTempDir('cma-plan-');
+  const base = suiteTempDir('plan');
 
   it('a kubelet key: its directory, filtered to the key and ..data; never the file path', async () => {
     const vol = await createKubeletVolume(join(base(), 'vol'), { 'config.yaml': 'a' });

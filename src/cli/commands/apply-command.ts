@@ -12,7 +12,7 @@ import { managedContainerdConfig, type CommandFlags } from '../args.js';
 import { EXIT_OK } from '../../errors.js';
 
 export async function applyCommand(flags: CommandFlags): Promise<number> {
-  const loaded = await loadConfig(flags.config);
+  const loaded = await loadConfig(flags.config, { clusterSources: flags.clusterConfig });
   return whileClaimed(flags.stateDir, 'containerd-mirror-agent apply', () => applyClaimed(flags, loaded));
 }
 
@@ -36,11 +36,11 @@ async function applyClaimed(flags: CommandFlags, loaded: LoadedConfig): Promise<
     facts,
     noRestart: flags.noRestart,
     logger: createLogger({ destination: 2 }),
-    minRestartIntervalMs: 0,
+    oneShot: true,
   });
   const plan = await containerd.update(config, loaded.hash);
-  await containerd.finish();
   if (plan?.written) process.stdout.write(`wrote ${plan.path}: ${plan.changes.join(', ')}\n`);
+  await containerd.finish('the hosts files are written');
   const restart = containerd.restartInfo();
   if (restart.restartPending) process.stdout.write(`containerd restart pending: ${restart.reason ?? 'config.toml changed'}\n`);
   return EXIT_OK;

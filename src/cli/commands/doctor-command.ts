@@ -11,9 +11,9 @@ import type { CommandFlags } from '../args.js';
 export async function doctorCommand(flags: CommandFlags): Promise<number> {
   let config: AgentConfig | undefined;
   let loadError: string | undefined;
-  if (flags.config.length > 0) {
+  if (flags.config.length + flags.clusterConfig.length > 0) {
     try {
-      config = withHostsDir((await loadConfig(flags.config)).config, flags.hostsDir);
+      config = withHostsDir((await loadConfig(flags.config, { clusterSources: flags.clusterConfig })).config, flags.hostsDir);
     } catch (err) {
       loadError = errorLines(err).lines.join('; ');
     }

@@ -10,7 +10,7 @@ import type { CommandFlags } from '../args.js';
 import { EXIT_OK } from '../../errors.js';
 
 export async function renderCommand(flags: CommandFlags): Promise<number> {
-  const { config } = await loadConfig(flags.config, { checkFileRefs: false });
+  const { config } = await loadConfig(flags.config, { checkFileRefs: false, clusterSources: flags.clusterConfig });
   const tree = renderHostsTree(config, assumedHealth(config, flags.assumeMirrors ?? 'up'), await detectContainerdFacts());
   for (const [path, file] of tree) {
     if (flags.out === undefined) {

@@ -43,10 +43,10 @@ async function restoreClaimed(flags: CommandFlags): Promise<number> {
     facts: await detectContainerdFacts(),
     noRestart: false,
     logger: createLogger({ destination: 2 }),
-    minRestartIntervalMs: 0,
+    oneShot: true,
   });
   const plan = await containerd.update(nothingManaged, 'restore');
-  await containerd.finish();
   if (plan?.written) process.stdout.write(`removed the agent's credentials from ${plan.path}\n`);
+  await containerd.finish("the agent's files are removed and its credentials taken out of config.toml");
   return EXIT_OK;
 }

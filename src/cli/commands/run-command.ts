@@ -1,16 +1,17 @@
 import { startDaemon } from '../../daemon/daemon.js';
-import { whileClaimed } from '../../apply/state-claim.js';
+import { whileClaimed, type StateClaim } from '../../apply/state-claim.js';
 import { detectContainerdFacts } from '../../containerd/detect.js';
 import { managedContainerdConfig, type CommandFlags } from '../args.js';
 
 export async function runCommand(flags: CommandFlags): Promise<number> {
-  return whileClaimed(flags.stateDir, 'containerd-mirror-agent run', () => runClaimed(flags));
+  return whileClaimed(flags.stateDir, 'containerd-mirror-agent run', (claim) => runClaimed(flags, claim));
 }
 
-async function runClaimed(flags: CommandFlags): Promise<number> {
+async function runClaimed(flags: CommandFlags, claim: StateClaim): Promise<number> {
   const facts = await detectContainerdFacts();
   const daemon = await startDaemon({
     sources: flags.config,
+    clusterSources: flags.clusterConfig,
     hostsDir: flags.hostsDir,
     stateDir: flags.stateDir,
     listen: flags.listen,
@@ -18,6 +19,8 @@ async function runClaimed(flags: CommandFlags): Promise<number> {
     noRestart: flags.noRestart,
     facts,
     env: process.env,
+    claim,
+    exposeStatus: flags.exposeStatus,
   });
   return daemon.done;
 }

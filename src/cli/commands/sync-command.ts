@@ -11,7 +11,7 @@ export async function syncCommand(flags: CommandFlags): Promise<number> {
     throw new AgentError('CMA_USAGE', 'sync: needs at least one --from DIR and a --to HOSTDIR; see `containerd-mirror-agent --help`');
   }
   const logger = createLogger();
-  if (!flags.once) return runSyncDaemon({ from: flags.from, to, listen: flags.listen, logger });
+  if (!flags.once) return runSyncDaemon({ from: flags.from, to, listen: flags.listen, logger, exposeStatus: flags.exposeStatus });
   // --once (init containers, scripts): one pass; exit 2 when the set is rejected, like `validate`.
   const reporter = new SyncReporter(newSyncStatus(flags.from, to), logger);
   const outcome = await new Syncer({ from: flags.from, to }).sync();

@@ -1,6 +1,6 @@
 export { onExit, type ExitGuard } from './cleanup.js';
 export { spawnLogged, type ManagedProcess } from './process.js';
-export { waitFor } from './wait.js';
+export { until, waitFor } from './wait.js';
 export { startRegistry, parseAccessLog, type Registry, type AccessLogEntry } from './registry.js';
 export { startContainerd, containerdConfig, type Containerd } from './containerd.js';
 export { pullImage, removeImage, listImages, type CriImage } from './cri.js';
@@ -9,6 +9,6 @@ export { seedImage, SMALL_IMAGE, LARGE_IMAGE, type ImageSpec } from './images.js
 export { forgetAllImages, NAMESPACES } from './forget.js';
 export { blackhole, canBlackhole, type Blackhole } from '../blackhole.js';
 export { testbedUnavailable } from './requirements.js';
-export { startTestbed, tempDir, type Testbed, type TestbedOptions } from './testbed.js';
+export { startTestbed, type Testbed, type TestbedOptions } from './testbed.js';
 export { freshPull, linesMentioning, type PullResult } from './pull.js';
 export { writeRendered } from './rendered.js';

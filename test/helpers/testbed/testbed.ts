@@ -1,10 +1,9 @@
 // The whole bed of issue 5 in one temp dir, loopback only: upstream distribution on 127.0.0.1, a pull-through
 // cache of it on its own address (127.0.0.9 by default, so it can be blackholed without touching the
 // upstream), a private containerd reading hosts.toml from `hostsDir`, and the two seeded images.
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { onExit, type ExitGuard } from './cleanup.js';
+import { processTempDir } from '../temp-dir.js';
 import { startContainerd, type Containerd } from './containerd.js';
 import { LARGE_IMAGE, SMALL_IMAGE, seedImage, type ImageSpec } from './images.js';
 import { startRegistry, type Registry } from './registry.js';
@@ -30,21 +29,9 @@ export interface Testbed {
   stop(): Promise<void>;
 }
 
-/**
- * A temp dir removed at stop or, failing that, at process exit. CMA_KEEP_TESTBED=1 keeps it (logs of
- * containerd, registries and agent) for a post-mortem; its path is printed.
- */
-export function tempDir(prefix: string): { path: string; guard: ExitGuard } {
-  const path = mkdtempSync(join(tmpdir(), prefix));
-  if (process.env.CMA_KEEP_TESTBED === '1') {
-    process.stderr.write(`test bed kept: ${path}\n`);
-    return { path, guard: { now: () => undefined, disarm: () => undefined } };
-  }
-  return { path, guard: onExit(() => rmSync(path, { recursive: true, force: true })) };
-}
-
 export async function startTestbed(options: TestbedOptions = {}): Promise<Testbed> {
-  const { path: dir, guard } = tempDir('cma-testbed-');
+  // Removed at stop or, failing that, at process exit; CMA_KEEP_TESTBED=1 keeps the logs for a post-mortem.
+  const { path: dir, guard } = processTempDir('testbed');
   const stops: Array<() => Promise<void>> = [];
   const stop = async (): Promise<void> => {
     for (const s of stops.reverse()) await s().catch(() => undefined);

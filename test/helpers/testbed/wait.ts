@@ -18,3 +18,11 @@ export async function waitFor<T>(what: string, check: () => T | undefined | Prom
     await sleep(everyMs);
   }
 }
+
+/**
+ * Polls check() until map() accepts its value (returns other than undefined), and returns what map returned:
+ * "read this, until it looks like that", without an inline arrow around every read.
+ */
+export async function until<T, R>(what: string, check: () => T | Promise<T>, map: (value: T) => R | undefined, timeoutMs?: number): Promise<R> {
+  return waitFor(what, async () => map(await check()), timeoutMs);
+}

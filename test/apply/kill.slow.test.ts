@@ -1,45 +1,31 @@
 // Invariant 1: kill -9 at any instant leaves every hosts.toml complete (old or new), never partial.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdir, readdir, readFile, stat, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { parse } from 'smol-toml';
 import { applyTree } from '../../src/apply/apply.js';
 import { TEMP_PREFIX } from '../../src/apply/atomic-write.js';
 import { loadManifest } from '../../src/apply/manifest.js';
 import { restoreAll } from '../../src/apply/restore.js';
 import type { RenderedFile } from '../../src/model.js';
-import { tempDir } from './helpers.js';
+import { bundleChild, killCount, startAndKill } from '../helpers/bundle-child.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import { killTrees, REGISTRIES, TAKEN_ORIGINAL, takenPath } from './kill-trees.js';
 
-const KILLS = 200;
+const KILLS = killCount();
 
 async function temps(root: string): Promise<string[]> {
   return (await readdir(root, { recursive: true })).filter((p) => p.split('/').some((part) => part.startsWith(TEMP_PREFIX)));
 }
 
-/** Starts the child, waits until it is applying, kills it after a random delay. Returns nothing until it is dead. */
-async function runAndKill(bundle: string, hostsDir: string, stateDir: string, maxDelayMs: number): Promise<void> {
-  const child = spawn(process.execPath, [bundle, hostsDir, stateDir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = once(child, 'exit');
-  await once(child.stdout, 'data');
-  await new Promise((r) => setTimeout(r, Math.random() * maxDelayMs));
-  child.kill('SIGKILL');
-  const [code, signal] = (await exited) as [number | null, string | null];
-  assert.equal(signal, 'SIGKILL', `child exited by itself with code ${code}`);
-}
-
 describe('kill -9 during apply', () => {
-  it(`leaves every file old or new, never partial, over ${KILLS} kills; the next apply removes temp files`, { timeout: 180_000 }, async (t) => {
+  it(`leaves every file old or new, never partial, over ${KILLS} kills; the next apply removes temp files`, { timeout: 60_000 + KILLS * 1_000 }, async (t) => {
     const root = await tempDir(t);
     const hostsDir = join(root, 'certs.d');
     const stateDir = join(root, 'state');
-    // Bundled once so each of the many child starts costs a plain `node` start, not a TypeScript compile.
-    const bundle = join(root, 'kill-child.mjs');
-    await build({ entryPoints: [new URL('./kill-child.ts', import.meta.url).pathname], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: bundle, logLevel: 'error' });
+    // The child applies the two trees of kill-trees.ts in turn until it is killed.
+    const bundle = await bundleChild(new URL('./kill-child.ts', import.meta.url), root);
 
     await mkdir(join(hostsDir, 'taken.example'), { recursive: true });
     await writeFile(takenPath(hostsDir), TAKEN_ORIGINAL.content);
@@ -57,7 +43,7 @@ describe('kill -9 during apply', () => {
     let sawNew = 0;
     let sawTemps = 0;
     for (let kill = 0; kill < KILLS; kill++) {
-      await runAndKill(bundle, hostsDir, stateDir, 20);
+      await startAndKill(bundle, [hostsDir, stateDir], 20);
       for (const [path, versions] of allowed) {
         const content = await readFile(path, 'utf8');
         const mode = (await stat(path)).mode & 0o7777;

@@ -7,19 +7,20 @@ import { once } from 'node:events';
 import { chmod, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createKubeletVolume } from '../helpers/kubelet-volume.js';
-import { runCli, startAgentProcess, waitUntil } from '../helpers/agent-process.js';
-import { startSyncProcess, tempRoot } from './helpers.js';
+import { runCli, startAgentProcess, until } from '../helpers/agent-process.js';
+import { startSyncProcess } from './helpers.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const PASSWORD = 'Tr0ub4dor-sync-s3cret';
 const dockerConfig = (entry: string): string => `{"auths": {"registry.test:5000": ${entry}}}`;
 
 describe('sync: credentials', () => {
   it('writes credential files 0600 and keeps every secret out of logs, status, probes and metrics', { timeout: 60_000 }, async (t) => {
-    const root = await tempRoot(t, 'creds');
+    const root = await tempDir(t, 'sync-creds');
     const hostDir = join(root, 'cluster.d');
     const hostsDir = join(root, 'certs.d');
     const configMap = await createKubeletVolume(join(root, 'configmap'), {
-      'mirrors.yaml': `hostsDir: ${hostsDir}\ncredentials: [${hostDir}]\nregistries:\n  registry.test:5000:\n    mirrors: [{url: "http://127.0.0.1:1", probe: false}]\n`,
+      'mirrors.yaml': `credentials: [${hostDir}]\nregistries:\n  registry.test:5000:\n    mirrors: [{url: "http://127.0.0.1:1", probe: false}]\n`,
       'extra-ca.pem': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
     });
     const secret = await createKubeletVolume(join(root, 'secret'), {
@@ -36,7 +37,7 @@ describe('sync: credentials', () => {
     for (const key of ['.dockerconfigjson', 'opaque-value', 'mirrors.yaml', 'extra-ca.pem']) modes[key] = (await stat(join(hostDir, key))).mode & 0o777;
     assert.deepEqual(modes, { '.dockerconfigjson': 0o600, 'opaque-value': 0o600, 'mirrors.yaml': 0o644, 'extra-ca.pem': 0o644 });
 
-    const agent = await startAgentProcess(['--config', hostDir, '--state-dir', join(root, 'state')]);
+    const agent = await startAgentProcess(['--cluster-config', hostDir, '--hosts-dir', hostsDir, '--state-dir', join(root, 'state')]);
     t.after(() => agent.stop('SIGKILL'));
     // `files` lists every credentials file the agent read.
     const loaded = await agent.waitForLog('the agent to load the synced credentials', (l) => l.event === 'config_loaded');
@@ -45,7 +46,7 @@ describe('sync: credentials', () => {
     // Broken Secrets that carry the password: a missing username, then a JSON syntax error.
     for (const [entry, code] of [[`{"password": "${PASSWORD}"}`, 'CMA_CONFIG_FIELD'], [`{"auth": "${PASSWORD}"`, 'CMA_CONFIG_SYNTAX']] as const) {
       await secret.swap({ '.dockerconfigjson': dockerConfig(entry), 'opaque-value': 'x' });
-      const readyz = await waitUntil(`the ${code} rejection`, async () => ((r) => (r.code === 503 && r.body.includes(code) ? r : undefined))(await sync.get('/readyz')));
+      const readyz = await until(`the ${code} rejection`, () => sync.get('/readyz'), (r) => (r.code === 503 && r.body.includes(code) ? r : undefined));
       assert.match(readyz.body, /secret\/\.dockerconfigjson/, 'the error names the Secret key');
       assert.ok(!readyz.body.includes(PASSWORD), `/readyz leaks the password: ${readyz.body}`);
       assert.ok(!(await sync.get('/status')).body.includes(PASSWORD), '/status leaks the password');
@@ -58,7 +59,7 @@ describe('sync: credentials', () => {
   });
 
   it('--once copies and exits 0, exits 2 on a rejected set with one line naming file and field, and needs --from and --to', async (t) => {
-    const root = await tempRoot(t, 'once');
+    const root = await tempDir(t, 'sync-once');
     const hostDir = join(root, 'cluster.d');
     const source = await createKubeletVolume(join(root, 'configmap'), { 'mirrors.yaml': 'registries:\n  quay.io: {}\n' });
     const exit = async (args: string[]): Promise<{ code: number | null; out: string }> => {

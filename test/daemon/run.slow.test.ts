@@ -6,8 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { parse } from 'smol-toml';
-import { hangServer, switchableServer, type SwitchableServer } from '../helpers/servers.js';
+import { BOOT_SETTLE_CAP_MS } from '../../src/daemon/reconciler.js';
+import { hangServer, httpServer, statusHandler, switchableServer, type SwitchableServer } from '../helpers/servers.js';
 import { freeLoopbackPort, runCli, startAgentProcess, waitUntil, type AgentProcess } from '../helpers/agent-process.js';
+import { agentDirs, startAgentFixture } from '../helpers/agent-fixture.js';
 import { openNotifySocket, python3Missing } from '../observe/notify-socket.js';
 
 const PASSWORD = `pw-${Math.random().toString(36).slice(2)}-Zq9`;
@@ -140,18 +142,14 @@ describe('run: systemd notifications', () => {
   it('sends READY=1 with a STATUS line, then WATCHDOG=1, then STOPPING=1', async (t) => {
     const missing = python3Missing();
     if (missing !== undefined) return t.skip(missing);
-    const root = await mkdtemp(join(tmpdir(), 'cma-notify-run-'));
     const socket = await openNotifySocket();
     const mirror = await switchableServer(200);
     t.after(async () => {
       socket.close();
       await mirror.close();
-      await rm(root, { recursive: true, force: true });
     });
-    await writeFile(join(root, 'c.yaml'), `hostsDir: ${join(root, 'certs.d')}\nregistries:\n  ghcr.io:\n    mirrors: [{url: "${mirror.url}"}]\n`);
-    const agent = await startAgentProcess(['--config', join(root, 'c.yaml'), '--state-dir', join(root, 'state')], {
-      NOTIFY_SOCKET: socket.path,
-      WATCHDOG_USEC: '300000',
+    const { agent } = await startAgentFixture(t, (hostsDir) => `hostsDir: ${hostsDir}\nregistries:\n  ghcr.io:\n    mirrors: [{url: "${mirror.url}"}]\n`, {
+      env: { NOTIFY_SOCKET: socket.path, WATCHDOG_USEC: '300000' },
     });
     await waitUntil('a watchdog ping', () => (socket.messages().some((m) => m.includes('WATCHDOG=1')) ? true : undefined));
     assert.equal(await agent.stop(), 0);
@@ -165,48 +163,58 @@ describe('run: systemd notifications', () => {
   });
 });
 
-describe('run: boot and signals with a cache that accepts connections and never answers', () => {
-  const hanging = (root: string, url: string, timeout: string) =>
-    `hostsDir: ${join(root, 'certs.d')}\nprobe: {interval: 10s, timeout: ${timeout}, failureThreshold: 2, successThreshold: 2}\nregistries:\n  docker.io:\n    mirrors: [{url: "${url}"}]\n`;
+describe('run: boot and signals with a cache that is slow or never answers', () => {
+  const hanging = (hostsDir: string, url: string, timeout: string) =>
+    `hostsDir: ${hostsDir}\nprobe: {interval: 10s, timeout: ${timeout}, failureThreshold: 2, successThreshold: 2}\nregistries:\n  docker.io:\n    mirrors: [{url: "${url}"}]\n`;
 
   it('writes the registry upstream-only first (boot-safe), without waiting for the thresholds', async (t) => {
-    const root = await mkdtemp(join(tmpdir(), 'cma-boot-'));
     const cache = await hangServer();
-    t.after(async () => {
-      await cache.close();
-      await rm(root, { recursive: true, force: true });
-    });
-    await writeFile(join(root, 'c.yaml'), hanging(root, cache.url, '500ms'));
-    const agent = await startAgentProcess(['--config', join(root, 'c.yaml'), '--state-dir', join(root, 'state')]);
-    t.after(() => agent.stop('SIGKILL'));
+    t.after(() => cache.close());
+    const { hostsDir, agent } = await startAgentFixture(t, (hostsDir) => hanging(hostsDir, cache.url, '500ms'));
     const written = agent.logs().filter((l) => l.event === 'file_written');
     assert.equal(written.length, 1, 'one write before READY');
-    const hosts = await hostsOf(join(root, 'certs.d', 'docker.io', 'hosts.toml'));
+    const hosts = await hostsOf(join(hostsDir, 'docker.io', 'hosts.toml'));
     assert.ok(!hosts.includes(cache.url), `the hanging cache is not in the first file: ${hosts.join(', ')}`);
     const status = await agent.status();
     assert.equal(status.registries[0]?.mode, 'upstream');
   });
 
-  it('exits 0 on a SIGTERM during startup, and at once (1) on a second SIGTERM while stopping', async (t) => {
-    const root = await mkdtemp(join(tmpdir(), 'cma-signals-'));
-    const cache = await hangServer();
-    t.after(async () => {
-      await cache.close();
-      await rm(root, { recursive: true, force: true });
+  it('exits 0 on a SIGTERM during startup, long before the boot settle would have ended', async (t) => {
+    // A cache that answers, slowly: every probe succeeds after 2 s, so the first write would wait for 10
+    // successes (20 s) and the settle budget cuts that at BOOT_SETTLE_CAP_MS. A stop that waits out the settle
+    // exits at that budget; a stop that interrupts it waits only for the one probe in flight (2 s). (A hanging
+    // cache would not tell the two apart: its first failed probe ends the settle at the probe timeout, which is
+    // also as long as a stop waits for the probe in flight.)
+    const cache = await httpServer((req, res) => {
+      const answer = setTimeout(() => statusHandler(200)(req, res), 2000);
+      res.on('close', () => clearTimeout(answer));
     });
-    await writeFile(join(root, 'c.yaml'), hanging(root, cache.url, '5s'));
-    const args = ['run', '--config', join(root, 'c.yaml'), '--state-dir', join(root, 'state'), '--containerd-config', 'none'];
-
-    const early = runCli([...args, '--listen', `127.0.0.1:${await freeLoopbackPort()}`]);
+    t.after(() => cache.close());
+    const dirs = await agentDirs(t, (hostsDir) =>
+      `hostsDir: ${hostsDir}\nprobe: {interval: 30s, timeout: 10s, failureThreshold: 2, successThreshold: 10}\nregistries:\n  docker.io:\n    mirrors: [{url: "${cache.url}"}]\n`,
+    );
+    const early = runCli(['run', ...dirs.args, '--containerd-config', 'none', '--listen', `127.0.0.1:${await freeLoopbackPort()}`]);
+    const exited = once(early, 'exit') as Promise<[number | null]>;
+    dirs.stopFirst(async () => {
+      if (early.exitCode === null && early.signalCode === null) early.kill('SIGKILL');
+      await exited;
+    });
     let out = '';
     early.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
     await waitUntil('the config to load', () => (out.includes('config_loaded') ? true : undefined));
+    const loadedAt = Date.now();
     early.kill('SIGTERM');
-    const [code] = (await once(early, 'exit')) as [number | null];
+    const [code] = await exited;
+    const exitedAfter = Date.now() - loadedAt;
     assert.equal(code, 0, out);
     assert.ok(!out.includes('"event":"started"'), 'the signal came before startup finished');
+    assert.ok(exitedAfter < BOOT_SETTLE_CAP_MS / 2, `exited ${exitedAfter} ms after the config loaded: it waited for the boot settle (budget ${BOOT_SETTLE_CAP_MS} ms)`);
+  });
 
-    const agent = await startAgentProcess(args.slice(1));
+  it('exits at once (1) on a second SIGTERM while stopping', async (t) => {
+    const cache = await hangServer();
+    t.after(() => cache.close());
+    const { agent } = await startAgentFixture(t, (hostsDir) => hanging(hostsDir, cache.url, '5s'));
     // A probe of the hanging cache is in flight for up to 5 s: stopping waits for it, a second signal does not.
     agent.child.kill('SIGTERM');
     await agent.waitForLog('stopping', (l) => l.event === 'stopping');

@@ -1,13 +1,12 @@
 // The daemon follows its sources the way the kubelet changes them: `..data` swaps, and plain edits.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createKubeletVolume } from '../helpers/kubelet-volume.js';
-import { startAgentProcess, waitUntil } from '../helpers/agent-process.js';
+import { waitUntil } from '../helpers/agent-process.js';
+import { startAgentFixture } from '../helpers/agent-fixture.js';
 
 const execFileAsync = promisify(execFile);
 /** Replaces bytes in place through a shared mapping: the file changes, inotify says nothing. */
@@ -27,25 +26,18 @@ async function fileMentions(path: string, port: number): Promise<true | undefine
 
 describe('run: watching the config', () => {
   it('applies each of 100 kubelet ..data swaps, and keeps the last good config on an invalid one', async (t) => {
-    const root = await mkdtemp(join(tmpdir(), 'cma-watch-run-'));
-    const hostsDir = join(root, 'certs.d');
+    const { hostsDir, volume, agent } = await startAgentFixture(t, (hostsDir) => configWith(hostsDir, 1000), { volume: true });
     const file = join(hostsDir, 'quay.io', 'hosts.toml');
-    const volume = await createKubeletVolume(join(root, 'volume'), { 'mirrors.yaml': configWith(hostsDir, 1000) });
-    const agent = await startAgentProcess(['--config', volume.dir, '--state-dir', join(root, 'state')]);
-    t.after(async () => {
-      await agent.stop('SIGKILL');
-      await rm(root, { recursive: true, force: true });
-    });
     await waitUntil('the first file', () => fileMentions(file, 1000));
 
     for (let port = 1001; port <= 1100; port++) {
-      await volume.swap({ 'mirrors.yaml': configWith(hostsDir, port) });
+      await volume!.swap({ 'config.yaml': configWith(hostsDir, port) });
       await waitUntil(`swap ${port} on disk`, () => fileMentions(file, port), 5000);
     }
 
-    await volume.swap({ 'mirrors.yaml': 'registries:\n  quay.io:\n    mirrors: [{url: "ftp://nope"}]\n' });
+    await volume!.swap({ 'config.yaml': 'registries:\n  quay.io:\n    mirrors: [{url: "ftp://nope"}]\n' });
     const status = await agent.waitForStatus('the rejection', (s) => s.config.lastError !== undefined);
-    assert.match(status.config.lastError ?? '', /mirrors\.yaml.*registries\.quay\.io\.mirrors\[0\]\.url.*\[CMA_CONFIG_FIELD\]/);
+    assert.match(status.config.lastError ?? '', /config\.yaml.*registries\.quay\.io\.mirrors\[0\]\.url.*\[CMA_CONFIG_FIELD\]/);
     assert.equal(status.ready, true, 'the last good config stays applied, so the agent stays ready');
     assert.equal(await fileMentions(file, 1100), true, 'the last good file stays');
     const metrics = await agent.metrics();
@@ -56,22 +48,14 @@ describe('run: watching the config', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(agent.logs().filter((l) => l.event === 'config_rejected').length, 1);
 
-    await volume.swap({ 'mirrors.yaml': configWith(hostsDir, 2000) });
+    await volume!.swap({ 'config.yaml': configWith(hostsDir, 2000) });
     await waitUntil('recovery on disk', () => fileMentions(file, 2000), 5000);
     await agent.waitForStatus('the error cleared', (s) => s.config.lastError === undefined);
   });
 
   it('reloads a plain file written in place and replaced by a rename', async (t) => {
-    const root = await mkdtemp(join(tmpdir(), 'cma-watch-plain-'));
-    const hostsDir = join(root, 'certs.d');
+    const { hostsDir, source } = await startAgentFixture(t, (hostsDir) => configWith(hostsDir, 3000));
     const file = join(hostsDir, 'quay.io', 'hosts.toml');
-    const source = join(root, 'mirrors.yaml');
-    await writeFile(source, configWith(hostsDir, 3000));
-    const agent = await startAgentProcess(['--config', source, '--state-dir', join(root, 'state')]);
-    t.after(async () => {
-      await agent.stop('SIGKILL');
-      await rm(root, { recursive: true, force: true });
-    });
     await waitUntil('the first file', () => fileMentions(file, 3000));
 
     await writeFile(source, configWith(hostsDir, 3001));
@@ -83,16 +67,8 @@ describe('run: watching the config', () => {
   });
 
   it('reloads on SIGHUP a change the watcher cannot see (written through mmap, which raises no inotify event)', async (t) => {
-    const root = await mkdtemp(join(tmpdir(), 'cma-sighup-'));
-    const hostsDir = join(root, 'certs.d');
+    const { hostsDir, source, agent } = await startAgentFixture(t, (hostsDir) => configWith(hostsDir, 4000));
     const file = join(hostsDir, 'quay.io', 'hosts.toml');
-    const source = join(root, 'mirrors.yaml');
-    await writeFile(source, configWith(hostsDir, 4000));
-    const agent = await startAgentProcess(['--config', source, '--state-dir', join(root, 'state')]);
-    t.after(async () => {
-      await agent.stop('SIGKILL');
-      await rm(root, { recursive: true, force: true });
-    });
     await waitUntil('the first file', () => fileMentions(file, 4000));
 
     await execFileAsync('python3', ['-c', MMAP_EDIT, source, '4000', '4001']);

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { SourceWatcher, type SourceWatcherOptions } from '../../src/watch/source-watcher.js';
 import { createKubeletVolume } from '../helpers/kubelet-volume.js';
-import { suiteTempDir } from './fixtures/temp-dir.js';
+import { suiteTempDir } from '../helpers/temp-dir.js';
 
 // A deadline that classifies "onChange never came"; generous for a loaded 2-core machine.
 const DEADLINE_MS = 5_000;
@@ -72,7 +72,7 @@ class Recorder {
 }
 
 describe('SourceWatcher', () => {
-  const base = suiteTempDir('cma-watch-');
+  const base = suiteTempDir('watch');
 
   it('a kubelet key as --config: 100 successive ..data swaps each call onChange, and the new content is readable', async (t) => {
     const vol = await createKubeletVolume(join(base(), 'swap100'), { 'config.yaml': 'gen: 0\n' });
@@ -275,7 +275,7 @@ class Child {
 }
 
 describe('SourceWatcher in its own process', () => {
-  const childBase = suiteTempDir('cma-watch-child-');
+  const childBase = suiteTempDir('watch-child');
 
   it('close() leaves no watcher or timer behind: the process exits by itself', async (t) => {
     const vol = await createKubeletVolume(join(childBase(), 'close'), { 'config.yaml': 'a' });

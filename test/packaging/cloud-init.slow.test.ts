@@ -5,7 +5,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { missing, repoPath, run, tempDir } from './tools.js';
+import { missing, repoPath, run } from './tools.js';
+import { tempDirSync } from '../helpers/temp-dir.js';
 
 const FILE = repoPath('packaging/cloud-init/user-data.yaml');
 const text = readFileSync(FILE, 'utf8');
@@ -23,7 +24,7 @@ describe('cloud-init user-data', () => {
   it('the schema check has teeth: a misspelt key is rejected', (t) => {
     const skip = missing('cloud-init', 'Debian package cloud-init');
     if (skip) return t.skip(skip);
-    const bad = join(tempDir(t, 'cloud-init'), 'user-data.yaml');
+    const bad = join(tempDirSync(t, 'packaging-cloud-init'), 'user-data.yaml');
     writeFileSync(bad, text.replaceAll('permissions:', 'permision:'));
     const r = run('cloud-init', ['schema', '--config-file', bad]);
     assert.notEqual(r.code, 0);

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { missing, repoPath, run, tempDir } from './tools.js';
+import { missing, repoPath, run } from './tools.js';
+import { tempDirSync } from '../helpers/temp-dir.js';
 
 const UNIT = 'containerd-mirror-agent.service';
 const text = readFileSync(repoPath('systemd', UNIT), 'utf8');
@@ -36,12 +37,12 @@ describe('systemd unit', () => {
 
   it('passes systemd-analyze verify with no warning', (t) => {
     if (skip) return t.skip(skip);
-    assert.deepEqual(verify(tempDir(t, 'unit'), runnable(text)), { code: 0, output: '' });
+    assert.deepEqual(verify(tempDirSync(t, 'packaging-unit'), runnable(text)), { code: 0, output: '' });
   });
 
   it('verify is a real check: an unknown key and a missing ExecStart are reported', (t) => {
     if (skip) return t.skip(skip);
-    const dir = tempDir(t, 'unit-bad');
+    const dir = tempDirSync(t, 'packaging-unit-bad');
     const typo = verify(dir, runnable(text).replace('WatchdogSec=', 'WatchdogSecs='));
     assert.match(typo.output, /Unknown key 'WatchdogSecs'/);
     const absent = verify(dir, text.replaceAll('/usr/bin/containerd-mirror-agent', '/nonexistent/containerd-mirror-agent'));
@@ -66,11 +67,11 @@ describe('systemd unit', () => {
     assert.ok(values('Unit', 'Before').some((v) => v.split(/\s+/).includes('kubelet.service')));
   });
 
-  it('reads the base config and the cluster.d directory the package creates', () => {
+  it('reads the base config and, as a cluster source, the cluster.d directory the package creates', () => {
     const [execStart] = values('Service', 'ExecStart');
     assert.ok(execStart);
     assert.match(execStart, /^\/usr\/bin\/containerd-mirror-agent run /);
-    assert.match(execStart, /--config \/etc\/containerd-mirror-agent\/ --config \/etc\/containerd-mirror-agent\/cluster\.d\//);
+    assert.match(execStart, /--config \/etc\/containerd-mirror-agent\/ --cluster-config \/etc\/containerd-mirror-agent\/cluster\.d\//);
   });
 
   it('is sandboxed read-only except containerd config and its state dir, which it creates first', () => {

@@ -5,7 +5,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { butaneToIgnition } from './butane.js';
-import { missing, repoPath, run, tempDir } from './tools.js';
+import { missing, repoPath, run } from './tools.js';
+import { tempDirSync } from '../helpers/temp-dir.js';
 
 const BU = repoPath('packaging/ignition/containerd-mirror-agent.bu');
 const IGN = repoPath('packaging/ignition/containerd-mirror-agent.ign');
@@ -30,7 +31,7 @@ function pythonJsonschema(): string | undefined {
 
 /** Validates `doc` against the spec subset with python3-jsonschema; returns its error, '' when valid. */
 function schemaErrors(t: TestContext, doc: unknown): string {
-  const file = join(tempDir(t, 'ign'), 'config.ign');
+  const file = join(tempDirSync(t, 'packaging-ign'), 'config.ign');
   writeFileSync(file, JSON.stringify(doc));
   const script = 'import json,sys,jsonschema\ntry:\n  jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))\nexcept jsonschema.ValidationError as e:\n  print(e.message); sys.exit(1)';
   const r = run('python3', ['-c', script, file, SCHEMA]);

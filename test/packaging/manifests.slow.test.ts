@@ -97,8 +97,9 @@ describe('Kubernetes manifests', () => {
       return agent.volumeMounts.find((m) => m.name === v.name)!;
     };
     const configMount = mountOf((v) => v.configMap?.name === byKind('ConfigMap').metadata.name);
-    mountOf((v) => v.secret?.secretName === byKind('Secret').metadata.name);
-    assert.deepEqual(agent.args.slice(0, 3), ['run', '--config', `${configMount.mountPath}/`]);
+    const secretMount = mountOf((v) => v.secret?.secretName === byKind('Secret').metadata.name);
+    // Both volumes come from the cluster: read as --cluster-config, never as node-owned --config.
+    assert.deepEqual(agent.args.slice(3), ['--cluster-config', `${configMount.mountPath}/`, '--cluster-config', `${secretMount.mountPath}/`]);
     for (const m of agent.volumeMounts) {
       const hostPath = volume(m.name).hostPath?.path;
       if (hostPath !== undefined) assert.equal(m.mountPath, hostPath, `${m.name} at the host's path`);

@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { missing, repoPath, run, tempDir } from './tools.js';
+import { missing, repoPath, run } from './tools.js';
+import { tempDirSync } from '../helpers/temp-dir.js';
 
 const UNIT = 'containerd-mirror-agent.service';
 /** Every path the packages own, with its type and mode. */
@@ -42,7 +43,7 @@ function dpkg(root: string, ...args: string[]) {
 }
 
 function scratchRoot(t: TestContext): string {
-  const root = tempDir(t, 'dpkg-root');
+  const root = tempDirSync(t, 'packaging-dpkg-root');
   mkdirSync(join(root, 'var/lib/dpkg/updates'), { recursive: true });
   mkdirSync(join(root, 'var/lib/dpkg/info'), { recursive: true });
   writeFileSync(join(root, 'var/lib/dpkg/status'), '');
@@ -97,7 +98,7 @@ describe('.deb', () => {
     if (skip) return t.skip(skip);
     const root = scratchRoot(t);
     dpkg(root, '-i', deb!);
-    const config = join(tempDir(t, 'config'), 'config.yaml');
+    const config = join(tempDirSync(t, 'packaging-config'), 'config.yaml');
     writeFileSync(config, readFileSync(join(root, 'etc/containerd-mirror-agent/config.yaml.example')));
     const r = run(join(root, 'usr/bin/containerd-mirror-agent'), ['validate', '--config', config]);
     assert.equal(r.code, 0, r.stdout + r.stderr);

@@ -12,7 +12,7 @@ import { parseCommandFlags } from '../../src/cli/args.js';
 import { hostMode } from '../../src/sync/classify.js';
 import type { SourcedFile } from '../../src/sync/snapshot.js';
 import { validateStaged } from '../../src/sync/validate.js';
-import { tempRoot } from './helpers.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const DIR = fileURLToPath(new URL('../../packaging/kubernetes/host-mode/', import.meta.url));
 
@@ -109,7 +109,7 @@ describe('host-mode manifests', async () => {
   });
 
   it('the example ConfigMap and Secret are a set the sync accepts, credentials path included', async (t) => {
-    const staged = join(await tempRoot(t, 'manifests'), 'staged');
+    const staged = join(await tempDir(t, 'sync-manifests'), 'staged');
     await mkdir(staged);
     const set = new Map<string, SourcedFile>();
     const data = { ...(one<Doc & { data: Record<string, string> }>('ConfigMap').data), ...(one<Doc & { stringData: Record<string, string> }>('Secret').stringData) };

@@ -5,18 +5,20 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createKubeletVolume } from '../helpers/kubelet-volume.js';
-import { startAgentProcess, waitUntil, type LogLine } from '../helpers/agent-process.js';
-import { readHostState, leftovers, startSyncProcess, tempRoot } from './helpers.js';
+import { setHash } from '../../src/sync/set.js';
+import { startAgentProcess, until, waitUntil, type LogLine } from '../helpers/agent-process.js';
+import { readHostState, leftovers, startSyncProcess, type HostState } from './helpers.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const SWAPS = 50;
 const isInvalid = (n: number): boolean => n % 6 === 3;
 
 // Two files that must agree: each names a registry carrying the state's number. A reader that mixed two
 // generations would see (or load) a-N with b-M.
-function state(n: number, hostsDir: string): Record<string, string> {
+function state(n: number): Record<string, string> {
   const mirror = `mirrors: [{url: "http://127.0.0.1:${10_000 + n}", probe: false}]`;
   return {
-    'a.yaml': `hostsDir: ${hostsDir}\nregistries:\n  reg-a-${n}.test:\n    ${mirror}\n`,
+    'a.yaml': `registries:\n  reg-a-${n}.test:\n    ${mirror}\n`,
     // An invalid state breaks only the second file: copying file by file would leak its first half.
     'b.yaml': isInvalid(n) ? `registries:\n  reg-b-${n}.test:\n    mirrors: [{url: "ftp://bad-${n}"}]\n` : `registries:\n  reg-b-${n}.test:\n    ${mirror}\n`,
   };
@@ -28,6 +30,11 @@ function marker(files: ReadonlyMap<string, { content: string }>): number | strin
   const b = /reg-b-(\d+)\.test/.exec(files.get('b.yaml')?.content ?? '')?.[1];
   if (a === undefined || b === undefined || a !== b || files.size !== 2) return `mixed or partial: a=${a} b=${b} keys=${[...files.keys()].join(',')}`;
   return Number(a);
+}
+
+/** The status hash of a host state: what /status must report once the sync published it. */
+function hashOf(state: HostState): string {
+  return setHash(new Map([...state.files].map(([key, f]) => [key, { bytes: Buffer.from(f.content), mode: f.mode }])));
 }
 
 function loadedStates(logs: LogLine[]): Array<number | string> {
@@ -42,10 +49,10 @@ function loadedStates(logs: LogLine[]): Array<number | string> {
 
 describe('sync: a source changed by kubelet swaps', () => {
   it(`publishes exactly the valid states of ${SWAPS} swaps, each as one ..data swap; run --config HOSTDIR applies each and no mixed one`, { timeout: 120_000 }, async (t) => {
-    const root = await tempRoot(t, 'swaps');
+    const root = await tempDir(t, 'sync-swaps');
     const hostDir = join(root, 'cluster.d');
     const hostsDir = join(root, 'certs.d');
-    const volume = await createKubeletVolume(join(root, 'configmap'), state(0, hostsDir));
+    const volume = await createKubeletVolume(join(root, 'configmap'), state(0));
     const sync = await startSyncProcess(t, [volume.dir], hostDir);
     await sync.waitForStatus('the first copy', (s) => s.ready);
 
@@ -62,7 +69,7 @@ describe('sync: a source changed by kubelet swaps', () => {
       }
     })();
 
-    const agent = await startAgentProcess(['--config', hostDir, '--state-dir', join(root, 'state')]);
+    const agent = await startAgentProcess(['--cluster-config', hostDir, '--hosts-dir', hostsDir, '--state-dir', join(root, 'state')]);
     t.after(() => agent.stop('SIGKILL'));
     // Loaded, and both hosts.toml files written: the agent applied the state.
     const applied = async (n: number): Promise<true | undefined> => {
@@ -79,16 +86,18 @@ describe('sync: a source changed by kubelet swaps', () => {
     const valid = [0];
     let rejectedSeen = 0;
     for (let n = 1; n <= SWAPS; n++) {
-      await volume.swap(state(n, hostsDir));
+      await volume.swap(state(n));
       if (isInvalid(n)) {
         rejectedSeen++;
-        const readyz = await waitUntil(`state ${n} rejected`, async () => ((r) => (r.code === 503 && r.body.includes(`reg-b-${n}.test`) ? r : undefined))(await sync.get('/readyz')));
+        const readyz = await until(`state ${n} rejected`, () => sync.get('/readyz'), (r) => (r.code === 503 && r.body.includes(`reg-b-${n}.test`) ? r : undefined));
         assert.match(readyz.body, new RegExp(`configmap/b\\.yaml: registries\\.reg-b-${n}\\.test\\.mirrors\\[0\\]\\.url: .*\\[CMA_CONFIG_FIELD\\]`), 'the error names the --from file and the field');
         assert.equal(marker((await readHostState(hostDir))!.files), valid.at(-1), 'the host keeps the last good set');
       } else {
         valid.push(n);
-        await sync.waitForStatus(`state ${n} published`, (s) => s.ready && s.config.lastError === undefined && s.lastPass?.result === 'published' && s.config.publishedAt !== undefined);
-        await waitUntil(`state ${n} in the host dir`, async () => ((s) => (s !== undefined && marker(s.files) === n ? true : undefined))(await readHostState(hostDir)));
+        // Wait for the content, not for the last pass's result: a later "unchanged" pass (a debounce split, a
+        // resync) overwrites lastPass, and the previous state's status would pass a result-only check.
+        const shown = await until(`state ${n} in the host dir`, () => readHostState(hostDir), (s) => (s !== undefined && marker(s.files) === n ? s : undefined));
+        await sync.waitForStatus(`state ${n} published`, (s) => s.ready && s.config.lastError === undefined && s.config.hash === hashOf(shown) && s.config.publishedAt !== undefined);
         await waitUntil(`the agent to apply state ${n}`, () => applied(n), 10_000);
       }
     }

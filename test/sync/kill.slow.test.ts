@@ -2,16 +2,15 @@
 // rename is the only visible step), and the next sync converges and leaves no `..<timestamp>` behind.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { Syncer } from '../../src/sync/syncer.js';
 import { createKubeletVolume } from '../helpers/kubelet-volume.js';
-import { leftovers, readHostState, startSyncProcess, tempRoot, type HostState } from './helpers.js';
+import { leftovers, readHostState, startSyncProcess, type HostState } from './helpers.js';
+import { bundleChild, killCount, startAndKill } from '../helpers/bundle-child.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const KILLS = 30;
+const KILLS = killCount();
 // Large enough that a copy (write + fsync per file) takes a while, so kills land inside it.
 const BLOB = 2 * 1024 * 1024;
 
@@ -38,29 +37,20 @@ function whichPayload(state: HostState | undefined): 'A' | 'B' {
 }
 
 describe('kill -9 during sync', () => {
-  it(`leaves HOSTDIR at a complete set over ${KILLS} kills; the next sync converges and removes every leftover`, { timeout: 120_000 }, async (t) => {
-    const root = await tempRoot(t, 'kill');
+  it(`leaves HOSTDIR at a complete set over ${KILLS} kills; the next sync converges and removes every leftover`, { timeout: 60_000 + KILLS * 2_000 }, async (t) => {
+    const root = await tempDir(t, 'sync-kill');
     const hostDir = join(root, 'cluster.d');
     const a = await createKubeletVolume(join(root, 'a'), payload('A'));
     const b = await createKubeletVolume(join(root, 'b'), payload('B'));
-    // Bundled once so each child start costs a plain `node` start, not a TypeScript compile.
-    const bundle = join(root, 'kill-child.mjs');
-    await build({ entryPoints: [new URL('./kill-child.ts', import.meta.url).pathname], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: bundle, logLevel: 'error',
-      // yaml is CommonJS and requires Node built-ins, which an ESM bundle can only do through a real require.
-      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } });
+    // The child syncs B, then A, then B... until it is killed.
+    const bundle = await bundleChild(new URL('./kill-child.ts', import.meta.url), root);
     const converge = new Syncer({ from: [a.dir], to: hostDir });
     await converge.sync();
 
     let sawB = 0;
     let sawLeftovers = 0;
     for (let kill = 0; kill < KILLS; kill++) {
-      const child = spawn(process.execPath, [bundle, hostDir, a.dir, b.dir], { stdio: ['ignore', 'pipe', 'inherit'] });
-      const exited = once(child, 'exit');
-      await Promise.race([once(child.stdout, 'data'), exited.then(() => assert.fail('the child died before it started'))]);
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 400));
-      child.kill('SIGKILL');
-      const [code, signal] = (await exited) as [number | null, string | null];
-      assert.equal(signal, 'SIGKILL', `child exited by itself with code ${code}`);
+      await startAndKill(bundle, [hostDir, a.dir, b.dir], 400);
 
       if (whichPayload(await readHostState(hostDir)) === 'B') sawB++;
       if ((await leftovers(hostDir)).length > 0) sawLeftovers++;
@@ -78,7 +68,7 @@ describe('kill -9 during sync', () => {
   });
 
   it('the real `sync` daemon killed mid-copy restarts and converges', { timeout: 60_000 }, async (t) => {
-    const root = await tempRoot(t, 'kill-cli');
+    const root = await tempDir(t, 'sync-kill-cli');
     const hostDir = join(root, 'cluster.d');
     const source = await createKubeletVolume(join(root, 'src'), payload('A'));
     const first = await startSyncProcess(t, [source.dir], hostDir);

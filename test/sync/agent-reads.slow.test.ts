@@ -1,5 +1,5 @@
 // The host agent's side of "never a mixed set": HOSTDIR is published with one atomic `..data` rename
-// (sync.test.ts observes that), but `run` reads a directory source key by key through `key -> ..data/key`.
+// (sync.slow.test.ts observes that), but `run` reads a directory source key by key through `key -> ..data/key`.
 // Before src/config/sources.ts read within one generation (re-reading when `..data` moved), about 1 load in 10
 // mixed a.yaml of one generation with b.yaml of the next under back-to-back publishing; this test caught it.
 import { it } from 'node:test';
@@ -8,22 +8,22 @@ import { join } from 'node:path';
 import { Syncer } from '../../src/sync/syncer.js';
 import { startAgentProcess } from '../helpers/agent-process.js';
 import { createKubeletVolume } from '../helpers/kubelet-volume.js';
-import { tempRoot } from './helpers.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const PUBLISH_FOR_MS = 10_000;
 
 it('run --config HOSTDIR never loads a mix of two published generations', { timeout: 60_000 }, async (t) => {
-  const root = await tempRoot(t, 'agent-reads');
+  const root = await tempDir(t, 'sync-agent-reads');
   const hostDir = join(root, 'cluster.d');
   const hostsDir = join(root, 'certs.d');
   const state = (n: number): Record<string, string> => ({
-    'a.yaml': `hostsDir: ${hostsDir}\nregistries:\n  reg-a-${n}.test: {}\n`,
+    'a.yaml': `registries:\n  reg-a-${n}.test: {}\n`,
     'b.yaml': `registries:\n  reg-b-${n}.test: {}\n`,
   });
   const source = await createKubeletVolume(join(root, 'configmap'), state(0));
   const syncer = new Syncer({ from: [source.dir], to: hostDir });
   await syncer.sync();
-  const agent = await startAgentProcess(['--config', hostDir, '--state-dir', join(root, 'state')]);
+  const agent = await startAgentProcess(['--cluster-config', hostDir, '--hosts-dir', hostsDir, '--state-dir', join(root, 'state')]);
   t.after(() => agent.stop('SIGKILL'));
 
   for (let n = 1, end = Date.now() + PUBLISH_FOR_MS; Date.now() < end; n++) {
