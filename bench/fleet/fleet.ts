@@ -56,9 +56,9 @@ export function listsMirror(member: Member, registry: string): boolean | undefin
   return file === undefined ? undefined : mirrorsOf(file).length > 0;
 }
 
-/** How many times the agent has logged `event` so far. */
-export function eventsSoFar(member: Member, event: string): number {
-  return readFileSync(member.logPath, 'utf8').split(`"event":"${event}"`).length - 1;
+/** How many times the agent has logged `event` so far (only lines also holding `also`, when given). */
+export function eventsSoFar(member: Member, event: string, also?: string): number {
+  return readFileSync(member.logPath, 'utf8').split('\n').filter((l) => l.includes(`"event":"${event}"`) && (also === undefined || l.includes(also))).length;
 }
 
 /** Rewrites of hosts files so far, by the agent's own log (one `file_written` event per file written). */

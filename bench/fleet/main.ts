@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     // changes after the swap is the swap's doing, or the probes'.
     await quiet(members, 5_000, 90_000);
     const fingerprints = fingerprint(members, registry);
-    const eventsBefore = members.map((m) => [writesSoFar(m), eventsSoFar(m, 'mirror_state')] as const);
+    const eventsBefore = members.map((m) => [writesSoFar(m), eventsSoFar(m, 'mirror_state'), eventsSoFar(m, 'mirror_state', '"to":"down"')] as const);
     const swapAt = Date.now();
     await Promise.all(members.map((m) => m.volume.swap({ [CONFIG_KEY]: 'hostsDir: [not, a, path]\nregistries: 42\n' })));
     const reporting = await timesUntilAsync(members, async (m) => (await m.agent.status()).config.lastError !== undefined, swapAt, 20_000);
@@ -138,7 +138,8 @@ async function main(): Promise<void> {
     const count = reporting.filter((v) => !Number.isNaN(v)).length;
     const writesDuring = members.map((m, i) => writesSoFar(m) - (eventsBefore[i]?.[0] ?? 0));
     const transitionsDuring = members.map((m, i) => eventsSoFar(m, 'mirror_state') - (eventsBefore[i]?.[1] ?? 0));
-    log({ section: 'bad config', what: `invalid config swapped into all ${SIZE} volumes at once: hosts files changed`, value: String(changed), note: `content, mtime and inode of every hosts.toml compared before and after (must be 0); meanwhile ${writesDuring.filter((w) => w > 0).length} agents wrote a file and ${transitionsDuring.filter((t) => t > 0).length} saw a mirror change state (probes, not the config: a fleet reloading at once starves the probes of CPU)` });
+    const downsDuring = members.map((m, i) => eventsSoFar(m, 'mirror_state', '"to":"down"') - (eventsBefore[i]?.[2] ?? 0));
+    log({ section: 'bad config', what: `invalid config swapped into all ${SIZE} volumes at once: hosts files changed`, value: String(changed), note: `content, mtime and inode of every hosts.toml compared before and after (must be 0); meanwhile ${writesDuring.filter((w) => w > 0).length} agents wrote a file and ${transitionsDuring.filter((t) => t > 0).length} saw a mirror change state (${downsDuring.filter((t) => t > 0).length} of them to down: probes timing out while the whole fleet reloads at once on 2 shared cores, not the config)` });
     log({ section: 'bad config', what: 'agents reporting it (status config.lastError)', value: `${count} of ${SIZE}`, note: `within ${s(Math.max(...reporting.filter((v) => !Number.isNaN(v))))} of the swap; ${spread(reporting.filter((v) => !Number.isNaN(v)), s)}` });
   } finally {
     await hole?.remove();
