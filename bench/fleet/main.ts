@@ -139,7 +139,7 @@ async function main(): Promise<void> {
     const writesDuring = members.map((m, i) => writesSoFar(m) - (eventsBefore[i]?.[0] ?? 0));
     const transitionsDuring = members.map((m, i) => eventsSoFar(m, 'mirror_state') - (eventsBefore[i]?.[1] ?? 0));
     const downsDuring = members.map((m, i) => eventsSoFar(m, 'mirror_state', '"to":"down"') - (eventsBefore[i]?.[2] ?? 0));
-    log({ section: 'bad config', what: `invalid config swapped into all ${SIZE} volumes at once: hosts files changed`, value: String(changed), note: `content, mtime and inode of every hosts.toml compared before and after (must be 0); meanwhile ${writesDuring.filter((w) => w > 0).length} agents wrote a file and ${transitionsDuring.filter((t) => t > 0).length} saw a mirror change state (${downsDuring.filter((t) => t > 0).length} of them to down: probes timing out while the whole fleet reloads at once on 2 shared cores, not the config)` });
+    log({ section: 'bad config', what: `invalid config swapped into all ${SIZE} volumes at once: hosts files changed`, value: String(changed), note: `content, mtime and inode of every hosts.toml compared before and after (must be 0); meanwhile ${writesDuring.filter((w) => w > 0).length} agents wrote a file and ${transitionsDuring.filter((t) => t > 0).length} saw a mirror change state (${downsDuring.filter((t) => t > 0).length} of them to down, i.e. probes that failed while the fleet reloaded)` });
     log({ section: 'bad config', what: 'agents reporting it (status config.lastError)', value: `${count} of ${SIZE}`, note: `within ${s(Math.max(...reporting.filter((v) => !Number.isNaN(v))))} of the swap; ${spread(reporting.filter((v) => !Number.isNaN(v)), s)}` });
   } finally {
     await hole?.remove();
