@@ -2,10 +2,11 @@
 SHELL := /bin/bash
 NODE_TEST := node --import tsx --test --test-concurrency=2
 NPX := npx --no-install
-UNIT_TESTS = $(shell find test -name '*.test.ts' -not -path 'test/e2e/*' | sort)
+UNIT_TESTS = $(shell find test -name '*.test.ts' -not -path 'test/e2e/*' -not -path 'test/image/*' | sort)
 # Suites that start processes, wait in real time or drive real software are named *.slow.test.ts; the rest
 # run in-process and make up `make test-quick`, the suite to run while you work.
 QUICK_TESTS = $(filter-out %.slow.test.ts,$(UNIT_TESTS))
+SLOW_TESTS = $(filter %.slow.test.ts,$(UNIT_TESTS))
 E2E_TESTS = $(shell find test/e2e -name '*.test.ts' 2>/dev/null | sort)
 
 .PHONY: all build lint test test-quick test-deps run update-golden clean
@@ -28,9 +29,16 @@ lint: node_modules/.installed
 test-deps:
 	@test/setup/install-debian-deps.sh
 
-# Prints a coverage summary (line, branch and function % per file) after the results; no gate yet.
+# The slow suites first, then the in-process ones with a coverage summary (line, branch and function % per
+# file) printed last; no gate yet. Coverage is of the in-process suites only: under coverage every child process
+# writes a profile (the kill loops ran half again as long), and over the whole suite Node 20 failed to report
+# ("Cannot read properties of undefined (reading 'line')").
+# Both halves run even when the first fails; the target fails if either did.
 test: node_modules/.installed test-deps build lint
-	$(NODE_TEST) --experimental-test-coverage $(UNIT_TESTS)
+	@status=0; \
+	$(NODE_TEST) $(SLOW_TESTS) || status=1; \
+	$(NODE_TEST) --experimental-test-coverage $(QUICK_TESTS) || status=1; \
+	exit $$status
 
 # Everything in-process (no build, no child process, no real containerd): under a minute on 2 cores.
 test-quick: node_modules/.installed

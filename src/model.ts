@@ -34,18 +34,37 @@ export interface Mirror {
   dialTimeoutMs?: number;
   auth?: Credential;
   authMode: AuthMode;
+  /**
+   * Set when the URL names a cluster host (e.g. `registry-cache.kube-system.svc.cluster.local`): the fully
+   * qualified name the agent resolves at each probe; the addresses are written, never the name.
+   */
+  dnsName?: string;
 }
 
 export interface Registry {
   /** host[:port] as written in image references, e.g. docker.io or registry.local:5000. */
   name: string;
-  /** The upstream, containerd's `server`, e.g. https://registry-1.docker.io. */
-  server: string;
+  /**
+   * The upstream, containerd's `server`, e.g. https://registry-1.docker.io. Undefined for `_default`, whose
+   * upstream is whichever registry an image names.
+   */
+  server?: string;
   serverTls: TlsSettings;
   /** In the order containerd must try them, before the server. */
   mirrors: Mirror[];
   auth?: Credential;
   authMode: AuthMode;
+  /** false: mirror-only, containerd must never fall back to the upstream. */
+  fallback: boolean;
+}
+
+/** The DNS servers cluster host names are resolved through, and where they came from. */
+export interface DnsSettings {
+  /** `IP` or `IP:port`; empty: the system resolver's (/etc/resolv.conf). */
+  servers: string[];
+  source: 'clusterDNS' | 'kubelet' | 'system';
+  /** Names ending in `.svc` are completed with it; names under it are resolved by the agent. */
+  clusterDomain: string;
 }
 
 export interface ProbeSettings {
@@ -64,12 +83,19 @@ export interface AgentConfig {
   credentialFiles: string[];
   /** argv that restarts containerd after a config.toml change it must re-read. */
   restartCommand: string[];
+  dns: DnsSettings;
 }
 
 export type MirrorState = 'up' | 'down' | 'unknown';
 
 /** Health as render sees it: mirror URL -> state. A URL absent from the map is `unknown`. */
 export type HealthView = ReadonlyMap<string, MirrorState>;
+
+/**
+ * The addresses a DNS-named mirror resolved to, as the URLs to write (`http://10.96.0.7:5000`), in a stable
+ * order, keyed by the mirror's configured URL. A named mirror absent from the map has no address yet.
+ */
+export type ResolvedView = ReadonlyMap<string, readonly string[]>;
 
 export interface ContainerdVersion {
   major: number;

@@ -1,14 +1,15 @@
 // The one writer of the hosts dir (ARCHITECTURE.md, invariants 1, 3 and 4): diff the rendered tree against
 // disk, back up what we take over, write what changed, hand back what is no longer rendered.
-import { chmod } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, resolve } from 'node:path';
+import { chmod, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { AgentError, AgentErrors } from '../errors.js';
+import { shadowingDirName } from '../hosts-lookup.js';
 import type { RenderedFile, RenderedTree } from '../model.js';
 import { IO_CONCURRENCY, mapLimit } from './parallel.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { createDirs, ensureDir, isRealDir, missingDirs, removeEmptyDirs } from './dirs.js';
+import { assertRealDirIfPresent, createDirs, ensureDir, missingDirs, removeEmptyDirs } from './dirs.js';
 import { inspect, ownedFilesIn, type Found } from './disk.js';
-import { ioError } from './io-error.js';
+import { ioError, isAbsent } from './io-error.js';
 import { backupPath, loadManifest, saveManifest, type LoadedManifest } from './manifest.js';
 import { assertIsBackup, backupOf, dropBackup, releasePath } from './release.js';
 import { removeTempsEverywhere } from './temps.js';
@@ -150,10 +151,9 @@ async function plan(hostsDir: string, path: string, file: RenderedFile): Promise
     throw new AgentError('CMA_APPLY_IO', `not a ${hostsDir}/<registry>/<file> path; refusing to write it`, { file: path });
   }
   const dir = dirname(path);
+  await assertRealDirIfPresent(dir);
+  await assertNotShadowed(hostsDir, dir);
   const dirsToCreate = await missingDirs(dir);
-  if (dirsToCreate.length === 0 && !(await isRealDir(dir))) {
-    throw new AgentError('CMA_NOT_OWNED', 'is not a real directory (a symlink or a file); refusing to write through it', { file: dir });
-  }
   const found = dirsToCreate.length > 0 ? ({ kind: 'missing' } as const) : await inspect(path);
   const base = { path, file, dirsToCreate };
   if (found.kind === 'missing') return { ...base, kind: 'write' };
@@ -168,6 +168,24 @@ async function plan(hostsDir: string, path: string, file: RenderedFile): Promise
 }
 
 /**
+ * containerd reads `<host>_<port>_` before `<host>:<port>` (hosts-lookup.ts): with anything there, the file the
+ * agent writes would never be read while it reports success. Someone's directory may hold certificates their
+ * pulls need, so it is not taken over: the path fails, loudly, until it is moved away.
+ */
+async function assertNotShadowed(hostsDir: string, dir: string): Promise<void> {
+  const name = shadowingDirName(basename(dir));
+  if (name === undefined) return;
+  const shadow = join(hostsDir, name);
+  try {
+    // stat, not lstat: containerd follows a symlink there.
+    await stat(shadow);
+  } catch (err) {
+    if (isAbsent(err)) return;
+  }
+  throw new AgentError('CMA_SHADOWED', `exists, and containerd reads it instead of ${join(dir, 'hosts.toml')}; move what it holds into the agent config (certificates into ${dir}), then remove it`, { file: shadow });
+}
+
+/**
  * Backs up someone's file once: a recorded backup is never overwritten (see assertIsBackup). A backup file the
  * manifest does not name is a killed run's leftover and is replaced.
  */
@@ -177,7 +195,7 @@ async function takeOverBackup(stateDir: string, path: string, found: Found & { k
   const target = backupPath(stateDir, path);
   await ensureDir(dirname(target), 0o700);
   await writeFileAtomic(target, found.content, 0o600);
-  loaded.manifest.files[path] = { before: 'backup', mode: found.mode };
+  loaded.manifest.files[path] = { before: 'backup', mode: found.mode, uid: found.uid, gid: found.gid };
 }
 
 async function saveOrThrow(stateDir: string, loaded: LoadedManifest, errors: AgentError[], result: ApplyResult): Promise<LoadedManifest> {

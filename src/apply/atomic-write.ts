@@ -8,7 +8,13 @@ import { errnoCode, ioError, isAbsent } from './io-error.js';
 /** Every temp file starts with this, so the next run can tell a killed run's leftovers from anyone's files. */
 export const TEMP_PREFIX = '.cma-tmp-';
 
-export async function writeFileAtomic(path: string, content: string | Uint8Array, mode: number): Promise<void> {
+/** A file's owner, kept when the agent puts someone's file back (the unit keeps CAP_CHOWN for this). */
+export interface Owner {
+  uid: number;
+  gid: number;
+}
+
+export async function writeFileAtomic(path: string, content: string | Uint8Array, mode: number, owner?: Owner): Promise<void> {
   const dir = dirname(path);
   const temp = join(dir, `${TEMP_PREFIX}${basename(path)}-${process.pid}-${randomBytes(6).toString('hex')}`);
   let step = 'open';
@@ -21,6 +27,11 @@ export async function writeFileAtomic(path: string, content: string | Uint8Array
       step = 'fsync';
       await handle.sync();
       // fchmod, unlike open's mode, is not reduced by the umask.
+      // Before the mode: fchown clears setuid/setgid bits a backup may carry.
+      if (owner !== undefined && (owner.uid !== process.geteuid?.() || owner.gid !== process.getegid?.())) {
+        step = 'fchown';
+        await handle.chown(owner.uid, owner.gid);
+      }
       step = 'fchmod';
       await handle.chmod(mode);
     } finally {

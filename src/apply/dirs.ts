@@ -1,6 +1,7 @@
 // Directories the agent creates, and takes away again when it created them and they are empty.
 import { chmod, lstat, mkdir, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { AgentError } from '../errors.js';
 import { fsyncDir } from './atomic-write.js';
 import { errnoCode, ioError, isAbsent } from './io-error.js';
 
@@ -12,13 +13,19 @@ export async function ensureDir(dir: string, mode: number): Promise<void> {
   }
 }
 
-/** A symlinked registry dir would make the agent write outside the hosts dir. */
-export async function isRealDir(dir: string): Promise<boolean> {
+/**
+ * A registry dir that is a symlink (or a file) would make the agent write or remove outside the hosts dir:
+ * refused, by apply and restore alike. A missing one is fine: apply creates it.
+ */
+export async function assertRealDirIfPresent(dir: string): Promise<void> {
+  let isDir: boolean;
   try {
-    return (await lstat(dir)).isDirectory();
+    isDir = (await lstat(dir)).isDirectory();
   } catch (err) {
+    if (isAbsent(err)) return;
     throw ioError(dir, err, 'lstat');
   }
+  if (!isDir) throw new AgentError('CMA_NOT_OWNED', 'is not a real directory (a symlink or a file); refusing to write or remove through it', { file: dir });
 }
 
 /** `dir` and those of its ancestors that do not exist, outermost first: what creating `dir` would create. */

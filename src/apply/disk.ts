@@ -8,7 +8,7 @@ import { IO_CONCURRENCY, mapLimit } from './parallel.js';
 
 export type Found =
   | { kind: 'missing' }
-  | { kind: 'file'; content: Buffer; mode: number; owned: boolean }
+  | { kind: 'file'; content: Buffer; mode: number; uid: number; gid: number; owned: boolean }
   /** A directory, a symlink, a device...: never read, written through or replaced. */
   | { kind: 'other' };
 
@@ -26,7 +26,7 @@ export async function inspect(path: string): Promise<Found> {
     if (!stat.isFile()) return { kind: 'other' };
     const content = await handle.readFile();
     const head = content.subarray(0, Buffer.byteLength(OWNER_MARKER) + 1).toString('utf8');
-    return { kind: 'file', content, mode: stat.mode & 0o7777, owned: isOwned(head) };
+    return { kind: 'file', content, mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid, owned: isOwned(head) };
   } catch (err) {
     throw ioError(path, err, 'read');
   } finally {

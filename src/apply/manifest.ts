@@ -11,8 +11,14 @@ import { errnoCode, ioError } from './io-error.js';
 const entrySchema = z.union([
   /** The path did not exist before the agent wrote it: releasing it removes it. */
   z.strictObject({ before: z.literal('absent') }),
-  /** Someone's file was there: it is kept under backups/ and put back, with this mode, on release. */
-  z.strictObject({ before: z.literal('backup'), mode: z.number().int().min(0).max(0o7777) }),
+  /** Someone's file was there: it is kept under backups/ and put back, with this mode and owner, on release. */
+  z.strictObject({
+    before: z.literal('backup'),
+    mode: z.number().int().min(0).max(0o7777),
+    // Absent in manifests written before owners were kept: such a backup is put back owned by the agent.
+    uid: z.number().int().min(0).optional(),
+    gid: z.number().int().min(0).optional(),
+  }),
 ]);
 
 const manifestSchema = z.strictObject({

@@ -2,7 +2,8 @@
 import { readFile, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AgentError } from '../errors.js';
-import { fsyncDir, writeFileAtomic } from './atomic-write.js';
+import { fsyncDir, writeFileAtomic, type Owner } from './atomic-write.js';
+import { assertRealDirIfPresent } from './dirs.js';
 import { inspect, type Found } from './disk.js';
 import { errnoCode, ioError } from './io-error.js';
 import { backupPath, type OwnedEntry } from './manifest.js';
@@ -15,6 +16,7 @@ export type Released = 'removed' | 'restored' | 'untouched';
  * after this returns.
  */
 export async function releasePath(path: string, entry: OwnedEntry | undefined, stateDir: string): Promise<Released> {
+  await assertRealDirIfPresent(dirname(path));
   const found = await inspect(path);
   const backup = await backupOf(stateDir, path, entry);
   if (backup === undefined) {
@@ -29,20 +31,22 @@ export async function releasePath(path: string, entry: OwnedEntry | undefined, s
   if (found.kind === 'other') {
     throw new AgentError('CMA_NOT_OWNED', 'is not a regular file; its backup cannot be put back', { file: path });
   }
-  await writeFileAtomic(path, backup.content, backup.mode);
+  await writeFileAtomic(path, backup.content, backup.mode, backup.owner);
   return 'restored';
 }
 
 export interface Backup {
   content: Buffer;
   mode: number;
+  owner?: Owner;
 }
 
 export async function backupOf(stateDir: string, path: string, entry: OwnedEntry | undefined): Promise<Backup | undefined> {
   if (entry?.before !== 'backup') return undefined;
   const file = backupPath(stateDir, path);
   try {
-    return { content: await readFile(file), mode: entry.mode };
+    const owner = entry.uid === undefined || entry.gid === undefined ? undefined : { uid: entry.uid, gid: entry.gid };
+    return { content: await readFile(file), mode: entry.mode, ...(owner === undefined ? {} : { owner }) };
   } catch (err) {
     throw ioError(file, err, 'open');
   }

@@ -1,10 +1,10 @@
 // The merged native data -> AgentConfig: schema with defaults, the checks that only make sense once every
 // file is merged, and the model the other rooms consume.
-import type { AgentConfig, Credential, Mirror, Registry, TlsSettings } from '../model.js';
+import type { AgentConfig, Credential, DnsSettings, Mirror, Registry, TlsSettings } from '../model.js';
 import { AgentError } from '../errors.js';
 import { toCredential } from './credential.js';
 import { formatPath, type PathKey } from './field-path.js';
-import { defaultServer, hostAliases } from './host.js';
+import { clusterDnsName, DEFAULT_REGISTRY, defaultServer, hostAliases } from './host.js';
 import { issuesToErrors } from './issues.js';
 import type { Plain, Provenance } from './merge.js';
 import { nativeSchema, type NativeConfig, type NativeMirror, type NativeRegistry } from './native-schema.js';
@@ -23,12 +23,35 @@ export function validateMerged(merged: Plain, provenance: Provenance): Validated
     fail(['probe', 'timeout'], `timeout (${timeout} ms) must be shorter than interval (${interval} ms): a probe must end before the next one starts`);
   }
   for (const [name, r] of Object.entries(config.registries)) {
+    if (name === DEFAULT_REGISTRY) {
+      // containerd's `_default` falls back to whichever registry an image names: a `server` there would send
+      // every registry's pulls to that one host, and upstream TLS or credentials have no single upstream.
+      for (const key of ['server', 'auth'] as const) {
+        if (r[key] !== undefined) fail(['registries', name, key], `${DEFAULT_REGISTRY} has no upstream of its own (each registry's own is its fallback): remove ${key}`);
+      }
+      if (r.ca.length > 0 || r.client.length > 0 || r.skipVerify) fail(['registries', name], `${DEFAULT_REGISTRY} has no upstream of its own: ca, client and skipVerify belong on its mirrors`);
+    }
     const server = r.server ?? defaultServer(name);
     r.mirrors.forEach((m, i) => {
       if (m.url === server) fail(['registries', name, 'mirrors', i, 'url'], 'a mirror must not be the registry server itself: containerd tries the server last anyway');
     });
+    if (!r.fallback && r.mirrors.length === 0) fail(['registries', name, 'fallback'], 'fallback: false needs at least one mirror (there would be nowhere to pull from)');
   }
   return errors.length > 0 ? { config: undefined, errors } : { config, errors: [] };
+}
+
+/** A mirror named by a cluster host name is resolved at each probe, so it must be probed. */
+export function namedMirrorErrors(config: NativeConfig, clusterDomain: string, provenance: Provenance): AgentError[] {
+  const errors: AgentError[] = [];
+  for (const [name, r] of Object.entries(config.registries)) {
+    r.mirrors.forEach((m, i) => {
+      if (m.probe || clusterDnsName(new URL(m.url).hostname, clusterDomain) === undefined) return;
+      const path = ['registries', name, 'mirrors', i, 'probe'];
+      const message = 'a mirror named by a cluster host name is resolved at each probe: probe cannot be false (or name the mirror by its address)';
+      errors.push(new AgentError('CMA_CONFIG_FIELD', message, { file: provenance.fileFor(path), field: formatPath(path) }));
+    });
+  }
+  return errors;
 }
 
 function tlsOf(t: { ca: string[]; client: Array<{ cert: string; key: string }>; skipVerify: boolean }): TlsSettings {
@@ -45,7 +68,8 @@ function credentialFor(explicit: NativeRegistry['auth'], url: string, byHost: Re
   return {};
 }
 
-function toMirror(m: NativeMirror, byHost: ReadonlyMap<string, Credential>): Mirror {
+function toMirror(m: NativeMirror, byHost: ReadonlyMap<string, Credential>, clusterDomain: string): Mirror {
+  const dnsName = clusterDnsName(new URL(m.url).hostname, clusterDomain);
   return {
     url: m.url,
     capabilities: m.capabilities,
@@ -55,21 +79,23 @@ function toMirror(m: NativeMirror, byHost: ReadonlyMap<string, Credential>): Mir
     ...(m.dialTimeout === undefined ? {} : { dialTimeoutMs: m.dialTimeout }),
     ...credentialFor(m.auth, m.url, byHost),
     authMode: m.authMode,
+    ...(dnsName === undefined ? {} : { dnsName }),
   };
 }
 
-export function toModel(config: NativeConfig, byHost: ReadonlyMap<string, Credential>): AgentConfig {
+export function toModel(config: NativeConfig, byHost: ReadonlyMap<string, Credential>, dns: DnsSettings): AgentConfig {
   const registries = Object.entries(config.registries)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, r]): Registry => {
-      const server = r.server ?? defaultServer(name);
+      const server = name === DEFAULT_REGISTRY ? undefined : (r.server ?? defaultServer(name));
       return {
         name,
-        server,
+        ...(server === undefined ? {} : { server }),
         serverTls: tlsOf(r),
-        mirrors: r.mirrors.map((m) => toMirror(m, byHost)),
-        ...credentialFor(r.auth, server, byHost),
+        mirrors: r.mirrors.map((m) => toMirror(m, byHost, dns.clusterDomain)),
+        ...(server === undefined ? {} : credentialFor(r.auth, server, byHost)),
         authMode: r.authMode,
+        fallback: r.fallback,
       };
     });
   const { interval, timeout, failureThreshold, successThreshold } = config.probe;
@@ -79,5 +105,6 @@ export function toModel(config: NativeConfig, byHost: ReadonlyMap<string, Creden
     registries,
     credentialFiles: config.credentials,
     restartCommand: config.restartCommand,
+    dns,
   };
 }

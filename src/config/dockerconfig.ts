@@ -82,6 +82,7 @@ export async function readCredentials(
       try {
         const bytes = await readLimited(path, 'credentials file');
         files.push({ path, bytes });
+        secrets.addFromText(bytes.toString('utf8'));
         const data = parseConfigFile(path, bytes, 'json');
         secrets.addFrom(data);
         const parsed = dockerConfig.safeParse(data);
@@ -99,6 +100,8 @@ export async function readCredentials(
         }
       } catch (err) {
         if (err instanceof Vanished) errors.push(unreadable('ENOENT'));
+        // Not a regular file, unreadable: named where the config names it, like a missing one.
+        else if (err instanceof AgentError && err.code === 'CMA_CONFIG_READ') errors.push(unreadable(err.message));
         else if (err instanceof AgentError) errors.push(err);
         else throw err;
       }

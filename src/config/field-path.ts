@@ -15,3 +15,4 @@ export function formatPath(path: readonly PathKey[]): string {
   }
   return out;
 }
+

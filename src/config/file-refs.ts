@@ -1,8 +1,9 @@
 // containerd fails every pull of a registry whose ca or client file it cannot read, so a config naming
 // one is refused before anything is written.
-import { open } from 'node:fs/promises';
 import { AgentError } from '../errors.js';
+import { FileReadError, readRegularFile } from '../regular-file.js';
 import { formatPath, type PathKey } from './field-path.js';
+import { LIMITS } from './limits.js';
 import type { Provenance } from './merge.js';
 import type { NativeConfig } from './native-schema.js';
 
@@ -29,16 +30,14 @@ export function tlsFileRefs(config: NativeConfig): Array<[string, PathKey[]]> {
   ]);
 }
 
+/** Why containerd could not read `path`, or undefined. Reads it the way every user-named file is read. */
 async function unreadable(path: string): Promise<string | undefined> {
   try {
-    const handle = await open(path, 'r');
-    try {
-      return (await handle.stat()).isFile() ? undefined : 'not a regular file';
-    } finally {
-      await handle.close();
-    }
+    await readRegularFile(path, LIMITS.fileBytes, LIMITS.readDeadlineMs);
+    return undefined;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code ?? 'error';
+    if (err instanceof FileReadError) return err.reason;
+    throw err;
   }
 }
 

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { credentialSchema } from './credential.js';
 import { hostAliases, registryNameProblem } from './host.js';
+import { LIMITS } from './limits.js';
 import type { Plain } from './merge.js';
 import { hostKeyedRecord } from './native-schema.js';
 
@@ -31,7 +32,8 @@ function isUpstream(registry: string, e: Entry): boolean {
 
 export const giantSwarmSchema = z
   .object({
-    containerRegistries: hostKeyedRecord(z.array(entry)).superRefine((registries, ctx) => {
+    // One more than the mirror limit: an entry may be the registry's own upstream.
+    containerRegistries: hostKeyedRecord(z.array(entry).max(LIMITS.mirrorsPerRegistry + 1, `lists more than ${LIMITS.mirrorsPerRegistry + 1} endpoints (README "Limits")`)).superRefine((registries, ctx) => {
       for (const [name, entries] of Object.entries(registries)) {
         entries.forEach((e, i) => {
           if (isUpstream(name, e) && e.overridePath !== undefined) {

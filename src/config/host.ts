@@ -2,12 +2,17 @@
 // table key, so anything that is not a plain host[:port] is refused here rather than escaped later.
 import { isIPv4, isIPv6 } from 'node:net';
 
+const NAME_MAX = 255;
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** containerd's own name for the hosts.toml of every registry that has no file of its own. */
+export const DEFAULT_REGISTRY = '_default';
 
 /** Why `name` is not a valid registry host[:port], or undefined when it is. Never echoes the name. */
 export function registryNameProblem(name: string, what = 'registry name'): string | undefined {
   if (name === '') return `${what} is empty`;
-  if (name === '*') return 'the `*` wildcard is not supported: list each registry by name';
+  if (name === DEFAULT_REGISTRY && what === 'registry name') return undefined;
+  if (name === '*') return 'the `*` wildcard is not supported: name the registry `_default` for every registry without its own entry';
   // eslint-disable-next-line no-control-regex
   if (/[\s\u0000-\u001f\u007f]/.test(name)) return `${what} contains whitespace or control characters`;
   if (/[/\\]/.test(name) || name.includes('..')) return `${what} must be host[:port], without \`/\`, \`\\\` or \`..\``;
@@ -16,6 +21,11 @@ export function registryNameProblem(name: string, what = 'registry name'): strin
   if (!match) return `${what} must be host[:port]`;
   const [, host = '', port] = match;
   if (port !== undefined && portProblem(port) !== undefined) return portProblem(port);
+  // The name is a directory under the hosts dir, and containerd also looks up `host_port_`, one byte longer:
+  // either must fit one file name (NAME_MAX), or every apply fails with ENAMETOOLONG.
+  if (Buffer.byteLength(name) + (port === undefined ? 0 : 1) > NAME_MAX) {
+    return `${what} is too long: as a directory name (\`host_port_\` form included) it must fit ${NAME_MAX} bytes`;
+  }
   if (host.startsWith('[')) return isIPv6(host.slice(1, -1)) ? undefined : `${what} has an invalid IPv6 address`;
   if (isIPv4(host)) return undefined;
   if (host.length > 253) return `${what} is longer than 253 characters`;
@@ -43,6 +53,18 @@ export function defaultServer(registry: string): string {
 /** Host names under which one registry is known: Docker Hub answers to three. */
 export function hostAliases(host: string): string[] {
   return DOCKER_HUB_HOSTS.has(host) ? [...DOCKER_HUB_HOSTS] : [host];
+}
+
+/**
+ * The fully qualified name the agent resolves for a mirror host, or undefined when containerd is left to
+ * resolve it (an IP address, or a name outside the cluster: the node's own resolver knows it, and an https
+ * mirror keeps its name for certificate checks). A `.svc` name is completed with the cluster domain.
+ */
+export function clusterDnsName(hostname: string, clusterDomain: string): string | undefined {
+  const bare = hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  if (isIPv4(bare) || isIPv6(bare)) return undefined;
+  if (bare.endsWith('.svc')) return `${bare}.${clusterDomain}`;
+  return bare.endsWith(`.${clusterDomain}`) ? bare : undefined;
 }
 
 /** Why `text` is not an endpoint URL we can hand to containerd, or undefined. Never echoes the URL. */

@@ -10,6 +10,11 @@ function toKeys(path: readonly PropertyKey[]): PathKey[] {
   return path.map((k) => (typeof k === 'number' ? k : String(k)));
 }
 
+/** Count limits of the schemas (src/config/limits.ts): `.max()` on a list, or a refinement marked `limit`. */
+function isLimit(issue: Issue): boolean {
+  return issue.code === 'too_big' || (issue.code === 'custom' && issue.params?.limit === true);
+}
+
 export function issuesToErrors(
   issues: readonly Issue[],
   fileFor: (path: readonly PathKey[]) => string | undefined,
@@ -29,7 +34,7 @@ export function issuesToErrors(
     } else {
       // zod calls a mapping a "record"; users wrote a YAML mapping or a JSON/TOML object.
       const message = issue.message.replace(/\brecord\b/g, 'mapping');
-      errors.push(new AgentError(code, message, { file: fileFor(path), field: formatPath(path) || '(top level)' }));
+      errors.push(new AgentError(isLimit(issue) ? 'CMA_CONFIG_LIMIT' : code, message, { file: fileFor(path), field: formatPath(path) || '(top level)' }));
     }
   }
   return errors;

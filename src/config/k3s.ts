@@ -5,7 +5,8 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { credentialSchema, type NativeAuth } from './credential.js';
-import { defaultServer, endpointUrlProblem } from './host.js';
+import { DEFAULT_REGISTRY, defaultServer, endpointUrlProblem, registryNameProblem } from './host.js';
+import { LIMITS } from './limits.js';
 import type { Plain } from './merge.js';
 import { absolutePath, hostKeyedRecord } from './native-schema.js';
 
@@ -59,12 +60,15 @@ const hostConfig = z.preprocess((v) => v ?? {}, z.object({ auth: credentialSchem
 
 const mirror = z
   .object({
-    endpoint: z.array(
-      z.string().superRefine((e, ctx) => {
-        const normalized = normalizeEndpoint(e);
-        if (typeof normalized === 'string') ctx.addIssue({ code: 'custom', message: normalized });
-      }),
-    ),
+    endpoint: z
+      .array(
+        z.string().superRefine((e, ctx) => {
+          const normalized = normalizeEndpoint(e);
+          if (typeof normalized === 'string') ctx.addIssue({ code: 'custom', message: normalized });
+        }),
+      )
+      // One more than the mirror limit: an endpoint may be the registry's own upstream.
+      .max(LIMITS.mirrorsPerRegistry + 1, `lists more than ${LIMITS.mirrorsPerRegistry + 1} endpoints (README "Limits")`),
     rewrite: z.record(z.string(), z.string()).optional(),
   })
   .strict()
@@ -74,7 +78,13 @@ const mirror = z
     }
   });
 
-export const k3sSchema = z.object({ mirrors: hostKeyedRecord(mirror).default({}), configs: hostKeyedRecord(hostConfig).default({}) }).strict();
+/** k3s's `*` mirror is containerd's `_default`: every registry without an entry of its own. */
+const mirrorKey = z.string().superRefine((name, ctx) => {
+  const problem = name === '*' ? undefined : registryNameProblem(name);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+export const k3sSchema = z.object({ mirrors: z.record(mirrorKey, mirror).default({}), configs: hostKeyedRecord(hostConfig).default({}) }).strict();
 
 type K3sConfig = z.output<typeof k3sSchema>;
 type HostConfig = K3sConfig['configs'][string];
@@ -98,8 +108,9 @@ export function k3sToNative(data: K3sConfig): Plain {
     return data.configs[key];
   };
   const registries: Plain = {};
-  for (const [name, m] of Object.entries(data.mirrors)) {
-    const server = defaultServer(name);
+  for (const [key, m] of Object.entries(data.mirrors)) {
+    const name = key === '*' ? DEFAULT_REGISTRY : key;
+    const server = name === DEFAULT_REGISTRY ? undefined : defaultServer(name);
     const mirrors: Plain[] = [];
     const seen = new Set<string>();
     for (const text of m.endpoint) {
@@ -108,7 +119,7 @@ export function k3sToNative(data: K3sConfig): Plain {
       seen.add(e.url);
       mirrors.push({ url: e.url, ...(e.overridePath ? { overridePath: true } : {}), ...settingsOf(configFor(e.configHost)) });
     }
-    registries[name] = { server, mirrors, ...settingsOf(configFor(name)) };
+    registries[name] = server === undefined ? { mirrors } : { server, mirrors, ...settingsOf(configFor(name)) };
   }
   // A `configs` entry no mirror endpoint uses configures that registry's own upstream (TLS, auth).
   for (const [host, config] of Object.entries(data.configs)) {

@@ -3,12 +3,14 @@
 import { createHash } from 'node:crypto';
 import type { AgentConfig, Credential } from '../model.js';
 import { AgentError, AgentErrors } from '../errors.js';
-import { validateMerged, toModel } from './build.js';
+import { namedMirrorErrors, validateMerged, toModel } from './build.js';
+import { dnsSettings, type KubeletDns } from './kubelet-dns.js';
 import { toNativeShape } from './dialect.js';
 import { readCredentials } from './dockerconfig.js';
 import { formatPath } from './field-path.js';
 import { checkFileRefs, tlsFileRefs } from './file-refs.js';
 import { mergeInto, Provenance, type Plain } from './merge.js';
+import { ValueBudget } from './data-limits.js';
 import { parseConfigFile } from './parse.js';
 import { SecretSet } from './secret-set.js';
 import { readSources, type SourceFile } from './read-sources.js';
@@ -54,9 +56,11 @@ export async function loadConfig(sources: readonly string[], options: LoadOption
   const { files, errors } = await readSources([...sources, ...cluster]);
   const clusterFiles = files.map((f) => f.path).filter((path) => isClusterFile(path, cluster));
   const natives: Array<{ file: string; native: Plain }> = [];
+  const budget = new ValueBudget();
   for (const { path, bytes } of files) {
+    secrets.addFromText(bytes.toString('utf8'));
     try {
-      const data = parseConfigFile(path, bytes);
+      const data = parseConfigFile(path, bytes, undefined, budget);
       secrets.addFrom(data);
       const shaped = toNativeShape(path, data);
       errors.push(...shaped.errors);
@@ -95,6 +99,15 @@ export async function loadConfig(sources: readonly string[], options: LoadOption
     read.push(...credentials.files);
     byHost = credentials.byHost;
   }
-  if (errors.length > 0) fail(errors, secrets);
-  return { config: toModel(config, byHost), hash: hashOf(read), files: read.map((f) => f.path), clusterFiles };
+  let dns: KubeletDns | undefined;
+  try {
+    dns = await dnsSettings(config.clusterDNS, config.kubeletConfig);
+    if (dns.file !== undefined) read.push(dns.file);
+    errors.push(...namedMirrorErrors(config, dns.settings.clusterDomain, provenance));
+  } catch (err) {
+    if (!(err instanceof AgentError)) throw err;
+    errors.push(err);
+  }
+  if (errors.length > 0 || dns === undefined) fail(errors, secrets);
+  return { config: toModel(config, byHost, dns.settings), hash: hashOf(read), files: read.map((f) => f.path), clusterFiles };
 }

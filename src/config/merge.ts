@@ -1,5 +1,7 @@
 // Deep merge across config files (objects merge, arrays and scalars replace), remembering which file last
 // set each path so that an error found only after merging still names the file the user has to edit.
+// A credential is one value, not a set of fields: merged field by field, a later `{identityToken}` over an
+// earlier `{username, password}` would hold both forms, so `auth` objects replace like scalars.
 import type { PathKey } from './field-path.js';
 
 export type Plain = Record<string, unknown>;
@@ -25,13 +27,15 @@ export class Provenance {
   }
 }
 
+const REPLACED_WHOLE = new Set(['auth']);
+
 /** Merges `source` (read from `file`) into `target` in place. */
 export function mergeInto(target: Plain, source: Plain, file: string, provenance: Provenance, at: PathKey[] = []): void {
   provenance.record(at, file);
   for (const [key, value] of Object.entries(source)) {
     const path = [...at, key];
     const existing = target[key];
-    if (isPlainObject(existing) && isPlainObject(value)) {
+    if (isPlainObject(existing) && isPlainObject(value) && !REPLACED_WHOLE.has(key)) {
       mergeInto(existing, value, file, provenance, path);
     } else {
       // defineProperty, not assignment: a `__proto__` key from a file must stay data (and be reported as

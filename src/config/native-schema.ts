@@ -1,10 +1,12 @@
 // The native dialect. Every other dialect is converted to this shape before merging, and the merged result
 // is validated here once more, so this schema is the single definition of a valid configuration.
+import { isIP } from 'node:net';
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import type { ProbeSettings } from '../model.js';
 import { credentialSchema } from './credential.js';
 import { parseDuration } from './go-duration.js';
+import { LIMITS } from './limits.js';
 import { endpointUrlProblem, normalizeEndpointUrl, registryNameProblem } from './host.js';
 
 /** containerd's own default `config_path` on Debian and most distributions. */
@@ -17,9 +19,16 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 export const absolutePath = z
   .string()
   .refine((p) => isAbsolute(p), 'must be an absolute path (containerd does not resolve relative ones)')
-  .refine((p) => !CONTROL.test(p), 'path contains control characters');
+  .refine((p) => !CONTROL.test(p), 'path contains control characters')
+  .refine((p) => Buffer.byteLength(p) <= LIMITS.pathBytes, `path is longer than ${LIMITS.pathBytes} bytes`)
+  .refine((p) => p.split('/').every((part) => Buffer.byteLength(part) <= LIMITS.nameBytes), `a path component is longer than ${LIMITS.nameBytes} bytes`);
 
-const oneOrMany = <T extends z.ZodType>(item: T) => z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(item));
+/** Room under the hosts dir for `/<registry dir>/<temp file name>`: every file written there must fit PATH_MAX. */
+const HOSTS_DIR_BYTES = LIMITS.pathBytes - 2 * (LIMITS.nameBytes + 1);
+
+const list = <T extends z.ZodType>(item: T) => z.array(item).max(LIMITS.listEntries, `lists more than ${LIMITS.listEntries} entries (README "Limits")`);
+
+const oneOrMany = <T extends z.ZodType>(item: T) => z.preprocess((v) => (typeof v === 'string' ? [v] : v), list(item));
 
 export const duration = z.string({ error: 'must be a duration with a unit, e.g. 500ms, 2s, 1m' }).transform((text, ctx) => {
   try {
@@ -46,7 +55,7 @@ const capabilities = z
 
 const tlsFields = {
   ca: oneOrMany(absolutePath).default([]),
-  client: z.array(z.object({ cert: absolutePath, key: absolutePath }).strict()).default([]),
+  client: list(z.object({ cert: absolutePath, key: absolutePath }).strict()).default([]),
   skipVerify: z.boolean().default(false),
 };
 
@@ -75,6 +84,7 @@ const registry = z.preprocess(
       server: endpointUrl.optional(),
       mirrors: z
         .array(mirror)
+        .max(LIMITS.mirrorsPerRegistry, `lists more than ${LIMITS.mirrorsPerRegistry} mirrors (README "Limits")`)
         .default([])
         .superRefine((mirrors, ctx) => {
           const seen = new Set<string>();
@@ -83,6 +93,8 @@ const registry = z.preprocess(
             seen.add(m.url);
           });
         }),
+      /** false: mirror-only; containerd never falls back to the upstream. */
+      fallback: z.boolean().default(true),
       ...tlsFields,
       ...authFields,
     })
@@ -99,6 +111,24 @@ export function hostKeyedRecord<T extends z.ZodType>(value: T) {
   return z.record(registryName, value);
 }
 
+/** `IP`, `IP:port` or `[IPv6]:port`: a DNS server as the kubelet's clusterDNS and node:dns take it. */
+export function dnsServerProblem(text: string): string | undefined {
+  const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(text) ?? /^([^:]+):(\d{1,5})$/.exec(text);
+  const address = m?.[1] ?? text;
+  const port = m === null ? undefined : Number(m[2]);
+  if (isIP(address) === 0) return 'must be an IP address, IP:port or [IPv6]:port';
+  if (port !== undefined && (port < 1 || port > 65535)) return 'port is out of range (1-65535)';
+  return undefined;
+}
+
+const dnsServer = z.string().superRefine((text, ctx) => {
+  const problem = dnsServerProblem(text);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** Where the kubelet keeps its config (clusterDNS, clusterDomain) on a kubeadm node. */
+export const DEFAULT_KUBELET_CONFIG = '/var/lib/kubelet/config.yaml';
+
 const threshold = z.number().int('must be a whole number').min(1, 'must be at least 1');
 
 /** The probe defaults of issue 2, in the model's units. */
@@ -106,7 +136,7 @@ export const DEFAULT_PROBE: ProbeSettings = { intervalMs: 2000, timeoutMs: 1000,
 
 export const nativeSchema = z
   .object({
-    hostsDir: absolutePath.default(DEFAULT_HOSTS_DIR),
+    hostsDir: absolutePath.refine((p) => Buffer.byteLength(p) <= HOSTS_DIR_BYTES, `path is longer than ${HOSTS_DIR_BYTES} bytes`).default(DEFAULT_HOSTS_DIR),
     probe: z
       .object({
         interval: positiveDuration.default(DEFAULT_PROBE.intervalMs),
@@ -124,8 +154,13 @@ export const nativeSchema = z
     restartCommand: z
       .preprocess((v) => (typeof v === 'string' ? v.split(/\s+/).filter((w) => w !== '') : v), z.array(z.string().min(1)).min(1, 'must name a command'))
       .default([...DEFAULT_RESTART_COMMAND]),
-    credentials: z.array(absolutePath).default([]),
-    registries: hostKeyedRecord(registry).default({}),
+    credentials: list(absolutePath).default([]),
+    /** DNS servers for mirrors named by cluster host names; unset: the kubelet's, else the system's. */
+    clusterDNS: list(dnsServer).min(1, 'must list at least one server (leave it out to use the kubelet\'s)').optional(),
+    kubeletConfig: absolutePath.default(DEFAULT_KUBELET_CONFIG),
+    registries: hostKeyedRecord(registry)
+      .refine((r) => Object.keys(r).length <= LIMITS.registries, { message: `lists more than ${LIMITS.registries} registries (README "Limits")`, params: { limit: true } })
+      .default({}),
   })
   .strict();
 

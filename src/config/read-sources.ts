@@ -1,10 +1,12 @@
 // Reading --config sources. A directory is a mounted Secret/ConfigMap: `key -> ..data/key` symlinks, with
 // `..data` swapped atomically by the kubelet, so a key can be missing for a moment while we list it.
-import { open, readdir, readlink, stat } from 'node:fs/promises';
+import { opendir, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgentError } from '../errors.js';
+import { FileReadError, readRegularFile } from '../regular-file.js';
+import { LIMITS, limitError } from './limits.js';
 
-export const MAX_CONFIG_BYTES = 1024 * 1024;
+export const MAX_CONFIG_BYTES = LIMITS.fileBytes;
 export const CONFIG_EXTENSIONS = /\.(ya?ml|json|toml)$/;
 
 export interface SourceFile {
@@ -19,51 +21,36 @@ function errnoOf(err: unknown): string | undefined {
 class Vanished extends Error {}
 
 /**
- * Reads a regular file of at most MAX_CONFIG_BYTES. Never reads more than one byte past the limit, so a
- * huge or endless file costs nothing. `Vanished` when it does not exist (any more).
+ * Reads a regular file of at most MAX_CONFIG_BYTES without ever blocking on it (src/regular-file.ts).
+ * `Vanished` when it does not exist (any more).
  */
 export async function readLimited(path: string, label = 'config file'): Promise<Buffer> {
-  let handle;
   try {
-    handle = await open(path, 'r');
+    return await readRegularFile(path, MAX_CONFIG_BYTES, LIMITS.readDeadlineMs);
   } catch (err) {
-    if (errnoOf(err) === 'ENOENT') throw new Vanished();
-    throw new AgentError('CMA_CONFIG_READ', `cannot read the ${label} (${errnoOf(err) ?? 'error'})`, { file: path, cause: err });
+    if (!(err instanceof FileReadError)) throw err;
+    if (err.errno === 'ENOENT') throw new Vanished();
+    if (err.errno === 'EFBIG') throw new AgentError('CMA_CONFIG_TOO_LARGE', `the ${label} is larger than ${MAX_CONFIG_BYTES} bytes`, { file: path });
+    const why = err.reason === 'not a regular file' ? `the ${label} is not a regular file` : `cannot read the ${label} (${err.reason})`;
+    throw new AgentError('CMA_CONFIG_READ', why, { file: path, cause: err });
   }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw new AgentError('CMA_CONFIG_READ', `the ${label} is not a regular file`, { file: path });
-    if (info.size > MAX_CONFIG_BYTES) throw tooLarge(path, label);
-    const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
-    let length = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      if (length > MAX_CONFIG_BYTES) throw tooLarge(path, label);
-    }
-    return buffer.subarray(0, length);
-  } catch (err) {
-    if (err instanceof AgentError) throw err;
-    throw new AgentError('CMA_CONFIG_READ', `cannot read the ${label} (${errnoOf(err) ?? 'error'})`, { file: path, cause: err });
-  } finally {
-    await handle.close();
-  }
-}
-
-function tooLarge(path: string, label: string): AgentError {
-  return new AgentError('CMA_CONFIG_TOO_LARGE', `the ${label} is larger than ${MAX_CONFIG_BYTES} bytes`, { file: path });
 }
 
 /** Config files of a mounted volume: non-hidden, known extension, lexical order, symlinks followed. */
 async function readDirectory(dir: string, tolerateVanished: boolean, errors: AgentError[]): Promise<SourceFile[]> {
-  let entries: string[];
+  // Listed entry by entry, keeping config names only: a directory of a million other files costs no memory.
+  const names: string[] = [];
   try {
-    entries = await readdir(dir);
+    for await (const entry of await opendir(dir)) {
+      if (entry.name.startsWith('.') || !CONFIG_EXTENSIONS.test(entry.name)) continue;
+      names.push(entry.name);
+      if (names.length > LIMITS.filesPerSource) throw limitError(dir, `holds more than ${LIMITS.filesPerSource} config files`);
+    }
   } catch (err) {
+    if (err instanceof AgentError) throw err;
     throw new AgentError('CMA_CONFIG_READ', `cannot list the directory (${errnoOf(err) ?? 'error'})`, { file: dir, cause: err });
   }
-  const names = entries.filter((n) => !n.startsWith('.') && CONFIG_EXTENSIONS.test(n)).sort();
+  names.sort();
   const files: SourceFile[] = [];
   const found: AgentError[] = [];
   for (const name of names) {
@@ -139,6 +126,10 @@ export async function readSources(sources: readonly string[]): Promise<{ files: 
       if (!(err instanceof AgentError)) throw err;
       errors.push(err);
     }
+  }
+  const total = files.reduce((sum, f) => sum + f.bytes.length, 0);
+  if (total > LIMITS.totalBytes) {
+    return { files: [], errors: [limitError(sources.join(', '), `the config files are ${total} bytes together, more than ${LIMITS.totalBytes}`)] };
   }
   // An empty directory is a legitimate source (an empty ConfigMap, a node's cluster.d/ before the sync
   // DaemonSet first writes it), as long as some source holds a config file.

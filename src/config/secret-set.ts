@@ -2,12 +2,33 @@
 // that sits under a secret key in any input, credentials files included, survives.
 import { AgentError } from '../errors.js';
 import { decodeBasicAuth, SECRET_KEYS } from './credential.js';
+import type { PathKey } from './field-path.js';
 import { isPlainObject } from './merge.js';
 
 // Shorter values would redact ordinary words; schema messages never echo input anyway.
 const MIN_SECRET_LENGTH = 4;
+// Words taken from raw text are guesses: longer, so that no ordinary word of a message is ever taken.
+const MIN_TEXT_SECRET_LENGTH = 8;
+// `password: x`, `"auth": "x"`, `identity_token = 'x'`, `password: *x`: a secret key and the word after it.
+const SECRET_IN_TEXT = new RegExp(`(?:^|[\\s{,"'])(?:${[...SECRET_KEYS].join('|')})["']?[ \\t]*[:=][ \\t]*[*&!|>"'\\\\ \\t]*([^"',{}[\\]\\s\\\\]+)`, 'gm');
 // Keys that are field names of a credential, not pasted secrets.
 const FIELD_NAMES = new Set([...SECRET_KEYS, 'username', 'email', 'serveraddress']);
+
+/**
+ * `path` as far as it is made of field names: below a secret key (`password`, `auth`...) only the known
+ * credential field names go on. A damaged file can turn a secret's text into a key (`password:\n  s3cret: x`),
+ * and an error's field path must never show it.
+ */
+export function pathAboveSecrets(path: readonly PathKey[]): PathKey[] {
+  let underSecret = false;
+  const out: PathKey[] = [];
+  for (const key of path) {
+    if (underSecret && !(typeof key === 'string' && FIELD_NAMES.has(key))) break;
+    out.push(key);
+    if (typeof key === 'string' && SECRET_KEYS.has(key)) underSecret = true;
+  }
+  return out;
+}
 
 export class SecretSet {
   readonly #values = new Set<string>();
@@ -30,6 +51,16 @@ export class SecretSet {
         if (underSecretKey && !FIELD_NAMES.has(key)) this.add(key);
         this.addFrom(value, underSecretKey || SECRET_KEYS.has(key));
       }
+    }
+  }
+
+  /**
+   * The word after each secret key in raw text, for a file that may not parse: a damaged file can turn a password
+   * into a key or a table name, which an error's field path would show.
+   */
+  addFromText(text: string): void {
+    for (const [, word = ''] of text.matchAll(SECRET_IN_TEXT)) {
+      if (word.length >= MIN_TEXT_SECRET_LENGTH && !FIELD_NAMES.has(word)) this.#values.add(word);
     }
   }
 

@@ -15,6 +15,7 @@ import type { Plain, Provenance } from './merge.js';
 export const NODE_ONLY_KEYS: Readonly<Record<string, string>> = {
   restartCommand: 'it names a program the agent runs as root on the node',
   hostsDir: 'it decides where on the node the agent writes',
+  kubeletConfig: 'it names a node file the agent reads',
 };
 
 /** Whether `file` was read from one of the cluster-provided `sources` (a file source, or a file in a directory one). */

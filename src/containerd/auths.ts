@@ -22,7 +22,7 @@ export function containerdAuths(config: AgentConfig): Map<string, Credential> {
     owners.set(host, field);
   };
   config.registries.forEach((registry, i) => {
-    add(registry.server, registry.auth, registry.authMode, 'upstream', `registries[${i}].auth`);
+    if (registry.server !== undefined) add(registry.server, registry.auth, registry.authMode, 'upstream', `registries[${i}].auth`);
     registry.mirrors.forEach((mirror, j) => add(mirror.url, mirror.auth, mirror.authMode, 'mirror', `registries[${i}].mirrors[${j}].auth`));
   });
   return auths;

@@ -1,6 +1,6 @@
 // Reads config.toml, plans the edit and writes it: a backup of the operator's original first (once), then
 // an atomic replace. Returns the plan so the caller can hand the bytes to the restart policy.
-import { chmod, copyFile, constants, mkdir, readFile, realpath, stat } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AgentError } from '../errors.js';
 import type { AgentConfig, ContainerdFacts } from '../model.js';
@@ -9,6 +9,8 @@ import { containerdAuths } from './auths.js';
 import { planContainerdConfig, type ContainerdConfigPlan } from './config-toml.js';
 
 export const CONFIG_BACKUP_FILE = 'containerd-config.toml.orig';
+/** The config_path values the agent set in config.toml, one a line, so a later change of hostsDir may move them. */
+export const CONFIG_PATH_FILE = 'containerd-config-path';
 
 export interface CurrentConfig {
   /** The file actually written: a symlinked config.toml is edited at its target, the link stays. */
@@ -44,11 +46,13 @@ export interface SyncOptions {
 /** Makes config.toml right. `written` is false when it already was: nothing was touched. */
 export async function updateContainerdConfig(options: SyncOptions): Promise<ContainerdConfigPlan & { written: boolean }> {
   const current = await readContainerdConfig(options.path);
+  const ownedConfigPaths = await readOwnedConfigPaths(options.stateDir);
   const plan = planContainerdConfig({
     path: options.path,
     current: current.content,
     currentMode: current.mode,
     hostsDir: options.hostsDir,
+    ownedConfigPaths,
     auths: containerdAuths(options.config),
     facts: options.facts,
   });
@@ -56,6 +60,9 @@ export async function updateContainerdConfig(options: SyncOptions): Promise<Cont
     if (plan.changed) {
       if (current.content !== undefined) await backupOnce(current.path, options.stateDir);
       await mkdir(dirname(current.path), { recursive: true, mode: 0o755 });
+      // Recorded first, the old one kept: whether a kill lands before or after the write, the config_path in
+      // the file is one the agent knows it set.
+      if (plan.configPathChanged) await recordOwnedConfigPaths(options.stateDir, [...ownedConfigPaths, options.hostsDir]);
       await writeFileAtomic(current.path, plan.content, plan.mode);
     } else if (current.mode !== plan.mode) {
       await chmod(current.path, plan.mode);
@@ -66,18 +73,37 @@ export async function updateContainerdConfig(options: SyncOptions): Promise<Cont
   return { ...plan, written: plan.changed };
 }
 
-/** The operator's file as it was before the agent's first edit; later edits never replace it. */
-async function backupOnce(path: string, stateDir: string): Promise<void> {
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+/**
+ * The operator's file as it was before the agent's first edit; later edits never replace it. Written like
+ * every other file (temp, fsync, rename): a copy killed halfway would otherwise stay "the backup" for good.
+ * Only this process writes the state dir (state-claim.ts), so nothing appears between the check and the rename.
+ */
+export async function backupOnce(path: string, stateDir: string): Promise<void> {
   const backup = join(stateDir, CONFIG_BACKUP_FILE);
   try {
-    await copyFile(path, backup, constants.COPYFILE_EXCL);
+    await lstat(backup);
+    return;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
-    throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  // It may hold the operator's own registry passwords.
-  await chmod(backup, 0o600);
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  // 0600 whatever the original's mode: it may hold the operator's own registry passwords.
+  await writeFileAtomic(backup, await readFile(path), 0o600);
+}
+
+async function readOwnedConfigPaths(stateDir: string): Promise<string[]> {
+  try {
+    return (await readFile(join(stateDir, CONFIG_PATH_FILE), 'utf8')).split('\n').filter((line) => line !== '');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw ioError(join(stateDir, CONFIG_PATH_FILE), 'cannot be read', err);
+  }
+}
+
+/** The last two are enough: the one in the file and the one replacing it. */
+async function recordOwnedConfigPaths(stateDir: string, paths: readonly string[]): Promise<void> {
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await writeFileAtomic(join(stateDir, CONFIG_PATH_FILE), [...new Set(paths)].slice(-2).map((p) => `${p}\n`).join(''), 0o600);
 }
 
 function ioError(file: string, what: string, err: unknown): AgentError {

@@ -32,6 +32,8 @@ export interface ContainerdConfigInput {
   /** Its permission bits, when it exists. */
   currentMode?: number;
   hostsDir: string;
+  /** config_path values the agent itself set before (config-file.ts records them): the agent's to move. */
+  ownedConfigPaths?: readonly string[];
   /** From containerdAuths(). */
   auths: ReadonlyMap<string, Credential>;
   facts: ContainerdFacts;
@@ -46,6 +48,8 @@ export interface ContainerdConfigPlan {
   changed: boolean;
   /** What changed, for logs and the restart reason. Host names only, never a credential. */
   changes: string[];
+  /** config_path is set to hostsDir by this edit (it was unset or another directory). */
+  configPathChanged: boolean;
   /** Hosts whose config.toml auth the agent manages after this edit, sorted. */
   managedHosts: string[];
   fileVersion: ConfigVersion;
@@ -63,11 +67,14 @@ export function planContainerdConfig(input: ContainerdConfigInput): ContainerdCo
   const registryPath = ['plugins', pluginId, 'registry'];
   const registry = tableAt(doc, registryPath) ?? {};
   checkNoConflicts(registry, auths, file, tomlKey(registryPath));
+  checkHeadersReadable(auths, fileVersion, input.facts, file, registryPath);
 
   const changes: string[] = created ? [`created ${file}`] : [];
   const configPath = registry.config_path;
-  const { text: userText, inBlock } = setConfigPath(user, registryPath, configPath, hostsDir, file);
-  if (!sameDir(configPath, hostsDir)) changes.push(`config_path set to ${hostsDir}`);
+  const owned = (input.ownedConfigPaths ?? []).some((p) => sameDir(configPath, p));
+  const { text: userText, inBlock } = setConfigPath(user, registryPath, owned ? undefined : configPath, hostsDir, file);
+  const configPathChanged = !sameDir(configPath, hostsDir);
+  if (configPathChanged) changes.push(`config_path set to ${hostsDir}`);
 
   const previous = block === undefined ? new Map<string, unknown>() : managedAuths(parseTomlSafely(block, file), registryPath);
   changes.push(...authChanges(previous, auths));
@@ -77,7 +84,7 @@ export function planContainerdConfig(input: ContainerdConfigInput): ContainerdCo
   const content = joinBlock(userText, newBlock);
   verify(content, user, registryPath, hostsDir, auths, file);
 
-  const holdsCredential = managedHosts.length > 0 || hasOperatorCredential(registry);
+  const holdsCredential = managedHosts.length > 0 || registryHoldsCredential(registry);
   const base = input.currentMode ?? 0o644;
   return {
     path: file,
@@ -85,6 +92,7 @@ export function planContainerdConfig(input: ContainerdConfigInput): ContainerdCo
     mode: holdsCredential ? base & 0o600 : base,
     changed: content !== input.current,
     changes: content === input.current ? [] : changes,
+    configPathChanged,
     managedHosts,
     fileVersion,
     pluginId,
@@ -128,6 +136,19 @@ function checkNoConflicts(registry: TomlTable, auths: ReadonlyMap<string, Creden
   }
 }
 
+/**
+ * containerd 1.x reads config.toml with go-toml v1, which rejects a table header holding `[` or `]` (issue
+ * 10055): `configs."[fd00::1]:5000".auth` would stop containerd from starting at all. No other form fits: the
+ * stock file defines `[….registry.configs]` itself, so the agent cannot open that table again for dotted keys.
+ * A version 3 file, or containerd 2.x, reads such headers.
+ */
+function checkHeadersReadable(auths: ReadonlyMap<string, Credential>, fileVersion: ConfigVersion, facts: ContainerdFacts, file: string, registryPath: string[]): void {
+  if (fileVersion === 3 || (facts.version?.major ?? 1) >= 2) return;
+  const host = [...auths.keys()].find((h) => /[[\]]/.test(h));
+  if (host === undefined) return;
+  throw new AgentError('CMA_CONTAINERD_CONFIG', `containerd 1.x cannot read a table for an IPv6 host (a \`]\` in a table header stops it from starting, containerd issue 10055); give the credential for ${host} \`authMode: header\`, or name the host by a DNS name`, { file, field: `${tomlKey([...registryPath, 'configs', host, 'auth'])}` });
+}
+
 function sameDir(a: unknown, b: string): boolean {
   return typeof a === 'string' && a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
 }
@@ -135,7 +156,9 @@ function sameDir(a: unknown, b: string): boolean {
 /**
  * Sets config_path in the operator's text when their registry table has a header; otherwise reports that
  * it goes into the agent's block. A different directory is refused: taking it over would silently disable
- * the operator's own hosts.toml files for every registry the agent does not manage.
+ * the operator's own hosts.toml files for every registry the agent does not manage. `configPath` is
+ * undefined for one the agent set itself: moved along with the hosts dir, or containerd would be left
+ * pointing at the directory the agent just emptied.
  */
 function setConfigPath(user: string, registryPath: string[], configPath: unknown, hostsDir: string, file: string): { text: string; inBlock: boolean } {
   if (typeof configPath === 'string' && configPath !== '' && !sameDir(configPath, hostsDir)) {
@@ -210,7 +233,8 @@ function authChanges(previous: ReadonlyMap<string, unknown>, auths: ReadonlyMap<
   return changes;
 }
 
-function hasOperatorCredential(registry: TomlTable): boolean {
+/** Whether a config.toml registry table holds any credential: `configs."<host>".auth` or the old `auths`. */
+export function registryHoldsCredential(registry: TomlTable): boolean {
   const configs = Object.values((registry.configs ?? {}) as TomlTable);
   const auths = (registry.auths ?? {}) as TomlTable;
   return configs.some((c) => tableAt(c as TomlTable, ['auth']) !== undefined) || Object.keys(auths).length > 0;

@@ -4,7 +4,7 @@
 // The dump holds passwords: it is parsed, never printed.
 import { execFile } from 'node:child_process';
 import type { DoctorReport } from './doctor-report.js';
-import { REGISTRY_PLUGIN } from './config-toml.js';
+import { REGISTRY_PLUGIN, registryHoldsCredential } from './config-toml.js';
 import { readContainerdConfig } from './config-file.js';
 import { parseTomlSafely, tableAt, type TomlTable } from './toml-text.js';
 import { AgentError } from '../errors.js';
@@ -15,6 +15,8 @@ export interface EffectiveRegistry {
   registry: TomlTable;
   pluginId: string;
   mode: number | undefined;
+  /** config.toml itself (not its imports) holds a credential: then its mode matters. */
+  holdsCredential: boolean;
 }
 
 function configDump(binary: string, path: string): Promise<TomlTable | undefined> {
@@ -68,7 +70,8 @@ export async function checkContainerdConfig(report: DoctorReport, path: string, 
   report.line(source === dump ? '  settings checked: containerd config dump (imports applied)' : '  settings checked: config.toml as written (containerd not available to apply imports)');
   const registry = tableAt(source, ['plugins', effectivePlugin, 'registry']) ?? {};
   checkRegistryTable(report, registry, path, hostsDir);
-  return { registry, pluginId: effectivePlugin, mode: current.mode };
+  const own = tableAt(doc, ['plugins', pluginId, 'registry']) ?? {};
+  return { registry, pluginId: effectivePlugin, mode: current.mode, holdsCredential: registryHoldsCredential(own) };
 }
 
 function checkRegistryTable(report: DoctorReport, registry: TomlTable, path: string, hostsDir: string): void {

@@ -1,9 +1,13 @@
 // `doctor`: one pass over everything that decides whether this node's pulls use the cache and the
 // credentials, each finding with the fix. Reads only; the CLI exits 0 when healthy, 1 otherwise.
 // Credentials are named by host, never shown.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { AgentError } from '../errors.js';
-import type { AgentConfig, Registry } from '../model.js';
+import { shadowingDirName } from '../hosts-lookup.js';
+import { cleartextCredentialWarnings } from '../cleartext-credentials.js';
+import { contactedHost } from '../auth-placement.js';
+import type { AgentConfig, Credential, Registry } from '../model.js';
 import { authHeader } from '../render/header.js';
 import { hostsTomlPath } from '../render/hosts-toml.js';
 import { containerdAuths } from './auths.js';
@@ -38,11 +42,11 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorResult> {
 
   const effective = await checkContainerdConfig(report, options.containerdConfig, options.hostsDir, binary);
   if (options.config) {
-    await checkRegistries(report, options.config, options.hostsDir, options.probe);
-    checkConfigCredentials(report, options.config, options.containerdConfig, effective);
+    await checkRegistries(report, options.config, options.hostsDir, options.probe, configAuths(report, options.config), effective);
   } else {
     report.problem(`the agent config could not be loaded${options.loadError ? `: ${options.loadError}` : ''}`, 'run `containerd-mirror-agent validate --config PATH` and fix what it reports');
   }
+  checkConfigMode(report, options.containerdConfig, effective);
   await checkRestart(report, options.stateDir, options.config?.restartCommand.join(' ') ?? DEFAULT_RESTART_COMMAND.join(' '));
   return report.result();
 }
@@ -75,15 +79,17 @@ async function readHostsFile(report: DoctorReport, path: string): Promise<HostsF
   return { hosts: Object.keys(hostTable), headers };
 }
 
-async function checkRegistries(report: DoctorReport, config: AgentConfig, hostsDir: string, probe: Probe): Promise<void> {
+async function checkRegistries(report: DoctorReport, config: AgentConfig, hostsDir: string, probe: Probe, auths: ReadonlyMap<string, Credential>, effective: EffectiveRegistry | undefined): Promise<void> {
   const probes = new Map<string, Promise<{ ok: boolean; error?: string }>>();
   for (const mirror of config.registries.flatMap((r) => r.mirrors)) {
     if (!probes.has(mirror.url)) probes.set(mirror.url, probe(mirror.url).catch((err: unknown) => ({ ok: false, error: (err as Error).message })));
   }
+  const credentialsChecked = new Set<string>();
   for (const registry of config.registries) {
     const path = hostsTomlPath(hostsDir, registry.name);
+    await checkShadow(report, hostsDir, registry.name, path);
     const file = await readHostsFile(report, path);
-    if (file) report.line(`${registry.name}: ${path} lists ${[...file.hosts, `server ${registry.server}`].join(', then ')}`);
+    if (file) report.line(`${registry.name}: ${path} lists ${[...file.hosts, `server ${registry.server ?? "(each image's own registry)"}`].join(', then ')}`);
     for (const mirror of registry.mirrors) {
       const result = await probes.get(mirror.url)!;
       const listed = file?.hosts.includes(mirror.url) ?? false;
@@ -93,12 +99,28 @@ async function checkRegistries(report: DoctorReport, config: AgentConfig, hostsD
       }
     }
     if (file) checkHeaderCredentials(report, registry, file, path);
+    for (const warning of cleartextCredentialWarnings({ ...config, registries: [registry] })) report.line(`  warning: ${warning.message}`);
+    // Under the registry whose hosts they are for (the server's, then each mirror's), once for a shared host.
+    const hosts = new Set([...(registry.server === undefined ? [] : [registry.server]), ...registry.mirrors.map((m) => m.url)].map(contactedHost));
+    for (const host of [...hosts].filter((h) => auths.has(h) && !credentialsChecked.has(h))) {
+      credentialsChecked.add(host);
+      if (effective) checkConfigCredential(report, host, effective);
+    }
   }
+}
+
+async function checkShadow(report: DoctorReport, hostsDir: string, name: string, path: string): Promise<void> {
+  const shadowName = shadowingDirName(name);
+  if (shadowName === undefined) return;
+  const shadow = join(hostsDir, shadowName);
+  // stat, as containerd does: a symlink there counts, a dangling one does not.
+  if (!(await stat(shadow).then(() => true, () => false))) return;
+  report.problem(`${shadow} shadows ${path}: containerd reads \`<host>_<port>_\` before \`<host>:<port>\`, so it never reads the agent's file for ${name}`, `move what it holds into the agent config (certificates into ${dirname(path)}), then remove ${shadow}`);
 }
 
 function checkHeaderCredentials(report: DoctorReport, registry: Registry, file: HostsFile, path: string): void {
   const expected: Array<[string, string]> = [];
-  if (authHeader(registry.auth, registry.authMode, 'upstream')) expected.push(['server', registry.server]);
+  if (registry.server !== undefined && authHeader(registry.auth, registry.authMode, 'upstream')) expected.push(['server', registry.server]);
   for (const m of registry.mirrors) {
     if (authHeader(m.auth, m.authMode, 'mirror') && file.hosts.includes(m.url)) expected.push([m.url, m.url]);
   }
@@ -108,24 +130,27 @@ function checkHeaderCredentials(report: DoctorReport, registry: Registry, file: 
   }
 }
 
-function checkConfigCredentials(report: DoctorReport, config: AgentConfig, path: string, effective: EffectiveRegistry | undefined): void {
-  let auths;
+/** The credentials that belong in config.toml; none (and a problem) when the agent config gives two for one host. */
+function configAuths(report: DoctorReport, config: AgentConfig): ReadonlyMap<string, Credential> {
   try {
-    auths = containerdAuths(config);
+    return containerdAuths(config);
   } catch (err) {
     report.problem((err as AgentError).toLine(), 'give each host one credential in the agent config');
-    return;
+    return new Map();
   }
-  if (auths.size === 0 || !effective) return;
-  for (const host of [...auths.keys()].sort()) {
-    const auth = tableAt(effective.registry, ['configs', host, 'auth']);
-    const present = auth !== undefined && ['username', 'auth', 'identitytoken'].some((k) => typeof auth[k] === 'string' && auth[k] !== '');
-    if (present) report.line(`  credential for ${host}: config.toml auth`);
-    else report.problem(`the credential for ${host} is not in containerd's config.toml auth`, 'run `containerd-mirror-agent apply`, then restart containerd');
-  }
-  if (effective.mode !== undefined && (effective.mode & 0o077) !== 0) {
-    report.problem(`${path} holds credentials but its mode is ${effective.mode.toString(8).padStart(4, '0')}`, `chmod 600 ${path}`);
-  }
+}
+
+function checkConfigCredential(report: DoctorReport, host: string, effective: EffectiveRegistry): void {
+  const auth = tableAt(effective.registry, ['configs', host, 'auth']);
+  const present = auth !== undefined && ['username', 'auth', 'identitytoken'].some((k) => typeof auth[k] === 'string' && auth[k] !== '');
+  if (present) report.line(`  credential for ${host}: config.toml auth`);
+  else report.problem(`the credential for ${host} is not in containerd's config.toml auth`, 'run `containerd-mirror-agent apply`, then restart containerd');
+}
+
+/** Only a file that holds a credential must be 0600: Debian's stock config.toml holds none. */
+function checkConfigMode(report: DoctorReport, path: string, effective: EffectiveRegistry | undefined): void {
+  if (effective?.holdsCredential !== true || effective.mode === undefined || (effective.mode & 0o077) === 0) return;
+  report.problem(`${path} holds credentials but its mode is ${effective.mode.toString(8).padStart(4, '0')}`, `chmod 600 ${path}`);
 }
 
 async function checkRestart(report: DoctorReport, stateDir: string, command: string): Promise<void> {

@@ -195,10 +195,10 @@ export class RestartPolicy {
     return this.lastRestartMono === undefined ? now : Math.max(now, this.lastRestartMono + this.opts.minIntervalMs);
   }
 
-  /** Doubles with each failure in a row, from the minimum interval, within [RETRY_FLOOR_MS, maxBackoffMs]. */
+  /** Doubles with each failure in a row, from the minimum interval (at least RETRY_FLOOR_MS), up to maxBackoffMs. */
   private backoffMs(): number {
-    const doubled = this.opts.minIntervalMs * 2 ** Math.max(0, this.failures - 1);
-    return Math.max(RETRY_FLOOR_MS, Math.min(doubled, this.opts.maxBackoffMs));
+    const base = Math.max(RETRY_FLOOR_MS, this.opts.minIntervalMs);
+    return Math.min(base * 2 ** Math.max(0, this.failures - 1), this.opts.maxBackoffMs);
   }
 
   private willRetry(): boolean {

@@ -23,6 +23,8 @@ import { VERSION } from '../version.js';
 export const RECONCILE_INTERVAL_MS = 30_000;
 /** How often an idle probe loop (nothing to probe) reports that it is alive. */
 const IDLE_PROBE_HEARTBEAT_MS = 2_000;
+/** A reload running longer than this stops the watchdog pings and fails /healthz. */
+export const RELOAD_DEADLINE_MS = 3 * RECONCILE_INTERVAL_MS;
 
 export interface DaemonOptions {
   sources: string[];
@@ -47,10 +49,13 @@ export interface Daemon {
   done: Promise<number>;
 }
 
-/** Three missed rounds of either loop; the probe loop's round follows the configured interval. */
+/**
+ * Three missed rounds of either loop; the probe loop's round follows the configured interval. One reload (every
+ * file read with its own deadline, README "Limits") gets as long as three reconcile rounds.
+ */
 function deadlines(probe: ProbeSettings | undefined): WatchdogDeadlines {
   const probeRound = probe === undefined ? 0 : probe.intervalMs + probe.timeoutMs;
-  return { reconcileMs: 3 * RECONCILE_INTERVAL_MS, probeMs: Math.max(60_000, 3 * probeRound) };
+  return { reconcileMs: 3 * RECONCILE_INTERVAL_MS, probeMs: Math.max(60_000, 3 * probeRound), reloadMs: RELOAD_DEADLINE_MS };
 }
 
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
@@ -94,6 +99,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         metrics.configApply(error !== undefined ? 'failed' : changed ? 'changed' : 'unchanged', new Date());
       },
       reconciled: () => gate.reconcileProgress(),
+      reloadStarted: () => gate.reloadStarted(),
+      reloadEnded: () => gate.reloadEnded(),
       modeChanged: (registry, mode) => metrics.modeTransition(registry, mode),
       probed: (url, result) => {
         gate.probeProgress();
@@ -102,7 +109,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
   );
   late.reconciler = reconciler;
-  const currentStatus = () => buildStatus(reconciler.snapshot(), reconciler.monitor.snapshot(), restartInfo());
+  const currentStatus = () => buildStatus(reconciler.snapshot(), reconciler.monitor.snapshot(), restartInfo(), process.pid, reconciler.monitor.named());
 
   let http: HttpServer | undefined;
   let watcher: SourceWatcher | undefined;

@@ -4,11 +4,13 @@ import type { Logger } from '../model.js';
 import { type Clock, realClock } from '../clock.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { DEFAULT_PROBE } from '../config/native-schema.js';
-import { renderHostsTree } from '../render/index.js';
+import { renderHostsTree, withResolvedMirrors } from '../render/index.js';
 import { applyTree, type ApplyResult } from '../apply/apply.js';
+import { cleartextCredentialWarnings } from '../cleartext-credentials.js';
 import { FIRST_PROBE_SPREAD_MS, HealthMonitor, UNKNOWN_PROBE_GAP_MS } from '../health/monitor.js';
 import { credentialSecrets } from '../observe/redact.js';
 import type { ProbeResult } from '../health/probe.js';
+import type { Resolution } from '../health/resolver.js';
 import { probeTargets } from '../health/once.js';
 import type { AgentConfig, ContainerdFacts, MirrorState, ProbeSettings } from '../model.js';
 import { CoalescingRunner } from '../coalescing-runner.js';
@@ -44,6 +46,9 @@ export interface ReconcilerEvents {
   applied(result: ApplyResult | undefined, error: unknown): void;
   /** A reconcile pass finished, whatever its outcome: the watchdog's proof the loop is alive. */
   reconciled(): void;
+  /** Reading the sources started / ended (whatever the outcome): the watchdog times each read. */
+  reloadStarted?(): void;
+  reloadEnded?(): void;
   modeChanged(registry: string, mode: RegistryMode): void;
   probed(url: string, result: ProbeResult): void;
 }
@@ -85,6 +90,7 @@ export class Reconciler {
   private rejected: Refusal | undefined;
   /** config.toml could not be brought in line (e.g. `mirrors` set); retried at every reconcile. */
   private containerdRefusal: Refusal | undefined;
+  private warned = new Set<string>();
   private loadedAt: number | undefined;
   private lastApply: LastApply | undefined;
   private lastSuccessfulApplyAt: number | undefined;
@@ -114,6 +120,7 @@ export class Reconciler {
       events: {
         onResult: (url, result) => this.events.probed(url, result),
         onTransition: (url, from, to, health) => this.onTransition(url, from, to, health.lastResult),
+        onResolved: (url, resolution) => this.onResolved(url, resolution),
       },
     });
   }
@@ -165,16 +172,17 @@ export class Reconciler {
     try {
       await this.reloader.run();
       const config = this.config;
-      if (config !== undefined) await this.settle(this.clock.now() + settleBudgetMs(config.probe));
+      if (config !== undefined) await this.settle(this.clock.monotonic() + settleBudgetMs(config.probe));
     } finally {
       this.booting = false;
     }
     await this.reconciler.run();
   }
 
+  /** `deadline` on the monotonic clock: a wall clock stepped at boot (NTP) must not stretch the settle. */
   private async settle(deadline: number): Promise<void> {
-    const undecided = () => [...this.monitor.snapshot().values()].some((h) => h.state === 'unknown' && h.consecutiveFail === 0);
-    while (!this.stopping && undecided() && this.clock.now() < deadline) await new Promise((resolve) => this.clock.setTimeout(() => resolve(undefined), 20));
+    const undecided = () => this.monitor.resolving() || [...this.monitor.snapshot().values()].some((h) => h.state === 'unknown' && h.consecutiveFail === 0);
+    while (!this.stopping && undecided() && this.clock.monotonic() < deadline) await new Promise((resolve) => this.clock.setTimeout(() => resolve(undefined), 20));
   }
 
   /** Never rejects: a failure is logged, and the next event or tick tries again. */
@@ -220,11 +228,14 @@ export class Reconciler {
     if (this.stopping) return;
     const { logger } = this.options;
     let loaded: LoadedConfig;
+    this.events.reloadStarted?.();
     try {
       loaded = await loadConfig(this.options.sources, { clusterSources: this.options.clusterSources });
     } catch (err) {
       this.reject(err);
       return;
+    } finally {
+      this.events.reloadEnded?.();
     }
     const wasRejected = this.rejected !== undefined;
     this.rejected = undefined;
@@ -244,8 +255,18 @@ export class Reconciler {
       { event: 'config_loaded', hash: loaded.hash, files: loaded.files, registries: config.registries.map((r) => r.name) },
       `config loaded from ${plural(loaded.files.length, 'file')}: ${plural(config.registries.length, 'registry', 'registries')} (${config.registries.map((r) => r.name).join(', ') || 'none'}), hash ${loaded.hash.slice(0, 12)}`,
     );
-    this.monitor.setTargets(probeTargets(config), config.probe);
+    this.warnOnce(config);
+    this.monitor.setTargets(probeTargets(config), config.probe, config.dns.servers);
     await this.reconciler.run();
+  }
+
+  /** Each warning is logged when it first appears, not at every reload; status shows the current ones. */
+  private warnOnce(config: AgentConfig): void {
+    const current = cleartextCredentialWarnings(config);
+    for (const { registry, message } of current) {
+      if (!this.warned.has(message)) this.options.logger.warn({ event: 'credential_in_clear', registry }, message);
+    }
+    this.warned = new Set(current.map((w) => w.message));
   }
 
   private reject(err: unknown): void {
@@ -263,10 +284,11 @@ export class Reconciler {
     const config = this.config;
     if (config === undefined || this.booting || this.stopping) return;
     const health = this.monitor.view();
+    const written = this.withAddresses(config);
     const at = this.clock.now();
     try {
       await this.reassertClaim();
-      const tree = renderHostsTree(config, health, this.options.facts);
+      const tree = renderHostsTree(written, health, this.options.facts);
       const result = await applyTree(tree, { hostsDir: config.hostsDir, stateDir: this.options.stateDir });
       this.lastApply = { at, result };
       this.lastSuccessfulApplyAt = at;
@@ -284,7 +306,7 @@ export class Reconciler {
       this.clock.clearTimeout(this.retryTimer);
       this.retryTimer = this.clock.setTimeout(() => void this.requestReconcile(), retryMs);
     } finally {
-      this.modes.update(config, health, at);
+      this.modes.update(written, health, at);
       this.events.reconciled();
       this.events.changed();
     }
@@ -329,8 +351,25 @@ export class Reconciler {
     for (const path of result.restored) logger.info({ event: 'file_restored', path }, `restored the original ${path}`);
   }
 
+  /** The config as written: each DNS-named mirror replaced by the addresses it resolved to. */
+  private withAddresses(config: AgentConfig): AgentConfig {
+    return withResolvedMirrors(config, this.monitor.resolved(), this.options.facts);
+  }
+
+  private onResolved(url: string, resolution: Resolution): void {
+    const { logger } = this.options;
+    if (resolution.error === undefined) {
+      logger.info({ event: 'mirror_resolved', mirror: url, name: resolution.name, addresses: resolution.addresses }, `mirror ${url} resolves to ${resolution.addresses.join(', ')}`);
+    } else {
+      logger.warn({ event: 'mirror_resolve_failed', mirror: url, name: resolution.name, error: resolution.error }, `mirror ${url} does not resolve: ${resolution.error}`);
+    }
+    this.events.changed();
+    if (!this.stopping) void this.requestReconcile();
+  }
+
   private onTransition(url: string, from: MirrorState, to: MirrorState, last: ProbeResult | undefined): void {
-    const registries = (this.config?.registries ?? []).filter((r) => r.mirrors.some((m) => m.url === url)).map((r) => r.name);
+    const written = this.config === undefined ? [] : this.withAddresses(this.config).registries;
+    const registries = written.filter((r) => r.mirrors.some((m) => m.url === url)).map((r) => r.name);
     const why = last === undefined ? '' : last.ok ? ` (HTTP ${last.status ?? '?'} in ${Math.round(last.durationMs)}ms)` : ` (${last.error ?? 'probe failed'})`;
     const level = to === 'down' ? 'warn' : 'info';
     this.options.logger[level](

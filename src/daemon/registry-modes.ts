@@ -1,15 +1,21 @@
 // Which registries are on their mirrors and which are upstream-only, since when, and the one log line per
 // change. Carved out of the reconcile loop: it only watches what the loop wrote, it never decides it.
 import type { Logger } from '../model.js';
-import { registryMode } from '../render/index.js';
+import { registryMode, type RegistryMode } from '../render/index.js';
 import type { AgentConfig, HealthView } from '../model.js';
 
-export type RegistryMode = 'mirror' | 'upstream';
+export type { RegistryMode };
 
 export interface ModeEntry {
   mode: RegistryMode;
   since: number;
 }
+
+const MODE_MESSAGES: Record<RegistryMode, (name: string) => string> = {
+  mirror: (name) => `${name} back on its mirror(s)`,
+  upstream: (name) => `${name} now upstream-only: no mirror is up`,
+  degraded: (name) => `${name} degraded: no mirror is up and it is mirror-only (fallback: false), so its pulls fail until one answers`,
+};
 
 export class RegistryModes {
   private readonly modes = new Map<string, ModeEntry>();
@@ -35,11 +41,11 @@ export class RegistryModes {
       this.modes.set(registry.name, { mode, since: at });
       if (previous === undefined) {
         // The first mode of a registry is where it starts, not a transition: logged, not counted.
-        if (mode === 'upstream') this.logger.info({ event: 'registry_mode', registry: registry.name, mode }, `${registry.name} starts upstream-only: no mirror is proven up yet (boot-safe)`);
+        if (mode !== 'mirror') this.logger.info({ event: 'registry_mode', registry: registry.name, mode }, `${registry.name} starts ${mode === 'upstream' ? 'upstream-only' : 'degraded (mirror-only)'}: no mirror is proven up yet (boot-safe)`);
         continue;
       }
-      const message = mode === 'upstream' ? `${registry.name} now upstream-only: no mirror is up` : `${registry.name} back on its mirror(s)`;
-      this.logger[mode === 'upstream' ? 'warn' : 'info']({ event: 'registry_mode', registry: registry.name, mode }, message);
+      const message = MODE_MESSAGES[mode](registry.name);
+      this.logger[mode === 'mirror' ? 'info' : 'warn']({ event: 'registry_mode', registry: registry.name, mode }, message);
       this.onChange(registry.name, mode);
     }
     for (const name of [...this.modes.keys()]) if (!seen.has(name)) this.modes.delete(name);

@@ -1,11 +1,13 @@
 // The one picture of the agent that /status, the `status` command, metrics and systemd STATUS= all show:
 // a pure function of the reconcile loop's snapshot, the health monitor's snapshot and the restart policy's
 // state, so it is tested without a running agent.
-import type { AgentStatus, MirrorStatus, RegistryStatus } from '../observe/status-format.js';
+import type { AddressStatus, AgentStatus, MirrorStatus, RegistryStatus } from '../observe/status-format.js';
+import type { NamedSnapshot } from '../health/monitor.js';
 import type { MirrorHealth } from '../health/state-machine.js';
 import type { RestartInfo } from '../containerd/restart.js';
 import type { ReconcilerSnapshot } from './reconciler.js';
 import { VERSION } from '../version.js';
+import { cleartextCredentialWarnings } from '../cleartext-credentials.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const isoOrUndefined = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : iso(ms));
@@ -15,6 +17,7 @@ export function buildStatus(
   health: ReadonlyMap<string, MirrorHealth>,
   restart: RestartInfo,
   pid: number = process.pid,
+  named: ReadonlyMap<string, NamedSnapshot> = new Map(),
 ): AgentStatus {
   const registries: RegistryStatus[] = (loop.config?.registries ?? []).map((registry) => {
     const mode = loop.modes.get(registry.name);
@@ -22,8 +25,12 @@ export function buildStatus(
       name: registry.name,
       mode: mode?.mode ?? 'upstream',
       since: iso(mode?.since ?? loop.startedAt),
-      server: registry.server,
-      mirrors: registry.mirrors.map((mirror) => mirrorStatus(mirror.url, mirror.probe, health.get(mirror.url), loop.startedAt)),
+      ...(registry.server === undefined ? {} : { server: registry.server }),
+      mirrors: registry.mirrors.map((mirror) => {
+        const resolved = mirror.dnsName === undefined ? undefined : named.get(mirror.url);
+        if (mirror.dnsName !== undefined) return namedStatus(mirror.url, mirror.dnsName, resolved, health, !registry.fallback, loop.startedAt);
+        return mirrorStatus(mirror.url, mirror.probe, health.get(mirror.url), loop.startedAt);
+      }),
     };
   });
   const { lastApply, refusal } = loop;
@@ -57,6 +64,36 @@ export function buildStatus(
       lastError: restart.lastError,
       lastRestartAt: isoOrUndefined(restart.lastRestartAt),
     },
+    warnings: cleartextCredentialWarnings(loop.config).map((w) => w.message),
+  };
+}
+
+/** A named mirror: its name, its last answer, and each address as a mirror of its own. */
+function namedStatus(
+  url: string,
+  name: string,
+  resolved: NamedSnapshot | undefined,
+  health: ReadonlyMap<string, MirrorHealth>,
+  mirrorOnly: boolean,
+  startedAt: number,
+): MirrorStatus {
+  const addresses: AddressStatus[] = (resolved?.addresses ?? []).map((address) => {
+    const { state, since, lastProbe } = mirrorStatus(address, true, health.get(address), startedAt);
+    return { url: address, state, since, written: mirrorOnly || state === 'up', ...(lastProbe === undefined ? {} : { lastProbe }) };
+  });
+  const resolution = resolved?.resolution;
+  const states = addresses.map((a) => a.state);
+  const state = states.includes('up') ? 'up' : resolution?.error !== undefined || (states.length > 0 && states.every((s) => s === 'down')) ? 'down' : 'unknown';
+  const changes = addresses.filter((a) => a.state === state).map((a) => Date.parse(a.since));
+  return {
+    url,
+    probe: true,
+    state,
+    since: iso(changes.length > 0 ? Math.min(...changes) : (resolution?.at ?? startedAt)),
+    name,
+    ...(resolution === undefined ? {} : { resolvedAt: iso(resolution.at) }),
+    ...(resolution?.error === undefined ? {} : { resolveError: resolution.error }),
+    addresses,
   };
 }
 

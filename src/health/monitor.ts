@@ -7,17 +7,31 @@
 // rollout, a cache restart) drifts apart instead of probing the cache in lock-step. A new endpoint is probed
 // after a small random delay (< FIRST_PROBE_SPREAD_MS), not a full interval, so boot reaches `up` quickly.
 //
+// A mirror named by a cluster host name is one endpoint here (one timer, one round at a time) whose round
+// resolves the name and probes each of its addresses (named-endpoint.ts); each address has its own health,
+// keyed by the URL written for it, so render and status read them like any other mirror.
+//
 // MonitorEvents handlers run inside the probe loop and must not throw: an exception surfaces as an unhandled
 // rejection (a crash, by Node's default), which is louder than a silently dead loop.
-import type { HealthView, MirrorState, ProbeSettings } from '../model.js';
+import type { HealthView, MirrorState, ProbeSettings, ResolvedView } from '../model.js';
 import { probeOnce, type ProbeResult, type ProbeTarget } from './probe.js';
 import { describeProbeError } from './probe-errors.js';
 import { initialHealth, nextHealth, type MirrorHealth } from './state-machine.js';
 import { type Clock, realClock } from '../clock.js';
+import { namedCadenceState, runNamedRound, type MirrorTarget, type NamedState } from './named-endpoint.js';
+import { NameResolver, type Resolution } from './resolver.js';
 
 export interface MonitorEvents {
   onResult(url: string, result: ProbeResult, health: MirrorHealth): void;
   onTransition(url: string, from: MirrorState, to: MirrorState, health: MirrorHealth): void;
+  /** A named mirror's address set, or the reason it has none, changed. */
+  onResolved?(url: string, resolution: Resolution): void;
+}
+
+/** A named mirror as status shows it: the last answer and its addresses' URLs in written order. */
+export interface NamedSnapshot {
+  resolution?: Resolution;
+  addresses: string[];
 }
 
 export interface MonitorOptions {
@@ -46,8 +60,10 @@ export const FIRST_PROBE_SPREAD_MS = 50;
 export const UNKNOWN_PROBE_GAP_MS = 100;
 
 interface Endpoint {
-  target: ProbeTarget;
+  target: MirrorTarget;
+  /** A plain mirror's health; a named one keeps its addresses' in `named`. */
   health: MirrorHealth;
+  named?: NamedState;
   timer?: unknown;
   inFlight?: Promise<void>;
 }
@@ -59,6 +75,8 @@ export class HealthMonitor {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly endpoints = new Map<string, Endpoint>();
+  private resolver: NameResolver;
+  private dnsKey = '';
   private lastProgress: number;
   private stopped = false;
 
@@ -69,18 +87,33 @@ export class HealthMonitor {
     this.clock = options.clock ?? realClock;
     this.random = options.random ?? Math.random;
     this.lastProgress = this.clock.now();
+    this.resolver = this.newResolver([], this.settings.timeoutMs);
+  }
+
+  private newResolver(servers: readonly string[], timeoutMs: number): NameResolver {
+    return new NameResolver({ servers, timeoutMs, now: () => this.clock.now() });
+  }
+
+  /** The DNS servers named mirrors are resolved through (empty: the system's); a change drops cached answers. */
+  private useDns(servers: readonly string[], timeoutMs: number): void {
+    const key = `${servers.join(',')}|${timeoutMs}`;
+    if (key === this.dnsKey) return;
+    this.dnsKey = key;
+    this.resolver = this.newResolver(servers, timeoutMs);
   }
 
   /** Adds, keeps and removes endpoints by URL. A kept endpoint keeps its state and uses its new TLS settings. */
-  setTargets(targets: ProbeTarget[], settings: ProbeSettings): void {
+  setTargets(targets: MirrorTarget[], settings: ProbeSettings, dnsServers: readonly string[] = []): void {
     if (this.stopped) return;
     const intervalChanged = settings.intervalMs !== this.settings.intervalMs;
     this.settings = settings;
-    const wanted = new Map<string, ProbeTarget>();
+    this.useDns(dnsServers, settings.timeoutMs);
+    const wanted = new Map<string, MirrorTarget>();
     for (const t of targets) if (!wanted.has(t.url)) wanted.set(t.url, t);
 
     for (const [url, endpoint] of this.endpoints) {
-      if (wanted.has(url)) continue;
+      // A mirror that became (or stopped being) named starts over: its health belonged to other addresses.
+      if (wanted.has(url) && (wanted.get(url)?.dnsName === undefined) === (endpoint.named === undefined)) continue;
       this.clock.clearTimeout(endpoint.timer);
       this.endpoints.delete(url);
     }
@@ -89,7 +122,7 @@ export class HealthMonitor {
     for (const [url, target] of wanted) {
       const existing = this.endpoints.get(url);
       if (existing === undefined) {
-        const endpoint: Endpoint = { target, health: initialHealth(this.clock.now()) };
+        const endpoint: Endpoint = { target, health: initialHealth(this.clock.now()), ...(target.dnsName === undefined ? {} : { named: { addresses: new Map() } }) };
         this.endpoints.set(url, endpoint);
         this.schedule(url, endpoint, this.random() * Math.min(FIRST_PROBE_SPREAD_MS, settings.intervalMs));
         continue;
@@ -100,13 +133,37 @@ export class HealthMonitor {
     }
   }
 
+  /** Every probed URL with its health: a plain mirror's own, a named mirror's addresses'. */
+  private healths(): Array<[string, MirrorHealth]> {
+    return [...this.endpoints].flatMap(([url, e]): Array<[string, MirrorHealth]> => (e.named === undefined ? [[url, e.health]] : [...e.named.addresses]));
+  }
+
   /** url -> state, as render reads it. */
   view(): HealthView {
-    return new Map([...this.endpoints].map(([url, e]) => [url, e.health.state]));
+    return new Map(this.healths().map(([url, h]) => [url, h.state]));
   }
 
   snapshot(): Map<string, MirrorHealth> {
-    return new Map([...this.endpoints].map(([url, e]) => [url, { ...e.health, transitions: [...e.health.transitions] }]));
+    return new Map(this.healths().map(([url, h]) => [url, { ...h, transitions: [...h.transitions] }]));
+  }
+
+  /** Named mirror URL -> the URLs of its current addresses, as render writes them. */
+  resolved(): ResolvedView {
+    return new Map([...this.named()].map(([url, n]) => [url, n.addresses]));
+  }
+
+  /** Named mirror URL -> its last answer and addresses, for status. */
+  named(): Map<string, NamedSnapshot> {
+    const out = new Map<string, NamedSnapshot>();
+    for (const [url, e] of this.endpoints) {
+      if (e.named !== undefined) out.set(url, { ...(e.named.resolution === undefined ? {} : { resolution: e.named.resolution }), addresses: [...e.named.addresses.keys()] });
+    }
+    return out;
+  }
+
+  /** Named mirrors whose first round has not ended: the boot settle waits for them like for `unknown` mirrors. */
+  resolving(): boolean {
+    return [...this.endpoints.values()].some((e) => e.named !== undefined && e.named.resolution === undefined);
   }
 
   /** When a probe last completed; with no endpoint to probe the loop is idle, not stalled, so: now. */
@@ -150,12 +207,18 @@ export class HealthMonitor {
     }, Math.max(0, delayMs));
   }
 
-  private async runProbe(url: string, endpoint: Endpoint): Promise<void> {
-    const startedAt = this.clock.now();
-    // probeOnce reports failures as results; an injected probe that throws must not end this endpoint's loop.
-    const result = await this.probe(endpoint.target, this.settings.timeoutMs).catch(
+  /** probeOnce reports failures as results; an injected probe that throws must not end an endpoint's loop. */
+  private probeSafely(target: ProbeTarget): Promise<ProbeResult> {
+    return this.probe(target, this.settings.timeoutMs).catch(
       (err: unknown): ProbeResult => ({ ok: false, error: describeProbeError(err, 'connect', this.settings.timeoutMs), durationMs: 0, at: this.clock.now() }),
     );
+  }
+
+  private async runProbe(url: string, endpoint: Endpoint): Promise<void> {
+    const { named, target } = endpoint;
+    if (named !== undefined && target.dnsName !== undefined) return this.runNamed(url, endpoint, named, { ...target, dnsName: target.dnsName });
+    const startedAt = this.clock.now();
+    const result = await this.probeSafely(target);
     // Removed or stopped while the request was in flight: the result belongs to nobody.
     if (this.stopped || this.endpoints.get(url) !== endpoint) return;
     const now = this.clock.now();
@@ -165,5 +228,26 @@ export class HealthMonitor {
     this.schedule(url, endpoint, startedAt + this.nextGap(endpoint.health.state) - now);
     this.events.onResult(url, result, endpoint.health);
     if (endpoint.health.state !== from) this.events.onTransition(url, from, endpoint.health.state, endpoint.health);
+  }
+
+  private async runNamed(url: string, endpoint: Endpoint, named: NamedState, target: MirrorTarget & { dnsName: string }): Promise<void> {
+    const startedAt = this.clock.now();
+    const deps = { resolver: this.resolver, probe: (t: ProbeTarget) => this.probeSafely(t), settings: this.settings, now: () => this.clock.now() };
+    const round = await runNamedRound(target, named, deps);
+    if (this.stopped || this.endpoints.get(url) !== endpoint) return;
+    const now = this.clock.now();
+    this.lastProgress = now;
+    const transitions: Array<[string, MirrorState, MirrorHealth]> = [];
+    for (const [address, result] of round.results) {
+      const before = named.addresses.get(address);
+      if (before === undefined) continue;
+      const after = nextHealth(before, result, this.settings, now);
+      named.addresses.set(address, after);
+      this.events.onResult(address, result, after);
+      if (after.state !== before.state) transitions.push([address, before.state, after]);
+    }
+    this.schedule(url, endpoint, startedAt + this.nextGap(namedCadenceState(named)) - now);
+    if (round.changed && named.resolution !== undefined) this.events.onResolved?.(url, named.resolution);
+    for (const [address, from, health] of transitions) this.events.onTransition(address, from, health.state, health);
   }
 }

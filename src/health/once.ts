@@ -2,14 +2,20 @@
 // the one-shot commands, which have no probe loop: either what the operator asserts, or one probe per
 // mirror. Without either, nothing proves a mirror up, so it is written upstream-only (boot-safe).
 import type { AgentConfig, HealthView, MirrorState } from '../model.js';
-import { probeOnce, type ProbeTarget } from './probe.js';
+import { probeOnce } from './probe.js';
+import type { MirrorTarget } from './named-endpoint.js';
 
-/** Each probed mirror once, by URL, in config order: a mirror shared by registries is probed once. */
-export function probeTargets(config: AgentConfig): ProbeTarget[] {
-  const byUrl = new Map<string, ProbeTarget>();
+/**
+ * Each probed mirror once, by URL, in config order: a mirror shared by registries is probed once. A mirror
+ * named by a cluster host name carries the name the probe loop resolves; the one-shot commands have no
+ * resolver, so they probe it by name, it does not answer, and it is left out (the daemon writes it).
+ */
+export function probeTargets(config: AgentConfig): MirrorTarget[] {
+  const byUrl = new Map<string, MirrorTarget>();
   for (const registry of config.registries) {
     for (const mirror of registry.mirrors) {
-      if (mirror.probe && !byUrl.has(mirror.url)) byUrl.set(mirror.url, { url: mirror.url, tls: mirror.tls });
+      const dns = mirror.dnsName === undefined ? {} : { dnsName: mirror.dnsName };
+      if (mirror.probe && !byUrl.has(mirror.url)) byUrl.set(mirror.url, { url: mirror.url, tls: mirror.tls, ...dns });
     }
   }
   return [...byUrl.values()];

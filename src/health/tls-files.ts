@@ -1,9 +1,10 @@
 // Reads the CA and client certificate files a probe needs. Probes run every few seconds for the life of the
 // daemon: re-reading is skipped while a file's mtime and size are unchanged, and a file rotated in place
 // (cert-manager, kubelet volume swap) is picked up at the next probe.
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { createSecureContext, rootCertificates, type ConnectionOptions, type SecureContext } from 'node:tls';
 import type { TlsSettings } from '../model.js';
+import { FileReadError, readRegularFile } from '../regular-file.js';
 
 interface CachedFile {
   mtimeMs: number;
@@ -22,7 +23,7 @@ const MAX_CONTEXTS = 64;
 /** Thrown when a file named in the TLS settings cannot be read; `message` names the field and the path. */
 export class TlsFileError extends Error {
   constructor(field: string, path: string, cause: unknown) {
-    const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? 'unreadable';
+    const code = cause instanceof FileReadError ? cause.reason : ((cause as NodeJS.ErrnoException | undefined)?.code ?? 'unreadable');
     super(`cannot read ${field} ${path}: ${code}`, { cause });
     this.name = 'TlsFileError';
   }
@@ -33,7 +34,7 @@ async function readCached(field: string, path: string): Promise<CachedFile> {
     const st = await stat(path);
     const hit = cache.get(path);
     if (hit !== undefined && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit;
-    const file = { mtimeMs: st.mtimeMs, size: st.size, data: await readFile(path) };
+    const file = { mtimeMs: st.mtimeMs, size: st.size, data: await readRegularFile(path) };
     cache.set(path, file);
     return file;
   } catch (err) {

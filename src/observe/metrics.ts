@@ -11,7 +11,7 @@ export const METRIC_PREFIX = 'containerd_mirror_agent_';
 export const PROBE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2, 5, 10];
 
 export type ApplyResult = 'changed' | 'unchanged' | 'failed';
-export type RegistryMode = 'mirror' | 'upstream';
+export type RegistryMode = 'mirror' | 'upstream' | 'degraded';
 
 export interface AgentMetrics {
   /** Sets mirror_up, registry_mode, restart_pending and config_rejected, and drops series of registries/mirrors gone from the config. */
@@ -26,7 +26,7 @@ export interface AgentMetrics {
   scrape(): Promise<{ contentType: string; body: string }>;
 }
 
-const MODES: RegistryMode[] = ['mirror', 'upstream'];
+const MODES: RegistryMode[] = ['mirror', 'upstream', 'degraded'];
 const PROBE_RESULTS = ['success', 'failure'] as const;
 
 export function createMetrics(info: { version: string }): AgentMetrics {
@@ -38,7 +38,7 @@ export function createMetrics(info: { version: string }): AgentMetrics {
     registry.register(new Counter<L>(name(n), help, labelNames));
 
   const mirrorUp = gauge('mirror_up', '1 when the mirror passed its probes, 0 when it failed them; absent while unknown or not probed', ['registry', 'mirror']);
-  const registryMode = gauge('registry_mode', "1 for the registry's current mode: mirror (hosts.toml lists mirrors) or upstream (upstream only)", ['registry', 'mode']);
+  const registryMode = gauge('registry_mode', "1 for the registry's current mode: mirror (hosts.toml lists mirrors), upstream (upstream only) or degraded (mirror-only, no mirror up)", ['registry', 'mode']);
   const probeDuration = registry.register(new Histogram(name('probe_duration_seconds'), 'Duration of mirror probes (GET /v2/), by result', ['mirror', 'result'], PROBE_BUCKETS));
   const transitions = counter('mode_transitions_total', 'Registry mode changes, by the mode entered', ['registry', 'to']);
   const applies = counter('config_applies_total', 'Reconciles of the hosts files: changed (files written or removed), unchanged, failed', ['result']);
@@ -74,6 +74,8 @@ export function createMetrics(info: { version: string }): AgentMetrics {
           const labels = { registry: r.name, mirror: redactUrl(m.url) };
           const key = JSON.stringify(labels);
           if (m.probe) nextProbed.add(labels.mirror);
+          // A named mirror is probed at its addresses: their series go when the name stops resolving to them.
+          for (const a of m.addresses ?? []) nextProbed.add(redactUrl(a.url));
           if (m.probe && m.state !== 'unknown') {
             mirrorUp.set(labels, m.state === 'up' ? 1 : 0);
             nextMirrors.set(key, labels);

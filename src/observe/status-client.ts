@@ -17,7 +17,9 @@ export async function fetchAgentStatus(listen: string, timeoutMs = 5_000): Promi
     });
   }
   if (!res.ok) {
-    throw new AgentError('CMA_AGENT_UNREACHABLE', `${url} answered HTTP ${res.status}, not an agent status`, { field: '--listen' });
+    // Off loopback the agent serves no /status (it names node paths and errors); loopback of its port does.
+    const hint = res.status === 404 ? `; /status is served on loopback only: use --listen 127.0.0.1:${parseListen(listen).port}` : '';
+    throw new AgentError('CMA_AGENT_UNREACHABLE', `${url} answered HTTP ${res.status}, not an agent status${hint}`, { field: '--listen' });
   }
   return (await res.json()) as AgentStatus;
 }

@@ -19,18 +19,41 @@ export interface MirrorStatus {
   url: string;
   /** false: never probed, always written. */
   probe: boolean;
+  /** A named mirror: up while any address is up; down when the name does not resolve or every address is down. */
   state: 'up' | 'down' | 'unknown';
   /** When `state` last changed (ISO 8601). */
   since: string;
+  lastProbe?: ProbeSummary;
+  /** Set for a mirror named by a cluster host name: the fully qualified name the agent resolves. */
+  name?: string;
+  /** When the name was last answered for, or last failed (ISO 8601). */
+  resolvedAt?: string;
+  /** Why the name gives no address: NXDOMAIN, timeout, no server. */
+  resolveError?: string;
+  /** The addresses the name resolved to, in the order written, each probed on its own. */
+  addresses?: AddressStatus[];
+}
+
+export interface AddressStatus {
+  /** The URL written for this address, e.g. http://10.96.0.7:5000. */
+  url: string;
+  state: 'up' | 'down' | 'unknown';
+  since: string;
+  /** In the hosts.toml now: up, or a mirror-only registry's (written whatever its health). */
+  written: boolean;
   lastProbe?: ProbeSummary;
 }
 
 export interface RegistryStatus {
   name: string;
-  /** `upstream`: the hosts.toml lists no mirror, containerd goes to `server` directly. */
-  mode: 'mirror' | 'upstream';
+  /**
+   * `upstream`: the hosts.toml lists no mirror, containerd goes to `server` directly. `degraded`: a
+   * mirror-only registry (`fallback: false`) with no mirror up: its mirrors stay written, pulls fail.
+   */
+  mode: 'mirror' | 'upstream' | 'degraded';
   since: string;
-  server: string;
+  /** Absent for `_default`: each image's own registry is its upstream. */
+  server?: string;
   mirrors: MirrorStatus[];
 }
 
@@ -45,6 +68,8 @@ export interface AgentStatus {
   config: { hash?: string; files: string[]; clusterFiles?: string[]; loadedAt?: string; lastError?: string; lastErrorAt?: string };
   lastApply?: { at: string; written: number; removed: number; error?: string };
   containerd: { restartPending: boolean; reason?: string; lastError?: string; lastRestartAt?: string };
+  /** Things that work but should not be left so (a credential sent over plain http), one per registry. */
+  warnings: string[];
 }
 
 const ERROR_IN_SUMMARY_MAX = 120;
@@ -77,6 +102,7 @@ function headerRows(status: AgentStatus, now: Date): string[][] {
   const pending = containerd.restartPending ? `RESTART PENDING${containerd.reason === undefined ? '' : ` (${oneLine(containerd.reason)})`}; ` : '';
   const failed = containerd.lastError === undefined ? '' : `; last restart FAILED: ${oneLine(containerd.lastError)}`;
   rows.push(['containerd:', pending + restarted + failed]);
+  for (const warning of status.warnings) rows.push(['warning:', oneLine(warning)]);
   return rows;
 }
 
@@ -91,7 +117,16 @@ function registryRows(status: AgentStatus, now: Date): string[][] {
 
 function mirrorCells(m: MirrorStatus, now: Date): string[] {
   if (!m.probe) return [redactUrl(m.url), 'not probed', '-', '-'];
+  if (m.name !== undefined) return [redactUrl(m.url), m.state, ago(m.since, now), resolutionText(m, now)];
   return [redactUrl(m.url), m.state, ago(m.since, now), probeText(m.lastProbe, now)];
+}
+
+/** e.g. `-> 10.96.0.7 up, 10.96.0.8 down (resolved 2s ago)` or `NXDOMAIN: ... (5s ago)`. */
+function resolutionText(m: MirrorStatus, now: Date): string {
+  const when = m.resolvedAt === undefined ? 'not resolved yet' : `resolved ${ago(m.resolvedAt, now)} ago`;
+  if (m.resolveError !== undefined) return `${oneLine(m.resolveError)} (${when})`;
+  const addresses = (m.addresses ?? []).map((a) => `${mirrorHost(a.url)} ${a.state}${a.written ? '' : ' (not written)'}`);
+  return `-> ${addresses.join(', ') || 'no address'} (${when})`;
 }
 
 function probeText(p: ProbeSummary | undefined, now: Date): string {
@@ -128,7 +163,7 @@ function mirrorHost(url: string): string {
 }
 
 function modeWord(mode: RegistryStatus['mode']): string {
-  return mode === 'mirror' ? 'mirror' : 'upstream-only';
+  return mode === 'upstream' ? 'upstream-only' : mode;
 }
 
 function oneLine(text: string): string {

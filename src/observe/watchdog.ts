@@ -1,15 +1,21 @@
-// Invariant 8: WATCHDOG=1 only while both loops make progress. A hung probe loop (or reconcile loop) stops the
-// pings, and systemd restarts the agent after WatchdogSec. Clock injected: tests drive it by hand.
+// Invariant 8: WATCHDOG=1 only while the loops make progress. A hung probe loop (or reconcile loop) stops the
+// pings, and systemd restarts the agent after WatchdogSec. The reload loop is idle until a source changes, so
+// it counts by the age of the reload in flight: one stuck on a file (a FIFO, a hung mount) stops the pings
+// too, instead of leaving an agent that never loads a config again. Clock injected: tests drive it by hand.
 import { type Clock, realClock } from '../clock.js';
 
 export interface WatchdogDeadlines {
   reconcileMs: number;
   probeMs: number;
+  /** Longest a single reload may take; undefined: reloads are not watched. */
+  reloadMs?: number;
 }
 
 export interface LoopProgress {
   reconcileProgressAt: number;
   probeProgressAt: number;
+  /** When the reload in flight started; undefined while none runs. */
+  reloadStartedAt?: number | undefined;
   deadlines: WatchdogDeadlines;
 }
 
@@ -18,6 +24,7 @@ export function staleReason(now: number, p: LoopProgress): string | undefined {
   const late = [
     lateness('reconcile', now - p.reconcileProgressAt, p.deadlines.reconcileMs),
     lateness('probe', now - p.probeProgressAt, p.deadlines.probeMs),
+    p.reloadStartedAt === undefined || p.deadlines.reloadMs === undefined ? undefined : lateness('reload', now - p.reloadStartedAt, p.deadlines.reloadMs),
   ].filter((r): r is string => r !== undefined);
   return late.length === 0 ? undefined : late.join('; ');
 }
@@ -31,10 +38,11 @@ function lateness(loop: string, sinceMs: number, deadlineMs: number): string | u
   return `${loop} loop made no progress for ${Math.round(sinceMs / 1000)}s (deadline ${Math.round(deadlineMs / 1000)}s)`;
 }
 
-/** Progress of the two loops, as the daemon reports it. Both count as fresh when the gate is made. */
+/** Progress of the loops, as the daemon reports it. Both count as fresh when the gate is made. */
 export class WatchdogGate {
   private reconcileAt: number;
   private probeAt: number;
+  private reloadAt: number | undefined;
 
   constructor(
     private deadlines: WatchdogDeadlines,
@@ -59,8 +67,18 @@ export class WatchdogGate {
     this.probeAt = this.clock.now();
   }
 
+  /** Call when a reload starts reading the sources. */
+  reloadStarted(): void {
+    this.reloadAt = this.clock.now();
+  }
+
+  /** Call when that reload has ended, whatever its outcome. */
+  reloadEnded(): void {
+    this.reloadAt = undefined;
+  }
+
   private progress(): LoopProgress {
-    return { reconcileProgressAt: this.reconcileAt, probeProgressAt: this.probeAt, deadlines: this.deadlines };
+    return { reconcileProgressAt: this.reconcileAt, probeProgressAt: this.probeAt, reloadStartedAt: this.reloadAt, deadlines: this.deadlines };
   }
 
   shouldPing(): boolean {

@@ -17,6 +17,14 @@ export function supportsDialTimeout(facts: ContainerdFacts): boolean {
 }
 
 /**
+ * containerd 1.6/1.7 reject a `[host."http://[::1]:5000"]` table key (issue 10055): a resolved IPv6 address
+ * of a named mirror is left out for them, rather than making the whole file unreadable.
+ */
+export function rejectsBracketedHostKey(facts: ContainerdFacts): boolean {
+  return facts.version === undefined || facts.version.major < 2;
+}
+
+/**
  * containerd 1.x before the go-toml v2 parser answers a hosts.toml without any `[host]` table with
  * "invalid `host` tree" and silently falls back to its defaults (issue 10027, fixed in 1.7.32 and 2.0).
  */

@@ -11,3 +11,10 @@ export function authHeader(auth: Credential | undefined, authMode: AuthMode, rol
   const token = Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64');
   return { Authorization: `Basic ${token}` };
 }
+
+const BASIC_VALUE = /(Authorization = "Basic )[A-Za-z0-9+/=]+"/g;
+
+/** A rendered file as `render` shows it: every Basic credential masked, every other byte as written. */
+export function maskCredentials(content: string): string {
+  return content.replace(BASIC_VALUE, '$1<masked>"');
+}

@@ -6,6 +6,7 @@ import { AgentError } from '../errors.js';
 import type { ContainerdFacts, HealthView, Mirror, RenderedFile, Registry } from '../model.js';
 import { OWNER_MARKER } from '../ownership.js';
 import { rejectsHostlessFile, supportsDialTimeout } from './containerd-version.js';
+import { dottedHostSection, needsDottedHosts } from './dotted-hosts.js';
 import { authHeader } from './header.js';
 import { activeMirrors } from './mirrors.js';
 import { tlsKeys } from './tls.js';
@@ -13,7 +14,7 @@ import { tlsKeys } from './tls.js';
 const MODE_PLAIN = 0o644;
 const MODE_SECRET = 0o600;
 
-/** containerd looks up `<hostsDir>/<host:port>/hosts.toml` first, so the name is the directory as is. */
+/** `<hostsDir>/<host:port>/hosts.toml`, the name as is (a `<host>_<port>_` dir shadows it: see hosts-lookup.ts). */
 export function hostsTomlPath(hostsDir: string, registryName: string): string {
   const dir = path.join(hostsDir, registryName);
   // A name that is not one path segment would write outside the registry's own directory.
@@ -34,24 +35,41 @@ function mirrorTable(mirror: Mirror, facts: ContainerdFacts): TomlTable {
   return table;
 }
 
-/** The upstream written as a host table, so that containerd 1.6/1.7 accept an upstream-only file. */
+/** The upstream written as a host table, so that containerd 1.6/1.7 accept a file without mirrors. */
 function upstreamTable(registry: Registry, header: TomlTable | undefined): TomlTable {
   const table: TomlTable = { capabilities: ['pull', 'resolve'], ...tlsKeys(registry.serverTls) };
   if (header !== undefined) table.header = header;
   return table;
 }
 
+/**
+ * The file's root: containerd's `server`, which it always tries last. Normally the upstream. A mirror-only
+ * registry names its last mirror there instead, since a file without `server` still falls back to the
+ * registry itself (measured on containerd 1.6.20 and 2.1.9; containerd still sends that mirror `ns=`).
+ * `_default` has no upstream of its own: without `server`, each image's own registry is the fallback.
+ */
+function rootOf(registry: Registry, serverMirror: Mirror | undefined, upstreamHeader: TomlTable | undefined, facts: ContainerdFacts) {
+  if (serverMirror !== undefined) return { url: serverMirror.url, settings: mirrorTable(serverMirror, facts), table: mirrorTable(serverMirror, facts) };
+  if (registry.server === undefined) return undefined;
+  const settings: TomlTable = tlsKeys(registry.serverTls);
+  if (upstreamHeader !== undefined) settings.header = upstreamHeader;
+  return { url: registry.server, settings, table: upstreamTable(registry, upstreamHeader) };
+}
+
 export function renderHostsToml(registry: Registry, health: HealthView, facts: ContainerdFacts): RenderedFile {
-  const upstreamHeader = authHeader(registry.auth, registry.authMode, 'upstream');
-  const doc: TomlTable = { server: registry.server, ...tlsKeys(registry.serverTls) };
-  if (upstreamHeader !== undefined) doc.header = upstreamHeader;
+  const mirrors = activeMirrors(registry, health);
+  const serverMirror = registry.fallback ? undefined : mirrors.at(-1);
+  const upstreamHeader = serverMirror === undefined ? authHeader(registry.auth, registry.authMode, 'upstream') : undefined;
+  const root = rootOf(registry, serverMirror, upstreamHeader, facts);
+  const doc: TomlTable = root === undefined ? {} : { server: root.url, ...root.settings };
 
   const hosts: TomlTable = {};
-  const mirrors = activeMirrors(registry, health);
-  for (const mirror of mirrors) hosts[mirror.url] = mirrorTable(mirror, facts);
-  if (mirrors.length === 0 && rejectsHostlessFile(facts)) hosts[registry.server] = upstreamTable(registry, upstreamHeader);
-  if (Object.keys(hosts).length > 0) doc.host = hosts;
+  for (const mirror of serverMirror === undefined ? mirrors : mirrors.slice(0, -1)) hosts[mirror.url] = mirrorTable(mirror, facts);
+  if (Object.keys(hosts).length === 0 && root !== undefined && rejectsHostlessFile(facts)) hosts[root.url] = root.table;
+  const dotted = needsDottedHosts(hosts, facts);
+  if (Object.keys(hosts).length > 0 && !dotted) doc.host = hosts;
+  const body = dotted ? `${stringify(doc)}\n${dottedHostSection(hosts)}` : stringify(doc);
 
   const hasSecret = upstreamHeader !== undefined || mirrors.some((m) => authHeader(m.auth, m.authMode, 'mirror') !== undefined);
-  return { content: `${OWNER_MARKER}\n${stringify(doc)}`, mode: hasSecret ? MODE_SECRET : MODE_PLAIN };
+  return { content: `${OWNER_MARKER}\n${body}`, mode: hasSecret ? MODE_SECRET : MODE_PLAIN };
 }

@@ -1,14 +1,18 @@
 // Render: desired registries × mirror health × containerd facts → the hosts.toml tree. No I/O.
-import type { AgentConfig, ContainerdFacts, HealthView, RenderedFile, RenderedTree } from '../model.js';
+import type { AgentConfig, ContainerdFacts, HealthView, RenderedFile, RenderedTree, ResolvedView } from '../model.js';
 import { hostsTomlPath, renderHostsToml } from './hosts-toml.js';
+import { withResolvedMirrors } from './named-mirrors.js';
 
 export { rejectsHostlessFile, supportsDialTimeout } from './containerd-version.js';
 export { hostsTomlPath, renderHostsToml } from './hosts-toml.js';
-export { activeMirrors, registryMode } from './mirrors.js';
+export { maskCredentials } from './header.js';
+export { activeMirrors, registryMode, type RegistryMode } from './mirrors.js';
+export { withResolvedMirrors } from './named-mirrors.js';
 
-export function renderHostsTree(config: AgentConfig, health: HealthView, facts: ContainerdFacts): RenderedTree {
+/** `resolved`: the addresses of mirrors named by cluster host names; without them those mirrors are left out. */
+export function renderHostsTree(config: AgentConfig, health: HealthView, facts: ContainerdFacts, resolved: ResolvedView = new Map()): RenderedTree {
   const tree = new Map<string, RenderedFile>();
-  for (const registry of config.registries) {
+  for (const registry of withResolvedMirrors(config, resolved, facts).registries) {
     tree.set(hostsTomlPath(config.hostsDir, registry.name), renderHostsToml(registry, health, facts));
   }
   return tree;

@@ -1,20 +1,31 @@
 // Which mirrors a registry's hosts.toml lists right now. Boot-safe (invariant 5): a probed mirror is
-// listed only once its probe says `up`; `unknown` and `down` both leave it out.
+// listed only once its probe says `up`; `unknown` and `down` both leave it out. A mirror-only registry
+// (`fallback: false`) lists every mirror whatever its health: without them there is nowhere to pull from.
 import type { HealthView, Mirror, Registry } from '../model.js';
 
-/**
- * The mirrors to write, in configured order. A repeated URL is kept once: TOML forbids defining the same
- * `[host."<url>"]` table twice, and containerd drops a file that does not parse.
- */
-export function activeMirrors(registry: Registry, health: HealthView): Mirror[] {
+/** Each URL once, in configured order: TOML forbids defining the same `[host."<url>"]` table twice. */
+function distinct(mirrors: readonly Mirror[]): Mirror[] {
   const seen = new Set<string>();
-  return registry.mirrors.filter((m) => {
+  return mirrors.filter((m) => {
     if (seen.has(m.url)) return false;
     seen.add(m.url);
-    return !m.probe || health.get(m.url) === 'up';
+    return true;
   });
 }
 
-export function registryMode(registry: Registry, health: HealthView): 'mirror' | 'upstream' {
-  return activeMirrors(registry, health).length > 0 ? 'mirror' : 'upstream';
+function upMirrors(registry: Registry, health: HealthView): Mirror[] {
+  return distinct(registry.mirrors).filter((m) => !m.probe || health.get(m.url) === 'up');
+}
+
+/** The mirrors to write, in configured order. */
+export function activeMirrors(registry: Registry, health: HealthView): Mirror[] {
+  return registry.fallback ? upMirrors(registry, health) : distinct(registry.mirrors);
+}
+
+export type RegistryMode = 'mirror' | 'upstream' | 'degraded';
+
+/** `degraded`: mirror-only and no mirror up, so pulls fail until one answers. */
+export function registryMode(registry: Registry, health: HealthView): RegistryMode {
+  if (upMirrors(registry, health).length > 0) return 'mirror';
+  return registry.fallback ? 'upstream' : 'degraded';
 }

@@ -190,6 +190,23 @@ describe('applyTree', () => {
     assert.equal(err.exitCode, 1);
   });
 
+  it('refuses a registry shadowed by a <host>_<port>_ entry (containerd reads it first) with CMA_SHADOWED, naming it', async (t) => {
+    const o = await setup(t);
+    await mkdir(join(o.hostsDir, 'reg.example_5000_'), { recursive: true });
+    await writeFile(join(o.hostsDir, 'reg.example_5000_', 'hosts.toml'), 'server = "https://theirs.example"\n');
+    // A symlink there counts too: containerd follows it.
+    await mkdir(join(o.hostsDir, 'elsewhere'), { recursive: true });
+    await symlink(join(o.hostsDir, 'elsewhere'), join(o.hostsDir, '[fd00::1]_5000_'));
+    const err = await expectApplyErrors(applyTree(treeOf(o.hostsDir, { 'reg.example:5000': A, '[fd00::1]:5000': A, 'docker.io': A, 'other.example:443': A }), o));
+    assert.deepEqual(err.errors.map((e) => [e.code, e.file]), [
+      ['CMA_SHADOWED', join(o.hostsDir, '[fd00::1]_5000_')],
+      ['CMA_SHADOWED', join(o.hostsDir, 'reg.example_5000_')],
+    ]);
+    assert.match(err.errors[1]!.message, /containerd reads it instead of .*reg\.example:5000\/hosts\.toml/);
+    assert.deepEqual(err.result.written.sort(), [hosts(o, 'docker.io'), hosts(o, 'other.example:443')]);
+    assert.equal(err.exitCode, 1);
+  });
+
   it('resumes a takeover killed between backup and write, but never destroys a file that replaced ours', async (t) => {
     const o = await setup(t);
     await mkdir(join(o.hostsDir, 'docker.io'), { recursive: true });

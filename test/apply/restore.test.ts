@@ -1,10 +1,11 @@
 // Invariant 3: `restore` hands the hosts dir back exactly as it was before the agent, modes included.
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, mkdir, readdir, readFile, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, readFile, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { applyTree, type ApplyOptions } from '../../src/apply/apply.js';
 import { restoreAll } from '../../src/apply/restore.js';
+import type { AgentErrors } from '../../src/errors.js';
 import { listing, owned, treeOf } from './helpers.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -55,6 +56,44 @@ describe('restoreAll', () => {
     assert.deepEqual(restored.removed.sort(), [join(o.hostsDir, 'empty.io', 'hosts.toml'), join(o.hostsDir, 'new.example:5000', 'hosts.toml')]);
     assert.deepEqual(await listing(o.hostsDir), before);
     assert.deepEqual(await readdir(o.stateDir), []);
+  });
+
+  it('refuses to remove or put back a file through a registry dir replaced by a symlink, like apply', async (t) => {
+    const o = await setup(t);
+    await originalTree(o.hostsDir);
+    await applyTree(treeOf(o.hostsDir, { 'docker.io': ours('docker.io'), 'new.example': ours('new') }), o);
+    // Both registry dirs now point outside the hosts dir, at copies of what the agent wrote there.
+    const elsewhere = join(o.stateDir, '..', 'elsewhere');
+    for (const name of ['docker.io', 'new.example']) {
+      const outside = join(elsewhere, name);
+      await mkdir(outside, { recursive: true });
+      await put(join(outside, 'hosts.toml'), await readFile(join(o.hostsDir, name, 'hosts.toml')), 0o644);
+      await rm(join(o.hostsDir, name), { recursive: true });
+      await symlink(outside, join(o.hostsDir, name));
+    }
+    const outsideBefore = await listing(elsewhere);
+    await assert.rejects(restoreAll(o), (err: unknown) => {
+      const errors = (err as AgentErrors).errors;
+      assert.deepEqual(errors.map((e) => [e.code, e.file]), [['CMA_NOT_OWNED', join(o.hostsDir, 'docker.io')], ['CMA_NOT_OWNED', join(o.hostsDir, 'new.example')]]);
+      return true;
+    });
+    assert.deepEqual(await listing(elsewhere), outsideBefore, 'restore wrote or removed outside the hosts dir');
+  });
+
+  it('puts backups back with their owner, by restore and by a registry leaving the config', { skip: process.getuid?.() !== 0 ? 'needs root to chown' : false }, async (t) => {
+    const o = await setup(t);
+    await originalTree(o.hostsDir);
+    const [docker, quay] = [join(o.hostsDir, 'docker.io', 'hosts.toml'), join(o.hostsDir, 'quay.io', 'hosts.toml')];
+    await chown(docker, 1234, 5678);
+    await chown(quay, 4321, 8765);
+    await applyTree(treeOf(o.hostsDir, { 'docker.io': ours('docker.io'), 'quay.io': ours('quay.io') }), o);
+    assert.equal((await stat(docker)).uid, 0, 'the agent writes its own files as itself');
+    await applyTree(treeOf(o.hostsDir, { 'docker.io': ours('docker.io') }), o);
+    await restoreAll(o);
+    for (const [path, uid, gid] of [[docker, 1234, 5678], [quay, 4321, 8765]] as const) {
+      const st = await stat(path);
+      assert.deepEqual([st.uid, st.gid], [uid, gid], path);
+    }
   });
 
   it('is idempotent: a second restore finds nothing and changes nothing', async (t) => {

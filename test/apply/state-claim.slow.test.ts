@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { CLAIM_FILE } from '../../src/apply/state-claim.js';
 import { startAgentProcess } from '../helpers/agent-process.js';
 import { BIN, cli, ensureBuilt } from '../helpers/built-cli.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { onTestEnd, tempDir } from '../helpers/temp-dir.js';
 
 async function setup(t: TestContext) {
   ensureBuilt();
@@ -96,7 +96,7 @@ describe('state dir claim', () => {
   it('a running agent whose state dir is deleted claims it again before writing, so a second writer is refused', async (t) => {
     const { config, state, common } = await setup(t);
     const agent = await startAgentProcess(common);
-    t.after(async () => void (await agent.stop()));
+    onTestEnd(t, () => agent.stop());
     await agent.waitForStatus('first apply', (s) => s.lastApply !== undefined);
     await rm(state, { recursive: true, force: true });
     await writeFile(config, `${await readFile(config, 'utf8')}  ghcr.io:\n    mirrors: [{url: "http://127.0.0.1:2", probe: false}]\n`);

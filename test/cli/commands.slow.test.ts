@@ -47,6 +47,27 @@ describe('CLI commands', () => {
     await assert.rejects(readFile(join(hostsDir, 'docker.io', 'hosts.toml')), /ENOENT/);
   });
 
+  it('render shows the bytes and mode apply writes, credentials from a credentials file included but masked', async () => {
+    const secretDir = join(root, 'render-creds');
+    await mkdir(secretDir, { recursive: true });
+    const password = 'render-Secret-7531';
+    await writeFile(join(secretDir, '.dockerconfigjson'), JSON.stringify({ auths: { '127.0.0.1:3': { auth: Buffer.from(`cache:${password}`).toString('base64') } } }));
+    const withCreds = join(root, 'render-creds.yaml');
+    const credsHosts = join(root, 'render-creds-hosts');
+    await writeFile(withCreds, `hostsDir: ${credsHosts}\ncredentials: [${secretDir}]\nregistries:\n  quay.io:\n    mirrors: [{url: "http://127.0.0.1:3", probe: false}]\n`);
+    const shown = await cli(['render', '--config', withCreds]);
+    assert.equal(shown.code, 0, shown.stderr);
+    const applied = await cli(['apply', '--config', withCreds, '--assume-mirrors', 'up', '--state-dir', join(root, 'render-state'), '--containerd-config', 'none']);
+    assert.equal(applied.code, 0, applied.stderr);
+    const file = join(credsHosts, 'quay.io', 'hosts.toml');
+    const written = await readFile(file, 'utf8');
+    assert.match(written, /Authorization = "Basic [A-Za-z0-9+/=]+"/);
+    const masked = written.replace(/(Authorization = "Basic )[^"]+"/, '$1<masked>"');
+    assert.equal(shown.stdout, `# ---- ${file} (mode 600)\n${masked}\n`);
+    assert.ok(!shown.stdout.includes(password) && !shown.stdout.includes(Buffer.from(`cache:${password}`).toString('base64')));
+    await cli(['restore', '--hosts-dir', credsHosts, '--state-dir', join(root, 'render-state'), '--containerd-config', 'none']);
+  });
+
   it('apply probes once (a refused mirror is left out), and restore hands back the original files', async () => {
     await mkdir(join(hostsDir, 'docker.io'), { recursive: true });
     await writeFile(join(hostsDir, 'docker.io', 'hosts.toml'), 'server = "https://mine.example"\n', { mode: 0o640 });

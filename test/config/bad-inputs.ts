@@ -18,6 +18,12 @@ const reg = (name: string, body = '{}') => `registries:\n  ${JSON.stringify(name
 const mirrorOf = (fields: string) => `registries:\n  docker.io:\n    mirrors:\n      - ${fields}\n`;
 const probe = (fields: string) => `probe: {${fields}}\n`;
 
+const password = (value: string) => `registries:\n  r.io:\n    auth:\n      username: bob\n      password: ${value}\n`;
+const passwordJson = (value: string) => `{"registries": {"r.io": {"auth": {"username": "bob", "password": ${value}}}}}`;
+// Issue 10, defect 16: each level doubles the size of the one before; 30 levels expand to 2^30 values.
+const aliasBomb = ['a0: &a0 [x, x]', ...Array.from({ length: 30 }, (_, i) => `a${i + 1}: &a${i + 1} [*a${i}, *a${i}]`)].join('\n');
+const manyRegistries = (n: number) => `registries:\n${Array.from({ length: n }, (_, i) => `  r${i}.example.com: {}\n`).join('')}`;
+
 // Deterministic "random" bytes: a PNG header followed by every byte value.
 const garbage = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from(Array.from({ length: 256 }, (_, i) => i))]);
 
@@ -95,7 +101,14 @@ export const BAD_INPUTS: readonly BadInput[] = [
   { name: 'native and k3s keys in one file', files: { 'c.yaml': 'registries: {}\nmirrors: {}\n' }, code: 'CMA_CONFIG_DIALECT', file: 'c.yaml', fieldIncludes: 'mirrors' },
   { name: 'Giant Swarm and k3s keys in one file', files: { 'c.yaml': 'containerRegistries: {}\nconfigs: {}\n' }, code: 'CMA_CONFIG_DIALECT', file: 'c.yaml' },
   { name: 'k3s rewrite', files: { 'registries.yaml': 'mirrors:\n  docker.io:\n    endpoint: ["https://m.local"]\n    rewrite: {"^library/(.*)": "mirror/$1"}\n' }, code: 'CMA_CONFIG_FIELD', file: 'registries.yaml', fieldIncludes: 'mirrors.docker.io.rewrite' },
-  { name: 'k3s wildcard', files: { 'registries.yaml': 'mirrors:\n  "*":\n    endpoint: ["https://m.local"]\n' }, code: 'CMA_CONFIG_FIELD', file: 'registries.yaml', fieldIncludes: 'mirrors.*' },
+  { name: 'k3s wildcard in configs', files: { 'registries.yaml': 'configs:\n  "*":\n    tls: {insecure_skip_verify: true}\n' }, code: 'CMA_CONFIG_FIELD', file: 'registries.yaml', fieldIncludes: 'configs.*' },
+  // `_default` has no upstream of its own; mirror-only needs a mirror; a named mirror must be probed.
+  { name: '_default with a server', files: { 'c.yaml': reg('_default', '{server: "https://r.io", mirrors: [{url: "http://10.0.0.1:5000"}]}') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: '_default.server' },
+  { name: '_default with upstream TLS', files: { 'c.yaml': reg('_default', '{skipVerify: true}') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: '_default' },
+  { name: 'fallback false without mirrors', files: { 'c.yaml': reg('r.io', '{fallback: false}') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'r.io.fallback' },
+  { name: 'named mirror not probed', files: { 'c.yaml': mirrorOf('{url: "http://cache.kube-system.svc.cluster.local:5000", probe: false}') + 'kubeletConfig: /nonexistent/kubelet.yaml\n' }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'mirrors[0].probe' },
+  { name: 'clusterDNS not an address', files: { 'c.yaml': 'clusterDNS: [kube-dns.kube-system]\n' }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'clusterDNS[0]' },
+  { name: 'clusterDNS port out of range', files: { 'c.yaml': 'clusterDNS: ["10.96.0.10:99999"]\n' }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'clusterDNS[0]' },
   { name: 'k3s cert without key', files: { 'registries.yaml': 'configs:\n  r.io:\n    tls: {cert_file: /etc/c.pem}\n' }, code: 'CMA_CONFIG_FIELD', file: 'registries.yaml', fieldIncludes: 'configs.r.io.tls.key_file' },
   { name: 'k3s endpoint junk', files: { 'registries.yaml': 'mirrors:\n  r.io:\n    endpoint: ["https://"]\n' }, code: 'CMA_CONFIG_FIELD', file: 'registries.yaml', fieldIncludes: 'mirrors.r.io.endpoint[0]' },
   { name: 'Giant Swarm endpoint with scheme', files: { 'values.yaml': 'containerRegistries:\n  docker.io:\n    - endpoint: https://m.local\n' }, code: 'CMA_CONFIG_FIELD', file: 'values.yaml', fieldIncludes: 'containerRegistries.docker.io[0].endpoint' },
@@ -111,5 +124,39 @@ export const BAD_INPUTS: readonly BadInput[] = [
   { name: 'unquoted secret in JSON', files: { 'c.json': `{"registries": {"r.io": {"auth": {"username": "bob", "password": ${SECRETS[0]}}}}}` }, code: 'CMA_CONFIG_SYNTAX', file: 'c.json' },
   { name: 'secret on a TOML syntax error line', files: { 'c.toml': `[registries."r.io".auth]\nusername = "bob"\npassword = ${SECRETS[0]}\n` }, code: 'CMA_CONFIG_SYNTAX', file: 'c.toml' },
   { name: 'k3s secret beside unknown key', files: { 'registries.yaml': `configs:\n  r.io:\n    auth: {username: bob, password: ${SECRETS[0]}, identitytoken: ${SECRETS[1]}}\n` }, code: 'CMA_CONFIG_FIELD', file: 'registries.yaml', fieldIncludes: 'configs.r.io.auth.identitytoken' },
+  // Issue 10, defect 6: a value YAML reads as an alias, a block scalar or a tag; the parser's own message quoted it.
+  { name: 'password starting with * (YAML)', files: { 'c.yaml': password(`*${SECRETS[0]}`) }, code: 'CMA_CONFIG_SYNTAX', file: 'c.yaml', fieldIncludes: 'registries.r.io.auth.password' },
+  { name: 'password starting with | (YAML)', files: { 'c.yaml': password(`|${SECRETS[0]}`) }, code: 'CMA_CONFIG_SYNTAX', file: 'c.yaml', fieldIncludes: 'registries.r.io.auth.password' },
+  { name: 'password starting with > (YAML)', files: { 'c.yaml': password(`>${SECRETS[0]} x`) }, code: 'CMA_CONFIG_SYNTAX', file: 'c.yaml', fieldIncludes: 'registries.r.io.auth.password' },
+  { name: 'password starting with * (YAML flow)', files: { 'c.yaml': reg('r.io', `{auth: {username: bob, password: *${SECRETS[0]}}}`) }, code: 'CMA_CONFIG_SYNTAX', file: 'c.yaml', fieldIncludes: 'registries.r.io.auth.password' },
+  { name: 'password starting with * (JSON)', files: { 'c.json': passwordJson(`*${SECRETS[0]}`) }, code: 'CMA_CONFIG_SYNTAX', file: 'c.json', fieldIncludes: 'registries.r.io.auth.password' },
+  { name: 'password starting with | (JSON)', files: { 'c.json': passwordJson(`|${SECRETS[0]}`) }, code: 'CMA_CONFIG_SYNTAX', file: 'c.json', fieldIncludes: 'registries.r.io.auth' },
+  // Defect 17: an anchor or a tag in front of a value silently dropped the start of the password.
+  { name: 'anchor on a password', files: { 'c.yaml': password(`&${SECRETS[0]} tail`) }, code: 'CMA_CONFIG_SYNTAX', file: 'c.yaml', fieldIncludes: 'registries.r.io.auth.password' },
+  { name: 'tag on a password', files: { 'c.yaml': password(`!${SECRETS[0]} tail`) }, code: 'CMA_CONFIG_SYNTAX', file: 'c.yaml', fieldIncludes: 'registries.r.io.auth.password' },
+  { name: 'anchor and alias on mappings', files: { 'c.yaml': 'registries:\n  a.io: &r {}\n  b.io: *r\n' }, code: 'CMA_CONFIG_SYNTAX', file: 'c.yaml', fieldIncludes: 'registries.a.io' },
+  // Defect 16: an alias bomb is bad input, not an internal error.
+  { name: 'YAML alias bomb', files: { 'c.yaml': aliasBomb }, code: 'CMA_CONFIG_SYNTAX', file: 'c.yaml', fieldIncludes: 'a0' },
+  // Defect 18: a password no UTF-8 can carry is refused for what it is.
+  { name: 'lone surrogate password (JSON)', files: { 'c.json': passwordJson('"ab\\ud800cd"') }, code: 'CMA_CONFIG_FIELD', file: 'c.json', fieldIncludes: 'registries.r.io.auth.password' },
+  { name: 'lone surrogate password (YAML)', files: { 'c.yaml': password('"ab\\udc00cd"') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'registries.r.io.auth.password' },
+  { name: 'lone surrogate password (TOML)', files: { 'c.toml': '[registries."r.io".auth]\nusername = "bob"\npassword = "ab\\ud800cd"\n' }, code: 'CMA_CONFIG_SYNTAX', file: 'c.toml', fieldIncludes: 'registries.r.io.auth.password' },
+  // Defect 19: the directory name `host:port` (and containerd's `host_port_`) must fit 255 bytes.
+  { name: '253-character host with a port', files: { 'c.yaml': reg(`${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}:5000`) }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'registries' },
+  { name: 'ca path component over 255 bytes', files: { 'c.yaml': mirrorOf(`{url: "https://m.local", ca: /etc/${'x'.repeat(256)}.pem}`) }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'mirrors[0].ca[0]' },
+  // Defect 3: bounded before parsing, whatever the format.
+  { name: 'JSON nested 100 000 levels', files: { 'c.json': `${'['.repeat(100_000)}${']'.repeat(100_000)}` }, code: 'CMA_CONFIG_LIMIT', file: 'c.json' },
+  { name: 'YAML block nested 10 000 levels', files: { 'c.yaml': `a:\n${'- '.repeat(10_000)}x\n` }, code: 'CMA_CONFIG_LIMIT', file: 'c.yaml' },
+  { name: 'YAML indented 100 000 columns', files: { 'c.yaml': Array.from({ length: 300 }, (_, i) => `${' '.repeat(i * 4)}k${i}:`).join('\n') }, code: 'CMA_CONFIG_LIMIT', file: 'c.yaml' },
+  { name: 'TOML dotted key 100 000 parts', files: { 'c.toml': `${Array.from({ length: 100_000 }, () => 'a').join('.')} = 1\n` }, code: 'CMA_CONFIG_LIMIT', file: 'c.toml' },
+  { name: 'TOML inline arrays nested 100 000', files: { 'c.toml': `a = ${'['.repeat(100_000)}${']'.repeat(100_000)}\n` }, code: 'CMA_CONFIG_LIMIT', file: 'c.toml' },
+  { name: 'TOML 60 000 keys', files: { 'c.toml': Array.from({ length: 60_000 }, (_, i) => `k${i} = 1`).join('\n') }, code: 'CMA_CONFIG_LIMIT', file: 'c.toml' },
+  { name: '11 000 registries in 780 KB of JSON', files: { 'c.json': JSON.stringify({ registries: Object.fromEntries(Array.from({ length: 11_000 }, (_, i) => [`r${i}.example.com`, { mirrors: [{ url: `http://m${i}.example.com` }] }])) }) }, code: 'CMA_CONFIG_LIMIT', file: 'c.json' },
+  { name: '1001 registries', files: { 'c.yaml': manyRegistries(1001) }, code: 'CMA_CONFIG_LIMIT', file: 'c.yaml', fieldIncludes: 'registries' },
+  { name: '17 mirrors', files: { 'c.yaml': reg('r.io', `{mirrors: [${Array.from({ length: 17 }, (_, i) => `{url: "http://m${i}.local"}`).join(', ')}]}`) }, code: 'CMA_CONFIG_LIMIT', file: 'c.yaml', fieldIncludes: 'registries.r.io.mirrors' },
+  { name: '17 ca files', files: { 'c.yaml': reg('r.io', `{ca: [${Array.from({ length: 17 }, (_, i) => `/etc/ca${i}.pem`).join(', ')}]}`) }, code: 'CMA_CONFIG_LIMIT', file: 'c.yaml', fieldIncludes: 'registries.r.io.ca' },
+  { name: 'password of 20 000 characters', files: { 'c.yaml': password(`${SECRETS[0]}${'x'.repeat(20_000)}`) }, code: 'CMA_CONFIG_LIMIT', file: 'c.yaml', fieldIncludes: 'registries.r.io.auth.password' },
+  { name: '65 files in one directory', files: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`c${String(i).padStart(2, '0')}.yaml`, reg(`r${i}.io`)])), code: 'CMA_CONFIG_LIMIT', file: '' },
+  { name: 'values over the budget of all files', files: Object.fromEntries(Array.from({ length: 4 }, (_, f) => [`c${f}.yaml`, `registries:\n${Array.from({ length: 4000 }, (_, i) => `  r${f}x${i}.io: {skipVerify: true}\n`).join('')}`])), code: 'CMA_CONFIG_LIMIT', file: 'c3.yaml' },
   { name: 'Giant Swarm credentials half given', files: { 'values.yaml': `containerRegistries:\n  r.io:\n    - endpoint: r.io\n      credentials: {password: ${SECRETS[0]}}\n` }, code: 'CMA_CONFIG_FIELD', file: 'values.yaml', fieldIncludes: 'containerRegistries.r.io[0].credentials.username' },
 ];

@@ -8,7 +8,7 @@ export function mirror(url: string, over: Partial<Mirror> = {}): Mirror {
 }
 
 export function registry(name: string, server: string, over: Partial<Registry> = {}): Registry {
-  return { name, server, serverTls: noTls(), mirrors: [], authMode: 'auto', ...over };
+  return { name, server, serverTls: noTls(), mirrors: [], authMode: 'auto', fallback: true, ...over };
 }
 
 export const DEFAULTS = {
@@ -16,4 +16,5 @@ export const DEFAULTS = {
   probe: { intervalMs: 2000, timeoutMs: 1000, failureThreshold: 2, successThreshold: 2 },
   credentialFiles: [],
   restartCommand: ['systemctl', 'restart', 'containerd'],
+  dns: { servers: [], source: 'system', clusterDomain: 'cluster.local' },
 };

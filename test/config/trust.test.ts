@@ -41,6 +41,17 @@ describe('trust boundary: node-owned and cluster-provided sources', () => {
     assert.deepEqual(clusterFiles, [join(volume.dir, 'c.yaml')]);
   });
 
+  it('a cluster source cannot name the kubelet file the agent reads; it may set clusterDNS', async (t) => {
+    const dir = await tempDir(t);
+    const volume = await createKubeletVolume(join(dir, 'cm'), { 'c.yaml': 'kubeletConfig: /etc/shadow\nclusterDNS: [10.96.0.10]\n' });
+    const lines = await refusal([], [volume.dir]);
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0]!, new RegExp(`^${volume.dir}/c\\.yaml: kubeletConfig: a cluster-provided source .*node file.*\\[CMA_CONFIG_TRUST\\]$`));
+    await volume.swap({ 'c.yaml': 'clusterDNS: [10.96.0.10]\n' });
+    const { config } = await loadConfig([], { clusterSources: [volume.dir] });
+    assert.deepEqual(config.dns.servers, ['10.96.0.10']);
+  });
+
   it('files a cluster source names must resolve inside a cluster-provided volume, after symlinks', async (t) => {
     const dir = await tempDir(t);
     const nodeFile = join(dir, 'node-secret.pem');

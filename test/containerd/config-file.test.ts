@@ -44,6 +44,21 @@ describe('updateContainerdConfig', () => {
     assert.equal(await readFile(backup, 'utf8'), fixture);
   });
 
+  it('moves the config_path it set itself when hostsDir changes, and still refuses one the operator set', async () => {
+    const path = join(dir, 'moved.toml');
+    const stateDir = join(dir, 'state-moved');
+    await writeFile(path, await readFile(new URL('./fixtures/default-1.6.20.toml', import.meta.url), 'utf8'));
+    await updateContainerdConfig({ path, stateDir, hostsDir: '/srv/hosts-a', config, facts: {} });
+    const moved = await updateContainerdConfig({ path, stateDir, hostsDir: '/srv/hosts-b', config, facts: {} });
+    assert.deepEqual(moved.changes, ['config_path set to /srv/hosts-b']);
+    assert.match(await readFile(path, 'utf8'), /^\s*config_path = "\/srv\/hosts-b"$/m);
+    assert.doesNotMatch(await readFile(path, 'utf8'), /hosts-a/);
+
+    // The operator points containerd elsewhere: theirs, not moved.
+    await writeFile(path, (await readFile(path, 'utf8')).replace('/srv/hosts-b', '/srv/theirs'));
+    await assert.rejects(updateContainerdConfig({ path, stateDir, hostsDir: '/srv/hosts-c', config, facts: {} }), /is \/srv\/theirs, but the agent writes hosts\.toml files to \/srv\/hosts-c/);
+  });
+
   it('edits the target of a symlinked config.toml and keeps the link', async () => {
     const target = join(dir, 'real.toml');
     const link = join(dir, 'link.toml');

@@ -93,6 +93,19 @@ describe('planContainerdConfig', () => {
     assert.match(planOrError(original), /version 3 needs containerd 2\.x, this node runs 1\.6\.20/);
   });
 
+  it('refuses an IPv6 host in a version 2 file unless containerd is 2.x (1.x would not start: issue 10055)', async () => {
+    const original = await readFile(new URL('default-1.6.20.toml', FIXTURES), 'utf8');
+    const auths = new Map<string, Credential>([...AUTHS, ['[fd00::1]:5000', { kind: 'basic', username: 'u', password: SECRET }]]);
+    for (const facts of [V1_6, {}]) {
+      const error = planOrError(original, { auths, facts });
+      assert.match(error, /containerd 1\.x cannot read a table for an IPv6 host/);
+      assert.match(error, /configs\."\[fd00::1\]:5000"\.auth/);
+      assert.ok(!error.includes(SECRET));
+    }
+    const on2 = planContainerdConfig(input(original, { auths, facts: { version: { major: 2, minor: 1, patch: 0 } } }));
+    assert.equal(tableAt(registryOf(on2.content)!, ['configs', '[fd00::1]:5000', 'auth'])?.username, 'u');
+  });
+
   it('removes exactly the auth of a registry that went away, and nothing else', async () => {
     const original = await readFile(new URL('comments.toml', FIXTURES), 'utf8');
     const withBoth = planContainerdConfig(input(original)).content;

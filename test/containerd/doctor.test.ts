@@ -1,6 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { updateContainerdConfig } from '../../src/containerd/config-file.js';
@@ -67,9 +67,30 @@ describe('runDoctor', () => {
     assert.match(text, /config_path: .*hosts \(the agent's hosts dir\)/);
     assert.match(text, /credential for registry-1\.docker\.io: config\.toml auth/);
     assert.match(text, /credential for 127\.0\.0\.1:5001: Authorization header in hosts\.toml/);
+    // Healthy, but said: the cache's credential goes over plain http.
+    assert.match(text, /\n {2}warning: docker\.io: the credential for http:\/\/127\.0\.0\.1:5001 is sent in clear over plain http/);
     assert.match(text, /docker\.io: .* lists http:\/\/127\.0\.0\.1:5001, then server https:\/\/registry-1\.docker\.io/);
     assert.match(text, /No problems found\./);
+    // Each credential line sits under its own registry (docker.io sorts before ghcr.io).
+    const at = (re: RegExp): number => result.lines.findIndex((l) => re.test(l));
+    assert.ok(at(/^docker\.io: /) < at(/registry-1\.docker\.io: config\.toml auth/) && at(/registry-1\.docker\.io: config\.toml auth/) < at(/^ghcr\.io: /), text);
     assertNoSecret(text);
+  });
+
+  it("does not call Debian's stock config.toml, which holds no credential, too open", async () => {
+    const n = node('stock');
+    await mkdir(dirname(n.containerdConfig), { recursive: true });
+    await writeFile(n.containerdConfig, await readFile(new URL('./fixtures/default-1.6.20.toml', import.meta.url), 'utf8'), { mode: 0o644 });
+    await writeTree(n.cfg, new Map([[CACHE, 'up'], ['http://127.0.0.1:5002', 'up']]));
+    const result = await runDoctor({ ...n, probe: () => Promise.resolve({ ok: true }) });
+    const problems = result.problems.map((p) => p.problem).join('\n');
+    assert.match(problems, /credential for registry-1\.docker\.io is not in containerd's config\.toml auth/);
+    assert.doesNotMatch(problems, /holds credentials/);
+    // Once it holds one (here the agent's own), the mode matters.
+    await updateContainerdConfig({ path: n.containerdConfig, stateDir: n.stateDir, hostsDir: n.hostsDir, config: n.cfg, facts: {} });
+    await chmod(n.containerdConfig, 0o644);
+    const open = await runDoctor({ ...n, probe: () => Promise.resolve({ ok: true }) });
+    assert.match(open.problems.map((p) => p.problem).join('\n'), /holds credentials but its mode is 0644/);
   });
 
   it('lists every problem with its fix, numbered, and still never a credential', async () => {
@@ -91,6 +112,18 @@ describe('runDoctor', () => {
     assert.ok(result.problems.every((p) => p.fix.length > 0));
     assert.match(text, new RegExp(`${result.problems.length} problems:\\n1\\. .*\\n   fix: `));
     assertNoSecret(text);
+  });
+
+  it('names a <host>_<port>_ directory that shadows the agent file for a registry', async () => {
+    const n = node('shadow');
+    const cfg = { ...n.cfg, registries: [registry('registry.local:5000')] };
+    await writeTree(cfg, new Map());
+    await mkdir(join(n.hostsDir, 'registry.local_5000_'), { recursive: true });
+    const result = await runDoctor({ ...n, config: cfg, probe: () => Promise.resolve({ ok: true }) });
+    const shadow = result.problems.find((p) => p.problem.includes('shadows'));
+    assert.ok(shadow, formatDoctorReport(result));
+    assert.equal(shadow.problem.split(' ')[0], join(n.hostsDir, 'registry.local_5000_'));
+    assert.match(shadow.fix, /then remove/);
   });
 
   it('reports an agent config that does not load', async () => {

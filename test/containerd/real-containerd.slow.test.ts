@@ -69,6 +69,15 @@ describe('real containerd', async () => {
     assert.equal(tableAt(registry, ['configs', 'registry-1.docker.io', 'auth'])?.username, 'hub-user');
   });
 
+  // Why the agent refuses an IPv6 host's auth in a version 2 file for containerd 1.x (config-toml.test.ts).
+  it('refuses to start on a config.toml whose table header holds a `]` (issue 10055)', async (t) => {
+    if (reason) return t.skip(reason);
+    const own = await mkdtemp(join(dir, 'ipv6-'));
+    const config = join(own, 'config.toml');
+    await writeFile(config, `${await isolatedDefault(own)}\n[plugins."${CRI}".registry.configs."[fd00::1]:5000".auth]\n  username = "u"\n`);
+    await assert.rejects(dump(config), /table key cannot contain/);
+  });
+
   // Why the agent refuses `mirrors`: containerd itself fails its CRI plugin on them.
   it('fails the CRI plugin when mirrors and config_path are both set', async (t) => {
     if (reason) return t.skip(reason);

@@ -1,22 +1,19 @@
 // Invariant 6 end to end: mirror flips never restart containerd; a config.toml change it must re-read does, once.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { switchableServer } from '../helpers/servers.js';
 import { startAgentProcess, waitUntil } from '../helpers/agent-process.js';
+import { onTestEnd, tempDir } from '../helpers/temp-dir.js';
 
 const restarts = async (log: string): Promise<number> => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
 
 describe('run: containerd restarts', () => {
   it('restarts containerd once for config_path, never for 10 mirror flips, and once for an upstream credential', async (t) => {
-    const root = await mkdtemp(join(tmpdir(), 'cma-restart-'));
+    const root = await tempDir(t, 'restart');
     const mirror = await switchableServer(200);
-    t.after(async () => {
-      await mirror.close();
-      await rm(root, { recursive: true, force: true });
-    });
+    onTestEnd(t, () => mirror.close());
     const log = join(root, 'restarts.log');
     const restart = join(root, 'restart-containerd');
     await writeFile(restart, `#!/bin/sh\necho restarted >> ${log}\n`);
@@ -29,7 +26,7 @@ describe('run: containerd restarts', () => {
     const source = join(root, 'config.yaml');
     await writeFile(source, config(''));
     const agent = await startAgentProcess(['--config', source, '--state-dir', join(root, 'state'), '--containerd-config', containerdConfig]);
-    t.after(() => agent.stop('SIGKILL'));
+    onTestEnd(t, () => agent.stop('SIGKILL'));
 
     await waitUntil('the restart for config_path', async () => ((await restarts(log)) === 1 ? true : undefined));
     assert.match(await readFile(containerdConfig, 'utf8'), new RegExp(`config_path = "${join(root, 'certs.d')}"`));

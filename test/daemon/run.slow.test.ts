@@ -10,6 +10,7 @@ import { BOOT_SETTLE_CAP_MS } from '../../src/daemon/reconciler.js';
 import { hangServer, httpServer, statusHandler, switchableServer, type SwitchableServer } from '../helpers/servers.js';
 import { freeLoopbackPort, runCli, startAgentProcess, waitUntil, type AgentProcess } from '../helpers/agent-process.js';
 import { agentDirs, startAgentFixture } from '../helpers/agent-fixture.js';
+import { onTestEnd } from '../helpers/temp-dir.js';
 import { openNotifySocket, python3Missing } from '../observe/notify-socket.js';
 
 const PASSWORD = `pw-${Math.random().toString(36).slice(2)}-Zq9`;
@@ -68,6 +69,8 @@ describe('run: failover, restore, reporting, shutdown', () => {
     agent = await startAgentProcess(args());
     const bothUp = (s: Awaited<ReturnType<AgentProcess['status']>>) => s.registries[0]?.mirrors.every((m) => m.state === 'up') === true;
     await agent.waitForStatus('both mirrors up', bothUp);
+    // The status shows the health view at once; the file follows with the reconcile that view triggers.
+    await waitUntil('the file to list both', async () => ((await hostsOf(file)).length === 2 ? true : undefined));
     assert.deepEqual(await hostsOf(file), [a.url, b.url]);
     assert.equal((await stat(file)).mode & 0o777, 0o600, 'a file holding a credential header is 0600');
 
@@ -195,7 +198,7 @@ describe('run: boot and signals with a cache that is slow or never answers', () 
     );
     const early = runCli(['run', ...dirs.args, '--containerd-config', 'none', '--listen', `127.0.0.1:${await freeLoopbackPort()}`]);
     const exited = once(early, 'exit') as Promise<[number | null]>;
-    dirs.stopFirst(async () => {
+    onTestEnd(t, async () => {
       if (early.exitCode === null && early.signalCode === null) early.kill('SIGKILL');
       await exited;
     });

@@ -5,6 +5,7 @@ import { buildStatus } from '../../src/daemon/status-view.js';
 import type { ReconcilerSnapshot } from '../../src/daemon/reconciler.js';
 import type { MirrorHealth } from '../../src/health/state-machine.js';
 import type { AgentConfig, Mirror } from '../../src/model.js';
+import { SYSTEM_DNS } from '../../src/config/kubelet-dns.js';
 
 const T0 = Date.parse('2026-12-01T10:00:00.000Z');
 const tls = { ca: [], client: [], skipVerify: false };
@@ -13,11 +14,12 @@ const config: AgentConfig = {
   hostsDir: '/etc/containerd/certs.d',
   probe: { intervalMs: 2000, timeoutMs: 1000, failureThreshold: 2, successThreshold: 2 },
   registries: [
-    { name: 'docker.io', server: 'https://registry-1.docker.io', serverTls: tls, mirrors: [mirror('http://cache:5000'), mirror('http://static:5002', false)], authMode: 'auto' },
-    { name: 'ghcr.io', server: 'https://ghcr.io', serverTls: tls, mirrors: [mirror('http://cache:5001')], authMode: 'auto' },
+    { name: 'docker.io', server: 'https://registry-1.docker.io', serverTls: tls, mirrors: [mirror('http://cache:5000'), mirror('http://static:5002', false)], authMode: 'auto', fallback: true },
+    { name: 'ghcr.io', server: 'https://ghcr.io', serverTls: tls, mirrors: [mirror('http://cache:5001')], authMode: 'auto', fallback: true },
   ],
   credentialFiles: [],
   restartCommand: ['true'],
+  dns: SYSTEM_DNS,
 };
 
 function snapshot(over: Partial<ReconcilerSnapshot> = {}): ReconcilerSnapshot {
@@ -89,5 +91,32 @@ describe('buildStatus', () => {
     assert.deepEqual(status.registries, []);
     assert.equal(status.hostsDir, '');
     assert.equal(status.lastApply, undefined);
+  });
+
+  it('shows a named mirror with its name, its addresses (each with its health) and when it was resolved', () => {
+    const url = 'http://cache.ns.svc.cluster.local:5000';
+    const namedConfig: AgentConfig = {
+      ...config,
+      registries: [
+        { name: 'docker.io', server: 'https://registry-1.docker.io', serverTls: tls, mirrors: [{ ...mirror(url), dnsName: 'cache.ns.svc.cluster.local' }], authMode: 'auto', fallback: true },
+        { name: '_default', serverTls: tls, mirrors: [{ ...mirror('http://gone.ns.svc.cluster.local:5000'), dnsName: 'gone.ns.svc.cluster.local' }], authMode: 'auto', fallback: false },
+      ],
+    };
+    const named = new Map([
+      [url, { resolution: { name: 'cache.ns.svc.cluster.local', addresses: ['10.96.0.7', '10.96.0.8'], at: T0 + 6000, reuseMs: 1000 }, addresses: ['http://10.96.0.7:5000', 'http://10.96.0.8:5000'] }],
+      ['http://gone.ns.svc.cluster.local:5000', { resolution: { name: 'gone.ns.svc.cluster.local', addresses: [], at: T0 + 7000, reuseMs: 250, error: 'NXDOMAIN: x' }, addresses: [] }],
+    ]);
+    const addressHealth = new Map<string, MirrorHealth>([
+      ['http://10.96.0.7:5000', { state: 'up', consecutiveOk: 2, consecutiveFail: 0, since: T0 + 6000, transitions: [] }],
+      ['http://10.96.0.8:5000', { state: 'down', consecutiveOk: 0, consecutiveFail: 2, since: T0 + 6500, transitions: [] }],
+    ]);
+    const status = buildStatus(snapshot({ config: namedConfig }), addressHealth, { restartPending: false }, 1, named);
+    const [docker, fallbackOnly] = status.registries.map((r) => r.mirrors[0]);
+    assert.equal(docker?.name, 'cache.ns.svc.cluster.local');
+    assert.equal(docker?.state, 'up');
+    assert.equal(docker?.resolvedAt, '2026-12-01T10:00:06.000Z');
+    assert.deepEqual(docker?.addresses?.map((a) => [a.url, a.state, a.written]), [['http://10.96.0.7:5000', 'up', true], ['http://10.96.0.8:5000', 'down', false]]);
+    assert.equal(status.registries[1]?.server, undefined, '_default has no server');
+    assert.deepEqual([fallbackOnly?.state, fallbackOnly?.resolveError, fallbackOnly?.addresses], ['down', 'NXDOMAIN: x', []]);
   });
 });

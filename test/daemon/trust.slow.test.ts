@@ -7,7 +7,7 @@ import { copyFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startAgentProcess } from '../helpers/agent-process.js';
 import { createKubeletVolume } from '../helpers/kubelet-volume.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { onTestEnd, tempDir } from '../helpers/temp-dir.js';
 
 describe('trust boundary in the daemon', () => {
   it('a running agent refuses a cluster edit that sets restartCommand, keeps the last good config and never runs it', async (t) => {
@@ -18,7 +18,7 @@ describe('trust boundary in the daemon', () => {
     await writeFile(node, `hostsDir: ${join(dir, 'certs.d')}\nrestartCommand: [/bin/true]\n`);
     const volume = await createKubeletVolume(join(dir, 'cm'), { 'c.yaml': 'registries:\n  quay.io:\n    mirrors: [{url: "http://127.0.0.1:1", probe: false}]\n' });
     const agent = await startAgentProcess(['--config', node, '--cluster-config', volume.dir, '--state-dir', join(dir, 'state'), '--containerd-config', containerdConfig]);
-    t.after(async () => void (await agent.stop()));
+    onTestEnd(t, () => agent.stop());
     const good = await agent.waitForStatus('the first apply', (s) => s.ready);
     assert.deepEqual(good.config.clusterFiles, [join(volume.dir, 'c.yaml')], 'status names the cluster files');
 

@@ -1,77 +1,16 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it, mock } from 'node:test';
 import { HealthMonitor, FIRST_PROBE_SPREAD_MS, JITTER_FRACTION, UNKNOWN_PROBE_GAP_MS, type MonitorEvents } from '../../src/health/monitor.js';
-import type { ProbeResult, ProbeTarget } from '../../src/health/probe.js';
-import type { MirrorHealth } from '../../src/health/state-machine.js';
-import type { MirrorState, ProbeSettings } from '../../src/model.js';
-import { blackhole, canBlackhole } from '../helpers/blackhole.js';
-import { hangServer, httpServer, statusHandler, switchableServer, type TestServer } from '../helpers/servers.js';
+import type { ProbeResult } from '../../src/health/probe.js';
+import type { MirrorState } from '../../src/model.js';
+import { hangServer, httpServer, statusHandler, switchableServer } from '../helpers/servers.js';
 import { fdCount, fdCountUnavailable, fdsSettleTo } from './fds.js';
-
-const NO_TLS = { ca: [], client: [], skipVerify: false };
-const target = (url: string): ProbeTarget => ({ url, tls: NO_TLS });
-const FAST: ProbeSettings = { intervalMs: 100, timeoutMs: 300, failureThreshold: 2, successThreshold: 1 };
-
-interface Transition {
-  url: string;
-  from: MirrorState;
-  to: MirrorState;
-  health: MirrorHealth;
-  at: number;
-}
-
-/** Records every event and lets a test wait for a condition on them, failing (not hanging) when it never comes. */
-class Recorder implements MonitorEvents {
-  readonly results: Array<{ url: string; result: ProbeResult; health: MirrorHealth }> = [];
-  readonly transitions: Transition[] = [];
-  private wake: (() => void) | undefined;
-
-  onResult(url: string, result: ProbeResult, health: MirrorHealth): void {
-    this.results.push({ url, result, health });
-    this.wake?.();
-  }
-
-  onTransition(url: string, from: MirrorState, to: MirrorState, health: MirrorHealth): void {
-    this.transitions.push({ url, from, to, health, at: Date.now() });
-    this.wake?.();
-  }
-
-  async waitFor(what: string, condition: () => boolean, withinMs = 10_000): Promise<void> {
-    const until = Date.now() + withinMs;
-    while (!condition()) {
-      const left = until - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(left, 200));
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  }
-
-  lastTo(url: string): MirrorState | undefined {
-    return this.transitions.filter((t) => t.url === url).at(-1)?.to;
-  }
-}
+import { FAST, monitorHarness, Recorder, target } from './monitor-recorder.js';
 
 const timeouts = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 
 describe('HealthMonitor against real loopback servers', () => {
-  const cleanups: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-  const monitorFor = (events: MonitorEvents, settings = FAST): HealthMonitor => {
-    const monitor = new HealthMonitor({ settings, events });
-    cleanups.push(() => monitor.stop());
-    return monitor;
-  };
-  const closing = <T extends TestServer>(server: T): T => {
-    cleanups.push(() => server.close());
-    return server;
-  };
+  const { monitorFor, closing } = monitorHarness();
 
   it('a mirror going away is down after failureThreshold failed probes, and up again when it is back', async () => {
     const server = closing(await switchableServer(200));
@@ -152,28 +91,6 @@ describe('HealthMonitor against real loopback servers', () => {
     const bResults = events.results.filter((r) => r.url === b.url).length;
     await events.waitFor('b probed twice more', () => events.results.filter((r) => r.url === b.url).length >= bResults + 2);
     assert.equal(events.results.filter((r) => r.url === a.url).length, aResults, 'a removed target is not probed or reported');
-  });
-
-  it('a blackholed mirror is down within failureThreshold x interval + timeout, and back once the rule is gone', async (t) => {
-    const availability = await canBlackhole();
-    if (!availability.ok) return t.skip(availability.reason);
-    const server = closing(await switchableServer(200, { host: '127.0.0.9' }));
-    const events = new Recorder();
-    const monitor = monitorFor(events);
-    monitor.setTargets([target(server.url)], FAST);
-    await events.waitFor('up', () => events.lastTo(server.url) === 'up');
-
-    const rule = await blackhole('127.0.0.9', server.port);
-    cleanups.push(() => rule.remove());
-    const droppedAt = Date.now();
-    await events.waitFor('down', () => events.lastTo(server.url) === 'down');
-    const took = (events.transitions.at(-1)?.at ?? Infinity) - droppedAt;
-    const bound = FAST.failureThreshold * FAST.intervalMs + FAST.timeoutMs;
-    assert.ok(took < bound + 2000, `down after ${took}ms; bound ${bound}ms plus 2 s of scheduling slack`);
-    assert.match(events.results.at(-1)?.result.error ?? '', /^connect timeout after 300ms$/);
-
-    await rule.remove();
-    await events.waitFor('up again', () => events.lastTo(server.url) === 'up');
   });
 
   it('stop() cancels every timer and waits for the probe in flight: no timer, no socket left', { skip: fdCountUnavailable }, async () => {

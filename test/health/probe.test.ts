@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { probeOnce, type ProbeResult, type ProbeTarget } from '../../src/health/probe.js';
-import type { TlsSettings } from '../../src/model.js';
-import { blackhole, canBlackhole } from '../helpers/blackhole.js';
-import { fdCount, fdCountUnavailable, fdsSettleTo } from './fds.js';
+import { fdCountUnavailable } from './fds.js';
+import { assertDownAtDeadline, assertNoLeak, NO_TLS, PROBES, probeWithinDeadline } from './probe-checks.js';
 import {
   closeServer,
   hangServer,
@@ -15,49 +13,6 @@ import {
   type TestPki,
   type TestServer,
 } from '../helpers/servers.js';
-
-const NO_TLS: TlsSettings = { ca: [], client: [], skipVerify: false };
-const TIMEOUT_MS = 500;
-/** How late a probe may come back after its deadline before the test calls the deadline broken. */
-const DEADLINE_SLACK_MS = 1500;
-
-/** Runs a probe, failing the test (instead of hanging it) when the probe ignores its own deadline. */
-async function probeWithinDeadline(target: ProbeTarget, timeoutMs = TIMEOUT_MS): Promise<ProbeResult> {
-  let timer: NodeJS.Timeout | undefined;
-  const overdue = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`probe still running ${DEADLINE_SLACK_MS}ms after its ${timeoutMs}ms deadline`)), timeoutMs + DEADLINE_SLACK_MS);
-  });
-  try {
-    return await Promise.race([probeOnce(target, timeoutMs), overdue]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function assertDownAtDeadline(result: ProbeResult, wording: RegExp): void {
-  assert.equal(result.ok, false);
-  assert.match(result.error ?? '', wording);
-  // It waited for the deadline (a fast failure would be some other classification), and not much longer.
-  assert.ok(result.durationMs >= TIMEOUT_MS - 50, `came back after ${result.durationMs}ms, before the ${TIMEOUT_MS}ms deadline`);
-  assert.ok(result.durationMs < TIMEOUT_MS + DEADLINE_SLACK_MS, `came back after ${result.durationMs}ms`);
-}
-
-const PROBES = 50;
-/**
- * Probes `url` PROBES times at once and checks the descriptor count comes back to where it was. The long
- * deadline keeps 50 concurrent handshakes on a busy machine from turning into timeouts: this test is about
- * sockets, the deadline tests above are about time.
- */
-async function assertNoLeak(url: string, tls: TlsSettings, ok: boolean): Promise<void> {
-  const target = { url, tls };
-  const timeoutMs = 2000;
-  await probeWithinDeadline(target, timeoutMs); // warm-up: lazily opened handles (DNS, TLS) are not leaks
-  const baseline = fdCount();
-  const results = await Promise.all(Array.from({ length: PROBES }, () => probeWithinDeadline(target, timeoutMs)));
-  assert.deepEqual(results.map((r) => r.ok), Array<boolean>(PROBES).fill(ok));
-  const settled = await fdsSettleTo(baseline);
-  assert.ok(settled <= baseline, `${settled - baseline} descriptors still open after ${PROBES} probes`);
-}
 
 describe('probeOnce classifies each kind of mirror', () => {
   const servers: TestServer[] = [];
@@ -152,19 +107,6 @@ describe('probeOnce classifies each kind of mirror', () => {
     const result = await probeWithinDeadline({ url: 'http://mirror.invalid', tls: NO_TLS });
     assert.equal(result.ok, false);
     assert.match(result.error ?? '', /^getaddrinfo E/);
-  });
-
-  it('a blackholed address is down at the deadline', async (t) => {
-    const availability = await canBlackhole();
-    if (!availability.ok) return t.skip(availability.reason);
-    const port = (await refusedPort({ host: '127.0.0.9' })).port;
-    const rule = await blackhole('127.0.0.9', port);
-    try {
-      const result = await probeWithinDeadline({ url: `http://127.0.0.9:${port}`, tls: NO_TLS });
-      assertDownAtDeadline(result, /^connect timeout after 500ms$/);
-    } finally {
-      await rule.remove();
-    }
   });
 
   it('never puts URL credentials in an error', async () => {
@@ -262,16 +204,4 @@ describe('probeOnce leaks no file descriptor', { skip: fdCountUnavailable }, () 
       }
     });
   }
-
-  it(`${PROBES} probes of a blackholed address`, async (t) => {
-    const availability = await canBlackhole();
-    if (!availability.ok) return t.skip(availability.reason);
-    const port = (await refusedPort({ host: '127.0.0.9' })).port;
-    const rule = await blackhole('127.0.0.9', port);
-    try {
-      await assertNoLeak(`http://127.0.0.9:${port}`, NO_TLS, false);
-    } finally {
-      await rule.remove();
-    }
-  });
 });

@@ -1,13 +1,13 @@
 // One `run` under test, laid out as the daemon suites need it: a temp root holding certs.d/, the state dir and
 // the config (a plain file, or a kubelet volume), the agent started on it, and all of it stopped and removed
-// when the test ends. It replaces the same preamble at the top of each daemon test, so a test body starts at
-// what it checks. agentDirs alone serves the tests that start the process themselves (a signal before READY).
-import { rm, writeFile } from 'node:fs/promises';
+// when the test ends (the agent first). It replaces the same preamble at the top of each daemon test, so a test
+// body starts at what it checks. agentDirs alone serves the tests that start the process themselves.
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { startAgentProcess, type AgentProcess } from './agent-process.js';
 import { createKubeletVolume, type KubeletVolume } from './kubelet-volume.js';
-import { newTempDir } from './temp-dir.js';
+import { onTestEnd, tempDir } from './temp-dir.js';
 
 export interface AgentDirs {
   readonly root: string;
@@ -19,8 +19,6 @@ export interface AgentDirs {
   readonly volume: KubeletVolume | undefined;
   /** --config and --state-dir, to start `run` (again) on these dirs. */
   readonly args: string[];
-  /** Registers a stop (a process using these dirs) that runs, newest first, before the dirs are removed. */
-  stopFirst(stop: () => Promise<unknown>): void;
 }
 
 export interface AgentFixture extends AgentDirs {
@@ -35,12 +33,7 @@ export interface AgentFixtureOptions {
 
 /** Lays out root, hostsDir and the config `config(hostsDir)`, removed when `t` ends. */
 export async function agentDirs(t: TestContext, config: (hostsDir: string) => string, options: AgentFixtureOptions = {}): Promise<AgentDirs> {
-  const root = await newTempDir('agent');
-  const stops: Array<() => Promise<unknown>> = [];
-  t.after(async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    await rm(root, { recursive: true, force: true });
-  });
+  const root = await tempDir(t, 'agent');
   const hostsDir = join(root, 'certs.d');
   let source = join(root, 'config.yaml');
   let volume: KubeletVolume | undefined;
@@ -50,13 +43,13 @@ export async function agentDirs(t: TestContext, config: (hostsDir: string) => st
   } else {
     await writeFile(source, config(hostsDir));
   }
-  return { root, hostsDir, source, volume, args: ['--config', source, '--state-dir', join(root, 'state')], stopFirst: (stop) => void stops.push(stop) };
+  return { root, hostsDir, source, volume, args: ['--config', source, '--state-dir', join(root, 'state')] };
 }
 
 /** agentDirs, and the agent started on them (resolves once it logged `started`), killed when `t` ends. */
 export async function startAgentFixture(t: TestContext, config: (hostsDir: string) => string, options: AgentFixtureOptions = {}): Promise<AgentFixture> {
   const dirs = await agentDirs(t, config, options);
   const agent = await startAgentProcess(dirs.args, options.env);
-  dirs.stopFirst(() => agent.stop('SIGKILL'));
+  onTestEnd(t, () => agent.stop('SIGKILL'));
   return { ...dirs, agent };
 }

@@ -1,8 +1,9 @@
 // Temporary directories for tests and benches, each removed by whoever made it, also on failure.
-// One naming (cma-<label>-XXXXXX under the OS temp dir) and three lifetimes: a test's (t.after), a suite's
-// (inside describe) and the process's (the test bed and bench outlive any one test, so an exit guard removes
-// them; CMA_KEEP_TESTBED=1 keeps them to debug a bed). Sync and async flavours exist because packaging tests
-// build their scratch trees synchronously.
+// One naming (cma-<label>-XXXXXX under the OS temp dir) and three lifetimes: a test's, a suite's (inside
+// describe) and the process's (the test bed and bench outlive any one test, so an exit guard removes them;
+// CMA_KEEP_TESTBED=1 keeps them to debug a bed). Sync and async flavours exist because packaging tests build
+// their scratch trees synchronously. A test's dir goes last: node:test runs t.after hooks oldest first, which
+// would remove a dir under a process still writing into it, so removal and stops share one newest-first stack.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,23 +13,44 @@ import { onExit, type ExitGuard } from './testbed/cleanup.js';
 
 const prefix = (label: string): string => join(tmpdir(), `cma-${label}-`);
 
-/** A fresh directory the caller removes: for owners that must stop something inside it first. */
-export function newTempDir(label: string): Promise<string> {
-  return mkdtemp(prefix(label));
+const undoStacks = new WeakMap<TestContext, Array<() => unknown>>();
+
+/**
+ * Runs `undo` when test `t` ends, newest first with every other onTestEnd and tempDir of the same test, and all
+ * of them even when one fails (the first failure is reported): register a process after its dir, and it stops
+ * before the dir is removed.
+ */
+export function onTestEnd(t: TestContext, undo: () => unknown): void {
+  let stack = undoStacks.get(t);
+  if (stack === undefined) {
+    const steps: Array<() => unknown> = [];
+    undoStacks.set(t, (stack = steps));
+    t.after(async () => {
+      const failures: unknown[] = [];
+      for (const step of steps.splice(0).reverse()) await Promise.resolve().then(step).catch((err: unknown) => failures.push(err));
+      if (failures.length > 0) throw failures[0];
+    });
+  }
+  stack.push(undo);
 }
 
-/** A fresh directory removed when test `t` ends. */
+/** A fresh directory removed when test `t` ends, after whatever was registered with onTestEnd since. */
 export async function tempDir(t: TestContext, label = 'test'): Promise<string> {
-  const dir = await newTempDir(label);
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await mkdtemp(prefix(label));
+  onTestEnd(t, () => rm(dir, { recursive: true, force: true }));
   return dir;
 }
 
 /** tempDir for synchronous callers. */
 export function tempDirSync(t: TestContext, label = 'test'): string {
   const dir = mkdtempSync(prefix(label));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  onTestEnd(t, () => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** A fresh directory its caller removes: for suites whose after() must stop their own processes first. */
+export function newTempDir(label: string): Promise<string> {
+  return mkdtemp(prefix(label));
 }
 
 /** Inside a describe(): a fresh directory for the suite, removed after it. */

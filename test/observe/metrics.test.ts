@@ -87,6 +87,18 @@ describe('metrics', () => {
     assert.ok(!(await samples(m)).some((l) => l.startsWith(`${P}mirror_up`)));
   });
 
+  it("keeps a named mirror's address probe series while it resolves to it, drops them after", async () => {
+    const m = createMetrics({ version: '1' });
+    const named = (addresses: string[]) =>
+      agentStatus({ registries: [registry('docker.io', 'mirror', [mirror('http://cache.ns.svc.cluster.local:5000', 'up', { name: 'cache.ns.svc.cluster.local', addresses: addresses.map((url) => ({ url, state: 'up', since: '2026-12-01T10:00:00.000Z', written: true })) })])] });
+    m.observeStatus(named(['http://10.96.0.7:5000']));
+    m.probe('http://10.96.0.7:5000', true, 5);
+    m.observeStatus(named(['http://10.96.0.7:5000']));
+    assert.ok((await samples(m)).some((l) => l.includes('probe_duration_seconds_count{mirror="http://10.96.0.7:5000"')));
+    m.observeStatus(named(['http://10.96.0.8:5000']));
+    assert.ok(!(await samples(m)).some((l) => l.includes('10.96.0.7')), 'the old address is gone');
+  });
+
   it('never puts URL user info into a label', async () => {
     const m = createMetrics({ version: '1' });
     m.observeStatus(agentStatus({ registries: [registry('r.io', 'mirror', [mirror('https://bob:hunter2@m.local:5000', 'up')])] }));

@@ -60,6 +60,27 @@ describe('formatStatusTable', () => {
     ].join('\n'));
   });
 
+  it('marks the files read from cluster-provided sources', () => {
+    const s = agentStatus();
+    s.config = { ...s.config, files: ['/etc/cma/node.yaml', '/etc/cma/cluster.d/c.yaml'], clusterFiles: ['/etc/cma/cluster.d/c.yaml'] };
+    assert.match(formatStatusTable(s, NOW), /^config: +0123456789ab from \/etc\/cma\/node\.yaml, \/etc\/cma\/cluster\.d\/c\.yaml \(cluster\), loaded/m);
+  });
+
+  it('shows a named mirror as its addresses and when they were resolved, a degraded registry as degraded', () => {
+    const named = mirror('http://cache.ns.svc.cluster.local:5000', 'up', {
+      name: 'cache.ns.svc.cluster.local',
+      resolvedAt: minutesAgo(0.05),
+      addresses: [
+        { url: 'http://10.96.0.7:5000', state: 'up', since: minutesAgo(1), written: true },
+        { url: 'http://10.96.0.8:5000', state: 'down', since: minutesAgo(1), written: false },
+      ],
+    });
+    const gone = mirror('http://gone.ns.svc.cluster.local:5000', 'down', { name: 'gone.ns.svc.cluster.local', resolvedAt: minutesAgo(0.05), resolveError: 'NXDOMAIN: 10.96.0.10 says gone.ns.svc.cluster.local does not exist', addresses: [] });
+    const out = formatStatusTable(agentStatus({ registries: [registry('docker.io', 'mirror', [named]), registry('r.io', 'degraded', [gone])] }), NOW);
+    assert.match(out, /cache\.ns\.svc\.cluster\.local:5000 +up +3m +-> 10\.96\.0\.7:5000 up, 10\.96\.0\.8:5000 down \(not written\) \(resolved 3s ago\)$/m);
+    assert.match(out, /^r\.io +degraded .* NXDOMAIN: 10\.96\.0\.10 says gone\.ns\.svc\.cluster\.local does not exist \(resolved 3s ago\)$/m);
+  });
+
   it('shows a config error, a failed apply, a pending restart and NOT READY', () => {
     const s = agentStatus({
       ready: false,

@@ -47,4 +47,25 @@ describe('watchdog gate (invariant 8)', () => {
     gate.reconcileProgress();
     assert.equal(gate.stale(), undefined);
   });
+
+  it('counts a reload in flight past its deadline (a read stuck on a FIFO or a hung mount), and an idle reload loop never', () => {
+    let now = 0;
+    const gate = new WatchdogGate({ ...deadlines, reloadMs: 60_000 }, { ...realClock, now: () => now });
+    now = 500_000;
+    gate.reconcileProgress();
+    gate.probeProgress();
+    assert.equal(gate.stale(), undefined, 'no reload for 500 s is not a stuck reload');
+    gate.reloadStarted();
+    now = 560_000;
+    gate.reconcileProgress();
+    gate.probeProgress();
+    assert.equal(gate.shouldPing(), true, 'a reload of exactly its deadline');
+    now = 560_001;
+    gate.reconcileProgress();
+    gate.probeProgress();
+    assert.equal(gate.shouldPing(), false);
+    assert.match(gate.stale() ?? '', /^reload loop made no progress for 60s \(deadline 60s\)/);
+    gate.reloadEnded();
+    assert.equal(gate.stale(), undefined);
+  });
 });

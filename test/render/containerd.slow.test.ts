@@ -1,5 +1,6 @@
 // The rendered files, read by the real containerd installed on this machine (Debian's 1.6.20 in CI):
-// the upstream-only file is accepted (issue 10027), hosts are tried in file order with their header.
+// the upstream-only file is accepted (issue 10027), hosts are tried in file order with their header, IPv6
+// literals included (containerd 1.x drops a file whose table headers hold `]`, issue 10055).
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import fs from 'node:fs';
@@ -20,6 +21,7 @@ describe('rendered hosts.toml on the installed containerd', { skip: unavailable 
   let upstream: Recorder;
   let cacheA: Recorder;
   let cacheB: Recorder;
+  let v6: Recorder[];
   let hostsDir: string;
   let facts: ContainerdFacts;
   let name: string;
@@ -28,13 +30,14 @@ describe('rendered hosts.toml on the installed containerd', { skip: unavailable 
     facts = await installedContainerdFacts();
     hostsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'render-hosts-'));
     [daemon, upstream, cacheA, cacheB, name] = await Promise.all([startContainerd(), startRecorder(), startRecorder(), startRecorder(), deadLoopbackHost()]);
+    v6 = await Promise.all([startRecorder('::1'), startRecorder('::1'), startRecorder('::1')]);
   });
   after(async () => {
-    await Promise.all([daemon?.stop(), upstream?.close(), cacheA?.close(), cacheB?.close()]);
+    await Promise.all([daemon?.stop(), upstream?.close(), cacheA?.close(), cacheB?.close(), ...(v6 ?? []).map((r) => r.close())]);
     fs.rmSync(hostsDir, { recursive: true, force: true });
   });
   beforeEach(() => {
-    for (const r of [upstream, cacheA, cacheB]) r.seen.length = 0;
+    for (const r of [upstream, cacheA, cacheB, ...v6]) r.seen.length = 0;
     fs.rmSync(hostsDir, { recursive: true, force: true });
   });
 
@@ -78,5 +81,24 @@ describe('rendered hosts.toml on the installed containerd', { skip: unavailable 
     assert.ok(b[0]!.url.startsWith(`/v2/mirrored/${REPO}/manifests/latest`), `override_path kept the URL path: ${b[0]!.url}`);
     assert.equal(b[0]!.authorization, undefined, 'a header goes to its own host only');
     assert.equal(up[0]!.authorization, undefined, 'a header goes to its own host only');
+  });
+
+  it('tries IPv6 and IPv4 mirrors in file order, each with its own header', async () => {
+    // Mixed on purpose: containerd 1.x orders hosts by the line they start on, and an IPv4 host among them
+    // must keep its place too. Each mirror carries its own header, to see each goes to its own host only.
+    const [a, b, c] = v6 as [Recorder, Recorder, Recorder];
+    const order = [c, cacheA, a, b];
+    const basic = (i: number): string => `Basic ${Buffer.from(`user${i}:pass`).toString('base64')}`;
+    const reg = registry(name, {
+      server: upstream.url,
+      mirrors: order.map((r, i) => mirror(r.url, { auth: { kind: 'basic', username: `user${i}`, password: 'pass' } })),
+    });
+    await renderAndPull(reg, new Map(order.map((r) => [r.url, 'up'])), facts);
+    const firsts = [...order, upstream].map((r) => manifestRequests(r)[0]);
+    assert.ok(firsts.every((f) => f !== undefined), 'every host was asked');
+    const seqs = firsts.map((f) => f.seq);
+    assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y), 'order: the mirrors as configured, then the server');
+    order.forEach((r, i) => assert.equal(manifestRequests(r)[0]!.authorization, basic(i)));
+    assert.equal(manifestRequests(upstream)[0]!.authorization, undefined);
   });
 });

@@ -19,7 +19,7 @@ export function mirror(url: string, over: Partial<Mirror> = {}): Mirror {
 
 export function registry(name: string, over: Partial<Registry> = {}): Registry {
   const server = name === 'docker.io' ? 'https://registry-1.docker.io' : `https://${name}`;
-  return { name, server, serverTls: noTls(), mirrors: [], authMode: 'auto', ...over };
+  return { name, server, serverTls: noTls(), mirrors: [], authMode: 'auto', fallback: true, ...over };
 }
 
 export function agentConfig(registries: Registry[]): AgentConfig {
@@ -29,5 +29,6 @@ export function agentConfig(registries: Registry[]): AgentConfig {
     registries: [...registries].sort((a, b) => (a.name < b.name ? -1 : 1)),
     credentialFiles: [],
     restartCommand: ['systemctl', 'restart', 'containerd'],
+    dns: { servers: [], source: 'system', clusterDomain: 'cluster.local' },
   };
 }

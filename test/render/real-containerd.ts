@@ -74,16 +74,16 @@ export interface Recorder {
 let nextSeq = 0;
 
 /** Answers every registry request with 404, so containerd moves on to the next host and we see the order. */
-export async function startRecorder(): Promise<Recorder> {
+export async function startRecorder(host = '127.0.0.1'): Promise<Recorder> {
   const seen: SeenRequest[] = [];
   const server = http.createServer((req, res) => {
     seen.push({ seq: nextSeq++, method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization });
     res.writeHead(req.url === '/v2/' ? 200 : 404, { 'content-type': 'application/json' }).end('{}');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     seen,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -1,6 +1,6 @@
 // The host agent's side of "never a mixed set": HOSTDIR is published with one atomic `..data` rename
 // (sync.slow.test.ts observes that), but `run` reads a directory source key by key through `key -> ..data/key`.
-// Before src/config/sources.ts read within one generation (re-reading when `..data` moved), about 1 load in 10
+// Before src/config/read-sources.ts read within one generation (re-reading when `..data` moved), about 1 load in 10
 // mixed a.yaml of one generation with b.yaml of the next under back-to-back publishing; this test caught it.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Syncer } from '../../src/sync/syncer.js';
 import { startAgentProcess } from '../helpers/agent-process.js';
 import { createKubeletVolume } from '../helpers/kubelet-volume.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { onTestEnd, tempDir } from '../helpers/temp-dir.js';
 
 const PUBLISH_FOR_MS = 10_000;
 
@@ -24,7 +24,7 @@ it('run --config HOSTDIR never loads a mix of two published generations', { time
   const syncer = new Syncer({ from: [source.dir], to: hostDir });
   await syncer.sync();
   const agent = await startAgentProcess(['--cluster-config', hostDir, '--hosts-dir', hostsDir, '--state-dir', join(root, 'state')]);
-  t.after(() => agent.stop('SIGKILL'));
+  onTestEnd(t, () => agent.stop('SIGKILL'));
 
   for (let n = 1, end = Date.now() + PUBLISH_FOR_MS; Date.now() < end; n++) {
     await source.swap(state(n));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createKubeletVolume } from '../helpers/kubelet-volume.js';
 import { runCli, startAgentProcess, until } from '../helpers/agent-process.js';
 import { startSyncProcess } from './helpers.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { onTestEnd, tempDir } from '../helpers/temp-dir.js';
 
 const PASSWORD = 'Tr0ub4dor-sync-s3cret';
 const dockerConfig = (entry: string): string => `{"auths": {"registry.test:5000": ${entry}}}`;
@@ -38,7 +38,7 @@ describe('sync: credentials', () => {
     assert.deepEqual(modes, { '.dockerconfigjson': 0o600, 'opaque-value': 0o600, 'mirrors.yaml': 0o644, 'extra-ca.pem': 0o644 });
 
     const agent = await startAgentProcess(['--cluster-config', hostDir, '--hosts-dir', hostsDir, '--state-dir', join(root, 'state')]);
-    t.after(() => agent.stop('SIGKILL'));
+    onTestEnd(t, () => agent.stop('SIGKILL'));
     // `files` lists every credentials file the agent read.
     const loaded = await agent.waitForLog('the agent to load the synced credentials', (l) => l.event === 'config_loaded');
     assert.ok((loaded.files as string[]).includes(join(hostDir, '.dockerconfigjson')), `the agent read ${String(loaded.files)}`);

@@ -8,6 +8,7 @@ import type { TestContext } from 'node:test';
 import type { ChildProcess } from 'node:child_process';
 import { freeLoopbackPort, runCli, until, waitUntil, type LogLine } from '../helpers/agent-process.js';
 import type { SyncStatus } from '../../src/sync/sync-status.js';
+import { onTestEnd } from '../helpers/temp-dir.js';
 
 export interface SyncProcess {
   readonly child: ChildProcess;
@@ -54,7 +55,7 @@ export async function startSyncProcess(t: TestContext, from: string[], to: strin
       return (await exited)[0];
     },
   };
-  t.after(() => sync.stop('SIGKILL'));
+  onTestEnd(t, () => sync.stop('SIGKILL'));
   await waitUntil('sync to start', () => lines.some((l) => l.includes('"event":"started"')) || undefined);
   return sync;
 }

@@ -8,7 +8,7 @@ import { createKubeletVolume } from '../helpers/kubelet-volume.js';
 import { setHash } from '../../src/sync/set.js';
 import { startAgentProcess, until, waitUntil, type LogLine } from '../helpers/agent-process.js';
 import { readHostState, leftovers, startSyncProcess, type HostState } from './helpers.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { onTestEnd, tempDir } from '../helpers/temp-dir.js';
 
 const SWAPS = 50;
 const isInvalid = (n: number): boolean => n % 6 === 3;
@@ -70,7 +70,7 @@ describe('sync: a source changed by kubelet swaps', () => {
     })();
 
     const agent = await startAgentProcess(['--cluster-config', hostDir, '--hosts-dir', hostsDir, '--state-dir', join(root, 'state')]);
-    t.after(() => agent.stop('SIGKILL'));
+    onTestEnd(t, () => agent.stop('SIGKILL'));
     // Loaded, and both hosts.toml files written: the agent applied the state.
     const applied = async (n: number): Promise<true | undefined> => {
       if (loadedStates(agent.logs()).at(-1) !== n) return undefined;

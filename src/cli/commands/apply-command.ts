@@ -10,6 +10,7 @@ import { ContainerdConfig } from '../../containerd/managed-config.js';
 import { createLogger } from '../../observe/logger.js';
 import { managedContainerdConfig, type CommandFlags } from '../args.js';
 import { EXIT_OK } from '../../errors.js';
+import { cleartextCredentialWarnings } from '../../cleartext-credentials.js';
 
 export async function applyCommand(flags: CommandFlags): Promise<number> {
   const loaded = await loadConfig(flags.config, { clusterSources: flags.clusterConfig });
@@ -18,6 +19,7 @@ export async function applyCommand(flags: CommandFlags): Promise<number> {
 
 async function applyClaimed(flags: CommandFlags, loaded: LoadedConfig): Promise<number> {
   const config = withHostsDir(loaded.config, flags.hostsDir);
+  for (const warning of cleartextCredentialWarnings(config)) process.stderr.write(`warning: ${warning.message}\n`);
   const facts = await detectContainerdFacts();
   const health = flags.assumeMirrors === undefined ? await probeHealthOnce(config) : assumedHealth(config, flags.assumeMirrors);
   const result = await applyTree(renderHostsTree(config, health, facts), { hostsDir: config.hostsDir, stateDir: flags.stateDir });

@@ -1,8 +1,10 @@
-// Shows what apply would write. Never touches the real hosts dir: --out re-roots the tree under DIR.
+// Shows what apply would write: the same inputs (credentials files read, --hosts-dir applied), the same bytes
+// and modes, with credentials masked. Never touches the real hosts dir: --out re-roots the tree under DIR.
 import { join, relative } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { loadConfig } from '../../config/load.js';
-import { renderHostsTree } from '../../render/index.js';
+import { maskCredentials, renderHostsTree } from '../../render/index.js';
+import { withHostsDir } from '../../config/effective-config.js';
 import { detectContainerdFacts } from '../../containerd/detect.js';
 import { writeFileAtomic } from '../../apply/atomic-write.js';
 import { assumedHealth } from '../../health/once.js';
@@ -10,16 +12,17 @@ import type { CommandFlags } from '../args.js';
 import { EXIT_OK } from '../../errors.js';
 
 export async function renderCommand(flags: CommandFlags): Promise<number> {
-  const { config } = await loadConfig(flags.config, { checkFileRefs: false, clusterSources: flags.clusterConfig });
+  const config = withHostsDir((await loadConfig(flags.config, { clusterSources: flags.clusterConfig })).config, flags.hostsDir);
   const tree = renderHostsTree(config, assumedHealth(config, flags.assumeMirrors ?? 'up'), await detectContainerdFacts());
   for (const [path, file] of tree) {
+    const shown = maskCredentials(file.content);
     if (flags.out === undefined) {
-      process.stdout.write(`# ---- ${path} (mode ${file.mode.toString(8)})\n${file.content}\n`);
+      process.stdout.write(`# ---- ${path} (mode ${file.mode.toString(8)})\n${shown}\n`);
       continue;
     }
     const target = join(flags.out, relative(config.hostsDir, path));
     await mkdir(join(target, '..'), { recursive: true });
-    await writeFileAtomic(target, file.content, file.mode);
+    await writeFileAtomic(target, shown, file.mode);
     process.stdout.write(`wrote ${target}\n`);
   }
   return EXIT_OK;

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { restoreAll } from '../../apply/restore.js';
 import { whileClaimed } from '../../apply/state-claim.js';
 import { loadConfig } from '../../config/load.js';
+import { SYSTEM_DNS } from '../../config/kubelet-dns.js';
 import { DEFAULT_PROBE } from '../../config/native-schema.js';
 import { BLOCK_BEGIN } from '../../containerd/config-toml.js';
 import { detectContainerdFacts } from '../../containerd/detect.js';
@@ -36,6 +37,7 @@ async function restoreClaimed(flags: CommandFlags): Promise<number> {
     registries: [],
     credentialFiles: [],
     restartCommand: config?.restartCommand ?? [...DEFAULT_RESTART_COMMAND],
+    dns: config?.dns ?? SYSTEM_DNS,
   };
   const containerd = new ContainerdConfig({
     path,

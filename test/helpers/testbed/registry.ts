@@ -9,7 +9,7 @@ import { waitFor } from './wait.js';
 export interface RegistryOptions {
   /** Working directory for config, storage and log; created if missing. */
   dir: string;
-  /** Loopback IP to listen on, e.g. 127.0.0.1 or 127.0.0.9. */
+  /** Loopback IP to listen on, e.g. 127.0.0.1, 127.0.0.9 or ::1. */
   host: string;
   /** Fixed port; default 0 (the OS picks). A restarted cache keeps its address by passing its old port. */
   port?: number;
@@ -26,7 +26,7 @@ export interface AccessLogEntry {
 }
 
 export interface Registry {
-  /** host:port, as written in image references. */
+  /** host:port, as written in image references ([::1]:PORT for IPv6). */
   readonly address: string;
   readonly url: string;
   readonly host: string;
@@ -49,13 +49,18 @@ export function parseAccessLog(text: string): AccessLogEntry[] {
   return entries;
 }
 
+/** host:port as URLs and image references write it: an IPv6 literal in brackets. */
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 export async function startRegistry(options: RegistryOptions): Promise<Registry> {
   mkdirSync(join(options.dir, 'data'), { recursive: true });
   const config = {
     version: 0.1,
     log: { level: 'info', accesslog: { disabled: false } },
     storage: { filesystem: { rootdirectory: join(options.dir, 'data') }, delete: { enabled: true } },
-    http: { addr: `${options.host}:${options.port ?? 0}` },
+    http: { addr: hostPort(options.host, options.port ?? 0) },
     ...(options.proxyOf ? { proxy: { remoteurl: options.proxyOf } } : {}),
   };
   const configPath = join(options.dir, 'config.yml');
@@ -63,13 +68,14 @@ export async function startRegistry(options: RegistryOptions): Promise<Registry>
   const proc = spawnLogged('docker-registry', ['serve', configPath], join(options.dir, 'registry.log'));
   try {
     const port = await waitFor(`docker-registry on ${options.host} to listen (log ${proc.logPath})`, () => {
-      const m = /msg="listening on [\d.]+:(\d+)"/.exec(proc.log());
+      const m = /msg="listening on (?:[\d.]+|\[[\da-f:]+\]):(\d+)"/.exec(proc.log());
       return m ? Number(m[1]) : undefined;
     });
-    const url = `http://${options.host}:${port}`;
+    const address = hostPort(options.host, port);
+    const url = `http://${address}`;
     await waitFor(`${url}/v2/ to answer`, async () => ((await fetch(`${url}/v2/`)).ok ? true : undefined));
     return {
-      address: `${options.host}:${port}`,
+      address,
       url,
       host: options.host,
       port,

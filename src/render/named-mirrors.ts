@@ -1,0 +1,33 @@
+// Mirrors named by a cluster host name, replaced by the addresses the probe loop resolved them to: one mirror
+// per address, in the resolver's stable order, with the named mirror's settings. Pure: config × resolutions.
+// Shaped so: the node cannot resolve the name, so the name itself is never written while an address is known;
+// a name with no address yet is left out (upstream-only, boot-safe), except on a mirror-only registry, where
+// the name stays as the server so that containerd fails the pull instead of going upstream. renderHostsTree
+// applies it, so a caller without a resolver (`render`, `apply`) can never write a name containerd cannot dial.
+import { isIPv6 } from 'node:net';
+import type { AgentConfig, ContainerdFacts, Mirror, Registry, ResolvedView } from '../model.js';
+import { rejectsBracketedHostKey } from './containerd-version.js';
+
+function hostOf(url: string): string {
+  return new URL(url).hostname.replace(/^\[|\]$/g, '');
+}
+
+function expand(mirror: Mirror, registry: Registry, resolved: ResolvedView, facts: ContainerdFacts): Mirror[] {
+  if (mirror.dnsName === undefined) return [mirror];
+  const urls = (resolved.get(mirror.url) ?? []).filter((url) => !(isIPv6(hostOf(url)) && rejectsBracketedHostKey(facts)));
+  if (urls.length === 0) return registry.fallback ? [] : [mirror];
+  // An address is a mirror like any other now (no dnsName): expanding twice changes nothing.
+  return urls.map((url) => {
+    const address: Mirror = { ...mirror, url };
+    delete address.dnsName;
+    return address;
+  });
+}
+
+export function withResolvedMirrors(config: AgentConfig, resolved: ResolvedView, facts: ContainerdFacts): AgentConfig {
+  if (!config.registries.some((r) => r.mirrors.some((m) => m.dnsName !== undefined))) return config;
+  return {
+    ...config,
+    registries: config.registries.map((registry) => ({ ...registry, mirrors: registry.mirrors.flatMap((m) => expand(m, registry, resolved, facts)) })),
+  };
+}
