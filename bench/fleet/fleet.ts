@@ -56,16 +56,24 @@ export function listsMirror(member: Member, registry: string): boolean | undefin
   return file === undefined ? undefined : mirrorsOf(file).length > 0;
 }
 
-/** Rewrites of hosts files so far, by the agent's own log (one `file_written` event per file written). */
-export function writesSoFar(member: Member): number {
-  return readFileSync(member.logPath, 'utf8').split('"event":"file_written"').length - 1;
+/** How many times the agent has logged `event` so far (only lines also holding `also`, when given). */
+export function eventsSoFar(member: Member, event: string, also?: string): number {
+  return readFileSync(member.logPath, 'utf8').split('\n').filter((l) => l.includes(`"event":"${event}"`) && (also === undefined || l.includes(also))).length;
 }
 
-/** RSS (MiB) and CPU seconds (user + system) of one process, from /proc. */
-export function usage(pid: number): { rssMiB: number; cpuSeconds: number } {
+/** Rewrites of hosts files so far, by the agent's own log (one `file_written` event per file written). */
+export const writesSoFar = (member: Member): number => eventsSoFar(member, 'file_written');
+
+const kB = (text: string, field: string): number => {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text);
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+};
+
+/** Memory (MiB: RSS, its anonymous part, PSS) and CPU seconds (user + system) of one process, from /proc. */
+export function usage(pid: number): { rssMiB: number; anonMiB: number; pssMiB: number; cpuSeconds: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const rss = /^VmRSS:\s+(\d+) kB/m.exec(status);
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { rssMiB: rss ? Number(rss[1]) / 1024 : Number.NaN, cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100 };
+  return { rssMiB: kB(status, 'VmRSS'), anonMiB: kB(status, 'RssAnon'), pssMiB: kB(rollup, 'Pss'), cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100 };
 }

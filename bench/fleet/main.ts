@@ -10,10 +10,11 @@ import { AGENT_BIN, AGENT_BUILT } from '../../test/e2e/agent.js';
 import { hostsFilePath } from '../../test/e2e/hosts-files.js';
 import { blackhole, startRegistry, testbedUnavailable, type Blackhole } from '../../test/helpers/testbed/index.js';
 import { processTempDir } from '../../test/helpers/temp-dir.js';
+import { dropFromPageCache } from '../footprint.js';
 import { writeSection } from '../results-file.js';
 import { machine, markdown, type Row } from '../report.js';
 import { median, percentile } from '../stats.js';
-import { CONFIG_KEY, fleetConfig, listsMirror, startFleet, stopFleet, usage, writesSoFar, type Member } from './fleet.js';
+import { CONFIG_KEY, eventsSoFar, fleetConfig, listsMirror, startFleet, stopFleet, usage, writesSoFar, type Member } from './fleet.js';
 import { probesPerSecond } from './probe-log.js';
 
 const SIZE = Number(process.env.FLEET_SIZE ?? 100);
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
   const cache = await startRegistry({ dir: join(scratch.path, 'cache'), host: CACHE_HOST, proxyOf: upstream.url });
   const registry = upstream.address;
   let members: Member[] = [];
+  dropFromPageCache(AGENT_BIN);
   let hole: Blackhole | undefined;
   const started = Date.now();
   try {
@@ -82,11 +84,16 @@ async function main(): Promise<void> {
     // The monitor starts each probe interval × (0.8..1.0) after the last one: 0.9 × interval on average.
     const scheduled = SIZE / (INTERVAL_S * 0.9);
     const sd = Math.sqrt(perSecond.reduce((a, v) => a + (v - rate) ** 2, 0) / perSecond.length);
-    log({ section: 'probe load', what: 'GET /v2/ per second at the cache', value: rate.toFixed(1), note: `expected ${SIZE} × 1 mirror / ${INTERVAL_S} s = ${expected}/s at most; ${scheduled.toFixed(1)}/s with the jitter's mean gap (0.9 × interval); ${(rate / scheduled).toFixed(2)}× that; ${perSecond.length} whole seconds from the access log` });
+    log({ section: 'probe load', what: 'GET /v2/ per second at the cache', value: rate.toFixed(1), note: `expected ${SIZE} × 1 mirror / ${INTERVAL_S} s = ${expected}/s (${(rate / expected).toFixed(2)}×); the jitter starts each probe 0.8–1.0 × interval after the last, ${scheduled.toFixed(1)}/s on average (${(rate / scheduled).toFixed(2)}× that); ${perSecond.length} whole seconds from the access log` });
     log({ section: 'probe load', what: 'spread over time (per second)', value: `max ${Math.max(...perSecond)}, min ${Math.min(...perSecond)}`, note: `sd ${sd.toFixed(1)} (${((100 * sd) / rate).toFixed(0)} % of the mean; lock-step would show ~${SIZE} and ~0 in alternate seconds); max/mean ${(Math.max(...perSecond) / rate).toFixed(2)}×` });
     const rss = after.map((u) => u.rssMiB);
+    const pss = after.map((u) => u.pssMiB);
+    const anon = after.map((u) => u.anonMiB);
     const cpuPct = after.map((u, i) => (100 * (u.cpuSeconds - (before[i]?.cpuSeconds ?? 0))) / windowS);
-    log({ section: 'footprint', what: `RSS of all ${SIZE} agents together`, value: `${rss.reduce((a, b) => a + b, 0).toFixed(0)} MiB`, note: `per agent ${spread(rss, (v) => `${v.toFixed(1)} MiB`)}; file-backed pages of the one executable are shared between them but counted in each` });
+    const sum = (v: number[]): string => `${v.reduce((a, b) => a + b, 0).toFixed(0)} MiB`;
+    const mib = (v: number): string => `${v.toFixed(1)} MiB`;
+    log({ section: 'footprint', what: `memory of all ${SIZE} agents together (PSS: shared pages split between their users)`, value: sum(pss), note: `RSS summed ${sum(rss)} counts the one executable's shared pages in each agent; anonymous (each agent's own) ${sum(anon)}` });
+    log({ section: 'footprint', what: 'RSS per agent', value: mib(median(rss)), note: `${spread(rss, mib)}; anonymous ${spread(anon, mib)}; the executable's page cache dropped before the start, as after a reboot` });
     log({ section: 'footprint', what: `CPU of all ${SIZE} agents together, over ${windowS.toFixed(0)} s`, value: `${cpuPct.reduce((a, b) => a + b, 0).toFixed(1)} % of a core`, note: `per agent ${spread(cpuPct, (v) => `${v.toFixed(2)} %`)} (target ≤ 0.5 %, at 100 jiffies/s resolution)` });
 
     // A 10 s outage of the cache (packets dropped, as with a dead node behind a Service IP).
@@ -117,8 +124,11 @@ async function main(): Promise<void> {
     const rewrites = members.map((m, i) => writesSoFar(m) - (writesBefore[i] ?? 0));
     log({ section: 'flapping cache', what: `rewrites of hosts.toml per agent, ${FLAP_SECONDS} s of 2 s down / 2 s up`, value: `max ${Math.max(...rewrites)}`, note: `${spread(rewrites, String)}; undamped, ${cycles} cycles could cost ${2 * cycles} rewrites each; all back to the mirror ${s(Math.max(...settled))} after the last flap` });
 
-    // One invalid config pushed into every volume at once.
+    // One invalid config pushed into every volume at once, once the fleet is quiet (no write for 5 s), so what
+    // changes after the swap is the swap's doing, or the probes'.
+    await quiet(members, 5_000, 90_000);
     const fingerprints = fingerprint(members, registry);
+    const eventsBefore = members.map((m) => [writesSoFar(m), eventsSoFar(m, 'mirror_state'), eventsSoFar(m, 'mirror_state', '"to":"down"')] as const);
     const swapAt = Date.now();
     await Promise.all(members.map((m) => m.volume.swap({ [CONFIG_KEY]: 'hostsDir: [not, a, path]\nregistries: 42\n' })));
     const reporting = await timesUntilAsync(members, async (m) => (await m.agent.status()).config.lastError !== undefined, swapAt, 20_000);
@@ -126,7 +136,10 @@ async function main(): Promise<void> {
     const after2 = fingerprint(members, registry);
     const changed = members.filter((m) => after2.get(m.index) !== fingerprints.get(m.index)).length;
     const count = reporting.filter((v) => !Number.isNaN(v)).length;
-    log({ section: 'bad config', what: `invalid config swapped into all ${SIZE} volumes at once: hosts files changed`, value: String(changed), note: 'content, mtime and inode of every hosts.toml compared before and after (must be 0)' });
+    const writesDuring = members.map((m, i) => writesSoFar(m) - (eventsBefore[i]?.[0] ?? 0));
+    const transitionsDuring = members.map((m, i) => eventsSoFar(m, 'mirror_state') - (eventsBefore[i]?.[1] ?? 0));
+    const downsDuring = members.map((m, i) => eventsSoFar(m, 'mirror_state', '"to":"down"') - (eventsBefore[i]?.[2] ?? 0));
+    log({ section: 'bad config', what: `invalid config swapped into all ${SIZE} volumes at once: hosts files changed`, value: String(changed), note: `content, mtime and inode of every hosts.toml compared before and after (must be 0); meanwhile ${writesDuring.filter((w) => w > 0).length} agents wrote a file and ${transitionsDuring.filter((t) => t > 0).length} saw a mirror change state (${downsDuring.filter((t) => t > 0).length} of them to down, i.e. probes that failed while the fleet reloaded)` });
     log({ section: 'bad config', what: 'agents reporting it (status config.lastError)', value: `${count} of ${SIZE}`, note: `within ${s(Math.max(...reporting.filter((v) => !Number.isNaN(v))))} of the swap; ${spread(reporting.filter((v) => !Number.isNaN(v)), s)}` });
   } finally {
     await hole?.remove();
@@ -137,6 +150,18 @@ async function main(): Promise<void> {
   }
   log({ section: 'fleet', what: 'whole run', value: s(Date.now() - started), note: 'target < 10 min' });
   writeSection('fleet', ['## `make bench-fleet`', '', ...machine(), '', markdown(rows)]);
+}
+
+/** Waits until no member has written a file for `forMs` (or `timeoutMs` passed). */
+async function quiet(members: readonly Member[], forMs: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = members.map(writesSoFar).join();
+  let since = Date.now();
+  while (Date.now() - since < forMs && Date.now() < deadline) {
+    await sleep(250);
+    const now = members.map(writesSoFar).join();
+    if (now !== last) [last, since] = [now, Date.now()];
+  }
 }
 
 /** Like timesUntil, for a check that needs a request. */

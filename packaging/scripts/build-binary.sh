@@ -36,7 +36,7 @@ const versionConstant = {
 };
 await build({
   entryPoints: ['src/cli/main.ts'], bundle: true, platform: 'node', target: process.env.TARGET, format: 'cjs',
-  outfile: process.env.BUNDLE, legalComments: 'none', logLevel: 'warning', plugins: [versionConstant],
+  outfile: process.env.BUNDLE, legalComments: 'none', minifyWhitespace: true, minifySyntax: true, logLevel: 'warning', plugins: [versionConstant],
   define: { 'import.meta.url': '__cma_import_meta_url' },
   banner: { js: 'const __cma_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
 });
@@ -48,13 +48,16 @@ if [ -z "$fuse" ]; then
   exit 0
 fi
 
+# V8 flags the executable starts with. The code cache is made by the node that writes the blob, and V8 rejects
+# a cache made under other flags (with a warning on stderr at every start), so that node runs with them too.
+v8_flags=(--max-semi-space-size=2 --max-old-space-size=64 --lite-mode)
 cat >"$out/sea/sea-config.json" <<JSON
 {
   "main": "$bundle", "output": "$out/sea/sea-prep.blob", "disableExperimentalSEAWarning": true, "useCodeCache": true,
-  "execArgv": ["--max-semi-space-size=2", "--max-old-space-size=64", "--lite-mode"]
+  "execArgv": [$(printf '"%s", ' "${v8_flags[@]}" | sed 's/, $//')]
 }
 JSON
-"$sea_node" --experimental-sea-config "$out/sea/sea-config.json" >/dev/null
+"$sea_node" "${v8_flags[@]}" --experimental-sea-config "$out/sea/sea-config.json" >/dev/null
 exe=$out/bin/containerd-mirror-agent
 cp "$sea_node" "$exe.tmp"
 chmod 0755 "$exe.tmp"

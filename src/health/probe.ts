@@ -7,11 +7,11 @@
 // 0.15-0.19 ms against 0.20-0.30 ms). node:http rather than an HTTP client library:
 // one GET a few seconds apart needs no pool, and each library probe cost memory and CPU (README, "Why these
 // dependencies").
-import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+// node:https and node:tls are loaded at the first https mirror or TLS file, not at start: an agent whose
+// mirrors are all plain http (an in-cluster cache) never pays their 5.5 MiB of RSS.
+import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import type { ConnectionOptions } from 'node:tls';
 import type { TlsSettings } from '../model.js';
-import { tlsConnectionOptions } from './tls-files.js';
 import { describeProbeError, type Phase } from './probe-errors.js';
 
 export interface ProbeTarget {
@@ -72,14 +72,18 @@ export async function probeOnce(target: ProbeTarget, timeoutMs: number): Promise
 
   const address = probeAddress(target.url);
   if (typeof address === 'string') return finish({ ok: false, error: address });
-  let tls: ConnectionOptions;
-  try {
-    tls = await tlsConnectionOptions(target.tls);
-  } catch (err) {
-    return finish({ ok: false, error: (err as Error).message });
+  let tls: ConnectionOptions = {};
+  // TLS files named for an http mirror are still read: a missing one is reported the same way.
+  if (address.https || target.tls.ca.length > 0 || target.tls.client.length > 0) {
+    try {
+      tls = await (await import('./tls-files.js')).tlsConnectionOptions(target.tls);
+    } catch (err) {
+      return finish({ ok: false, error: (err as Error).message });
+    }
   }
 
-  const outcome = await requestWithDeadline(address, tls, timeoutMs);
+  const request = address.https ? (await import('node:https')).request : httpRequest;
+  const outcome = await requestWithDeadline(request, address, tls, timeoutMs);
   if (outcome.kind === 'status') {
     const ok = outcome.status === 200 || outcome.status === 401;
     return finish(ok ? { ok, status: outcome.status } : { ok, status: outcome.status, error: `HTTP ${outcome.status}` });
@@ -88,7 +92,9 @@ export async function probeOnce(target: ProbeTarget, timeoutMs: number): Promise
   return finish({ ok: false, error });
 }
 
-function requestWithDeadline(address: ProbeAddress, tls: ConnectionOptions, timeoutMs: number): Promise<Outcome> {
+type Request = (options: RequestOptions & ConnectionOptions) => ClientRequest;
+
+function requestWithDeadline(request: Request, address: ProbeAddress, tls: ConnectionOptions, timeoutMs: number): Promise<Outcome> {
   return new Promise((resolve) => {
     let phase: Phase = 'connect';
     // The first outcome wins; destroying the request afterwards closes the socket in whatever phase it is.
@@ -107,7 +113,7 @@ function requestWithDeadline(address: ProbeAddress, tls: ConnectionOptions, time
       // No pool: a fresh connection per probe is what containerd's next pull would need too.
       agent: false,
     } as const;
-    const req: ClientRequest = address.https ? httpsRequest({ ...options, ...tls }) : httpRequest(options);
+    const req = request({ ...options, ...tls });
     req.once('socket', (socket) => socket.once(address.https ? 'secureConnect' : 'connect', () => (phase = 'response')));
     req.once('response', (res: IncomingMessage) => {
       phase = 'body';
