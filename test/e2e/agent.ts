@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { spawnLogged, testbedUnavailable, waitFor, type ManagedProcess } from '../helpers/testbed/index.js';
+import { envFor, selectedBuild, spawnLogged, testbedUnavailable, waitFor, type ManagedProcess } from '../helpers/testbed/index.js';
 
 export const AGENT_BIN = resolve(import.meta.dirname, '../../bin/containerd-mirror-agent');
 export const AGENT_BUILT = existsSync(resolve(import.meta.dirname, '../../dist/cli/main.js'));
@@ -32,6 +32,11 @@ export interface AgentOptions {
   hostsDir: string;
   stateDir: string;
   logPath: string;
+  /**
+   * The bed containerd's config.toml, which the agent checks (and would edit) like a node's; default `none`.
+   * Never the host's /etc/containerd/config.toml.
+   */
+  containerdConfig?: string;
   /** Extra environment, e.g. NOTIFY_SOCKET. */
   env?: NodeJS.ProcessEnv;
 }
@@ -48,9 +53,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   if (!AGENT_BUILT) throw new Error(`${AGENT_BIN} has nothing to run: run \`make build\` first`);
   mkdirSync(options.stateDir, { recursive: true });
   const listen = `127.0.0.1:${await freeLoopbackPort()}`;
-  const proc = spawnLogged(AGENT_BIN, ['run', '--config', options.config, '--hosts-dir', options.hostsDir, '--state-dir', options.stateDir, '--listen', listen], options.logPath, {
-    env: { ...process.env, ...options.env },
-  });
+  const args = ['run', '--config', options.config, '--hosts-dir', options.hostsDir, '--state-dir', options.stateDir, '--listen', listen, '--containerd-config', options.containerdConfig ?? 'none'];
+  // The bed's containerd build comes first in PATH: the agent's `containerd --version` must see the one it serves.
+  const proc = spawnLogged(AGENT_BIN, args, options.logPath, { env: { ...envFor(selectedBuild()), ...options.env } });
   const statusUrl = `http://${listen}/status`;
   const status = async (): Promise<AgentStatus> => {
     const response = await fetch(statusUrl);

@@ -4,6 +4,7 @@
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ContainerdBuild } from './build.js';
 import { onExit, type ExitGuard } from './cleanup.js';
 import { startContainerd, type Containerd } from './containerd.js';
 import { LARGE_IMAGE, SMALL_IMAGE, seedImage, type ImageSpec } from './images.js';
@@ -15,6 +16,8 @@ export interface TestbedOptions {
   images?: ImageSpec[];
   /** Start a containerd; default true. */
   containerd?: boolean;
+  /** Which containerd; default the one CMA_CONTAINERD selects. */
+  build?: ContainerdBuild;
 }
 
 export interface Testbed {
@@ -64,7 +67,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     }
     let containerd: Containerd | undefined;
     if (options.containerd !== false) {
-      containerd = await startContainerd({ dir: join(dir, 'containerd'), hostsDir });
+      containerd = await startContainerd({ dir: join(dir, 'containerd'), hostsDir, build: options.build });
       const started = containerd;
       stops.push(() => started.stop());
     }
