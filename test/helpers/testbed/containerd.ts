@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { stringify } from 'smol-toml';
+import { parse, stringify } from 'smol-toml';
 import { envFor, selectedBuild, type ContainerdBuild } from './build.js';
 import { spawnLogged, type ManagedProcess } from './process.js';
 import { waitFor } from './wait.js';
@@ -39,8 +39,11 @@ export interface Containerd {
 
 const CRI = 'io.containerd.grpc.v1.cri';
 
-/** The parts of a private instance that must never be the host's: root, state, sockets, ports, NRI. */
-export function privateSettings(dir: string, major: 1 | 2): Record<string, unknown> {
+/**
+ * The parts of a private instance that must never be the host's: root, state, sockets, ports, NRI, opt. In
+ * the layout of config `version` 2 (1.6's, which 2.x converts at start) or 3 (2.x's own).
+ */
+export function privateSettings(dir: string, major: 1 | 2, version: 2 | 3 = major === 1 ? 2 : 3): Record<string, unknown> {
   const common = {
     root: join(dir, 'root'),
     state: join(dir, 'state'),
@@ -52,16 +55,36 @@ export function privateSettings(dir: string, major: 1 | 2): Record<string, unkno
   // The default stream port 10010 would collide between two test beds.
   const server = { disable_tcp_service: true, stream_server_address: '127.0.0.1', stream_server_port: '0' };
   const cni = join(dir, 'cni');
-  if (major === 1) return { ...common, plugins: { [CRI]: { ...server, cni: { bin_dir: join(cni, 'bin'), conf_dir: join(cni, 'conf') } } } };
+  // 2.x enables NRI (a host-wide socket) and keeps opt under /opt unless told otherwise.
+  const only2 = major === 2 ? { 'io.containerd.nri.v1.nri': { disable: true }, 'io.containerd.internal.v1.opt': { path: join(dir, 'opt') } } : {};
+  if (version === 2) return { ...common, plugins: { [CRI]: { ...server, cni: { bin_dir: join(cni, 'bin'), conf_dir: join(cni, 'conf') } }, ...only2 } };
   return {
     ...common,
     plugins: {
       [CRI]: server,
       'io.containerd.cri.v1.runtime': { netns_mounts_under_state_dir: true, cni: { bin_dirs: [join(cni, 'bin')], conf_dir: join(cni, 'conf') } },
-      'io.containerd.nri.v1.nri': { disable: true },
-      'io.containerd.internal.v1.opt': { path: join(dir, 'opt') },
+      ...only2,
     },
   };
+}
+
+type Doc = Record<string, unknown>;
+const isTable = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function overlay(base: Doc, top: Doc): Doc {
+  const out: Doc = { ...base };
+  for (const [key, value] of Object.entries(top)) out[key] = isTable(value) && isTable(out[key]) ? overlay(out[key], value) : value;
+  return out;
+}
+
+/**
+ * A node's own config.toml (a stock file, an operator's) made safe to run here: every setting of it kept,
+ * only privateSettings() laid over it. Re-serialised, so comments go; the keys and values are the stock ones.
+ */
+export function privatize(text: string, dir: string, major: 1 | 2): string {
+  const doc = parse(text) as Doc;
+  const version = doc.version === 3 ? 3 : 2;
+  return stringify(overlay(doc, privateSettings(dir, major, version)));
 }
 
 /** Where the CRI registry table lives in this version's own config layout. */

@@ -2,7 +2,7 @@ export { onExit, type ExitGuard } from './cleanup.js';
 export { spawnLogged, type ManagedProcess } from './process.js';
 export { waitFor } from './wait.js';
 export { startRegistry, parseAccessLog, type Registry, type AccessLogEntry } from './registry.js';
-export { startContainerd, containerdConfig, privateSettings, registryPlugin, type Containerd } from './containerd.js';
+export { startContainerd, containerdConfig, privateSettings, privatize, registryPlugin, type Containerd } from './containerd.js';
 export { containerdBuild, containerd2Missing, envFor, selectedBuild, selectedMajor, CONTAINERD2_PREFIX, type ContainerdBuild, type ContainerdMajor } from './build.js';
 export { pullImage, removeImage, listImages, type CriImage } from './cri.js';
 export { GrpcError } from './grpc.js';
