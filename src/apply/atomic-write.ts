@@ -32,11 +32,11 @@ export async function writeFileAtomic(path: string, content: string | Uint8Array
     await unlink(temp).catch(() => undefined);
     throw ioError(step === 'rename' ? path : temp, err, step);
   }
-  await syncDir(dir);
+  await fsyncDir(dir);
 }
 
 /** Makes a rename or unlink in `dir` durable: without it a power loss can bring the old entry back. */
-export async function syncDir(dir: string): Promise<void> {
+export async function fsyncDir(dir: string): Promise<void> {
   try {
     const handle = await open(dir, 'r');
     try {

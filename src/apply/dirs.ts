@@ -1,7 +1,7 @@
 // Directories the agent creates, and takes away again when it created them and they are empty.
 import { chmod, lstat, mkdir, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { syncDir } from './atomic-write.js';
+import { fsyncDir } from './atomic-write.js';
 import { errnoCode, ioError, isAbsent } from './io-error.js';
 
 export async function ensureDir(dir: string, mode: number): Promise<void> {
@@ -48,7 +48,7 @@ export async function createDirs(dirs: readonly string[], mode: number): Promise
     await chmod(dir, mode).catch((err: unknown) => {
       throw ioError(dir, err, 'chmod');
     });
-    await syncDir(dirname(dir));
+    await fsyncDir(dirname(dir));
   }
 }
 
@@ -67,7 +67,7 @@ export async function removeEmptyDirs(dirs: readonly string[]): Promise<string[]
       else if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw ioError(dir, err, 'rmdir');
       continue;
     }
-    await syncDir(dirname(dir));
+    await fsyncDir(dirname(dir));
     gone.push(dir);
   }
   return gone;

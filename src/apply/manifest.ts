@@ -4,7 +4,7 @@ import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { AgentError } from '../errors.js';
-import { writeFileAtomic, syncDir } from './atomic-write.js';
+import { writeFileAtomic, fsyncDir } from './atomic-write.js';
 import { ensureDir } from './dirs.js';
 import { errnoCode, ioError } from './io-error.js';
 
@@ -31,7 +31,7 @@ export interface LoadedManifest {
   onDisk: string | undefined;
 }
 
-export function manifestPath(stateDir: string): string {
+function manifestPath(stateDir: string): string {
   return join(stateDir, 'manifest.json');
 }
 
@@ -90,5 +90,5 @@ export async function deleteManifest(stateDir: string): Promise<void> {
     if (errnoCode(err) === 'ENOENT') return;
     throw ioError(path, err, 'unlink');
   }
-  await syncDir(stateDir);
+  await fsyncDir(stateDir);
 }

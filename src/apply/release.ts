@@ -2,7 +2,7 @@
 import { readFile, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AgentError } from '../errors.js';
-import { syncDir, writeFileAtomic } from './atomic-write.js';
+import { fsyncDir, writeFileAtomic } from './atomic-write.js';
 import { inspect, type Found } from './disk.js';
 import { errnoCode, ioError } from './io-error.js';
 import { backupPath, type OwnedEntry } from './manifest.js';
@@ -74,5 +74,5 @@ async function removeFile(path: string): Promise<void> {
     if (errnoCode(err) === 'ENOENT') return;
     throw ioError(path, err, 'unlink');
   }
-  await syncDir(dirname(path));
+  await fsyncDir(dirname(path));
 }

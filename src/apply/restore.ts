@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { AgentError, AgentErrors } from '../errors.js';
 import type { ApplyOptions } from './apply.js';
-import { syncDir } from './atomic-write.js';
+import { fsyncDir } from './atomic-write.js';
 import { removeEmptyDirs } from './dirs.js';
 import { ownedFilesIn } from './disk.js';
 import { ioError } from './io-error.js';
@@ -53,6 +53,6 @@ export async function restoreAll(options: ApplyOptions): Promise<{ removed: stri
   } catch (err) {
     throw ioError(backups, err, 'rm');
   }
-  await syncDir(stateDir).catch(() => undefined);
+  await fsyncDir(stateDir).catch(() => undefined);
   return result;
 }

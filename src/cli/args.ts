@@ -32,7 +32,7 @@ export const COMMAND_OPTIONS = {
 
 export type CommandName = keyof typeof COMMAND_OPTIONS;
 
-export interface CommonFlags {
+export interface CommandFlags {
   config: string[];
   hostsDir?: string;
   stateDir: string;
@@ -56,7 +56,7 @@ function usage(message: string): AgentError {
   return new AgentError('CMA_USAGE', `${message}; see \`containerd-mirror-agent --help\``);
 }
 
-export function parseCommandFlags(command: CommandName, argv: string[], env: NodeJS.ProcessEnv = process.env): CommonFlags {
+export function parseCommandFlags(command: CommandName, argv: string[], env: NodeJS.ProcessEnv = process.env): CommandFlags {
   let values: Record<string, string | boolean | Array<string | boolean> | undefined>;
   try {
     const options: Options = COMMAND_OPTIONS[command];
@@ -90,7 +90,7 @@ export function parseCommandFlags(command: CommandName, argv: string[], env: Nod
 }
 
 /** `--containerd-config none`: leave config.toml to whoever owns it (k3s, an image build); hosts.toml only. */
-export function managedContainerdConfig(flags: CommonFlags): string | undefined {
+export function managedContainerdConfig(flags: CommandFlags): string | undefined {
   return flags.containerdConfig === 'none' ? undefined : flags.containerdConfig;
 }
 

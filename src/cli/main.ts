@@ -1,32 +1,31 @@
 #!/usr/bin/env node
 // Entry point: dispatch, and the one place that turns errors into exit codes and one-line messages.
-import { AgentError } from '../errors.js';
-import { errorLines } from '../daemon/error-lines.js';
-import { HELP, isCommand, parseCommandFlags, type CommandName, type CommonFlags } from './args.js';
+import { EXIT_INVALID, EXIT_OK, AgentError, errorLines } from '../errors.js';
+import { HELP, isCommand, parseCommandFlags, type CommandName, type CommandFlags } from './args.js';
 import { VERSION } from '../version.js';
 
-type Command = (flags: CommonFlags) => Promise<number>;
+type Command = (flags: CommandFlags) => Promise<number>;
 
 const COMMANDS: Record<CommandName, () => Promise<Command>> = {
-  validate: async () => (await import('./commands/validate.js')).validateCommand,
-  render: async () => (await import('./commands/render.js')).renderCommand,
-  apply: async () => (await import('./commands/apply.js')).applyCommand,
-  restore: async () => (await import('./commands/restore.js')).restoreCommand,
-  run: async () => (await import('./commands/run.js')).runCommand,
-  status: async () => (await import('./commands/status.js')).statusCommand,
-  doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
-  sync: async () => (await import('./commands/sync.js')).syncCommand,
+  validate: async () => (await import('./commands/validate-command.js')).validateCommand,
+  render: async () => (await import('./commands/render-command.js')).renderCommand,
+  apply: async () => (await import('./commands/apply-command.js')).applyCommand,
+  restore: async () => (await import('./commands/restore-command.js')).restoreCommand,
+  run: async () => (await import('./commands/run-command.js')).runCommand,
+  status: async () => (await import('./commands/status-command.js')).statusCommand,
+  doctor: async () => (await import('./commands/doctor-command.js')).doctorCommand,
+  sync: async () => (await import('./commands/sync-command.js')).syncCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(HELP);
-    return name === undefined ? 2 : 0;
+    return name === undefined ? EXIT_INVALID : EXIT_OK;
   }
   if (name === '--version' || name === 'version') {
     process.stdout.write(`containerd-mirror-agent ${VERSION}\n`);
-    return 0;
+    return EXIT_OK;
   }
   if (!isCommand(name)) {
     throw new AgentError('CMA_USAGE', `unknown command "${name}"; see \`containerd-mirror-agent --help\``);

@@ -8,8 +8,8 @@ import { AgentError } from '../errors.js';
 import { decodeBasicAuth } from './credential.js';
 import { issuesToErrors } from './issues.js';
 import { parseConfigFile } from './parse.js';
-import type { SecretSet } from './redact.js';
-import { readLimited, Vanished, type SourceFile } from './sources.js';
+import type { SecretSet } from './secret-set.js';
+import { readLimited, Vanished, type SourceFile } from './read-sources.js';
 
 const DIR_ENTRIES = ['.dockerconfigjson', 'config.json'];
 
@@ -26,7 +26,7 @@ const entry = z
 const dockerConfig = z.object({ auths: z.record(z.string(), entry) }).loose();
 
 /** `https://index.docker.io/v1/`, `host`, `https://host:5000/` -> `host[:port]`, lowercase. */
-export function normalizeAuthKey(key: string): string {
+function normalizeAuthKey(key: string): string {
   const noScheme = key.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
   return (noScheme.split('/')[0] ?? '').toLowerCase();
 }

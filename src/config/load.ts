@@ -10,8 +10,8 @@ import { formatPath } from './field-path.js';
 import { checkFileRefs, tlsFileRefs } from './file-refs.js';
 import { mergeInto, Provenance, type Plain } from './merge.js';
 import { parseConfigFile } from './parse.js';
-import { SecretSet } from './redact.js';
-import { readSources, type SourceFile } from './sources.js';
+import { SecretSet } from './secret-set.js';
+import { readSources, type SourceFile } from './read-sources.js';
 
 export interface LoadedConfig {
   config: AgentConfig;

@@ -4,8 +4,12 @@ import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import type { ProbeSettings } from '../model.js';
 import { credentialSchema } from './credential.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from './go-duration.js';
 import { endpointUrlProblem, normalizeEndpointUrl, registryNameProblem } from './host.js';
+
+/** containerd's own default `config_path` on Debian and most distributions. */
+export const DEFAULT_HOSTS_DIR = '/etc/containerd/certs.d';
+export const DEFAULT_RESTART_COMMAND: readonly string[] = ['systemctl', 'restart', 'containerd'];
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -28,7 +32,7 @@ export const duration = z.string({ error: 'must be a duration with a unit, e.g. 
 
 const positiveDuration = duration.refine((ms) => ms > 0, 'must be longer than 0');
 
-export const endpointUrl = z.string().transform((text, ctx) => {
+const endpointUrl = z.string().transform((text, ctx) => {
   const problem = endpointUrlProblem(text);
   if (problem === undefined) return normalizeEndpointUrl(text);
   ctx.addIssue({ code: 'custom', message: problem });
@@ -102,7 +106,7 @@ export const DEFAULT_PROBE: ProbeSettings = { intervalMs: 2000, timeoutMs: 1000,
 
 export const nativeSchema = z
   .object({
-    hostsDir: absolutePath.default('/etc/containerd/certs.d'),
+    hostsDir: absolutePath.default(DEFAULT_HOSTS_DIR),
     probe: z
       .object({
         interval: positiveDuration.default(DEFAULT_PROBE.intervalMs),
@@ -119,7 +123,7 @@ export const nativeSchema = z
       }),
     restartCommand: z
       .preprocess((v) => (typeof v === 'string' ? v.split(/\s+/).filter((w) => w !== '') : v), z.array(z.string().min(1)).min(1, 'must name a command'))
-      .default(['systemctl', 'restart', 'containerd']),
+      .default([...DEFAULT_RESTART_COMMAND]),
     credentials: z.array(absolutePath).default([]),
     registries: hostKeyedRecord(registry).default({}),
   })

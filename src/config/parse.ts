@@ -7,7 +7,7 @@ import { isPlainObject, type Plain } from './merge.js';
 
 type Format = 'yaml' | 'json' | 'toml';
 
-export function formatOf(path: string): Format {
+function formatOf(path: string): Format {
   if (path.endsWith('.toml')) return 'toml';
   if (path.endsWith('.json')) return 'json';
   return 'yaml';

@@ -42,7 +42,7 @@ export interface SyncOptions {
 }
 
 /** Makes config.toml right. `written` is false when it already was: nothing was touched. */
-export async function syncContainerdConfig(options: SyncOptions): Promise<ContainerdConfigPlan & { written: boolean }> {
+export async function updateContainerdConfig(options: SyncOptions): Promise<ContainerdConfigPlan & { written: boolean }> {
   const current = await readContainerdConfig(options.path);
   const plan = planContainerdConfig({
     path: options.path,

@@ -13,7 +13,7 @@
 // else (inline tables, dotted keys) is refused rather than guessed at.
 import { AgentError } from '../errors.js';
 import type { ContainerdFacts, Credential } from '../model.js';
-import { formatContainerdVersion } from './version.js';
+import { formatContainerdVersion } from './detect.js';
 import { headerPath, isTableLine, parseTomlSafely, samePath, tableAt, tomlKey, tomlString, type TomlTable } from './toml-text.js';
 import { isDeepStrictEqual } from 'node:util';
 

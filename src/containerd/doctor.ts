@@ -11,7 +11,8 @@ import { checkContainerdConfig, type EffectiveRegistry } from './doctor-config.j
 import { DoctorReport, type DoctorResult } from './doctor-report.js';
 import { readRestartState } from './restart-state.js';
 import { parseTomlSafely, tableAt, type TomlTable } from './toml-text.js';
-import { detectContainerdFacts, formatContainerdVersion } from './version.js';
+import { detectContainerdFacts, formatContainerdVersion } from './detect.js';
+import { DEFAULT_RESTART_COMMAND } from '../config/native-schema.js';
 
 export { formatDoctorReport, type DoctorResult, type DoctorProblem } from './doctor-report.js';
 
@@ -29,8 +30,6 @@ export interface DoctorOptions {
   containerdBinary?: string;
 }
 
-const DEFAULT_RESTART = 'systemctl restart containerd';
-
 export async function runDoctor(options: DoctorOptions): Promise<DoctorResult> {
   const report = new DoctorReport();
   const binary = options.containerdBinary ?? 'containerd';
@@ -44,7 +43,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorResult> {
   } else {
     report.problem(`the agent config could not be loaded${options.loadError ? `: ${options.loadError}` : ''}`, 'run `containerd-mirror-agent validate --config PATH` and fix what it reports');
   }
-  await checkRestart(report, options.stateDir, options.config?.restartCommand.join(' ') ?? DEFAULT_RESTART);
+  await checkRestart(report, options.stateDir, options.config?.restartCommand.join(' ') ?? DEFAULT_RESTART_COMMAND.join(' '));
   return report.result();
 }
 

@@ -5,26 +5,20 @@
 // never reaches this file; should a caller pass unchanged bytes anyway, nothing happens.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { type Clock, realClock } from '../clock.js';
 import { AgentError } from '../errors.js';
 import type { RestartState } from './restart-state.js';
 
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
 /** The pino methods the policy uses. */
-export interface Logger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
+export type RestartLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
+
+/** What operators see of the policy (status, metrics, STATUS=): times as epoch milliseconds. */
+export interface RestartInfo {
+  restartPending: boolean;
+  reason?: string;
+  lastError?: string;
+  lastRestartAt?: number;
 }
 
 export type CommandRunner = (argv: readonly string[]) => Promise<void>;
@@ -48,7 +42,7 @@ export interface RestartPolicyOptions {
   command: readonly string[];
   /** `--no-restart`: never run the command, only record and log that a restart is owed. */
   noRestart: boolean;
-  logger: Logger;
+  logger: RestartLogger;
   clock?: Clock;
   /** Two restarts are at least this far apart; changes in between are coalesced into one. */
   minIntervalMs?: number;
@@ -61,7 +55,7 @@ export interface RestartPolicyOptions {
   persist?: (state: RestartState) => Promise<void>;
 }
 
-export function configDigest(bytes: string): string {
+function configDigest(bytes: string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 

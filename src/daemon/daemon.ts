@@ -1,15 +1,18 @@
-// Wiring of the long-running agent: watcher -> agent (reload, reconcile) <- health monitor, and what
+// Wiring of the long-running agent: watcher -> reconciler (reload, reconcile) <- health monitor, and what
 // operators see (logs, metrics, HTTP, systemd). Signals are handled from the first instant; shutdown is
 // ordered: stop inputs (watcher, writes), then probing, then outputs.
-import { Agent } from './agent.js';
-import { buildStatus, type RestartInfo } from './status.js';
-import { ContainerdConfig } from './containerd-config.js';
-import { SourceWatcher } from '../watch/sources.js';
+import { Reconciler } from './reconciler.js';
+import { buildStatus } from './status-view.js';
+import type { RestartInfo } from '../containerd/restart.js';
+import { ContainerdConfig } from '../containerd/managed-config.js';
+import { SourceWatcher } from '../watch/source-watcher.js';
 import { createLogger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
 import { startHttpServer, type HttpServer } from '../observe/http.js';
 import { createNotifier } from '../observe/sd-notify.js';
-import { summaryLine } from '../observe/status.js';
+import { summaryLine } from '../observe/status-format.js';
+import { onSignals } from '../signals.js';
+import { EXIT_OK } from '../errors.js';
 import { WatchdogGate, type WatchdogDeadlines } from '../observe/watchdog.js';
 import { startWatchdogPings } from '../observe/watchdog-pings.js';
 import type { ContainerdFacts, ProbeSettings } from '../model.js';
@@ -45,9 +48,9 @@ function deadlines(probe: ProbeSettings | undefined): WatchdogDeadlines {
 
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // Every credential any loaded config held is scrubbed from every log line, whatever carries it. The logger
-  // exists before the agent, so it reaches it through this holder.
-  const held: { agent?: Agent } = {};
-  const logger = createLogger({ env: options.env, secrets: () => held.agent?.secrets() ?? [] });
+  // exists before the reconciler, so it reaches it through this late binding.
+  const late: { reconciler?: Reconciler } = {};
+  const logger = createLogger({ env: options.env, secrets: () => late.reconciler?.secrets() ?? [] });
   const metrics = createMetrics({ version: VERSION });
   const notifier = createNotifier(options.env, { logger });
   const gate = new WatchdogGate(deadlines(undefined));
@@ -65,16 +68,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const restartInfo = (): RestartInfo => containerd?.restartInfo() ?? { restartPending: false };
 
   let probeSettings: ProbeSettings | undefined;
-  const agent: Agent = new Agent(
+  const reconciler: Reconciler = new Reconciler(
     { sources: options.sources, hostsDir: options.hostsDir, stateDir: options.stateDir, facts: options.facts, containerd, logger },
     {
       changed: () => {
-        const probe = agent.appliedConfig?.probe;
+        const probe = reconciler.appliedConfig?.probe;
         if (probe !== probeSettings) {
           probeSettings = probe;
           gate.setDeadlines(deadlines(probe));
         }
-        const status = buildStatus(agent, restartInfo());
+        const status = currentStatus();
         metrics.observeStatus(status);
         void notifier.status(summaryLine(status, new Date()));
       },
@@ -91,7 +94,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       },
     },
   );
-  held.agent = agent;
+  late.reconciler = reconciler;
+  const currentStatus = () => buildStatus(reconciler.snapshot(), reconciler.monitor.snapshot(), restartInfo());
 
   let http: HttpServer | undefined;
   let watcher: SourceWatcher | undefined;
@@ -104,72 +108,66 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   });
 
   const shutdown = async (signal: string, startup: Promise<unknown>): Promise<void> => {
-    if (stopping) {
-      logger.warn({ event: 'forced_exit', signal }, `second ${signal}: exiting at once`);
-      logger.flush();
-      process.exit(1);
-    }
     stopping = true;
     logger.info({ event: 'stopping', signal }, `${signal}: stopping; the hosts.toml files stay as they are (they are valid)`);
     await notifier.stopping();
+    // Before waiting for startup: a boot still settling its first probes ends now instead of at its budget.
+    reconciler.beginStop();
     await startup.catch(() => undefined);
     stopPings();
     timers.forEach(clearInterval);
     await watcher?.close();
-    await agent.stop();
+    await reconciler.stop();
     await containerd?.stop();
     await http?.close();
     logger.info({ event: 'stopped' }, 'stopped');
     logger.flush();
-    resolveDone(0);
+    resolveDone(EXIT_OK);
   };
 
   const startup = (async (): Promise<void> => {
     http = await startHttpServer({
       listen: options.listen,
       metrics,
-      status: () => buildStatus(agent, restartInfo()),
+      status: currentStatus,
       healthy: () => {
         const reason = gate.stale();
         return reason === undefined || { ok: false, reason };
       },
-      ready: () => agent.ready,
+      ready: () => reconciler.ready,
       logger,
     });
     if (stopping) return;
-    const follow = (): Promise<void> => watcher?.setSources(agent.watchedPaths()) ?? Promise.resolve();
+    const follow = (): Promise<void> => watcher?.setSources(reconciler.watchedPaths()) ?? Promise.resolve();
     watcher = new SourceWatcher({
-      sources: agent.watchedPaths(),
+      sources: reconciler.watchedPaths(),
       onChange: (reason) => {
         logger.debug({ event: 'source_changed', reason }, `config source changed (${reason}); reloading`);
-        void agent.requestReload().then(follow, () => undefined);
+        void reconciler.requestReload().then(follow, () => undefined);
       },
       onError: (err: Error) => logger.warn({ event: 'watch_error' }, `watching the config failed (${err.message}); re-reading it every 60 s and retrying the watch then`),
     });
     await watcher.start();
-    await agent.start();
+    await reconciler.start();
     await follow();
     if (stopping) return;
 
-    const ready = summaryLine(buildStatus(agent, restartInfo()), new Date());
-    await notifier.ready(ready);
-    logger.info({ event: 'started', listen: http.address, version: VERSION }, `started: ${ready}; status at http://${http.address}/status`);
+    const readyLine = summaryLine(currentStatus(), new Date());
+    await notifier.ready(readyLine);
+    logger.info({ event: 'started', listen: http.address, version: VERSION }, `started: ${readyLine}; status at http://${http.address}/status`);
     timers.push(
-      setInterval(() => void agent.requestReconcile(), RECONCILE_INTERVAL_MS),
+      setInterval(() => void reconciler.requestReconcile(), RECONCILE_INTERVAL_MS),
       setInterval(() => {
-        if (agent.monitor.snapshot().size === 0) gate.probeProgress();
+        if (reconciler.monitor.snapshot().size === 0) gate.probeProgress();
       }, IDLE_PROBE_HEARTBEAT_MS),
     );
     stopPings = startWatchdogPings(notifier, gate, logger);
   })();
 
-  const onSignal = (signal: NodeJS.Signals) => () => void shutdown(signal, startup);
-  process.on('SIGTERM', onSignal('SIGTERM'));
-  process.on('SIGINT', onSignal('SIGINT'));
-  process.on('SIGHUP', () => {
-    if (stopping) return;
-    logger.info({ event: 'sighup' }, 'SIGHUP: reloading the config now');
-    void agent.requestReload();
+  onSignals({
+    logger,
+    stop: (signal) => shutdown(signal, startup),
+    reload: () => void reconciler.requestReload(),
   });
 
   await startup;

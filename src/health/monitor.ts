@@ -13,6 +13,7 @@ import type { HealthView, MirrorState, ProbeSettings } from '../model.js';
 import { probeOnce, type ProbeResult, type ProbeTarget } from './probe.js';
 import { describeProbeError } from './probe-errors.js';
 import { initialHealth, nextHealth, type MirrorHealth } from './state-machine.js';
+import { type Clock, realClock } from '../clock.js';
 
 export interface MonitorEvents {
   onResult(url: string, result: ProbeResult, health: MirrorHealth): void;
@@ -24,7 +25,7 @@ export interface MonitorOptions {
   events: MonitorEvents;
   probe?: typeof probeOnce;
   /** Epoch ms; fed to the state machine and to lastProgressAt(). */
-  now?: () => number;
+  clock?: Clock;
   /** In [0, 1); drives the jitter. */
   random?: () => number;
 }
@@ -47,7 +48,7 @@ export const UNKNOWN_PROBE_GAP_MS = 100;
 interface Endpoint {
   target: ProbeTarget;
   health: MirrorHealth;
-  timer?: NodeJS.Timeout;
+  timer?: unknown;
   inFlight?: Promise<void>;
 }
 
@@ -55,7 +56,7 @@ export class HealthMonitor {
   private settings: ProbeSettings;
   private readonly events: MonitorEvents;
   private readonly probe: typeof probeOnce;
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private readonly random: () => number;
   private readonly endpoints = new Map<string, Endpoint>();
   private lastProgress: number;
@@ -65,9 +66,9 @@ export class HealthMonitor {
     this.settings = options.settings;
     this.events = options.events;
     this.probe = options.probe ?? probeOnce;
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? realClock;
     this.random = options.random ?? Math.random;
-    this.lastProgress = this.now();
+    this.lastProgress = this.clock.now();
   }
 
   /** Adds, keeps and removes endpoints by URL. A kept endpoint keeps its state and uses its new TLS settings. */
@@ -80,15 +81,15 @@ export class HealthMonitor {
 
     for (const [url, endpoint] of this.endpoints) {
       if (wanted.has(url)) continue;
-      clearTimeout(endpoint.timer);
+      this.clock.clearTimeout(endpoint.timer);
       this.endpoints.delete(url);
     }
     // The watchdog must not see the idle time before the first target as a stalled loop.
-    if (this.endpoints.size === 0 && wanted.size > 0) this.lastProgress = this.now();
+    if (this.endpoints.size === 0 && wanted.size > 0) this.lastProgress = this.clock.now();
     for (const [url, target] of wanted) {
       const existing = this.endpoints.get(url);
       if (existing === undefined) {
-        const endpoint: Endpoint = { target, health: initialHealth(this.now()) };
+        const endpoint: Endpoint = { target, health: initialHealth(this.clock.now()) };
         this.endpoints.set(url, endpoint);
         this.schedule(url, endpoint, this.random() * Math.min(FIRST_PROBE_SPREAD_MS, settings.intervalMs));
         continue;
@@ -110,7 +111,7 @@ export class HealthMonitor {
 
   /** When a probe last completed; with no endpoint to probe the loop is idle, not stalled, so: now. */
   lastProgressAt(): number {
-    return this.endpoints.size === 0 ? this.now() : this.lastProgress;
+    return this.endpoints.size === 0 ? this.clock.now() : this.lastProgress;
   }
 
   /** Cancels every timer and waits for the probes in flight (each is bounded by its own deadline, and by timeoutMs + 1 s here). */
@@ -118,7 +119,7 @@ export class HealthMonitor {
     this.stopped = true;
     const inFlight: Promise<void>[] = [];
     for (const endpoint of this.endpoints.values()) {
-      clearTimeout(endpoint.timer);
+      this.clock.clearTimeout(endpoint.timer);
       if (endpoint.inFlight !== undefined) inFlight.push(endpoint.inFlight);
     }
     this.endpoints.clear();
@@ -140,8 +141,8 @@ export class HealthMonitor {
   }
 
   private schedule(url: string, endpoint: Endpoint, delayMs: number): void {
-    clearTimeout(endpoint.timer);
-    endpoint.timer = setTimeout(() => {
+    this.clock.clearTimeout(endpoint.timer);
+    endpoint.timer = this.clock.setTimeout(() => {
       endpoint.timer = undefined;
       endpoint.inFlight = this.runProbe(url, endpoint).finally(() => {
         endpoint.inFlight = undefined;
@@ -150,14 +151,14 @@ export class HealthMonitor {
   }
 
   private async runProbe(url: string, endpoint: Endpoint): Promise<void> {
-    const startedAt = this.now();
+    const startedAt = this.clock.now();
     // probeOnce reports failures as results; an injected probe that throws must not end this endpoint's loop.
     const result = await this.probe(endpoint.target, this.settings.timeoutMs).catch(
-      (err: unknown): ProbeResult => ({ ok: false, error: describeProbeError(err, 'connect', this.settings.timeoutMs), durationMs: 0, at: this.now() }),
+      (err: unknown): ProbeResult => ({ ok: false, error: describeProbeError(err, 'connect', this.settings.timeoutMs), durationMs: 0, at: this.clock.now() }),
     );
     // Removed or stopped while the request was in flight: the result belongs to nobody.
     if (this.stopped || this.endpoints.get(url) !== endpoint) return;
-    const now = this.now();
+    const now = this.clock.now();
     this.lastProgress = now;
     const from = endpoint.health.state;
     endpoint.health = nextHealth(endpoint.health, result, this.settings, now);

@@ -2,11 +2,11 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { pino } from 'pino';
+import type { Logger } from 'pino';
 import { AgentError } from '../errors.js';
 import { formatListen, parseListen } from './listen.js';
 import type { AgentMetrics } from './metrics.js';
-import type { AgentStatus } from './status.js';
+import type { AgentStatus } from './status-format.js';
 
 /** true, or why not: the reason is the 503 body. */
 export type Check = () => boolean | { ok: boolean; reason?: string };
@@ -25,7 +25,7 @@ export interface HttpServerOptions<S extends StatusView = AgentStatus, M extends
   healthy: Check;
   /** A valid config is applied. */
   ready: Check;
-  logger: pino.Logger;
+  logger: Logger;
 }
 
 export interface HttpServer {

@@ -2,7 +2,7 @@
 // stores the right PRIORITY and `journalctl -p warning` shows failovers (sd-daemon(3) prefixes).
 
 import { fstatSync } from 'node:fs';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { AgentError } from '../errors.js';
 import { redactDeep, redactText } from './redact.js';
 
@@ -20,7 +20,7 @@ export interface LoggerOptions {
   secrets?: () => Iterable<string>;
 }
 
-export function createLogger(options: LoggerOptions = {}): pino.Logger {
+export function createLogger(options: LoggerOptions = {}): Logger {
   const env = options.env ?? process.env;
   const destination = options.destination ?? 1;
   const level = options.level ?? env.LOG_LEVEL ?? 'info';

@@ -3,7 +3,7 @@
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { redactUrl } from './redact.js';
-import type { AgentStatus } from './status.js';
+import type { AgentStatus } from './status-format.js';
 
 export const METRIC_PREFIX = 'containerd_mirror_agent_';
 

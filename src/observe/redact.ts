@@ -8,7 +8,7 @@ export const REDACTED = '[REDACTED]';
 // Compared lower-cased, so `Authorization`, `identityToken` and `identitytoken` all match.
 const SECRET_KEYS = new Set(['password', 'auth', 'identitytoken', 'token', 'authorization']);
 
-export function isSecretKey(key: string): boolean {
+function isSecretKey(key: string): boolean {
   return SECRET_KEYS.has(key.toLowerCase());
 }
 

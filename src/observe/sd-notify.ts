@@ -3,7 +3,7 @@
 // (sd_notify_barrier) until systemd has processed it before exiting.
 
 import { execFile } from 'node:child_process';
-import type { pino } from 'pino';
+import type { Logger } from 'pino';
 
 export interface Notifier {
   /** false when NOTIFY_SOCKET is unset: every method is a no-op. */
@@ -21,7 +21,7 @@ export interface NotifierOptions {
   /** Default `systemd-notify`, looked up in PATH. */
   binary?: string;
   pid?: number;
-  logger?: pino.Logger;
+  logger?: Logger;
 }
 
 const CALL_TIMEOUT_MS = 10_000;

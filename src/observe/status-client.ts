@@ -2,7 +2,7 @@
 
 import { AgentError } from '../errors.js';
 import { formatListen, parseListen } from './listen.js';
-import type { AgentStatus } from './status.js';
+import type { AgentStatus } from './status-format.js';
 
 export async function fetchAgentStatus(listen: string, timeoutMs = 5_000): Promise<AgentStatus> {
   const url = `http://${formatListen(parseListen(listen))}/status`;

@@ -1,12 +1,12 @@
 // The timer that turns WatchdogGate's verdict into WATCHDOG=1 pings (invariant 8). When the gate says no, the
 // ping is withheld and systemd restarts the agent after WatchdogSec: that is the point, so it is logged loudly.
 
-import type { pino } from 'pino';
+import type { Logger } from 'pino';
 import type { Notifier } from './sd-notify.js';
 import type { WatchdogGate } from './watchdog.js';
 
 /** Starts pinging every `notifier.watchdogIntervalMs`; returns the function that stops it. No-op without a watchdog. */
-export function startWatchdogPings(notifier: Notifier, gate: WatchdogGate, logger?: pino.Logger): () => void {
+export function startWatchdogPings(notifier: Notifier, gate: WatchdogGate, logger?: Logger): () => void {
   const interval = notifier.watchdogIntervalMs;
   if (!notifier.enabled || interval === undefined) return () => undefined;
   let withheld = false;

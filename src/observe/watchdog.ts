@@ -1,5 +1,6 @@
 // Invariant 8: WATCHDOG=1 only while both loops make progress. A hung probe loop (or reconcile loop) stops the
 // pings, and systemd restarts the agent after WatchdogSec. Clock injected: tests drive it by hand.
+import { type Clock, realClock } from '../clock.js';
 
 export interface WatchdogDeadlines {
   reconcileMs: number;
@@ -37,9 +38,9 @@ export class WatchdogGate {
 
   constructor(
     private deadlines: WatchdogDeadlines,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: Clock = realClock,
   ) {
-    this.reconcileAt = clock();
+    this.reconcileAt = clock.now();
     this.probeAt = this.reconcileAt;
   }
 
@@ -50,12 +51,12 @@ export class WatchdogGate {
 
   /** Call after each reconcile pass, whether it changed anything or not. */
   reconcileProgress(): void {
-    this.reconcileAt = this.clock();
+    this.reconcileAt = this.clock.now();
   }
 
   /** Call after each probe round, also when there is nothing to probe. */
   probeProgress(): void {
-    this.probeAt = this.clock();
+    this.probeAt = this.clock.now();
   }
 
   private progress(): LoopProgress {
@@ -63,11 +64,11 @@ export class WatchdogGate {
   }
 
   shouldPing(): boolean {
-    return shouldPing(this.clock(), this.progress());
+    return shouldPing(this.clock.now(), this.progress());
   }
 
   /** For /healthz: undefined when healthy. */
   stale(): string | undefined {
-    return staleReason(this.clock(), this.progress());
+    return staleReason(this.clock.now(), this.progress());
   }
 }

@@ -4,9 +4,10 @@
 // complete old set or the complete new one.
 import { chmod, lstat, mkdir, mkdtemp, open, readdir, readFile, readlink, rename, rm, stat, symlink, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { syncDir } from '../apply/atomic-write.js';
+import { fsyncDir } from '../apply/atomic-write.js';
 import { AgentError } from '../errors.js';
-import { errnoCode, isAbsent, syncIoError } from './io.js';
+import { errnoCode, isAbsent } from '../apply/io-error.js';
+import { syncIoError } from './sync-io-error.js';
 import { isReservedName, type SyncFile, type SyncSet } from './set.js';
 
 export const DATA = '..data';
@@ -67,7 +68,7 @@ export async function stage(hostDir: string, set: SyncSet, now: Date): Promise<s
       await handle.close();
     }
   }
-  await syncDir(dir);
+  await fsyncDir(dir);
   return dir;
 }
 
@@ -79,7 +80,7 @@ export async function swap(hostDir: string, generation: string, keys: Iterable<s
   await io(tmp, 'unlink', () => rm(tmp, { force: true }));
   await io(tmp, 'symlink', () => symlink(generation.slice(hostDir.length + 1), tmp));
   await io(join(hostDir, DATA), 'rename', () => rename(tmp, join(hostDir, DATA)));
-  await syncDir(hostDir);
+  await fsyncDir(hostDir);
 }
 
 async function ensureKeyLink(hostDir: string, key: string): Promise<void> {
@@ -123,6 +124,6 @@ export async function tidy(hostDir: string): Promise<string[]> {
     }
   }
   for (const key of current) await ensureKeyLink(hostDir, key);
-  if (removed.length > 0) await syncDir(hostDir);
+  if (removed.length > 0) await fsyncDir(hostDir);
   return removed;
 }

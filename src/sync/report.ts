@@ -1,15 +1,15 @@
 // Turns pass outcomes into log lines, status and metrics. One line per event; a rejected set is logged once,
 // not on every re-read of the same content.
-import type { pino } from 'pino';
-import { errorLines } from '../daemon/error-lines.js';
-import type { SyncMetrics } from './metrics.js';
-import type { SyncStatus } from './status.js';
+import { errorLines } from '../errors.js';
+import type { Logger } from 'pino';
+import type { SyncMetrics } from './sync-metrics.js';
+import type { SyncStatus } from './sync-status.js';
 import type { SyncOutcome } from './syncer.js';
 
 export class SyncReporter {
   constructor(
     private readonly status: SyncStatus,
-    private readonly logger: pino.Logger,
+    private readonly logger: Logger,
     private readonly metrics?: SyncMetrics,
   ) {}
 

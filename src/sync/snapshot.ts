@@ -5,7 +5,8 @@ import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { AgentError } from '../errors.js';
 import { hostMode } from './classify.js';
-import { errnoCode, isAbsent, syncIoError } from './io.js';
+import { errnoCode, isAbsent } from '../apply/io-error.js';
+import { syncIoError } from './sync-io-error.js';
 import { isReservedName, type SyncFile } from './set.js';
 
 export interface SourcedFile extends SyncFile {

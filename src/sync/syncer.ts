@@ -5,6 +5,7 @@ import { readPublished, stage, swap, tidy } from './host-dir.js';
 import { readSnapshot } from './snapshot.js';
 import { validateStaged } from './validate.js';
 import type { AgentError } from '../errors.js';
+import { type Clock, realClock } from '../clock.js';
 
 export type SyncOutcome =
   | { result: 'published' | 'unchanged'; hash: string; keys: string[]; credentialKeys: string[]; cleaned: string[] }
@@ -14,7 +15,7 @@ export type SyncOutcome =
 export interface SyncerOptions {
   from: readonly string[];
   to: string;
-  now?: () => Date;
+  clock?: Clock;
 }
 
 export class Syncer {
@@ -36,7 +37,7 @@ export class Syncer {
     if (published.generation !== undefined && setHash(published.set) === hash) return ok('unchanged', await tidy(to));
     if (this.#rejected?.hash === hash) return { result: 'rejected', hash, errors: this.#rejected.errors, repeated: true, cleaned: await tidy(to) };
 
-    const staged = await stage(to, snapshot, (this.options.now ?? (() => new Date()))());
+    const staged = await stage(to, snapshot, new Date((this.options.clock ?? realClock).now()));
     const errors = await validateStaged(staged, snapshot, to);
     if (errors.length > 0) {
       this.#rejected = { hash, errors };

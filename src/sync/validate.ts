@@ -8,8 +8,8 @@ import { AgentError, AgentErrors } from '../errors.js';
 import { readCredentials } from '../config/dockerconfig.js';
 import { formatPath, type PathKey } from '../config/field-path.js';
 import { loadConfig } from '../config/load.js';
-import { SecretSet } from '../config/redact.js';
-import { CONFIG_EXTENSIONS } from '../config/sources.js';
+import { SecretSet } from '../config/secret-set.js';
+import { CONFIG_EXTENSIONS } from '../config/read-sources.js';
 import type { SourcedFile } from './snapshot.js';
 
 /** The key a path under `to` names ('' for `to` itself), or undefined for a path elsewhere. */

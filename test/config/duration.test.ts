@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDuration } from '../../src/config/duration.js';
+import { parseDuration } from '../../src/config/go-duration.js';
 
 describe('parseDuration', () => {
   it('reads Go/Kubernetes duration strings as milliseconds', () => {

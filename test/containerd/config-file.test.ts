@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { chmod, lstat, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONFIG_BACKUP_FILE, syncContainerdConfig } from '../../src/containerd/config-file.js';
+import { CONFIG_BACKUP_FILE, updateContainerdConfig } from '../../src/containerd/config-file.js';
 import { AgentError } from '../../src/errors.js';
 import { agentConfig, mirror, registry } from '../render/fixtures.js';
 
@@ -13,7 +13,7 @@ const config = agentConfig([
 ]);
 const fixture = await readFile(new URL('./fixtures/comments.toml', import.meta.url), 'utf8');
 
-describe('syncContainerdConfig', () => {
+describe('updateContainerdConfig', () => {
   let dir = '';
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'cma-config-file-'));
@@ -25,7 +25,7 @@ describe('syncContainerdConfig', () => {
     const stateDir = join(dir, 'state');
     await writeFile(path, fixture);
     await chmod(path, 0o644);
-    const first = await syncContainerdConfig({ path, stateDir, hostsDir: '/etc/containerd/certs.d', config, facts: {} });
+    const first = await updateContainerdConfig({ path, stateDir, hostsDir: '/etc/containerd/certs.d', config, facts: {} });
     assert.equal(first.written, true);
     assert.deepEqual(first.managedHosts, ['registry-1.docker.io']);
     assert.equal((await stat(path)).mode & 0o777, 0o600);
@@ -35,12 +35,12 @@ describe('syncContainerdConfig', () => {
     assert.equal((await stat(backup)).mode & 0o777, 0o600);
 
     const written = await readFile(path, 'utf8');
-    const second = await syncContainerdConfig({ path, stateDir, hostsDir: '/etc/containerd/certs.d', config, facts: {} });
+    const second = await updateContainerdConfig({ path, stateDir, hostsDir: '/etc/containerd/certs.d', config, facts: {} });
     assert.equal(second.written, false);
     assert.equal(await readFile(path, 'utf8'), written);
 
     // A later change keeps the very first backup.
-    await syncContainerdConfig({ path, stateDir, hostsDir: '/etc/containerd/certs.d', config: agentConfig([]), facts: {} });
+    await updateContainerdConfig({ path, stateDir, hostsDir: '/etc/containerd/certs.d', config: agentConfig([]), facts: {} });
     assert.equal(await readFile(backup, 'utf8'), fixture);
   });
 
@@ -49,7 +49,7 @@ describe('syncContainerdConfig', () => {
     const link = join(dir, 'link.toml');
     await writeFile(target, 'version = 2\n');
     await symlink(target, link);
-    await syncContainerdConfig({ path: link, stateDir: join(dir, 'state2'), hostsDir: '/h', config, facts: {} });
+    await updateContainerdConfig({ path: link, stateDir: join(dir, 'state2'), hostsDir: '/h', config, facts: {} });
     assert.ok((await lstat(link)).isSymbolicLink());
     assert.equal(await readlink(link), target);
     assert.match(await readFile(target, 'utf8'), /config_path = "\/h"/);
@@ -59,7 +59,7 @@ describe('syncContainerdConfig', () => {
     const path = join(dir, 'mirrors.toml');
     const text = await readFile(new URL('./fixtures/mirrors.toml', import.meta.url), 'utf8');
     await writeFile(path, text);
-    await assert.rejects(syncContainerdConfig({ path, stateDir: join(dir, 'state3'), hostsDir: '/h', config, facts: {} }), (err: unknown) => {
+    await assert.rejects(updateContainerdConfig({ path, stateDir: join(dir, 'state3'), hostsDir: '/h', config, facts: {} }), (err: unknown) => {
       assert.ok(err instanceof AgentError);
       assert.equal(err.code, 'CMA_CONTAINERD_CONFIG');
       assert.ok(!err.toLine().includes(SECRET));

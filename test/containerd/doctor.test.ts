@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { syncContainerdConfig } from '../../src/containerd/config-file.js';
+import { updateContainerdConfig } from '../../src/containerd/config-file.js';
 import { formatDoctorReport, runDoctor, type DoctorOptions } from '../../src/containerd/doctor.js';
 import { writeRestartState } from '../../src/containerd/restart-state.js';
 import { renderHostsTree } from '../../src/render/index.js';
@@ -57,7 +57,7 @@ describe('runDoctor', () => {
     const n = node('healthy');
     await mkdir(dirname(n.containerdConfig), { recursive: true });
     await writeFile(n.containerdConfig, await readFile(new URL('./fixtures/default-1.6.20.toml', import.meta.url), 'utf8'));
-    await syncContainerdConfig({ path: n.containerdConfig, stateDir: n.stateDir, hostsDir: n.hostsDir, config: n.cfg, facts: {} });
+    await updateContainerdConfig({ path: n.containerdConfig, stateDir: n.stateDir, hostsDir: n.hostsDir, config: n.cfg, facts: {} });
     await writeTree(n.cfg, new Map([[CACHE, 'up'], ['http://127.0.0.1:5002', 'up']]));
     const result = await runDoctor({ ...n, probe: () => Promise.resolve({ ok: true }) });
     const text = formatDoctorReport(result);
@@ -109,7 +109,7 @@ describe('runDoctor', () => {
     const dropIn = join(dirname(n.containerdConfig), 'dropin.toml');
     await writeFile(dropIn, 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "x/pause:1"\n');
     await writeFile(n.containerdConfig, `version = 2\nimports = ["${dropIn}"]\n`);
-    await syncContainerdConfig({ path: n.containerdConfig, stateDir: n.stateDir, hostsDir: n.hostsDir, config: n.cfg, facts: {} });
+    await updateContainerdConfig({ path: n.containerdConfig, stateDir: n.stateDir, hostsDir: n.hostsDir, config: n.cfg, facts: {} });
     await writeTree(n.cfg, new Map());
     const result = await runDoctor({ ...n, containerdBinary: 'containerd', probe: () => Promise.resolve({ ok: true }) });
     const text = formatDoctorReport(result);

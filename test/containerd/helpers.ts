@@ -2,7 +2,8 @@
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Clock, Logger } from '../../src/containerd/restart.js';
+import type { Clock } from '../../src/clock.js';
+import type { RestartLogger as Logger } from '../../src/containerd/restart.js';
 
 export class ManualClock implements Clock {
   private t = Date.parse('2025-01-01T00:00:00Z');
@@ -45,7 +46,8 @@ export interface LogLine {
 
 export function recordingLogger(): Logger & { lines: LogLine[]; text(): string } {
   const lines: LogLine[] = [];
-  const at = (level: LogLine['level']) => (obj: object, msg: string) => void lines.push({ level, obj, msg });
+  // pino's LogFn is overloaded; the policy only ever calls (obj, msg).
+  const at = (level: LogLine['level']) => ((obj: object, msg: string) => void lines.push({ level, obj, msg })) as Logger['info'];
   return { lines, info: at('info'), warn: at('warn'), error: at('error'), text: () => JSON.stringify(lines) };
 }
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'smol-toml';
 import { planContainerdConfig } from '../../src/containerd/config-toml.js';
-import { detectContainerdFacts } from '../../src/containerd/version.js';
+import { detectContainerdFacts } from '../../src/containerd/detect.js';
 import { tableAt } from '../../src/containerd/toml-text.js';
 import type { Credential } from '../../src/model.js';
 import { isolatedDefault, startAndReadCriStatus, stop } from './containerd-process.js';

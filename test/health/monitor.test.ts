@@ -231,7 +231,7 @@ describe('HealthMonitor scheduling (mock timers)', () => {
     let i = 0;
     const random = (): number => randoms[i++ % randoms.length] ?? 0;
     const events: MonitorEvents = { onResult: () => undefined, onTransition: () => undefined };
-    const monitor = new HealthMonitor({ settings: { ...FAST, intervalMs: 1000 }, events, probe, random, now: Date.now });
+    const monitor = new HealthMonitor({ settings: { ...FAST, intervalMs: 1000 }, events, probe, random });
     return { monitor, starts, maxConcurrent: () => peak };
   }
 

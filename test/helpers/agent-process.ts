@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { AgentStatus } from '../../src/observe/status.js';
+import type { AgentStatus } from '../../src/observe/status-format.js';
 import { waitFor } from './testbed/wait.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));

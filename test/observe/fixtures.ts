@@ -1,6 +1,6 @@
 // AgentStatus values shared by the observe tests. `NOW` is fixed: formatting is pure and takes the time.
 
-import type { AgentStatus, MirrorStatus, RegistryStatus } from '../../src/observe/status.js';
+import type { AgentStatus, MirrorStatus, RegistryStatus } from '../../src/observe/status-format.js';
 
 export const NOW = new Date('2025-06-01T12:00:00.000Z');
 

@@ -7,7 +7,7 @@ import { parseListen } from '../../src/observe/listen.js';
 import { fetchAgentStatus } from '../../src/observe/status-client.js';
 import { createLogger } from '../../src/observe/logger.js';
 import { createMetrics } from '../../src/observe/metrics.js';
-import type { AgentStatus } from '../../src/observe/status.js';
+import type { AgentStatus } from '../../src/observe/status-format.js';
 import { agentStatus } from './fixtures.js';
 
 function options(overrides: Partial<HttpServerOptions> = {}): HttpServerOptions & { state: { healthy: boolean; ready: boolean; status: AgentStatus } } {

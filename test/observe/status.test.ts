@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { humanDuration } from '../../src/observe/duration.js';
-import { formatStatusTable, summaryLine } from '../../src/observe/status.js';
+import { humanDuration } from '../../src/observe/human-duration.js';
+import { formatStatusTable, summaryLine } from '../../src/observe/status-format.js';
 import { NOW, agentStatus, minutesAgo, mirror, registry } from './fixtures.js';
 
 describe('summaryLine', () => {

@@ -7,6 +7,7 @@ import { createNotifier } from '../../src/observe/sd-notify.js';
 import { WatchdogGate } from '../../src/observe/watchdog.js';
 import { startWatchdogPings } from '../../src/observe/watchdog-pings.js';
 import { openNotifySocket, python3Missing } from './notify-socket.js';
+import { realClock } from '../../src/clock.js';
 
 describe('watchdog pings to a real NOTIFY_SOCKET (invariant 8)', () => {
   it('pings while both loops progress, stops while one is stale, resumes after', async (t) => {
@@ -19,7 +20,7 @@ describe('watchdog pings to a real NOTIFY_SOCKET (invariant 8)', () => {
     stream.on('data', (c: Buffer) => logLines.push(c.toString()));
 
     let now = 0;
-    const gate = new WatchdogGate({ reconcileMs: 1_000, probeMs: 1_000 }, () => now);
+    const gate = new WatchdogGate({ reconcileMs: 1_000, probeMs: 1_000 }, { ...realClock, now: () => now });
     // WATCHDOG_USEC 100 ms: a ping every 50 ms.
     const notifier = createNotifier({ NOTIFY_SOCKET: socket.path, WATCHDOG_USEC: '100000', PATH: process.env.PATH });
     const stop = startWatchdogPings(notifier, gate, createLogger({ destination: stream, env: {} }));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WatchdogGate, shouldPing, staleReason } from '../../src/observe/watchdog.js';
+import { realClock } from '../../src/clock.js';
 
 const deadlines = { reconcileMs: 90_000, probeMs: 30_000 };
 
@@ -28,7 +29,7 @@ describe('watchdog gate (invariant 8)', () => {
 
   it('follows progress reported by the loops on an injected clock', () => {
     let now = 0;
-    const gate = new WatchdogGate(deadlines, () => now);
+    const gate = new WatchdogGate(deadlines, { ...realClock, now: () => now });
     assert.equal(gate.shouldPing(), true);
     now = 20_000;
     gate.probeProgress();

@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import type { TestContext } from 'node:test';
 import type { ChildProcess } from 'node:child_process';
 import { freeLoopbackPort, runCli, waitUntil, type LogLine } from '../helpers/agent-process.js';
-import type { SyncStatus } from '../../src/sync/status.js';
+import type { SyncStatus } from '../../src/sync/sync-status.js';
 
 export async function tempRoot(t: TestContext, label: string): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), `cma-sync-${label}-`));

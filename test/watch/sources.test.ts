@@ -5,7 +5,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { SourceWatcher, type SourceWatcherOptions } from '../../src/watch/sources.js';
+import { SourceWatcher, type SourceWatcherOptions } from '../../src/watch/source-watcher.js';
 import { createKubeletVolume } from '../helpers/kubelet-volume.js';
 import { suiteTempDir } from './fixtures/temp-dir.js';
 

@@ -2,12 +2,11 @@
 // restart it may owe. Synced when the agent config changes, never on a mirror flip: flips only touch
 // hosts.toml, which containerd re-reads on every pull (invariant 6).
 import type { Logger } from 'pino';
-import { readContainerdConfig, syncContainerdConfig } from '../containerd/config-file.js';
-import type { ContainerdConfigPlan } from '../containerd/config-toml.js';
-import { RestartPolicy } from '../containerd/restart.js';
-import { readRestartState, writeRestartState } from '../containerd/restart-state.js';
+import { readContainerdConfig, updateContainerdConfig } from './config-file.js';
+import type { ContainerdConfigPlan } from './config-toml.js';
+import { RestartPolicy, type RestartInfo } from './restart.js';
+import { readRestartState, writeRestartState } from './restart-state.js';
 import type { AgentConfig, ContainerdFacts } from '../model.js';
-import type { RestartInfo } from './status.js';
 
 export interface ContainerdConfigOptions {
   path: string;
@@ -31,10 +30,10 @@ export class ContainerdConfig {
    * Returns undefined when this config was already synced. Throws AgentError (CMA_CONTAINERD_CONFIG...) and
    * then retries at the next call.
    */
-  async sync(config: AgentConfig, hash: string): Promise<(ContainerdConfigPlan & { written: boolean }) | undefined> {
+  async update(config: AgentConfig, hash: string): Promise<(ContainerdConfigPlan & { written: boolean }) | undefined> {
     if (hash === this.syncedHash) return undefined;
     const policy = this.policy ?? (await this.startPolicy(config.restartCommand));
-    const plan = await syncContainerdConfig({ path: this.options.path, stateDir: this.options.stateDir, hostsDir: config.hostsDir, config, facts: this.options.facts });
+    const plan = await updateContainerdConfig({ path: this.options.path, stateDir: this.options.stateDir, hostsDir: config.hostsDir, config, facts: this.options.facts });
     if (plan.written) {
       this.options.logger.info({ event: 'containerd_config_written', path: plan.path, changes: plan.changes }, `wrote ${plan.path}: ${plan.changes.join(', ')}`);
     }

@@ -1,11 +1,11 @@
-import { AgentError } from '../../errors.js';
+import { EXIT_INVALID, EXIT_OK, AgentError } from '../../errors.js';
 import { createLogger } from '../../observe/logger.js';
-import { runSyncDaemon, newSyncStatus } from '../../sync/daemon.js';
+import { runSyncDaemon, newSyncStatus } from '../../sync/run-sync.js';
 import { SyncReporter } from '../../sync/report.js';
 import { Syncer } from '../../sync/syncer.js';
-import type { CommonFlags } from '../args.js';
+import type { CommandFlags } from '../args.js';
 
-export async function syncCommand(flags: CommonFlags): Promise<number> {
+export async function syncCommand(flags: CommandFlags): Promise<number> {
   const to = flags.to;
   if (flags.from.length === 0 || to === undefined) {
     throw new AgentError('CMA_USAGE', 'sync: needs at least one --from DIR and a --to HOSTDIR; see `containerd-mirror-agent --help`');
@@ -16,5 +16,5 @@ export async function syncCommand(flags: CommonFlags): Promise<number> {
   const reporter = new SyncReporter(newSyncStatus(flags.from, to), logger);
   const outcome = await new Syncer({ from: flags.from, to }).sync();
   reporter.outcome(outcome, new Date());
-  return outcome.result === 'rejected' ? 2 : 0;
+  return outcome.result === 'rejected' ? EXIT_INVALID : EXIT_OK;
 }

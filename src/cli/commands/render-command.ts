@@ -3,12 +3,13 @@ import { join, relative } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { loadConfig } from '../../config/load.js';
 import { renderHostsTree } from '../../render/index.js';
-import { detectContainerdFacts } from '../../containerd/version.js';
+import { detectContainerdFacts } from '../../containerd/detect.js';
 import { writeFileAtomic } from '../../apply/atomic-write.js';
-import { assumedHealth } from '../health-once.js';
-import type { CommonFlags } from '../args.js';
+import { assumedHealth } from '../../health/once.js';
+import type { CommandFlags } from '../args.js';
+import { EXIT_OK } from '../../errors.js';
 
-export async function renderCommand(flags: CommonFlags): Promise<number> {
+export async function renderCommand(flags: CommandFlags): Promise<number> {
   const { config } = await loadConfig(flags.config, { checkFileRefs: false });
   const tree = renderHostsTree(config, assumedHealth(config, flags.assumeMirrors ?? 'up'), await detectContainerdFacts());
   for (const [path, file] of tree) {
@@ -21,5 +22,5 @@ export async function renderCommand(flags: CommonFlags): Promise<number> {
     await writeFileAtomic(target, file.content, file.mode);
     process.stdout.write(`wrote ${target}\n`);
   }
-  return 0;
+  return EXIT_OK;
 }

@@ -1,19 +1,21 @@
 // `sync` as a long-running pod: watch the --from directories, copy on change, serve probes and metrics.
-import type { pino } from 'pino';
-import { CoalescingRunner } from '../daemon/coalescing-runner.js';
+import type { Logger } from 'pino';
+import { CoalescingRunner } from '../coalescing-runner.js';
+import { EXIT_OK } from '../errors.js';
+import { onSignals } from '../signals.js';
 import { startHttpServer } from '../observe/http.js';
-import { SourceWatcher } from '../watch/sources.js';
+import { SourceWatcher } from '../watch/source-watcher.js';
 import { VERSION } from '../version.js';
-import { createSyncMetrics } from './metrics.js';
+import { createSyncMetrics } from './sync-metrics.js';
 import { SyncReporter } from './report.js';
-import type { SyncStatus } from './status.js';
+import type { SyncStatus } from './sync-status.js';
 import { Syncer } from './syncer.js';
 
 export interface SyncDaemonOptions {
   from: string[];
   to: string;
   listen: string;
-  logger: pino.Logger;
+  logger: Logger;
   /** Safety-net re-read; also repairs a HOSTDIR someone else changed. */
   resyncMs?: number;
   /** Quiet time after a change before copying (the watcher's debounce floor). */
@@ -24,7 +26,7 @@ export function newSyncStatus(from: string[], to: string): SyncStatus {
   return { version: VERSION, pid: process.pid, startedAt: new Date().toISOString(), ready: false, from, to, config: { files: [], credentialFiles: [] } };
 }
 
-/** Resolves with the exit code once SIGTERM or SIGINT has stopped everything. */
+/** Resolves with the exit code once SIGTERM or SIGINT has stopped everything; SIGHUP is ignored (the sources are watched). */
 export async function runSyncDaemon(options: SyncDaemonOptions): Promise<number> {
   const { logger } = options;
   const status = newSyncStatus(options.from, options.to);
@@ -62,19 +64,17 @@ export async function runSyncDaemon(options: SyncDaemonOptions): Promise<number>
   logger.info({ event: 'started', listen: http.address, version: VERSION }, `sync started: ${options.from.join(', ')} -> ${options.to}; status at http://${http.address}/status`);
 
   return new Promise<number>((resolve) => {
-    let stopping = false;
-    const shutdown = async (signal: string): Promise<void> => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ event: 'stopping', signal }, `${signal}: stopping; ${options.to} stays at the last published set`);
-      await watcher.close();
-      await runner.idle();
-      await http.close();
-      logger.info({ event: 'stopped' }, 'stopped');
-      logger.flush();
-      resolve(0);
-    };
-    process.on('SIGTERM', () => void shutdown('SIGTERM'));
-    process.on('SIGINT', () => void shutdown('SIGINT'));
+    onSignals({
+      logger,
+      stop: async (signal) => {
+        logger.info({ event: 'stopping', signal }, `${signal}: stopping; ${options.to} stays at the last published set`);
+        await watcher.close();
+        await runner.idle();
+        await http.close();
+        logger.info({ event: 'stopped' }, 'stopped');
+        logger.flush();
+        resolve(EXIT_OK);
+      },
+    });
   });
 }

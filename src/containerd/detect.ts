@@ -14,7 +14,7 @@ const VERSION_TIMEOUT_MS = 5000;
  * The first two words are the program and its Go package, so the version is the first later word that
  * starts with a semver.
  */
-export function parseContainerdVersion(output: string): ContainerdVersion | undefined {
+function parseContainerdVersion(output: string): ContainerdVersion | undefined {
   const words = output.trim().split(/\s+/);
   if (words[0] !== 'containerd') return undefined;
   for (const word of words.slice(2)) {

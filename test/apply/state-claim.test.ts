@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLAIM_FILE } from '../../src/daemon/state-claim.js';
+import { CLAIM_FILE } from '../../src/apply/state-claim.js';
 import { startAgentProcess } from '../helpers/agent-process.js';
 import { cli, ensureBuilt } from '../helpers/built-cli.js';
 

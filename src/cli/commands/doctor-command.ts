@@ -2,14 +2,13 @@
 import { loadConfig } from '../../config/load.js';
 import { formatDoctorReport, runDoctor } from '../../containerd/doctor.js';
 import { probeOnce } from '../../health/probe.js';
-import { EXIT_OK, EXIT_RUNTIME } from '../../errors.js';
-import { errorLines } from '../../daemon/error-lines.js';
-import { withHostsDir } from '../../daemon/effective-config.js';
-import { DEFAULT_HOSTS_DIR } from './restore.js';
+import { EXIT_OK, EXIT_RUNTIME, errorLines } from '../../errors.js';
+import { withHostsDir } from '../../config/effective-config.js';
+import { DEFAULT_HOSTS_DIR } from '../../config/native-schema.js';
 import type { AgentConfig } from '../../model.js';
-import type { CommonFlags } from '../args.js';
+import type { CommandFlags } from '../args.js';
 
-export async function doctorCommand(flags: CommonFlags): Promise<number> {
+export async function doctorCommand(flags: CommandFlags): Promise<number> {
   let config: AgentConfig | undefined;
   let loadError: string | undefined;
   if (flags.config.length > 0) {

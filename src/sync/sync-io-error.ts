@@ -6,5 +6,3 @@ export function syncIoError(path: string, err: unknown, syscall: string): AgentE
   if (err instanceof AgentError) return err;
   return new AgentError('CMA_SYNC_IO', ioError(path, err, syscall).message, { file: path, cause: err });
 }
-
-export { errnoCode, isAbsent } from '../apply/io-error.js';

@@ -1,24 +1,27 @@
 // The reconcile loop: sources -> model -> (model x health x facts) -> files, one direction, serialised.
+import { errorLines } from '../errors.js';
 import type { Logger } from 'pino';
+import { type Clock, realClock } from '../clock.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { DEFAULT_PROBE } from '../config/native-schema.js';
-import { renderHostsTree, registryMode } from '../render/index.js';
+import { renderHostsTree } from '../render/index.js';
 import { applyTree, type ApplyResult } from '../apply/apply.js';
 import { FIRST_PROBE_SPREAD_MS, HealthMonitor, UNKNOWN_PROBE_GAP_MS } from '../health/monitor.js';
 import { credentialSecrets } from '../observe/redact.js';
-import type { ProbeResult, ProbeTarget } from '../health/probe.js';
+import type { ProbeResult } from '../health/probe.js';
+import { probeTargets } from '../health/once.js';
 import type { AgentConfig, ContainerdFacts, MirrorState, ProbeSettings } from '../model.js';
-import { CoalescingRunner } from './coalescing-runner.js';
-import { withHostsDir } from './effective-config.js';
-import { errorLines } from './error-lines.js';
-import type { ContainerdConfig } from './containerd-config.js';
+import { CoalescingRunner } from '../coalescing-runner.js';
+import { RegistryModes, type ModeEntry, type RegistryMode } from './registry-modes.js';
+import { withHostsDir } from '../config/effective-config.js';
+import type { ContainerdConfig } from '../containerd/managed-config.js';
 
 /** The first write never waits longer than this for the first probes, whatever the thresholds. */
 export const BOOT_SETTLE_CAP_MS = 15_000;
 /** Longest wait between retries of a failed apply. */
 export const APPLY_RETRY_MAX_MS = 30_000;
 
-export interface AgentOptions {
+export interface ReconcilerOptions {
   sources: string[];
   hostsDir?: string;
   stateDir: string;
@@ -26,56 +29,79 @@ export interface AgentOptions {
   /** config.toml management; absent where the agent must not touch it (tests of hosts.toml alone). */
   containerd?: ContainerdConfig;
   logger: Logger;
-  now?: () => number;
+  clock?: Clock;
 }
 
-export interface AgentEvents {
+export interface ReconcilerEvents {
   /** Something operators see changed: status line, metrics. */
   changed(): void;
   configRejected(codes: string[]): void;
   applied(result: ApplyResult | undefined, error: unknown): void;
   /** A reconcile pass finished, whatever its outcome: the watchdog's proof the loop is alive. */
   reconciled(): void;
-  modeChanged(registry: string, mode: 'mirror' | 'upstream'): void;
+  modeChanged(registry: string, mode: RegistryMode): void;
   probed(url: string, result: ProbeResult): void;
 }
 
-export interface RejectedConfig {
+/** Why a config (or config.toml) was refused, as operator lines, and when. */
+export interface Refusal {
   lines: string[];
   at: number;
 }
 
-export class Agent {
+export interface LastApply {
+  at: number;
+  result?: ApplyResult;
+  error?: string;
+}
+
+/** Everything the status view shows of the loop, as plain data. */
+export interface ReconcilerSnapshot {
+  startedAt: number;
+  /** A valid config has been applied to disk. */
+  ready: boolean;
+  config: AgentConfig | undefined;
+  configHash: string | undefined;
+  configFiles: string[];
+  configLoadedAt: number | undefined;
+  /** The config's refusal, else config.toml's. */
+  refusal: Refusal | undefined;
+  lastApply: LastApply | undefined;
+  modes: ReadonlyMap<string, ModeEntry>;
+}
+
+export class Reconciler {
   readonly startedAt: number;
   readonly monitor: HealthMonitor;
   private loaded: LoadedConfig | undefined;
   private config: AgentConfig | undefined;
-  private rejected: RejectedConfig | undefined;
+  private rejected: Refusal | undefined;
   /** config.toml could not be brought in line (e.g. `mirrors` set); retried at every reconcile. */
-  private containerdRefusal: RejectedConfig | undefined;
+  private containerdRefusal: Refusal | undefined;
   private loadedAt: number | undefined;
-  private lastApply: { at: number; result?: ApplyResult; error?: string } | undefined;
+  private lastApply: LastApply | undefined;
   private lastSuccessfulApplyAt: number | undefined;
-  private modes = new Map<string, { mode: 'mirror' | 'upstream'; since: number }>();
+  private readonly modes: RegistryModes;
   private readonly reloader = new CoalescingRunner(() => this.reload());
   private readonly reconciler = new CoalescingRunner(() => this.reconcile());
-  private readonly now: () => number;
+  private readonly clock: Clock;
   /** While true, reconciles wait: the first write happens once the first probes have settled. */
   private booting = false;
   /** Set by stop(): no reload or write starts after it. */
   private stopping = false;
   /** A failed apply is retried sooner than the periodic reconcile, with back-off. */
-  private retryTimer: NodeJS.Timeout | undefined;
+  private retryTimer: unknown;
   private failedApplies = 0;
   /** Every credential value any loaded config held: scrubbed from logs even after a rotation. */
   private readonly secretValues = new Set<string>();
 
   constructor(
-    private readonly options: AgentOptions,
-    private readonly events: AgentEvents,
+    private readonly options: ReconcilerOptions,
+    private readonly events: ReconcilerEvents,
   ) {
-    this.now = options.now ?? Date.now;
-    this.startedAt = this.now();
+    this.clock = options.clock ?? realClock;
+    this.startedAt = this.clock.now();
+    this.modes = new RegistryModes(options.logger, (registry, mode) => this.events.modeChanged(registry, mode));
     this.monitor = new HealthMonitor({
       settings: DEFAULT_PROBE,
       events: {
@@ -89,33 +115,29 @@ export class Agent {
     return this.config;
   }
 
-  get configHash(): string | undefined {
-    return this.loaded?.hash;
-  }
-
-  get configFiles(): string[] {
-    return this.loaded?.files ?? [];
-  }
-
-  get configLoadedAt(): number | undefined {
-    return this.loadedAt;
-  }
-
-  get rejection(): RejectedConfig | undefined {
-    return this.rejected ?? this.containerdRefusal;
-  }
-
-  get lastApplyInfo(): { at: number; result?: ApplyResult; error?: string } | undefined {
-    return this.lastApply;
-  }
-
   /** A valid config has been applied to disk. */
   get ready(): boolean {
     return this.config !== undefined && this.lastSuccessfulApplyAt !== undefined;
   }
 
-  modeOf(registry: string): { mode: 'mirror' | 'upstream'; since: number } | undefined {
-    return this.modes.get(registry);
+  snapshot(): ReconcilerSnapshot {
+    const config = this.config;
+    const modes = new Map<string, ModeEntry>();
+    for (const registry of config?.registries ?? []) {
+      const entry = this.modes.get(registry.name);
+      if (entry !== undefined) modes.set(registry.name, entry);
+    }
+    return {
+      startedAt: this.startedAt,
+      ready: this.ready,
+      config,
+      configHash: this.loaded?.hash,
+      configFiles: this.loaded?.files ?? [],
+      configLoadedAt: this.loadedAt,
+      refusal: this.rejected ?? this.containerdRefusal,
+      lastApply: this.lastApply,
+      modes,
+    };
   }
 
   /** Sources the watcher must follow: the config and the credential files it names. */
@@ -135,7 +157,7 @@ export class Agent {
     try {
       await this.reloader.run();
       const config = this.config;
-      if (config !== undefined) await this.settle(this.now() + settleBudgetMs(config.probe));
+      if (config !== undefined) await this.settle(this.clock.now() + settleBudgetMs(config.probe));
     } finally {
       this.booting = false;
     }
@@ -144,7 +166,7 @@ export class Agent {
 
   private async settle(deadline: number): Promise<void> {
     const undecided = () => [...this.monitor.snapshot().values()].some((h) => h.state === 'unknown' && h.consecutiveFail === 0);
-    while (!this.stopping && undecided() && this.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (!this.stopping && undecided() && this.clock.now() < deadline) await new Promise((resolve) => this.clock.setTimeout(() => resolve(undefined), 20));
   }
 
   /** Never rejects: a failure is logged, and the next event or tick tries again. */
@@ -167,12 +189,20 @@ export class Agent {
   }
 
   /**
+   * No reload, write or boot settle starts after this; a settle in progress ends at its next tick. Called by
+   * shutdown before it waits for startup, so a signal during boot does not wait out the settle budget.
+   */
+  beginStop(): void {
+    this.stopping = true;
+    this.clock.clearTimeout(this.retryTimer);
+  }
+
+  /**
    * Stops reloading and writing first, then probing: the monitor's view empties when it stops, and a write
    * rendered from an empty view would take every probed mirror out of its file on the way down.
    */
   async stop(): Promise<void> {
-    this.stopping = true;
-    clearTimeout(this.retryTimer);
+    this.beginStop();
     await this.reloader.idle();
     await this.reconciler.idle();
     await this.monitor.stop();
@@ -201,7 +231,7 @@ export class Agent {
     for (const value of configSecrets(config)) this.secretValues.add(value);
     this.loaded = loaded;
     this.config = config;
-    this.loadedAt = this.now();
+    this.loadedAt = this.clock.now();
     logger.info(
       { event: 'config_loaded', hash: loaded.hash, files: loaded.files, registries: config.registries.map((r) => r.name) },
       `config loaded from ${plural(loaded.files.length, 'file')}: ${plural(config.registries.length, 'registry', 'registries')} (${config.registries.map((r) => r.name).join(', ') || 'none'}), hash ${loaded.hash.slice(0, 12)}`,
@@ -214,7 +244,7 @@ export class Agent {
     const { lines } = errorLines(err);
     const key = lines.join('\n');
     if (this.rejected !== undefined && this.rejected.lines.join('\n') === key) return;
-    this.rejected = { lines, at: this.now() };
+    this.rejected = { lines, at: this.clock.now() };
     const kept = this.loaded === undefined ? 'nothing applied yet' : `kept the last good config ${this.loaded.hash.slice(0, 12)}`;
     this.options.logger.error({ event: 'config_rejected', errors: lines }, `config rejected (${kept}): ${lines.join('; ')}`);
     this.events.configRejected(codesOf(lines));
@@ -225,7 +255,7 @@ export class Agent {
     const config = this.config;
     if (config === undefined || this.booting || this.stopping) return;
     const health = this.monitor.view();
-    const at = this.now();
+    const at = this.clock.now();
     try {
       const tree = renderHostsTree(config, health, this.options.facts);
       const result = await applyTree(tree, { hostsDir: config.hostsDir, stateDir: this.options.stateDir });
@@ -234,7 +264,7 @@ export class Agent {
       this.failedApplies = 0;
       this.logApply(result);
       this.events.applied(result, undefined);
-      await this.syncContainerd(config);
+      await this.updateContainerdConfig(config);
     } catch (err) {
       const line = errorLines(err).lines.join('; ');
       this.lastApply = { at, error: line };
@@ -242,20 +272,20 @@ export class Agent {
       const retryMs = Math.min(APPLY_RETRY_MAX_MS, 1000 * 2 ** (this.failedApplies - 1));
       this.options.logger.error({ event: 'apply_failed', retryInMs: retryMs }, `apply failed, retrying in ${Math.round(retryMs / 1000)}s: ${line}`);
       this.events.applied(undefined, err);
-      clearTimeout(this.retryTimer);
-      this.retryTimer = setTimeout(() => void this.requestReconcile(), retryMs);
+      this.clock.clearTimeout(this.retryTimer);
+      this.retryTimer = this.clock.setTimeout(() => void this.requestReconcile(), retryMs);
     } finally {
-      this.updateModes(config, health, at);
+      this.modes.update(config, health, at);
       this.events.reconciled();
       this.events.changed();
     }
   }
 
   /** After hosts.toml, so config_path never points containerd at a directory not yet written. */
-  private async syncContainerd(config: AgentConfig): Promise<void> {
+  private async updateContainerdConfig(config: AgentConfig): Promise<void> {
     if (this.options.containerd === undefined || this.loaded === undefined) return;
     try {
-      await this.options.containerd.sync(config, this.loaded.hash);
+      await this.options.containerd.update(config, this.loaded.hash);
       if (this.containerdRefusal !== undefined) {
         this.containerdRefusal = undefined;
         this.options.logger.info({ event: 'containerd_config_ok' }, "containerd's config.toml is in line again");
@@ -263,7 +293,7 @@ export class Agent {
     } catch (err) {
       const { lines } = errorLines(err);
       if (this.containerdRefusal?.lines.join('\n') === lines.join('\n')) return;
-      this.containerdRefusal = { lines, at: this.now() };
+      this.containerdRefusal = { lines, at: this.clock.now() };
       this.options.logger.error(
         { event: 'containerd_config_refused', errors: lines },
         `containerd's config.toml left as it is (hosts.toml files are still managed; CRI pulls use them only once config_path is set): ${lines.join('; ')}`,
@@ -280,26 +310,6 @@ export class Agent {
     for (const path of result.restored) logger.info({ event: 'file_restored', path }, `restored the original ${path}`);
   }
 
-  private updateModes(config: AgentConfig, health: ReturnType<HealthMonitor['view']>, at: number): void {
-    const seen = new Set<string>();
-    for (const registry of config.registries) {
-      seen.add(registry.name);
-      const mode = registryMode(registry, health);
-      const previous = this.modes.get(registry.name);
-      if (previous?.mode === mode) continue;
-      this.modes.set(registry.name, { mode, since: at });
-      if (previous === undefined) {
-        // The first mode of a registry is where it starts, not a transition: logged, not counted.
-        if (mode === 'upstream') this.options.logger.info({ event: 'registry_mode', registry: registry.name, mode }, `${registry.name} starts upstream-only: no mirror is proven up yet (boot-safe)`);
-        continue;
-      }
-      const message = mode === 'upstream' ? `${registry.name} now upstream-only: no mirror is up` : `${registry.name} back on its mirror(s)`;
-      this.options.logger[mode === 'upstream' ? 'warn' : 'info']({ event: 'registry_mode', registry: registry.name, mode }, message);
-      this.events.modeChanged(registry.name, mode);
-    }
-    for (const name of [...this.modes.keys()]) if (!seen.has(name)) this.modes.delete(name);
-  }
-
   private onTransition(url: string, from: MirrorState, to: MirrorState, last: ProbeResult | undefined): void {
     const registries = (this.config?.registries ?? []).filter((r) => r.mirrors.some((m) => m.url === url)).map((r) => r.name);
     const why = last === undefined ? '' : last.ok ? ` (HTTP ${last.status ?? '?'} in ${Math.round(last.durationMs)}ms)` : ` (${last.error ?? 'probe failed'})`;
@@ -310,16 +320,6 @@ export class Agent {
     );
     if (!this.stopping) void this.requestReconcile();
   }
-}
-
-function probeTargets(config: AgentConfig): ProbeTarget[] {
-  const byUrl = new Map<string, ProbeTarget>();
-  for (const registry of config.registries) {
-    for (const mirror of registry.mirrors) {
-      if (mirror.probe && !byUrl.has(mirror.url)) byUrl.set(mirror.url, { url: mirror.url, tls: mirror.tls });
-    }
-  }
-  return [...byUrl.values()];
 }
 
 /** How long the first write may wait for the first probes: the thresholds at the quick `unknown` cadence. */

@@ -3,24 +3,24 @@
 // what it held before the agent, so containerd behaves as it did.
 import { readFile } from 'node:fs/promises';
 import { restoreAll } from '../../apply/restore.js';
-import { whileClaimed } from '../../daemon/state-claim.js';
+import { whileClaimed } from '../../apply/state-claim.js';
 import { loadConfig } from '../../config/load.js';
 import { DEFAULT_PROBE } from '../../config/native-schema.js';
 import { BLOCK_BEGIN } from '../../containerd/config-toml.js';
-import { detectContainerdFacts } from '../../containerd/version.js';
-import { ContainerdConfig } from '../../daemon/containerd-config.js';
+import { detectContainerdFacts } from '../../containerd/detect.js';
+import { ContainerdConfig } from '../../containerd/managed-config.js';
 import { createLogger } from '../../observe/logger.js';
 import type { AgentConfig } from '../../model.js';
-import { managedContainerdConfig, type CommonFlags } from '../args.js';
+import { managedContainerdConfig, type CommandFlags } from '../args.js';
+import { DEFAULT_HOSTS_DIR, DEFAULT_RESTART_COMMAND } from '../../config/native-schema.js';
+import { EXIT_OK } from '../../errors.js';
 
-export const DEFAULT_HOSTS_DIR = '/etc/containerd/certs.d';
-const DEFAULT_RESTART = ['systemctl', 'restart', 'containerd'];
 
-export async function restoreCommand(flags: CommonFlags): Promise<number> {
+export async function restoreCommand(flags: CommandFlags): Promise<number> {
   return whileClaimed(flags.stateDir, 'containerd-mirror-agent restore', () => restoreClaimed(flags));
 }
 
-async function restoreClaimed(flags: CommonFlags): Promise<number> {
+async function restoreClaimed(flags: CommandFlags): Promise<number> {
   const config = flags.config.length > 0 ? (await loadConfig(flags.config, { checkFileRefs: false })).config : undefined;
   const hostsDir = flags.hostsDir ?? config?.hostsDir ?? DEFAULT_HOSTS_DIR;
   const result = await restoreAll({ hostsDir, stateDir: flags.stateDir });
@@ -29,13 +29,13 @@ async function restoreClaimed(flags: CommonFlags): Promise<number> {
   process.stdout.write(`restore: ${result.removed.length} removed, ${result.restored.length} restored\n`);
 
   const path = managedContainerdConfig(flags);
-  if (path === undefined || !(await readFile(path, 'utf8').catch(() => '')).includes(BLOCK_BEGIN)) return 0;
+  if (path === undefined || !(await readFile(path, 'utf8').catch(() => '')).includes(BLOCK_BEGIN)) return EXIT_OK;
   const nothingManaged: AgentConfig = {
     hostsDir,
     probe: DEFAULT_PROBE,
     registries: [],
     credentialFiles: [],
-    restartCommand: config?.restartCommand ?? DEFAULT_RESTART,
+    restartCommand: config?.restartCommand ?? [...DEFAULT_RESTART_COMMAND],
   };
   const containerd = new ContainerdConfig({
     path,
@@ -45,8 +45,8 @@ async function restoreClaimed(flags: CommonFlags): Promise<number> {
     logger: createLogger({ destination: 2 }),
     minRestartIntervalMs: 0,
   });
-  const plan = await containerd.sync(nothingManaged, 'restore');
+  const plan = await containerd.update(nothingManaged, 'restore');
   await containerd.finish();
   if (plan?.written) process.stdout.write(`removed the agent's credentials from ${plan.path}\n`);
-  return 0;
+  return EXIT_OK;
 }

@@ -1,13 +1,13 @@
 import { startDaemon } from '../../daemon/daemon.js';
-import { whileClaimed } from '../../daemon/state-claim.js';
-import { detectContainerdFacts } from '../../containerd/version.js';
-import { managedContainerdConfig, type CommonFlags } from '../args.js';
+import { whileClaimed } from '../../apply/state-claim.js';
+import { detectContainerdFacts } from '../../containerd/detect.js';
+import { managedContainerdConfig, type CommandFlags } from '../args.js';
 
-export async function runCommand(flags: CommonFlags): Promise<number> {
+export async function runCommand(flags: CommandFlags): Promise<number> {
   return whileClaimed(flags.stateDir, 'containerd-mirror-agent run', () => runClaimed(flags));
 }
 
-async function runClaimed(flags: CommonFlags): Promise<number> {
+async function runClaimed(flags: CommandFlags): Promise<number> {
   const facts = await detectContainerdFacts();
   const daemon = await startDaemon({
     sources: flags.config,

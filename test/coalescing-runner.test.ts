@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CoalescingRunner } from '../../src/daemon/coalescing-runner.js';
+import { CoalescingRunner } from '../src/coalescing-runner.js';
 
 describe('CoalescingRunner', () => {
   it('never overlaps runs and collapses requests made during a run into one more run', async () => {

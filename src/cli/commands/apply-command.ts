@@ -1,21 +1,22 @@
 // One-shot apply, e.g. from cloud-init before the kubelet starts.
 import { loadConfig, type LoadedConfig } from '../../config/load.js';
-import { whileClaimed } from '../../daemon/state-claim.js';
+import { whileClaimed } from '../../apply/state-claim.js';
 import { renderHostsTree } from '../../render/index.js';
-import { detectContainerdFacts } from '../../containerd/version.js';
+import { detectContainerdFacts } from '../../containerd/detect.js';
 import { applyTree } from '../../apply/apply.js';
-import { assumedHealth, probeHealthOnce } from '../health-once.js';
-import { withHostsDir } from '../../daemon/effective-config.js';
-import { ContainerdConfig } from '../../daemon/containerd-config.js';
+import { assumedHealth, probeHealthOnce } from '../../health/once.js';
+import { withHostsDir } from '../../config/effective-config.js';
+import { ContainerdConfig } from '../../containerd/managed-config.js';
 import { createLogger } from '../../observe/logger.js';
-import { managedContainerdConfig, type CommonFlags } from '../args.js';
+import { managedContainerdConfig, type CommandFlags } from '../args.js';
+import { EXIT_OK } from '../../errors.js';
 
-export async function applyCommand(flags: CommonFlags): Promise<number> {
+export async function applyCommand(flags: CommandFlags): Promise<number> {
   const loaded = await loadConfig(flags.config);
   return whileClaimed(flags.stateDir, 'containerd-mirror-agent apply', () => applyClaimed(flags, loaded));
 }
 
-async function applyClaimed(flags: CommonFlags, loaded: LoadedConfig): Promise<number> {
+async function applyClaimed(flags: CommandFlags, loaded: LoadedConfig): Promise<number> {
   const config = withHostsDir(loaded.config, flags.hostsDir);
   const facts = await detectContainerdFacts();
   const health = flags.assumeMirrors === undefined ? await probeHealthOnce(config) : assumedHealth(config, flags.assumeMirrors);
@@ -27,7 +28,7 @@ async function applyClaimed(flags: CommonFlags, loaded: LoadedConfig): Promise<n
   process.stdout.write(`applied: ${result.written.length} written, ${result.removed.length} removed, ${result.unchanged.length} unchanged\n`);
 
   const containerdConfig = managedContainerdConfig(flags);
-  if (containerdConfig === undefined) return 0;
+  if (containerdConfig === undefined) return EXIT_OK;
   // A one-shot has no "later": a restart it owes runs now (or is recorded as pending with --no-restart).
   const containerd = new ContainerdConfig({
     path: containerdConfig,
@@ -37,10 +38,10 @@ async function applyClaimed(flags: CommonFlags, loaded: LoadedConfig): Promise<n
     logger: createLogger({ destination: 2 }),
     minRestartIntervalMs: 0,
   });
-  const plan = await containerd.sync(config, loaded.hash);
+  const plan = await containerd.update(config, loaded.hash);
   await containerd.finish();
   if (plan?.written) process.stdout.write(`wrote ${plan.path}: ${plan.changes.join(', ')}\n`);
   const restart = containerd.restartInfo();
   if (restart.restartPending) process.stdout.write(`containerd restart pending: ${restart.reason ?? 'config.toml changed'}\n`);
-  return 0;
+  return EXIT_OK;
 }

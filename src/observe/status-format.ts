@@ -1,7 +1,7 @@
 // What the agent reports about itself (/status, `status`, systemd STATUS=). Types and pure formatting only:
 // the caller passes `now`, nothing here reads a clock.
 
-import { ago } from './duration.js';
+import { ago } from './human-duration.js';
 import { redactUrl } from './redact.js';
 
 export interface ProbeSummary {
