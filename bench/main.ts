@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { installedContainerdFacts } from '../test/render/real-containerd.js';
 import { containerd2Missing, LARGE_IMAGE, SMALL_IMAGE, startTestbed, tempDir, testbedUnavailable, type ImageSpec } from '../test/helpers/testbed/index.js';
-import { formatContainerdVersion } from '../src/containerd/version.js';
+import { formatContainerdVersion } from '../src/containerd/detect.js';
 import { AGENT_BUILT } from '../test/e2e/agent.js';
 import { measureFootprint } from './footprint.js';
 import { measureRenderApply, RENDER_APPLY_SHAPE } from './render-apply.js';
