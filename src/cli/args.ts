@@ -1,6 +1,7 @@
 // Flags of every command, parsed with node:util so unknown flags are usage errors (exit 2), never ignored.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AgentError } from '../errors.js';
+import { HOSTS_DIR_LIST_MESSAGE } from '../config/native-schema.js';
 
 export const DEFAULT_STATE_DIR = '/var/lib/containerd-mirror-agent';
 export const DEFAULT_CONTAINERD_CONFIG = '/etc/containerd/config.toml';
@@ -69,6 +70,7 @@ export function parseCommandFlags(command: CommandName, argv: string[], env: Nod
   if (assume !== undefined && assume !== 'up' && assume !== 'down') {
     throw usage(`${command}: --assume-mirrors must be "up" or "down", got "${assume}"`);
   }
+  if (str('hosts-dir')?.includes(':')) throw usage(`${command}: --hosts-dir ${HOSTS_DIR_LIST_MESSAGE}`);
   const configs = (values.config as string[] | undefined) ?? [];
   if (['validate', 'render', 'apply', 'run'].includes(command) && configs.length === 0) {
     throw usage(`${command}: at least one --config PATH is required`);

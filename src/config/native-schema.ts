@@ -19,6 +19,11 @@ export const absolutePath = z
   .refine((p) => isAbsolute(p), 'must be an absolute path (containerd does not resolve relative ones)')
   .refine((p) => !CONTROL.test(p), 'path contains control characters');
 
+/** containerd splits config_path at `:`: a hosts dir holding one would be two directories to it, neither ours. */
+export const HOSTS_DIR_LIST_MESSAGE = "must be one directory: containerd reads `:` in config_path as a list separator, so files written there would never be read; name one directory of the list";
+
+const hostsDirPath = absolutePath.refine((p) => !p.includes(':'), HOSTS_DIR_LIST_MESSAGE);
+
 const oneOrMany = <T extends z.ZodType>(item: T) => z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(item));
 
 export const duration = z.string({ error: 'must be a duration with a unit, e.g. 500ms, 2s, 1m' }).transform((text, ctx) => {
@@ -106,7 +111,7 @@ export const DEFAULT_PROBE: ProbeSettings = { intervalMs: 2000, timeoutMs: 1000,
 
 export const nativeSchema = z
   .object({
-    hostsDir: absolutePath.default(DEFAULT_HOSTS_DIR),
+    hostsDir: hostsDirPath.default(DEFAULT_HOSTS_DIR),
     probe: z
       .object({
         interval: positiveDuration.default(DEFAULT_PROBE.intervalMs),

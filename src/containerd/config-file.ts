@@ -1,6 +1,6 @@
 // Reads config.toml, plans the edit and writes it: a backup of the operator's original first (once), then
 // an atomic replace. Returns the plan so the caller can hand the bytes to the restart policy.
-import { chmod, copyFile, constants, mkdir, readFile, realpath, stat } from 'node:fs/promises';
+import { chmod, copyFile, constants, mkdir, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AgentError } from '../errors.js';
 import type { AgentConfig, ContainerdFacts } from '../model.js';
@@ -41,8 +41,16 @@ export interface SyncOptions {
   facts: ContainerdFacts;
 }
 
+/** A directory a list config_path named and the edit left out, with the registry dirs it holds. */
+export interface DroppedDir {
+  dir: string;
+  hosts: string[];
+}
+
+export type UpdatedConfig = ContainerdConfigPlan & { written: boolean; dropped: DroppedDir[] };
+
 /** Makes config.toml right. `written` is false when it already was: nothing was touched. */
-export async function updateContainerdConfig(options: SyncOptions): Promise<ContainerdConfigPlan & { written: boolean }> {
+export async function updateContainerdConfig(options: SyncOptions): Promise<UpdatedConfig> {
   const current = await readContainerdConfig(options.path);
   const plan = planContainerdConfig({
     path: options.path,
@@ -54,6 +62,8 @@ export async function updateContainerdConfig(options: SyncOptions): Promise<Cont
   });
   try {
     if (plan.changed) {
+      // containerd must never be left pointing at a directory that does not exist.
+      await mkdir(options.hostsDir, { recursive: true, mode: 0o755 });
       if (current.content !== undefined) await backupOnce(current.path, options.stateDir);
       await mkdir(dirname(current.path), { recursive: true, mode: 0o755 });
       await writeFileAtomic(current.path, plan.content, plan.mode);
@@ -63,7 +73,16 @@ export async function updateContainerdConfig(options: SyncOptions): Promise<Cont
   } catch (err) {
     throw ioError(options.path, 'cannot be written', err);
   }
-  return { ...plan, written: plan.changed };
+  return { ...plan, written: plan.changed, dropped: await Promise.all(plan.droppedDirs.map(async (dir) => ({ dir, hosts: await registryDirs(dir) }))) };
+}
+
+/** Registry dirs under a hosts dir; none when it cannot be read (it may never have existed). */
+async function registryDirs(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  } catch {
+    return [];
+  }
 }
 
 /** The operator's file as it was before the agent's first edit; later edits never replace it. */

@@ -14,6 +14,7 @@
 import { AgentError } from '../errors.js';
 import type { ContainerdFacts, Credential } from '../model.js';
 import { formatContainerdVersion } from './detect.js';
+import { configPathTarget, listIsRead } from './config-path.js';
 import { headerPath, isTableLine, parseTomlSafely, samePath, tableAt, tomlKey, tomlString, type TomlTable } from './toml-text.js';
 import { isDeepStrictEqual } from 'node:util';
 
@@ -50,6 +51,8 @@ export interface ContainerdConfigPlan {
   managedHosts: string[];
   fileVersion: ConfigVersion;
   pluginId: string;
+  /** Directories of a list config_path that containerd no longer reads after this edit (see config-path.ts). */
+  droppedDirs: string[];
 }
 
 export function planContainerdConfig(input: ContainerdConfigInput): ContainerdConfigPlan {
@@ -66,16 +69,18 @@ export function planContainerdConfig(input: ContainerdConfigInput): ContainerdCo
 
   const changes: string[] = created ? [`created ${file}`] : [];
   const configPath = registry.config_path;
-  const { text: userText, inBlock } = setConfigPath(user, registryPath, configPath, hostsDir, file);
-  if (!sameDir(configPath, hostsDir)) changes.push(`config_path set to ${hostsDir}`);
+  const useLocalImagePull = tableAt(doc, ['plugins', pluginId])?.use_local_image_pull === true;
+  const target = configPathTarget(configPath, hostsDir, listIsRead(input.facts, useLocalImagePull), { file, field: `${tomlKey(registryPath)}.config_path` });
+  const { text: userText, inBlock } = setConfigPath(user, registryPath, configPath, target.value);
+  if (target.value !== configPath) changes.push(configPathChange(target.value, configPath, target.dropped));
 
   const previous = block === undefined ? new Map<string, unknown>() : managedAuths(parseTomlSafely(block, file), registryPath);
   changes.push(...authChanges(previous, auths));
 
   const managedHosts = [...auths.keys()].sort();
-  const newBlock = renderBlock(registryPath, inBlock ? hostsDir : undefined, managedHosts, auths);
+  const newBlock = renderBlock(registryPath, inBlock ? target.value : undefined, managedHosts, auths);
   const content = joinBlock(userText, newBlock);
-  verify(content, user, registryPath, hostsDir, auths, file);
+  verify(content, user, registryPath, target.value, auths, file);
 
   const holdsCredential = managedHosts.length > 0 || hasOperatorCredential(registry);
   const base = input.currentMode ?? 0o644;
@@ -88,7 +93,13 @@ export function planContainerdConfig(input: ContainerdConfigInput): ContainerdCo
     managedHosts,
     fileVersion,
     pluginId,
+    droppedDirs: target.dropped,
   };
+}
+
+function configPathChange(value: string, was: unknown, dropped: string[]): string {
+  if (dropped.length === 0) return `config_path set to ${value}`;
+  return `config_path set to ${value} (was the list ${String(was)}, of which this containerd's CRI pulls read no directory; ${dropped.join(', ')} no longer in config_path)`;
 }
 
 /** A new config.toml for the containerd we found: version 3 only where it is understood (2.x). */
@@ -128,20 +139,13 @@ function checkNoConflicts(registry: TomlTable, auths: ReadonlyMap<string, Creden
   }
 }
 
-function sameDir(a: unknown, b: string): boolean {
-  return typeof a === 'string' && a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
-}
-
 /**
- * Sets config_path in the operator's text when their registry table has a header; otherwise reports that
- * it goes into the agent's block. A different directory is refused: taking it over would silently disable
- * the operator's own hosts.toml files for every registry the agent does not manage.
+ * Sets config_path to `value` in the operator's text when their registry table has a header; otherwise
+ * reports that it goes into the agent's block. configPathTarget() has already refused a directory that is
+ * not the agent's: taking it over would silently disable the operator's own hosts.toml files.
  */
-function setConfigPath(user: string, registryPath: string[], configPath: unknown, hostsDir: string, file: string): { text: string; inBlock: boolean } {
-  if (typeof configPath === 'string' && configPath !== '' && !sameDir(configPath, hostsDir)) {
-    throw new AgentError('CMA_CONTAINERD_CONFIG', `is ${configPath}, but the agent writes hosts.toml files to ${hostsDir}; set the agent's hostsDir to ${configPath}, or set config_path to ${hostsDir} after moving your hosts.toml files there`, { file, field: `${tomlKey(registryPath)}.config_path` });
-  }
-  if (sameDir(configPath, hostsDir)) return { text: user, inBlock: false };
+function setConfigPath(user: string, registryPath: string[], configPath: unknown, value: string): { text: string; inBlock: boolean } {
+  if (configPath === value) return { text: user, inBlock: false };
   const lines = user.split('\n');
   const header = lines.findIndex((l) => samePath(headerPath(l) ?? [], registryPath));
   if (header < 0) return { text: user, inBlock: true };
@@ -150,9 +154,9 @@ function setConfigPath(user: string, registryPath: string[], configPath: unknown
   const at = lines.slice(header + 1, end).findIndex((l) => /^\s*(config_path|"config_path"|'config_path')\s*=/.test(l));
   if (at >= 0) {
     const line = lines[header + 1 + at]!;
-    lines[header + 1 + at] = `${/^\s*/.exec(line)![0]}config_path = ${tomlString(hostsDir)}`;
+    lines[header + 1 + at] = `${/^\s*/.exec(line)![0]}config_path = ${tomlString(value)}`;
   } else {
-    lines.splice(header + 1, 0, `${/^\s*/.exec(lines[header]!)![0]}  config_path = ${tomlString(hostsDir)}`);
+    lines.splice(header + 1, 0, `${/^\s*/.exec(lines[header]!)![0]}  config_path = ${tomlString(value)}`);
   }
   return { text: lines.join('\n'), inBlock: false };
 }
@@ -217,7 +221,7 @@ function hasOperatorCredential(registry: TomlTable): boolean {
 }
 
 /** The edited file must be the operator's document plus exactly our keys, or nothing is written. */
-function verify(content: string, user: string, registryPath: string[], hostsDir: string, auths: ReadonlyMap<string, Credential>, file: string): void {
+function verify(content: string, user: string, registryPath: string[], configPath: string, auths: ReadonlyMap<string, Credential>, file: string): void {
   let actual: unknown;
   try {
     actual = plain(parseTomlSafely(content, file));
@@ -226,7 +230,7 @@ function verify(content: string, user: string, registryPath: string[], hostsDir:
   }
   const expected = plain(parseTomlSafely(user, file)) as TomlTable;
   const registry = ensureTable(expected, registryPath);
-  if (!sameDir(registry.config_path, hostsDir)) registry.config_path = hostsDir;
+  registry.config_path = configPath;
   for (const [host, credential] of auths) ensureTable(registry, ['configs', host]).auth = authFields(credential);
   if (!isDeepStrictEqual(actual, expected)) {
     throw new AgentError('CMA_CONTAINERD_CONFIG', `the registry table is written in a form the agent does not edit (an inline table or dotted keys); write it as a [${tomlKey(registryPath)}] table`, { file, field: tomlKey(registryPath) });

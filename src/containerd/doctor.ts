@@ -36,7 +36,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorResult> {
   const facts = await detectContainerdFacts(binary);
   report.line(`containerd: ${facts.version ? formatContainerdVersion(facts.version) : `version unknown (\`${binary} --version\` gave nothing usable; hosts.toml is written for the oldest supported version)`}`);
 
-  const effective = await checkContainerdConfig(report, options.containerdConfig, options.hostsDir, binary);
+  const effective = await checkContainerdConfig(report, options.containerdConfig, options.hostsDir, binary, facts);
   if (options.config) {
     await checkRegistries(report, options.config, options.hostsDir, options.probe);
     checkConfigCredentials(report, options.config, options.containerdConfig, effective);

@@ -2,8 +2,7 @@
 // restart it may owe. Synced when the agent config changes, never on a mirror flip: flips only touch
 // hosts.toml, which containerd re-reads on every pull (invariant 6).
 import type { Logger } from 'pino';
-import { readContainerdConfig, updateContainerdConfig } from './config-file.js';
-import type { ContainerdConfigPlan } from './config-toml.js';
+import { readContainerdConfig, updateContainerdConfig, type UpdatedConfig } from './config-file.js';
 import { RestartPolicy, type RestartInfo } from './restart.js';
 import { readRestartState, writeRestartState } from './restart-state.js';
 import type { AgentConfig, ContainerdFacts } from '../model.js';
@@ -30,12 +29,16 @@ export class ContainerdConfig {
    * Returns undefined when this config was already synced. Throws AgentError (CMA_CONTAINERD_CONFIG...) and
    * then retries at the next call.
    */
-  async update(config: AgentConfig, hash: string): Promise<(ContainerdConfigPlan & { written: boolean }) | undefined> {
+  async update(config: AgentConfig, hash: string): Promise<UpdatedConfig | undefined> {
     if (hash === this.syncedHash) return undefined;
     const policy = this.policy ?? (await this.startPolicy(config.restartCommand));
     const plan = await updateContainerdConfig({ path: this.options.path, stateDir: this.options.stateDir, hostsDir: config.hostsDir, config, facts: this.options.facts });
     if (plan.written) {
       this.options.logger.info({ event: 'containerd_config_written', path: plan.path, changes: plan.changes }, `wrote ${plan.path}: ${plan.changes.join(', ')}`);
+      for (const { dir, hosts } of plan.dropped) {
+        const held = hosts.length === 0 ? 'it holds no registry dir' : `move what it holds for ${hosts.join(', ')} into ${config.hostsDir}`;
+        this.options.logger.warn({ event: 'containerd_config_path_dropped', dir, hosts }, `containerd no longer reads ${dir}: config_path is ${config.hostsDir} alone now, because this containerd's CRI pulls read no directory of a list; ${held}`);
+      }
     }
     policy.configWritten(plan.content, plan.changes.join(', ') || 'config.toml changed');
     this.syncedHash = hash;

@@ -42,6 +42,7 @@ export const BAD_INPUTS: readonly BadInput[] = [
   { name: 'skipVerify is a string', files: { 'c.yaml': reg('r.io', '{skipVerify: "yes"}') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'registries.r.io.skipVerify' },
   { name: 'mirrors is an object', files: { 'c.yaml': reg('r.io', '{mirrors: {url: "http://m"}}') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'registries.r.io.mirrors' },
   { name: 'hostsDir is relative', files: { 'c.yaml': 'hostsDir: certs.d\n' }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'hostsDir' },
+  { name: 'hostsDir is a list', files: { 'c.yaml': 'hostsDir: /etc/containerd/certs.d:/etc/docker/certs.d\n' }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'hostsDir' },
   { name: 'ca path is relative', files: { 'c.yaml': mirrorOf('{url: "https://m.local", ca: ca.pem}') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'mirrors[0].ca[0]' },
   { name: 'restartCommand is blank', files: { 'c.yaml': 'restartCommand: "   "\n' }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'restartCommand' },
   { name: 'authMode unknown', files: { 'c.yaml': reg('r.io', '{authMode: sometimes}') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'registries.r.io.authMode' },

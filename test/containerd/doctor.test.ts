@@ -101,6 +101,22 @@ describe('runDoctor', () => {
     assert.ok(result.problems.some((p) => /agent config could not be loaded: .*expected a URL/.test(p.problem)));
   });
 
+  it('says that a list config_path is not read on the transfer service, with the fix for each list', async () => {
+    const n = node('list');
+    await mkdir(dirname(n.containerdConfig), { recursive: true });
+    await writeTree(n.cfg, new Map());
+    const table = (value: string) => `version = 3\n[plugins."io.containerd.cri.v1.images".registry]\n  config_path = "${value}"\n`;
+    await writeFile(n.containerdConfig, table(`${n.hostsDir}:/etc/docker/certs.d`));
+    const withOurs = await runDoctor({ ...n, probe: () => Promise.resolve({ ok: true }) });
+    const ours = withOurs.problems.find((p) => /is a list/.test(p.problem));
+    assert.match(ours?.problem ?? formatDoctorReport(withOurs), /transfer service, which reads no directory of a list/);
+    assert.match(ours?.fix ?? '', /containerd-mirror-agent apply/);
+    await writeFile(n.containerdConfig, table('/etc/containerd/certs.d:/etc/docker/certs.d'));
+    const without = await runDoctor({ ...n, probe: () => Promise.resolve({ ok: true }) });
+    const fix = without.problems.find((p) => /is a list/.test(p.problem))?.fix ?? formatDoctorReport(without);
+    assert.match(fix, /set the agent's hostsDir to \/etc\/containerd\/certs\.d,/);
+  });
+
   it('reads the settings containerd really uses when the binary is there', async (t) => {
     if (process.getuid?.() !== 0) return t.skip('containerd config dump needs root here');
     const n = node('dump');
