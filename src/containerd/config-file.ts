@@ -7,6 +7,8 @@ import type { AgentConfig, ContainerdFacts } from '../model.js';
 import { writeFileAtomic } from '../apply/atomic-write.js';
 import { containerdAuths } from './auths.js';
 import { planContainerdConfig, type ContainerdConfigPlan } from './config-toml.js';
+import { checkImports } from './imports.js';
+import { parseTomlSafely } from './toml-text.js';
 
 export const CONFIG_BACKUP_FILE = 'containerd-config.toml.orig';
 
@@ -52,14 +54,17 @@ export type UpdatedConfig = ContainerdConfigPlan & { written: boolean; dropped: 
 /** Makes config.toml right. `written` is false when it already was: nothing was touched. */
 export async function updateContainerdConfig(options: SyncOptions): Promise<UpdatedConfig> {
   const current = await readContainerdConfig(options.path);
+  const auths = containerdAuths(options.config);
   const plan = planContainerdConfig({
     path: options.path,
     current: current.content,
     currentMode: current.mode,
     hostsDir: options.hostsDir,
-    auths: containerdAuths(options.config),
+    auths,
     facts: options.facts,
   });
+  // A drop-in that wins over this file makes any edit here a success containerd never sees.
+  await checkImports(current.path, parseTomlSafely(plan.content, options.path), options.hostsDir, auths.size > 0, options.facts);
   try {
     if (plan.changed) {
       // containerd must never be left pointing at a directory that does not exist.

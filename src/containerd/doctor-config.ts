@@ -11,6 +11,7 @@ import { AgentError } from '../errors.js';
 import type { ContainerdFacts } from '../model.js';
 import { configPathDirs, listIsRead, sameDir } from './config-path.js';
 import { formatContainerdVersion } from './detect.js';
+import { checkImports } from './imports.js';
 
 const DUMP_TIMEOUT_MS = 10_000;
 
@@ -72,6 +73,10 @@ export async function checkContainerdConfig(report: DoctorReport, path: string, 
   const registry = tableAt(source, ['plugins', effectivePlugin, 'registry']) ?? {};
   const listRead = listIsRead(facts, tableAt(source, ['plugins', effectivePlugin])?.use_local_image_pull === true);
   checkRegistryTable(report, registry, path, hostsDir, listRead, facts);
+  await checkImports(current.path, doc, hostsDir, false, facts).catch((err: unknown) => {
+    if (!(err instanceof AgentError)) throw err;
+    report.problem(`a drop-in wins over config.toml: ${err.toLine()}`, 'edit or remove that drop-in as said, then restart containerd; the agent only edits config.toml');
+  });
   return { registry, pluginId: effectivePlugin, mode: current.mode };
 }
 

@@ -124,14 +124,15 @@ describe('runDoctor', () => {
     // An import that sets the CRI table replaces config.toml's whole table on 1.6: our settings are gone.
     const dropIn = join(dirname(n.containerdConfig), 'dropin.toml');
     await writeFile(dropIn, 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "x/pause:1"\n');
-    await writeFile(n.containerdConfig, `version = 2\nimports = ["${dropIn}"]\n`);
-    await updateContainerdConfig({ path: n.containerdConfig, stateDir: n.stateDir, hostsDir: n.hostsDir, config: n.cfg, facts: {} });
+    // The agent refuses to edit such a file (imports.ts); this is the node another tool left behind.
+    await writeFile(n.containerdConfig, `version = 2\nimports = ["${dropIn}"]\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "${n.hostsDir}"\n`);
     await writeTree(n.cfg, new Map());
     const result = await runDoctor({ ...n, containerdBinary: 'containerd', probe: () => Promise.resolve({ ok: true }) });
     const text = formatDoctorReport(result);
     if (!/containerd: \d/.test(text)) return t.skip('containerd is not installed');
     assert.match(text, /settings checked: containerd config dump/);
     assert.ok(result.problems.some((p) => /config_path is not set/.test(p.problem)), text);
+    assert.ok(result.problems.some((p) => p.problem.startsWith(`a drop-in wins over config.toml: ${dropIn}: `)), text);
     assert.ok(result.problems.some((p) => /credential for registry-1\.docker\.io is not in/.test(p.problem)), text);
     assertNoSecret(text);
   });
