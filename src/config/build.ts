@@ -7,7 +7,7 @@ import { formatPath, type PathKey } from './field-path.js';
 import { defaultServer, hostAliases } from './host.js';
 import { issuesToErrors } from './issues.js';
 import type { Plain, Provenance } from './merge.js';
-import { nativeSchema, type NativeConfig, type NativeMirror, type NativeRegistry } from './native-schema.js';
+import { DEFAULT_DIAL_TIMEOUT_MS, nativeSchema, type NativeConfig, type NativeMirror, type NativeRegistry } from './native-schema.js';
 
 type Validated = { config: NativeConfig; errors: [] } | { config: undefined; errors: AgentError[] };
 
@@ -45,6 +45,12 @@ function credentialFor(explicit: NativeRegistry['auth'], url: string, byHost: Re
   return {};
 }
 
+/** A probed mirror gets the default dial timeout unless the operator set one; 0 writes none. */
+function dialTimeoutOf(m: NativeMirror): { dialTimeoutMs?: number } {
+  const ms = m.dialTimeout ?? (m.probe ? DEFAULT_DIAL_TIMEOUT_MS : 0);
+  return ms > 0 ? { dialTimeoutMs: ms } : {};
+}
+
 function toMirror(m: NativeMirror, byHost: ReadonlyMap<string, Credential>): Mirror {
   return {
     url: m.url,
@@ -52,7 +58,7 @@ function toMirror(m: NativeMirror, byHost: ReadonlyMap<string, Credential>): Mir
     probe: m.probe,
     tls: tlsOf(m),
     overridePath: m.overridePath,
-    ...(m.dialTimeout === undefined ? {} : { dialTimeoutMs: m.dialTimeout }),
+    ...dialTimeoutOf(m),
     ...credentialFor(m.auth, m.url, byHost),
     authMode: m.authMode,
   };

@@ -37,6 +37,16 @@ export const duration = z.string({ error: 'must be a duration with a unit, e.g. 
 
 const positiveDuration = duration.refine((ms) => ms > 0, 'must be longer than 0');
 
+/**
+ * containerd's per-host dial timeout (2.0.7+/2.1+): bounds the connect to a mirror that went dark in the
+ * seconds before the agent fails over. Probed mirrors get it by default; `0` turns it off. Whole
+ * milliseconds only, because the value is written as `<n>ms` and a duration 2.x cannot parse drops the file.
+ */
+export const DEFAULT_DIAL_TIMEOUT_MS = 2000;
+const dialTimeout = z
+  .union([z.literal(0).transform(() => 0), z.literal('0').transform(() => 0), duration])
+  .refine((ms) => Number.isSafeInteger(ms) && ms >= 0, 'must be 0 (off) or whole milliseconds, e.g. 500ms, 2s');
+
 const endpointUrl = z.string().transform((text, ctx) => {
   const problem = endpointUrlProblem(text);
   if (problem === undefined) return normalizeEndpointUrl(text);
@@ -66,7 +76,7 @@ const mirror = z
     capabilities: capabilities.default(['pull', 'resolve']),
     probe: z.boolean().default(true),
     overridePath: z.boolean().default(false),
-    dialTimeout: positiveDuration.optional(),
+    dialTimeout: dialTimeout.optional(),
     ...tlsFields,
     ...authFields,
   })

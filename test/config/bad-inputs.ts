@@ -58,7 +58,7 @@ export const BAD_INPUTS: readonly BadInput[] = [
   { name: 'duration without unit (string)', files: { 'c.json': '{"probe": {"interval": "2"}}' }, code: 'CMA_CONFIG_FIELD', file: 'c.json', fieldIncludes: 'probe.interval' },
   { name: 'negative duration', files: { 'c.yaml': probe('timeout: -1s') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'probe.timeout' },
   { name: 'junk duration', files: { 'c.yaml': probe('interval: 2 seconds') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'probe.interval' },
-  { name: 'zero dialTimeout', files: { 'c.yaml': mirrorOf('{url: "http://m.local", dialTimeout: 0s}') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'mirrors[0].dialTimeout' },
+  { name: 'dialTimeout without a unit', files: { 'c.yaml': mirrorOf('{url: "http://m.local", dialTimeout: "1"}') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'mirrors[0].dialTimeout' },
   { name: 'timeout not below interval', files: { 'c.yaml': probe('interval: 1s, timeout: 1000ms') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'probe.timeout' },
   { name: 'threshold zero', files: { 'c.yaml': probe('failureThreshold: 0') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'probe.failureThreshold' },
   { name: 'threshold fractional', files: { 'c.yaml': probe('successThreshold: 1.5') }, code: 'CMA_CONFIG_FIELD', file: 'c.yaml', fieldIncludes: 'probe.successThreshold' },
