@@ -5,6 +5,8 @@ import { HOSTS_DIR_LIST_MESSAGE } from '../config/native-schema.js';
 
 export const DEFAULT_STATE_DIR = '/var/lib/containerd-mirror-agent';
 export const DEFAULT_CONTAINERD_CONFIG = '/etc/containerd/config.toml';
+/** containerd's gRPC socket, where the hosts-in-effect canary makes its CRI pull. */
+export const DEFAULT_CONTAINERD_SOCKET = '/run/containerd/containerd.sock';
 import { DEFAULT_LISTEN } from '../observe/listen.js';
 
 /** Next to the agent's port, so a node can run both; see DEFAULT_LISTEN for why this range. */
@@ -19,13 +21,14 @@ const assumeMirrors = { type: 'string' } as const;
 const listen = { type: 'string' } as const;
 const containerdConfig = { type: 'string' } as const;
 const noRestart = { type: 'boolean' } as const;
+const containerdSocket = { type: 'string' } as const;
 
 export const COMMAND_OPTIONS = {
   validate: { config },
   render: { config, 'assume-mirrors': assumeMirrors, out: { type: 'string' } },
   apply: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'assume-mirrors': assumeMirrors, 'containerd-config': containerdConfig, 'no-restart': noRestart },
   restore: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'containerd-config': containerdConfig },
-  run: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, listen, 'containerd-config': containerdConfig, 'no-restart': noRestart },
+  run: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, listen, 'containerd-config': containerdConfig, 'no-restart': noRestart, 'containerd-socket': containerdSocket },
   status: { listen, json: { type: 'boolean' } },
   doctor: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'containerd-config': containerdConfig, listen },
   sync: { from: { type: 'string', multiple: true }, to: { type: 'string' }, listen, once: { type: 'boolean' } },
@@ -42,6 +45,7 @@ export interface CommandFlags {
   listen: string;
   json: boolean;
   containerdConfig: string;
+  containerdSocket: string;
   noRestart: boolean;
   /** sync: source directories, the host directory, one pass only. */
   from: string[];
@@ -84,6 +88,7 @@ export function parseCommandFlags(command: CommandName, argv: string[], env: Nod
     listen: str('listen') ?? env.CMA_LISTEN ?? (command === 'sync' ? DEFAULT_SYNC_LISTEN : DEFAULT_LISTEN),
     json: values.json === true,
     containerdConfig: str('containerd-config') ?? env.CMA_CONTAINERD_CONFIG ?? DEFAULT_CONTAINERD_CONFIG,
+    containerdSocket: str('containerd-socket') ?? env.CMA_CONTAINERD_SOCKET ?? DEFAULT_CONTAINERD_SOCKET,
     noRestart: values['no-restart'] === true,
     from: (values.from as string[] | undefined) ?? [],
     to: str('to'),
@@ -108,8 +113,9 @@ Commands:
            [--containerd-config PATH] [--no-restart]
                                                  one-shot: probe mirrors once (unless assumed), write files
   run      --config PATH... [--hosts-dir DIR] [--state-dir DIR] [--listen HOST:PORT]
-           [--containerd-config PATH] [--no-restart]
-                                                 the daemon: watch, probe, fail over and back
+           [--containerd-config PATH] [--no-restart] [--containerd-socket PATH]
+                                                 the daemon: watch, probe, fail over and back, and check
+                                                 that containerd reads the hosts dir (a CRI canary pull)
   status   [--listen HOST:PORT] [--json]         what a running agent sees
   doctor   [--config PATH...] [--hosts-dir DIR] [--state-dir DIR] [--containerd-config PATH]
                                                  check this node's containerd setup; exit 1 with fixes
@@ -123,7 +129,8 @@ Commands:
 
 --config is repeatable: a file (.yaml .yml .json .toml) or a directory (a mounted Secret/ConfigMap);
 later sources win. Defaults: --state-dir ${DEFAULT_STATE_DIR}, --listen ${DEFAULT_LISTEN},
---containerd-config ${DEFAULT_CONTAINERD_CONFIG} (env CMA_STATE_DIR, CMA_LISTEN, CMA_CONTAINERD_CONFIG);
+--containerd-config ${DEFAULT_CONTAINERD_CONFIG}, --containerd-socket ${DEFAULT_CONTAINERD_SOCKET}
+(env CMA_STATE_DIR, CMA_LISTEN, CMA_CONTAINERD_CONFIG, CMA_CONTAINERD_SOCKET);
 --containerd-config none leaves config.toml alone (hosts.toml only).
 Exit status: 0 ok, 1 runtime failure, 2 invalid usage or config.
 `;

@@ -16,6 +16,8 @@ export interface ContainerdConfigOptions {
   /** Two restarts are at least this far apart. The one-shot `apply` uses 0: it has no later. */
   minRestartIntervalMs?: number;
   onRestart?: (result: 'success' | 'failure') => void;
+  /** config.toml was written (a restart may follow). */
+  onWritten?: () => void;
 }
 
 export class ContainerdConfig {
@@ -35,6 +37,7 @@ export class ContainerdConfig {
     const plan = await updateContainerdConfig({ path: this.options.path, stateDir: this.options.stateDir, hostsDir: config.hostsDir, config, facts: this.options.facts });
     if (plan.written) {
       this.options.logger.info({ event: 'containerd_config_written', path: plan.path, changes: plan.changes }, `wrote ${plan.path}: ${plan.changes.join(', ')}`);
+      this.options.onWritten?.();
       for (const { dir, hosts } of plan.dropped) {
         const held = hosts.length === 0 ? 'it holds no registry dir' : `move what it holds for ${hosts.join(', ')} into ${config.hostsDir}`;
         this.options.logger.warn({ event: 'containerd_config_path_dropped', dir, hosts }, `containerd no longer reads ${dir}: config_path is ${config.hostsDir} alone now, because this containerd's CRI pulls read no directory of a list; ${held}`);

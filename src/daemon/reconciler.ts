@@ -10,7 +10,7 @@ import { FIRST_PROBE_SPREAD_MS, HealthMonitor, UNKNOWN_PROBE_GAP_MS } from '../h
 import { credentialSecrets } from '../observe/redact.js';
 import type { ProbeResult } from '../health/probe.js';
 import { probeTargets } from '../health/once.js';
-import type { AgentConfig, ContainerdFacts, MirrorState, ProbeSettings } from '../model.js';
+import type { AgentConfig, ContainerdFacts, MirrorState, ProbeSettings, RenderedTree } from '../model.js';
 import { CoalescingRunner } from '../coalescing-runner.js';
 import { RegistryModes, type ModeEntry, type RegistryMode } from './registry-modes.js';
 import { withHostsDir } from '../config/effective-config.js';
@@ -30,6 +30,8 @@ export interface ReconcilerOptions {
   containerd?: ContainerdConfig;
   logger: Logger;
   clock?: Clock;
+  /** Files the agent writes beside the registries' (the hosts-in-effect canary), keyed by path. */
+  extraFiles?: (config: AgentConfig) => RenderedTree;
 }
 
 export interface ReconcilerEvents {
@@ -257,7 +259,7 @@ export class Reconciler {
     const health = this.monitor.view();
     const at = this.clock.now();
     try {
-      const tree = renderHostsTree(config, health, this.options.facts);
+      const tree = new Map([...(this.options.extraFiles?.(config) ?? []), ...renderHostsTree(config, health, this.options.facts)]);
       const result = await applyTree(tree, { hostsDir: config.hostsDir, stateDir: this.options.stateDir });
       this.lastApply = { at, result };
       this.lastSuccessfulApplyAt = at;

@@ -5,6 +5,7 @@ import type { AgentStatus, MirrorStatus, RegistryStatus } from '../observe/statu
 import type { MirrorHealth } from '../health/state-machine.js';
 import type { RestartInfo } from '../containerd/restart.js';
 import type { ReconcilerSnapshot } from './reconciler.js';
+import type { HostsCheckView } from './hosts-check.js';
 import { VERSION } from '../version.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -15,6 +16,7 @@ export function buildStatus(
   health: ReadonlyMap<string, MirrorHealth>,
   restart: RestartInfo,
   pid: number = process.pid,
+  hosts: HostsCheckView = { version: null, hostsInEffect: null },
 ): AgentStatus {
   const registries: RegistryStatus[] = (loop.config?.registries ?? []).map((registry) => {
     const mode = loop.modes.get(registry.name);
@@ -51,8 +53,12 @@ export function buildStatus(
             error: lastApply.error,
           },
     containerd: {
+      version: hosts.version,
+      hostsInEffect: hosts.hostsInEffect,
+      checkedAt: isoOrUndefined(hosts.checkedAt),
+      reason: hosts.reason,
       restartPending: restart.restartPending,
-      reason: restart.reason,
+      restartReason: restart.reason,
       lastError: restart.lastError,
       lastRestartAt: isoOrUndefined(restart.lastRestartAt),
     },

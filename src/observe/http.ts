@@ -26,6 +26,8 @@ export interface HttpServerOptions<S extends StatusView = AgentStatus, M extends
   /** A valid config is applied. */
   ready: Check;
   logger: Logger;
+  /** Sees every request path first (the hosts-in-effect canary listens here); unknown paths still get 404. */
+  onRequest?: (path: string) => void;
 }
 
 export interface HttpServer {
@@ -73,6 +75,7 @@ export async function startHttpServer<S extends StatusView, M extends Scraper>(o
 
 async function route(req: IncomingMessage, o: HttpServerOptions<StatusView, Scraper>): Promise<Reply> {
   const path = new URL(req.url ?? '/', 'http://agent').pathname;
+  o.onRequest?.(path);
   const known = ['/healthz', '/readyz', '/status', '/metrics'];
   if (!known.includes(path)) return text(404, `not found; try ${known.join(' ')}`);
   if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'only GET and HEAD');

@@ -14,6 +14,7 @@ export interface AgentStatus {
   registries: Array<{ name: string; mode: 'mirror' | 'upstream'; mirrors: Array<{ url: string; state: MirrorState }> }>;
   /** lastError: the newest rejected config, one line per problem; absent once a good one is applied. */
   config: { lastError?: string };
+  containerd: { version: string | null; hostsInEffect: boolean | null; checkedAt?: string; reason?: string; restartPending: boolean };
 }
 
 export interface Agent {
@@ -37,6 +38,12 @@ export interface AgentOptions {
    * Never the host's /etc/containerd/config.toml.
    */
   containerdConfig?: string;
+  /** The bed containerd's socket, for the hosts-in-effect canary; default a path where none listens. */
+  containerdSocket?: string;
+  /** HOST:PORT to listen on; default a free loopback port. */
+  listen?: string;
+  /** More `run` flags, e.g. --no-restart. */
+  args?: string[];
   /** Extra environment, e.g. NOTIFY_SOCKET. */
   env?: NodeJS.ProcessEnv;
 }
@@ -52,8 +59,9 @@ async function freeLoopbackPort(): Promise<number> {
 export async function startAgent(options: AgentOptions): Promise<Agent> {
   if (!AGENT_BUILT) throw new Error(`${AGENT_BIN} has nothing to run: run \`make build\` first`);
   mkdirSync(options.stateDir, { recursive: true });
-  const listen = `127.0.0.1:${await freeLoopbackPort()}`;
-  const args = ['run', '--config', options.config, '--hosts-dir', options.hostsDir, '--state-dir', options.stateDir, '--listen', listen, '--containerd-config', options.containerdConfig ?? 'none'];
+  const listen = options.listen ?? `127.0.0.1:${await freeLoopbackPort()}`;
+  const args = ['run', '--config', options.config, '--hosts-dir', options.hostsDir, '--state-dir', options.stateDir, '--listen', listen, '--containerd-config', options.containerdConfig ?? 'none',
+    '--containerd-socket', options.containerdSocket ?? join(options.stateDir, 'no-containerd.sock'), ...(options.args ?? [])];
   // The bed's containerd build comes first in PATH: the agent's `containerd --version` must see the one it serves.
   const proc = spawnLogged(AGENT_BIN, args, options.logPath, { env: { ...envFor(selectedBuild()), ...options.env } });
   const statusUrl = `http://${listen}/status`;

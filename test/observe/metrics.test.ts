@@ -15,7 +15,7 @@ async function samples(metrics: ReturnType<typeof createMetrics>): Promise<strin
 describe('metrics', () => {
   it('exports every metric with its exact name and labels', async () => {
     const m = createMetrics({ version: '1.2.3' });
-    m.observeStatus(agentStatus({ containerd: { restartPending: true, reason: 'auth changed' } }));
+    m.observeStatus(agentStatus({ containerd: { version: '1.6.20', hostsInEffect: null, restartPending: true, restartReason: 'auth changed' } }));
     m.probe('http://10.96.0.50:5000', true, 12);
     m.probe('http://cache:5001', false, 1000);
     m.modeTransition('ghcr.io', 'upstream');

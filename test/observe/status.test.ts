@@ -22,7 +22,7 @@ describe('summaryLine', () => {
   it('appends a rejected config on one line, and a pending restart', () => {
     const s = agentStatus({
       config: { files: ['/c.yaml'], lastError: '/c.yaml: registries[0].mirrors[0].url: not a URL\n[CMA_CONFIG_FIELD]', lastErrorAt: minutesAgo(1) },
-      containerd: { restartPending: true, reason: 'auth for registry-1.docker.io changed' },
+      containerd: { version: '1.6.20', hostsInEffect: true, restartPending: true, restartReason: 'auth for registry-1.docker.io changed' },
     });
     assert.equal(
       summaryLine(s, NOW),
@@ -66,7 +66,7 @@ describe('formatStatusTable', () => {
       registries: [],
       config: { files: [], lastError: 'bad: field x', lastErrorAt: minutesAgo(1) },
       lastApply: { at: minutesAgo(1), written: 0, removed: 0, error: 'EACCES /etc/containerd/certs.d [CMA_APPLY_IO]' },
-      containerd: { restartPending: true, reason: 'config_path changed', lastRestartAt: minutesAgo(90) },
+      containerd: { version: '1.6.20', hostsInEffect: true, restartPending: true, restartReason: 'config_path changed', lastRestartAt: minutesAgo(90) },
     });
     const out = formatStatusTable(s, NOW);
     assert.match(out, /: NOT READY\n/);

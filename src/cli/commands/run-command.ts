@@ -15,6 +15,7 @@ async function runClaimed(flags: CommandFlags): Promise<number> {
     stateDir: flags.stateDir,
     listen: flags.listen,
     containerdConfig: managedContainerdConfig(flags),
+    containerdSocket: flags.containerdSocket,
     noRestart: flags.noRestart,
     facts,
     env: process.env,
