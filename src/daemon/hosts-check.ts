@@ -3,6 +3,7 @@
 // pull in containerd's log per check at most). The result goes to /status, metrics and the STATUS line, and
 // one warning is logged when it turns false, naming the likely cause (containerd/hosts-cause.ts).
 import type { Logger } from 'pino';
+import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Canary, canaryHostsToml, canaryRegistry } from '../containerd/canary.js';
@@ -87,6 +88,11 @@ export class HostsCheck {
   private usable(config: AgentConfig): Canary | undefined {
     const canary = this.canary;
     if (canary === undefined) return undefined;
+    // No CRI to ask (containerd not started yet, or none on this node): no canary file either.
+    if (!existsSync(this.options.socket)) {
+      this.unavailable = `no containerd socket at ${this.options.socket} (--containerd-socket)`;
+      return undefined;
+    }
     if (config.registries.some((r) => r.name === canary.registry)) {
       this.unavailable = `the agent config names the canary's registry ${canary.registry} itself`;
       return undefined;
