@@ -10,6 +10,7 @@ import { containerdAuths } from './auths.js';
 import { checkContainerdConfig, type EffectiveRegistry } from './doctor-config.js';
 import { DoctorReport, type DoctorResult } from './doctor-report.js';
 import { readRestartState } from './restart-state.js';
+import { registryConfigsNote } from './registry-configs-note.js';
 import { parseTomlSafely, tableAt, type TomlTable } from './toml-text.js';
 import { detectContainerdFacts, formatContainerdVersion } from './detect.js';
 import { DEFAULT_RESTART_COMMAND } from '../config/native-schema.js';
@@ -40,6 +41,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorResult> {
   if (options.config) {
     await checkRegistries(report, options.config, options.hostsDir, options.probe);
     checkConfigCredentials(report, options.config, options.containerdConfig, effective);
+    const note = registryConfigsNote(facts, [...safeAuthHosts(options.config)]);
+    if (note !== undefined) report.line(`  note: ${note}`);
   } else {
     report.problem(`the agent config could not be loaded${options.loadError ? `: ${options.loadError}` : ''}`, 'run `containerd-mirror-agent validate --config PATH` and fix what it reports');
   }
@@ -105,6 +108,14 @@ function checkHeaderCredentials(report: DoctorReport, registry: Registry, file: 
   for (const [key, url] of expected) {
     if (file.headers.get(key)) report.line(`  credential for ${new URL(url).host}: Authorization header in hosts.toml`);
     else report.problem(`the credential for ${new URL(url).host} is missing from ${path}`, 'run `containerd-mirror-agent apply`');
+  }
+}
+
+function safeAuthHosts(config: AgentConfig): string[] {
+  try {
+    return [...containerdAuths(config).keys()].sort();
+  } catch {
+    return [];
   }
 }
 

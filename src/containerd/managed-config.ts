@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import { readContainerdConfig, updateContainerdConfig, type UpdatedConfig } from './config-file.js';
 import { RestartPolicy, type RestartInfo } from './restart.js';
+import { registryConfigsNote } from './registry-configs-note.js';
 import { readRestartState, writeRestartState } from './restart-state.js';
 import type { AgentConfig, ContainerdFacts } from '../model.js';
 
@@ -43,6 +44,8 @@ export class ContainerdConfig {
         this.options.logger.warn({ event: 'containerd_config_path_dropped', dir, hosts }, `containerd no longer reads ${dir}: config_path is ${config.hostsDir} alone now, because this containerd's CRI pulls read no directory of a list; ${held}`);
       }
     }
+    const note = registryConfigsNote(this.options.facts, plan.managedHosts);
+    if (note !== undefined) this.options.logger.warn({ event: 'registry_configs_deprecated', hosts: plan.managedHosts }, note);
     policy.configWritten(plan.content, plan.changes.join(', ') || 'config.toml changed');
     this.syncedHash = hash;
     return plan;
