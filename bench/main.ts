@@ -1,12 +1,14 @@
 // `make bench`: every figure of issues 5 and 13 measured side by side in one run, on the real bed, written to
-// its section of bench/RESULTS.md. The agent is CMA_AGENT_BIN (the packaged executable under `make bench`);
-// the 10-minute RSS and CPU figures are `make bench-footprint`'s. Knobs (environment): BENCH_RUNS (default 3),
-// BENCH_BASELINE_RUNS (blackholed pulls without the agent, 1-layer image only, default 1: each takes ~2 minutes).
+// its section of bench/RESULTS.md; the pull, failover and agent rows once per containerd (1.6 and 2.x, issue 11).
+// The agent is CMA_AGENT_BIN (the packaged executable under `make bench`); the 10-minute RSS and CPU figures
+// are `make bench-footprint`'s. Knobs (environment): BENCH_RUNS (default 3), BENCH_BASELINE_RUNS (blackholed
+// pulls without the agent, 1-layer image only, default 1: each takes ~2 minutes).
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { installedContainerdFacts } from '../test/render/real-containerd.js';
 import { processTempDir } from '../test/helpers/temp-dir.js';
-import { LARGE_IMAGE, SMALL_IMAGE, startTestbed, testbedUnavailable, type ImageSpec } from '../test/helpers/testbed/index.js';
+import { containerd2Missing, LARGE_IMAGE, SMALL_IMAGE, startTestbed, testbedUnavailable, type ImageSpec } from '../test/helpers/testbed/index.js';
+import { formatContainerdVersion } from '../src/containerd/detect.js';
 import { AGENT_BIN, AGENT_BUILT } from '../test/e2e/agent.js';
 import { measureFootprint } from './footprint.js';
 import { measureRenderApply, RENDER_APPLY_SHAPE } from './render-apply.js';
@@ -24,28 +26,23 @@ const IMAGES: ImageSpec[] = [SMALL_IMAGE, LARGE_IMAGE];
 const label = (image: ImageSpec): string => `${image.layers}-layer (~${Math.round((image.layers * image.bytesPerLayer) / 2 ** 20)} MB)`;
 const samplesNote = (samples: number[]): string => `median of ${samples.length}: ${samples.map((v) => ms(v)).join(', ')}`;
 
-async function main(): Promise<void> {
-  const unavailable = testbedUnavailable();
-  if (unavailable) throw new Error(`make bench: ${unavailable}`);
-  const rows: Row[] = [];
-  const log = (row: Row): void => {
-    rows.push(row);
-    console.log(`${row.section} | ${row.what} | ${row.value} | ${row.note}`);
-  };
+async function benchPulls(log: (row: Row) => void): Promise<void> {
   const bed = await startTestbed({ images: IMAGES });
   try {
-    const pulls = new PullBench(bed, RUNS, await installedContainerdFacts());
+    const facts = await installedContainerdFacts();
+    const pulls = new PullBench(bed, RUNS, facts);
+    const on = ` on containerd ${facts.version ? formatContainerdVersion(facts.version) : 'unknown'}`;
     const upstream = new Map<string, number>();
     for (const image of IMAGES) {
       const base = await pulls.upstreamOnly(image);
       upstream.set(image.repository, median(base));
-      log({ section: 'pull (CRI)', what: `${label(image)}, upstream-only`, value: ms(median(base)), note: samplesNote(base) });
+      log({ section: `pull (CRI)${on}`, what: `${label(image)}, upstream-only`, value: ms(median(base)), note: samplesNote(base) });
       const warm = await pulls.warmCache(image);
-      log({ section: 'pull (CRI)', what: `${label(image)}, through the warm cache`, value: ms(median(warm)), note: `${samplesNote(warm)}; ${ratio(median(warm), median(base))} upstream-only` });
+      log({ section: `pull (CRI)${on}`, what: `${label(image)}, through the warm cache`, value: ms(median(warm)), note: `${samplesNote(warm)}; ${ratio(median(warm), median(base))} upstream-only` });
     }
     const dead = BASELINE_RUNS > 0 ? await pulls.blackholedWithoutAgent(SMALL_IMAGE, BASELINE_RUNS) : [];
     log({
-      section: 'pull (CRI)',
+      section: `pull (CRI)${on}`,
       what: `${label(SMALL_IMAGE)}, cache blackholed, no agent`,
       value: ms(median(dead)),
       note: `bounded: ${BASELINE_RUNS} run(s), 1-layer image only (each request waits containerd's 30 s dial timeout); ${ratio(median(dead), upstream.get(SMALL_IMAGE.repository) ?? Number.NaN)} upstream-only`,
@@ -53,20 +50,20 @@ async function main(): Promise<void> {
     if (AGENT_BUILT) {
       const agent = await measureWithAgent(bed, pulls, IMAGES, RUNS).catch((error: unknown) => error as Error);
       if (agent instanceof Error) {
-        log({ section: 'agent', what: 'failover, restore, pulls with the agent', value: 'n/a', note: `agent run failed: ${agent.message.split('\n')[0]}` });
+        log({ section: `agent${on}`, what: 'failover, restore, pulls with the agent', value: 'n/a', note: `agent run failed: ${agent.message.split('\n')[0]}` });
       } else {
         for (const image of IMAGES) {
           const paired = agent.pulls.get(image.repository) ?? { pulls: [], reference: [] };
           log({
-            section: 'pull (CRI)',
+            section: `pull (CRI)${on}`,
             what: `${label(image)}, cache blackholed, with the agent (after failover)`,
             value: ms(median(paired.pulls)),
             note: `${samplesNote(paired.pulls)}; ${ratio(median(paired.pulls), median(paired.reference))} an upstream-only pull interleaved with it (median ${ms(median(paired.reference))}), ${ratio(median(paired.pulls), upstream.get(image.repository) ?? Number.NaN)} the upstream-only row (target ≤ 1.1×)`,
           });
         }
-        log({ section: 'failover', what: 'blackhole on → upstream-only file on disk', value: ms(median(agent.failoverMs)), note: `${samplesNote(agent.failoverMs)}; default probe settings (interval 2s, timeout 1s, failureThreshold 2): expected between 1 and ~4 s after the blackhole, by probe phase; target ≤ 3 s` });
+        log({ section: `failover${on}`, what: 'blackhole on → upstream-only file on disk', value: ms(median(agent.failoverMs)), note: `${samplesNote(agent.failoverMs)}; default probe settings (interval 2s, timeout 1s, failureThreshold 2): expected between 1 and ~4 s after the blackhole, by probe phase; target ≤ 3 s` });
         log({
-          section: 'failover',
+          section: `failover${on}`,
           what: 'blackhole off → mirror back in the file',
           value: ms(median(agent.restoreMs)),
           note: `${samplesNote(agent.restoreMs)}; a fresh agent per sample: flap damping doubles the successes needed after each recent down (by design), so repeated flips in one agent come back slower`,
@@ -75,6 +72,25 @@ async function main(): Promise<void> {
     }
   } finally {
     await bed.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const unavailable = testbedUnavailable();
+  if (unavailable) throw new Error(`make bench: ${unavailable}`);
+  const rows: Row[] = [];
+  const log = (row: Row): void => {
+    rows.push(row);
+    console.log(`${row.section} | ${row.what} | ${row.value} | ${row.note}`);
+  };
+  for (const major of [1, 2] as const) {
+    if (major === 2 && containerd2Missing()) {
+      log({ section: 'pull (CRI) on containerd 2.x', what: 'every pull row', value: 'n/a', note: containerd2Missing() ?? '' });
+      continue;
+    }
+    // Every helper (bed, renderer facts, agent PATH) reads the selection from here, so one bed at a time.
+    process.env.CMA_CONTAINERD = String(major);
+    await benchPulls(log);
   }
   if (AGENT_BUILT) {
     const scratch = processTempDir('bench');

@@ -32,7 +32,7 @@ export async function measureWithAgent(bed: Testbed, pulls: PullBench, images: I
   // A fresh agent per cycle: the health state machine damps flapping (each recent down doubles the successes
   // needed to come back up), so back-to-back cycles in one agent would measure the damping, not the restore.
   for (let i = 0; i < runs; i++) {
-    const agent = await startAgent({ config, hostsDir: bed.hostsDir, ...agentDirs(bed.dir) });
+    const agent = await startAgent({ config, hostsDir: bed.hostsDir, containerdConfig: bed.containerd?.configPath, containerdSocket: bed.containerd?.socket, ...agentDirs(bed.dir) });
     try {
       await timeUntilMirrors(bed, [bed.cache.url]);
       const hole = await blackhole(bed.cache.host, bed.cache.port);

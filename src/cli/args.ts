@@ -1,9 +1,12 @@
 // Flags of every command, parsed with node:util so unknown flags are usage errors (exit 2), never ignored.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AgentError } from '../errors.js';
+import { HOSTS_DIR_LIST_MESSAGE } from '../config/native-schema.js';
 
 export const DEFAULT_STATE_DIR = '/var/lib/containerd-mirror-agent';
 export const DEFAULT_CONTAINERD_CONFIG = '/etc/containerd/config.toml';
+/** containerd's gRPC socket, where the hosts-in-effect canary makes its CRI pull. */
+export const DEFAULT_CONTAINERD_SOCKET = '/run/containerd/containerd.sock';
 import { DEFAULT_LISTEN } from '../observe/listen.js';
 
 /** Next to the agent's port, so a node can run both; see DEFAULT_LISTEN for why this range. */
@@ -20,13 +23,14 @@ const listen = { type: 'string' } as const;
 const containerdConfig = { type: 'string' } as const;
 const noRestart = { type: 'boolean' } as const;
 const exposeStatus = { type: 'boolean' } as const;
+const containerdSocket = { type: 'string' } as const;
 
 export const COMMAND_OPTIONS = {
   validate: { config, 'cluster-config': clusterConfig },
   render: { config, 'cluster-config': clusterConfig, 'assume-mirrors': assumeMirrors, out: { type: 'string' } },
   apply: { config, 'cluster-config': clusterConfig, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'assume-mirrors': assumeMirrors, 'containerd-config': containerdConfig, 'no-restart': noRestart },
   restore: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'containerd-config': containerdConfig },
-  run: { config, 'cluster-config': clusterConfig, 'hosts-dir': hostsDir, 'state-dir': stateDir, listen, 'containerd-config': containerdConfig, 'no-restart': noRestart, 'expose-status': exposeStatus },
+  run: { config, 'cluster-config': clusterConfig, 'hosts-dir': hostsDir, 'state-dir': stateDir, listen, 'containerd-config': containerdConfig, 'no-restart': noRestart, 'expose-status': exposeStatus, 'containerd-socket': containerdSocket },
   status: { listen, json: { type: 'boolean' } },
   doctor: { config, 'cluster-config': clusterConfig, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'containerd-config': containerdConfig, listen },
   sync: { from: { type: 'string', multiple: true }, to: { type: 'string' }, listen, once: { type: 'boolean' }, 'expose-status': exposeStatus },
@@ -45,6 +49,7 @@ export interface CommandFlags {
   listen: string;
   json: boolean;
   containerdConfig: string;
+  containerdSocket: string;
   noRestart: boolean;
   /** run, sync: serve /status off loopback too. */
   exposeStatus: boolean;
@@ -75,6 +80,7 @@ export function parseCommandFlags(command: CommandName, argv: string[], env: Nod
   if (assume !== undefined && assume !== 'up' && assume !== 'down') {
     throw usage(`${command}: --assume-mirrors must be "up" or "down", got "${assume}"`);
   }
+  if (str('hosts-dir')?.includes(':')) throw usage(`${command}: --hosts-dir ${HOSTS_DIR_LIST_MESSAGE}`);
   const configs = (values.config as string[] | undefined) ?? [];
   const clusterConfigs = (values['cluster-config'] as string[] | undefined) ?? [];
   if (['validate', 'render', 'apply', 'run'].includes(command) && configs.length + clusterConfigs.length === 0) {
@@ -90,6 +96,7 @@ export function parseCommandFlags(command: CommandName, argv: string[], env: Nod
     listen: str('listen') ?? env.CMA_LISTEN ?? (command === 'sync' ? DEFAULT_SYNC_LISTEN : DEFAULT_LISTEN),
     json: values.json === true,
     containerdConfig: str('containerd-config') ?? env.CMA_CONTAINERD_CONFIG ?? DEFAULT_CONTAINERD_CONFIG,
+    containerdSocket: str('containerd-socket') ?? env.CMA_CONTAINERD_SOCKET ?? DEFAULT_CONTAINERD_SOCKET,
     noRestart: values['no-restart'] === true,
     exposeStatus: values['expose-status'] === true,
     from: (values.from as string[] | undefined) ?? [],
@@ -116,8 +123,9 @@ Commands:
            [--containerd-config PATH] [--no-restart]
                                                  one-shot: probe mirrors once (unless assumed), write files
   run      --config PATH... [--hosts-dir DIR] [--state-dir DIR] [--listen HOST:PORT]
-           [--containerd-config PATH] [--no-restart] [--expose-status]
-                                                 the daemon: watch, probe, fail over and back
+           [--containerd-config PATH] [--no-restart] [--expose-status] [--containerd-socket PATH]
+                                                 the daemon: watch, probe, fail over and back, and check
+                                                 that containerd reads the hosts dir (a CRI canary pull)
   status   [--listen HOST:PORT] [--json]         what a running agent sees
   doctor   [--config PATH...] [--hosts-dir DIR] [--state-dir DIR] [--containerd-config PATH]
                                                  check this node's containerd setup; exit 1 with fixes
@@ -134,7 +142,8 @@ later sources win. --cluster-config PATH (repeatable) is a source the cluster pr
 ConfigMap/Secret, host mode's synced dir), read after every --config: it may not set restartCommand or
 hostsDir, and every file it names must resolve inside a --cluster-config path.
 Defaults: --state-dir ${DEFAULT_STATE_DIR}, --listen ${DEFAULT_LISTEN},
---containerd-config ${DEFAULT_CONTAINERD_CONFIG} (env CMA_STATE_DIR, CMA_LISTEN, CMA_CONTAINERD_CONFIG);
+--containerd-config ${DEFAULT_CONTAINERD_CONFIG}, --containerd-socket ${DEFAULT_CONTAINERD_SOCKET}
+(env CMA_STATE_DIR, CMA_LISTEN, CMA_CONTAINERD_CONFIG, CMA_CONTAINERD_SOCKET);
 --containerd-config none leaves config.toml alone (hosts.toml only).
 Off loopback, --listen serves only /healthz /readyz /metrics; /status stays on loopback (a --listen on one
 other address also binds 127.0.0.1 on its port) unless --expose-status.

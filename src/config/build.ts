@@ -7,7 +7,7 @@ import { formatPath, type PathKey } from './field-path.js';
 import { clusterDnsName, DEFAULT_REGISTRY, defaultServer, hostAliases } from './host.js';
 import { issuesToErrors } from './issues.js';
 import type { Plain, Provenance } from './merge.js';
-import { nativeSchema, type NativeConfig, type NativeMirror, type NativeRegistry } from './native-schema.js';
+import { DEFAULT_DIAL_TIMEOUT_MS, nativeSchema, type NativeConfig, type NativeMirror, type NativeRegistry } from './native-schema.js';
 
 type Validated = { config: NativeConfig; errors: [] } | { config: undefined; errors: AgentError[] };
 
@@ -68,6 +68,12 @@ function credentialFor(explicit: NativeRegistry['auth'], url: string, byHost: Re
   return {};
 }
 
+/** A probed mirror gets the default dial timeout unless the operator set one; 0 writes none. */
+function dialTimeoutOf(m: NativeMirror): { dialTimeoutMs?: number } {
+  const ms = m.dialTimeout ?? (m.probe ? DEFAULT_DIAL_TIMEOUT_MS : 0);
+  return ms > 0 ? { dialTimeoutMs: ms } : {};
+}
+
 function toMirror(m: NativeMirror, byHost: ReadonlyMap<string, Credential>, clusterDomain: string): Mirror {
   const dnsName = clusterDnsName(new URL(m.url).hostname, clusterDomain);
   return {
@@ -76,7 +82,7 @@ function toMirror(m: NativeMirror, byHost: ReadonlyMap<string, Credential>, clus
     probe: m.probe,
     tls: tlsOf(m),
     overridePath: m.overridePath,
-    ...(m.dialTimeout === undefined ? {} : { dialTimeoutMs: m.dialTimeout }),
+    ...dialTimeoutOf(m),
     ...credentialFor(m.auth, m.url, byHost),
     authMode: m.authMode,
     ...(dnsName === undefined ? {} : { dnsName }),

@@ -30,6 +30,9 @@ const list = <T extends z.ZodType>(item: T) => z.array(item).max(LIMITS.listEntr
 
 const oneOrMany = <T extends z.ZodType>(item: T) => z.preprocess((v) => (typeof v === 'string' ? [v] : v), list(item));
 
+/** containerd splits config_path at `:`: a hosts dir holding one would be two directories to it, neither ours. */
+export const HOSTS_DIR_LIST_MESSAGE = "must be one directory: containerd reads `:` in config_path as a list separator, so files written there would never be read; name one directory of the list";
+
 export const duration = z.string({ error: 'must be a duration with a unit, e.g. 500ms, 2s, 1m' }).transform((text, ctx) => {
   try {
     return parseDuration(text);
@@ -40,6 +43,16 @@ export const duration = z.string({ error: 'must be a duration with a unit, e.g. 
 });
 
 const positiveDuration = duration.refine((ms) => ms > 0, 'must be longer than 0');
+
+/**
+ * containerd's per-host dial timeout (2.0.7+/2.1+): bounds the connect to a mirror that went dark in the
+ * seconds before the agent fails over. Probed mirrors get it by default; `0` turns it off. Whole
+ * milliseconds only, because the value is written as `<n>ms` and a duration 2.x cannot parse drops the file.
+ */
+export const DEFAULT_DIAL_TIMEOUT_MS = 2000;
+const dialTimeout = z
+  .union([z.literal(0).transform(() => 0), z.literal('0').transform(() => 0), duration])
+  .refine((ms) => Number.isSafeInteger(ms) && ms >= 0, 'must be 0 (off) or whole milliseconds, e.g. 500ms, 2s');
 
 const endpointUrl = z.string().transform((text, ctx) => {
   const problem = endpointUrlProblem(text);
@@ -70,7 +83,7 @@ const mirror = z
     capabilities: capabilities.default(['pull', 'resolve']),
     probe: z.boolean().default(true),
     overridePath: z.boolean().default(false),
-    dialTimeout: positiveDuration.optional(),
+    dialTimeout: dialTimeout.optional(),
     ...tlsFields,
     ...authFields,
   })
@@ -136,7 +149,10 @@ export const DEFAULT_PROBE: ProbeSettings = { intervalMs: 2000, timeoutMs: 1000,
 
 export const nativeSchema = z
   .object({
-    hostsDir: absolutePath.refine((p) => Buffer.byteLength(p) <= HOSTS_DIR_BYTES, `path is longer than ${HOSTS_DIR_BYTES} bytes`).default(DEFAULT_HOSTS_DIR),
+    hostsDir: absolutePath
+      .refine((p) => Buffer.byteLength(p) <= HOSTS_DIR_BYTES, `path is longer than ${HOSTS_DIR_BYTES} bytes`)
+      .refine((p) => !p.includes(':'), HOSTS_DIR_LIST_MESSAGE)
+      .default(DEFAULT_HOSTS_DIR),
     probe: z
       .object({
         interval: positiveDuration.default(DEFAULT_PROBE.intervalMs),

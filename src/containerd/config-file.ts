@@ -1,12 +1,14 @@
 // Reads config.toml, plans the edit and writes it: a backup of the operator's original first (once), then
 // an atomic replace. Returns the plan so the caller can hand the bytes to the restart policy.
-import { chmod, lstat, mkdir, readFile, realpath, stat } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AgentError } from '../errors.js';
 import type { AgentConfig, ContainerdFacts } from '../model.js';
 import { writeFileAtomic } from '../apply/atomic-write.js';
 import { containerdAuths } from './auths.js';
 import { planContainerdConfig, type ContainerdConfigPlan } from './config-toml.js';
+import { checkImports } from './imports.js';
+import { parseTomlSafely } from './toml-text.js';
 
 export const CONFIG_BACKUP_FILE = 'containerd-config.toml.orig';
 /** The config_path values the agent set in config.toml, one a line, so a later change of hostsDir may move them. */
@@ -43,21 +45,34 @@ export interface SyncOptions {
   facts: ContainerdFacts;
 }
 
+/** A directory a list config_path named and the edit left out, with the registry dirs it holds. */
+export interface DroppedDir {
+  dir: string;
+  hosts: string[];
+}
+
+export type UpdatedConfig = ContainerdConfigPlan & { written: boolean; dropped: DroppedDir[] };
+
 /** Makes config.toml right. `written` is false when it already was: nothing was touched. */
-export async function updateContainerdConfig(options: SyncOptions): Promise<ContainerdConfigPlan & { written: boolean }> {
+export async function updateContainerdConfig(options: SyncOptions): Promise<UpdatedConfig> {
   const current = await readContainerdConfig(options.path);
   const ownedConfigPaths = await readOwnedConfigPaths(options.stateDir);
+  const auths = containerdAuths(options.config);
   const plan = planContainerdConfig({
     path: options.path,
     current: current.content,
     currentMode: current.mode,
     hostsDir: options.hostsDir,
     ownedConfigPaths,
-    auths: containerdAuths(options.config),
+    auths,
     facts: options.facts,
   });
+  // A drop-in that wins over this file makes any edit here a success containerd never sees.
+  await checkImports(current.path, parseTomlSafely(plan.content, options.path), options.hostsDir, auths.size > 0, options.facts);
   try {
     if (plan.changed) {
+      // containerd must never be left pointing at a directory that does not exist.
+      await mkdir(options.hostsDir, { recursive: true, mode: 0o755 });
       if (current.content !== undefined) await backupOnce(current.path, options.stateDir);
       await mkdir(dirname(current.path), { recursive: true, mode: 0o755 });
       // Recorded first, the old one kept: whether a kill lands before or after the write, the config_path in
@@ -70,7 +85,16 @@ export async function updateContainerdConfig(options: SyncOptions): Promise<Cont
   } catch (err) {
     throw ioError(options.path, 'cannot be written', err);
   }
-  return { ...plan, written: plan.changed };
+  return { ...plan, written: plan.changed, dropped: await Promise.all(plan.droppedDirs.map(async (dir) => ({ dir, hosts: await registryDirs(dir) }))) };
+}
+
+/** Registry dirs under a hosts dir; none when it cannot be read (it may never have existed). */
+async function registryDirs(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  } catch {
+    return [];
+  }
 }
 
 /**

@@ -14,6 +14,7 @@
 import { AgentError } from '../errors.js';
 import type { ContainerdFacts, Credential } from '../model.js';
 import { formatContainerdVersion } from './detect.js';
+import { configPathTarget, listIsRead, sameDir } from './config-path.js';
 import { headerPath, isTableLine, parseTomlSafely, samePath, tableAt, tomlKey, tomlString, type TomlTable } from './toml-text.js';
 import { isDeepStrictEqual } from 'node:util';
 
@@ -54,6 +55,8 @@ export interface ContainerdConfigPlan {
   managedHosts: string[];
   fileVersion: ConfigVersion;
   pluginId: string;
+  /** Directories of a list config_path that containerd no longer reads after this edit (see config-path.ts). */
+  droppedDirs: string[];
 }
 
 export function planContainerdConfig(input: ContainerdConfigInput): ContainerdConfigPlan {
@@ -71,18 +74,22 @@ export function planContainerdConfig(input: ContainerdConfigInput): ContainerdCo
 
   const changes: string[] = created ? [`created ${file}`] : [];
   const configPath = registry.config_path;
+  // A config_path the agent set itself is not the operator's: it moves along with the hosts dir, or containerd
+  // would be left pointing at the directory the agent just emptied.
   const owned = (input.ownedConfigPaths ?? []).some((p) => sameDir(configPath, p));
-  const { text: userText, inBlock } = setConfigPath(user, registryPath, owned ? undefined : configPath, hostsDir, file);
-  const configPathChanged = !sameDir(configPath, hostsDir);
-  if (configPathChanged) changes.push(`config_path set to ${hostsDir}`);
+  const useLocalImagePull = tableAt(doc, ['plugins', pluginId])?.use_local_image_pull === true;
+  const target = configPathTarget(owned ? undefined : configPath, hostsDir, listIsRead(input.facts, useLocalImagePull), { file, field: `${tomlKey(registryPath)}.config_path` });
+  const { text: userText, inBlock } = setConfigPath(user, registryPath, configPath, target.value);
+  const configPathChanged = target.value !== configPath;
+  if (configPathChanged) changes.push(configPathChange(target.value, configPath, target.dropped));
 
   const previous = block === undefined ? new Map<string, unknown>() : managedAuths(parseTomlSafely(block, file), registryPath);
   changes.push(...authChanges(previous, auths));
 
   const managedHosts = [...auths.keys()].sort();
-  const newBlock = renderBlock(registryPath, inBlock ? hostsDir : undefined, managedHosts, auths);
+  const newBlock = renderBlock(registryPath, inBlock ? target.value : undefined, managedHosts, auths);
   const content = joinBlock(userText, newBlock);
-  verify(content, user, registryPath, hostsDir, auths, file);
+  verify(content, user, registryPath, target.value, auths, file);
 
   const holdsCredential = managedHosts.length > 0 || registryHoldsCredential(registry);
   const base = input.currentMode ?? 0o644;
@@ -96,7 +103,13 @@ export function planContainerdConfig(input: ContainerdConfigInput): ContainerdCo
     managedHosts,
     fileVersion,
     pluginId,
+    droppedDirs: target.dropped,
   };
+}
+
+function configPathChange(value: string, was: unknown, dropped: string[]): string {
+  if (dropped.length === 0) return `config_path set to ${value}`;
+  return `config_path set to ${value} (was the list ${String(was)}, of which this containerd's CRI pulls read no directory; ${dropped.join(', ')} no longer in config_path)`;
 }
 
 /** A new config.toml for the containerd we found: version 3 only where it is understood (2.x). */
@@ -149,22 +162,13 @@ function checkHeadersReadable(auths: ReadonlyMap<string, Credential>, fileVersio
   throw new AgentError('CMA_CONTAINERD_CONFIG', `containerd 1.x cannot read a table for an IPv6 host (a \`]\` in a table header stops it from starting, containerd issue 10055); give the credential for ${host} \`authMode: header\`, or name the host by a DNS name`, { file, field: `${tomlKey([...registryPath, 'configs', host, 'auth'])}` });
 }
 
-function sameDir(a: unknown, b: string): boolean {
-  return typeof a === 'string' && a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
-}
-
 /**
- * Sets config_path in the operator's text when their registry table has a header; otherwise reports that
- * it goes into the agent's block. A different directory is refused: taking it over would silently disable
- * the operator's own hosts.toml files for every registry the agent does not manage. `configPath` is
- * undefined for one the agent set itself: moved along with the hosts dir, or containerd would be left
- * pointing at the directory the agent just emptied.
+ * Sets config_path to `value` in the operator's text when their registry table has a header; otherwise
+ * reports that it goes into the agent's block. configPathTarget() has already refused a directory that is
+ * not the agent's: taking it over would silently disable the operator's own hosts.toml files.
  */
-function setConfigPath(user: string, registryPath: string[], configPath: unknown, hostsDir: string, file: string): { text: string; inBlock: boolean } {
-  if (typeof configPath === 'string' && configPath !== '' && !sameDir(configPath, hostsDir)) {
-    throw new AgentError('CMA_CONTAINERD_CONFIG', `is ${configPath}, but the agent writes hosts.toml files to ${hostsDir}; set the agent's hostsDir to ${configPath}, or set config_path to ${hostsDir} after moving your hosts.toml files there`, { file, field: `${tomlKey(registryPath)}.config_path` });
-  }
-  if (sameDir(configPath, hostsDir)) return { text: user, inBlock: false };
+function setConfigPath(user: string, registryPath: string[], configPath: unknown, value: string): { text: string; inBlock: boolean } {
+  if (configPath === value) return { text: user, inBlock: false };
   const lines = user.split('\n');
   const header = lines.findIndex((l) => samePath(headerPath(l) ?? [], registryPath));
   if (header < 0) return { text: user, inBlock: true };
@@ -173,9 +177,9 @@ function setConfigPath(user: string, registryPath: string[], configPath: unknown
   const at = lines.slice(header + 1, end).findIndex((l) => /^\s*(config_path|"config_path"|'config_path')\s*=/.test(l));
   if (at >= 0) {
     const line = lines[header + 1 + at]!;
-    lines[header + 1 + at] = `${/^\s*/.exec(line)![0]}config_path = ${tomlString(hostsDir)}`;
+    lines[header + 1 + at] = `${/^\s*/.exec(line)![0]}config_path = ${tomlString(value)}`;
   } else {
-    lines.splice(header + 1, 0, `${/^\s*/.exec(lines[header]!)![0]}  config_path = ${tomlString(hostsDir)}`);
+    lines.splice(header + 1, 0, `${/^\s*/.exec(lines[header]!)![0]}  config_path = ${tomlString(value)}`);
   }
   return { text: lines.join('\n'), inBlock: false };
 }
@@ -241,7 +245,7 @@ export function registryHoldsCredential(registry: TomlTable): boolean {
 }
 
 /** The edited file must be the operator's document plus exactly our keys, or nothing is written. */
-function verify(content: string, user: string, registryPath: string[], hostsDir: string, auths: ReadonlyMap<string, Credential>, file: string): void {
+function verify(content: string, user: string, registryPath: string[], configPath: string, auths: ReadonlyMap<string, Credential>, file: string): void {
   let actual: unknown;
   try {
     actual = plain(parseTomlSafely(content, file));
@@ -250,7 +254,7 @@ function verify(content: string, user: string, registryPath: string[], hostsDir:
   }
   const expected = plain(parseTomlSafely(user, file)) as TomlTable;
   const registry = ensureTable(expected, registryPath);
-  if (!sameDir(registry.config_path, hostsDir)) registry.config_path = hostsDir;
+  registry.config_path = configPath;
   for (const [host, credential] of auths) ensureTable(registry, ['configs', host]).auth = authFields(credential);
   if (!isDeepStrictEqual(actual, expected)) {
     throw new AgentError('CMA_CONTAINERD_CONFIG', `the registry table is written in a form the agent does not edit (an inline table or dotted keys); write it as a [${tomlKey(registryPath)}] table`, { file, field: tomlKey(registryPath) });

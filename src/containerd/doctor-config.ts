@@ -8,6 +8,10 @@ import { REGISTRY_PLUGIN, registryHoldsCredential } from './config-toml.js';
 import { readContainerdConfig } from './config-file.js';
 import { parseTomlSafely, tableAt, type TomlTable } from './toml-text.js';
 import { AgentError } from '../errors.js';
+import type { ContainerdFacts } from '../model.js';
+import { configPathDirs, listIsRead, sameDir } from './config-path.js';
+import { formatContainerdVersion } from './detect.js';
+import { checkImports } from './imports.js';
 
 const DUMP_TIMEOUT_MS = 10_000;
 
@@ -38,7 +42,7 @@ function pluginFor(doc: TomlTable): string | undefined {
 }
 
 /** Checks the file, reports what it finds, and returns the registry settings containerd will use. */
-export async function checkContainerdConfig(report: DoctorReport, path: string, hostsDir: string, binary: string): Promise<EffectiveRegistry | undefined> {
+export async function checkContainerdConfig(report: DoctorReport, path: string, hostsDir: string, binary: string, facts: ContainerdFacts = {}): Promise<EffectiveRegistry | undefined> {
   let current;
   try {
     current = await readContainerdConfig(path);
@@ -69,18 +73,32 @@ export async function checkContainerdConfig(report: DoctorReport, path: string, 
   const effectivePlugin = dump && dumpPlugin ? dumpPlugin : pluginId;
   report.line(source === dump ? '  settings checked: containerd config dump (imports applied)' : '  settings checked: config.toml as written (containerd not available to apply imports)');
   const registry = tableAt(source, ['plugins', effectivePlugin, 'registry']) ?? {};
-  checkRegistryTable(report, registry, path, hostsDir);
+  const listRead = listIsRead(facts, tableAt(source, ['plugins', effectivePlugin])?.use_local_image_pull === true);
+  checkRegistryTable(report, registry, path, hostsDir, listRead, facts);
+  await checkImports(current.path, doc, hostsDir, false, facts).catch((err: unknown) => {
+    if (!(err instanceof AgentError)) throw err;
+    report.problem(`a drop-in wins over config.toml: ${err.toLine()}`, 'edit or remove that drop-in as said, then restart containerd; the agent only edits config.toml');
+  });
   const own = tableAt(doc, ['plugins', pluginId, 'registry']) ?? {};
   return { registry, pluginId: effectivePlugin, mode: current.mode, holdsCredential: registryHoldsCredential(own) };
 }
 
-function checkRegistryTable(report: DoctorReport, registry: TomlTable, path: string, hostsDir: string): void {
+function checkRegistryTable(report: DoctorReport, registry: TomlTable, path: string, hostsDir: string, listRead: boolean, facts: ContainerdFacts): void {
   const configPath = typeof registry.config_path === 'string' ? registry.config_path : '';
+  const dirs = configPathDirs(configPath);
+  const version = facts.version ? `containerd ${formatContainerdVersion(facts.version)}` : 'this containerd (version unknown)';
   if (configPath === '') {
     report.problem('registry.config_path is not set: CRI pulls ignore every hosts.toml', `run \`containerd-mirror-agent apply\`, or set config_path = "${hostsDir}" in ${path}, then restart containerd`);
-  } else if (configPath.includes(':')) {
-    report.problem(`registry.config_path is a list (${configPath}): containerd 2.1+ uses one directory only`, `set config_path = "${hostsDir}" in ${path}`);
-  } else if (configPath.replace(/\/+$/, '') !== hostsDir.replace(/\/+$/, '')) {
+  } else if (dirs.length > 1 && !listRead) {
+    const fix = dirs.some((d) => sameDir(d, hostsDir))
+      ? `run \`containerd-mirror-agent apply\` (it sets config_path = "${hostsDir}" and names what the other directories hold), then restart containerd`
+      : `set the agent's hostsDir to ${dirs[0]!}, then run \`containerd-mirror-agent apply\` and restart containerd`;
+    report.problem(`registry.config_path is a list (${configPath}): ${version} pulls CRI images through the transfer service, which reads no directory of a list, so every hosts.toml is ignored`, fix);
+  } else if (dirs.length > 1 && dirs.some((d) => sameDir(d, hostsDir))) {
+    report.line(`  config_path: ${configPath} (a list with the agent's hosts dir; ${version} reads lists on its CRI pull path)`);
+  } else if (dirs.length > 1) {
+    report.problem(`registry.config_path is the list ${configPath}, none of which is the agent's hosts dir ${hostsDir}`, `set the agent's hostsDir to ${dirs[0]!}`);
+  } else if (!sameDir(configPath, hostsDir)) {
     report.problem(`registry.config_path is ${configPath}, but the agent writes to ${hostsDir}`, `set the agent's hostsDir to ${configPath}, or config_path to ${hostsDir}`);
   } else {
     report.line(`  config_path: ${configPath} (the agent's hosts dir)`);

@@ -14,6 +14,7 @@ import { containerdAuths } from './auths.js';
 import { checkContainerdConfig, type EffectiveRegistry } from './doctor-config.js';
 import { DoctorReport, type DoctorResult } from './doctor-report.js';
 import { readRestartState } from './restart-state.js';
+import { registryConfigsNote } from './registry-configs-note.js';
 import { parseTomlSafely, tableAt, type TomlTable } from './toml-text.js';
 import { detectContainerdFacts, formatContainerdVersion } from './detect.js';
 import { DEFAULT_RESTART_COMMAND } from '../config/native-schema.js';
@@ -40,9 +41,12 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorResult> {
   const facts = await detectContainerdFacts(binary);
   report.line(`containerd: ${facts.version ? formatContainerdVersion(facts.version) : `version unknown (\`${binary} --version\` gave nothing usable; hosts.toml is written for the oldest supported version)`}`);
 
-  const effective = await checkContainerdConfig(report, options.containerdConfig, options.hostsDir, binary);
+  const effective = await checkContainerdConfig(report, options.containerdConfig, options.hostsDir, binary, facts);
   if (options.config) {
-    await checkRegistries(report, options.config, options.hostsDir, options.probe, configAuths(report, options.config), effective);
+    const auths = configAuths(report, options.config);
+    await checkRegistries(report, options.config, options.hostsDir, options.probe, auths, effective);
+    const note = registryConfigsNote(facts, [...auths.keys()].sort());
+    if (note !== undefined) report.line(`  note: ${note}`);
   } else {
     report.problem(`the agent config could not be loaded${options.loadError ? `: ${options.loadError}` : ''}`, 'run `containerd-mirror-agent validate --config PATH` and fix what it reports');
   }

@@ -2,10 +2,10 @@
 // restart it may owe. Synced when the agent config changes, never on a mirror flip: flips only touch
 // hosts.toml, which containerd re-reads on every pull (invariant 6).
 import type { Logger } from '../model.js';
-import { readContainerdConfig, updateContainerdConfig } from './config-file.js';
-import type { ContainerdConfigPlan } from './config-toml.js';
+import { readContainerdConfig, updateContainerdConfig, type UpdatedConfig } from './config-file.js';
 import { AgentError } from '../errors.js';
 import { RestartPolicy, type RestartInfo } from './restart.js';
+import { registryConfigsNote } from './registry-configs-note.js';
 import { readRestartState, writeRestartState } from './restart-state.js';
 import type { AgentConfig, ContainerdFacts } from '../model.js';
 
@@ -18,6 +18,8 @@ export interface ContainerdConfigOptions {
   /** `apply` and `restore`: an owed restart runs in `finish()`, a few tries at most, since they must end. */
   oneShot?: boolean;
   onRestart?: (result: 'success' | 'failure') => void;
+  /** config.toml was written (a restart may follow). */
+  onWritten?: () => void;
 }
 
 /** Tries of a one-shot's restart: with the back-off floor, a command that fails at once costs about 3 s. */
@@ -34,13 +36,20 @@ export class ContainerdConfig {
    * Returns undefined when this config was already synced. Throws AgentError (CMA_CONTAINERD_CONFIG...) and
    * then retries at the next call.
    */
-  async update(config: AgentConfig, hash: string): Promise<(ContainerdConfigPlan & { written: boolean }) | undefined> {
+  async update(config: AgentConfig, hash: string): Promise<UpdatedConfig | undefined> {
     if (hash === this.syncedHash) return undefined;
     const policy = this.policy ?? (await this.startPolicy(config.restartCommand));
     const plan = await updateContainerdConfig({ path: this.options.path, stateDir: this.options.stateDir, hostsDir: config.hostsDir, config, facts: this.options.facts });
     if (plan.written) {
       this.options.logger.info({ event: 'containerd_config_written', path: plan.path, changes: plan.changes }, `wrote ${plan.path}: ${plan.changes.join(', ')}`);
+      this.options.onWritten?.();
+      for (const { dir, hosts } of plan.dropped) {
+        const held = hosts.length === 0 ? 'it holds no registry dir' : `move what it holds for ${hosts.join(', ')} into ${config.hostsDir}`;
+        this.options.logger.warn({ event: 'containerd_config_path_dropped', dir, hosts }, `containerd no longer reads ${dir}: config_path is ${config.hostsDir} alone now, because this containerd's CRI pulls read no directory of a list; ${held}`);
+      }
     }
+    const note = registryConfigsNote(this.options.facts, plan.managedHosts);
+    if (note !== undefined) this.options.logger.warn({ event: 'registry_configs_deprecated', hosts: plan.managedHosts }, note);
     policy.configWritten(plan.content, plan.changes.join(', ') || 'config.toml changed');
     this.syncedHash = hash;
     return plan;

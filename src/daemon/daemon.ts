@@ -2,6 +2,7 @@
 // operators see (logs, metrics, HTTP, systemd). Signals are handled from the first instant; shutdown is
 // ordered: stop inputs (watcher, writes), then probing, then outputs.
 import { Reconciler } from './reconciler.js';
+import { HostsCheck } from './hosts-check.js';
 import { buildStatus } from './status-view.js';
 import type { RestartInfo } from '../containerd/restart.js';
 import { ContainerdConfig } from '../containerd/managed-config.js';
@@ -35,6 +36,8 @@ export interface DaemonOptions {
   listen: string;
   /** containerd's config.toml, or undefined to leave it alone (`--containerd-config none`). */
   containerdConfig: string | undefined;
+  /** containerd's gRPC socket, for the hosts-in-effect canary's CRI pull. */
+  containerdSocket: string;
   noRestart: boolean;
   facts: ContainerdFacts;
   env: NodeJS.ProcessEnv;
@@ -66,6 +69,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const metrics = createMetrics({ version: VERSION });
   const notifier = createNotifier(options.env, { logger });
   const gate = new WatchdogGate(deadlines(undefined));
+  const hostsCheck = new HostsCheck({
+    socket: options.containerdSocket,
+    containerdConfig: options.containerdConfig,
+    facts: options.facts,
+    logger,
+    restartPending: () => restartInfo().restartPending,
+    changed: () => publishStatus(),
+  });
   const containerd =
     options.containerdConfig === undefined
       ? undefined
@@ -75,13 +86,17 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           facts: options.facts,
           noRestart: options.noRestart,
           logger,
-          onRestart: (result) => metrics.containerdRestart(result),
+          onRestart: (result) => {
+            metrics.containerdRestart(result);
+            void hostsCheck.request();
+          },
+          onWritten: () => void hostsCheck.request(),
         });
   const restartInfo = (): RestartInfo => containerd?.restartInfo() ?? { restartPending: false };
 
   let probeSettings: ProbeSettings | undefined;
   const reconciler: Reconciler = new Reconciler(
-    { sources: options.sources, clusterSources: options.clusterSources, hostsDir: options.hostsDir, stateDir: options.stateDir, facts: options.facts, containerd, logger, claim: options.claim },
+    { sources: options.sources, clusterSources: options.clusterSources, hostsDir: options.hostsDir, stateDir: options.stateDir, facts: options.facts, containerd, logger, claim: options.claim, extraFiles: (config) => hostsCheck.files(config) },
     {
       changed: () => {
         const probe = reconciler.appliedConfig?.probe;
@@ -89,9 +104,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           probeSettings = probe;
           gate.setDeadlines(deadlines(probe));
         }
-        const status = currentStatus();
-        metrics.observeStatus(status);
-        void notifier.status(summaryLine(status, new Date()));
+        publishStatus();
       },
       configRejected: (codes) => codes.forEach((code) => metrics.configLoadError(code)),
       applied: (result, error) => {
@@ -109,7 +122,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
   );
   late.reconciler = reconciler;
-  const currentStatus = () => buildStatus(reconciler.snapshot(), reconciler.monitor.snapshot(), restartInfo(), process.pid, reconciler.monitor.named());
+  const currentStatus = () => buildStatus(reconciler.snapshot(), reconciler.monitor.snapshot(), restartInfo(), process.pid, reconciler.monitor.named(), hostsCheck.snapshot());
+  function publishStatus(): void {
+    const status = currentStatus();
+    metrics.observeStatus(status);
+    void notifier.status(summaryLine(status, new Date()));
+  }
 
   let http: HttpServer | undefined;
   let watcher: SourceWatcher | undefined;
@@ -131,6 +149,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     stopPings();
     timers.forEach(clearInterval);
     await watcher?.close();
+    await hostsCheck.stop();
     await reconciler.stop();
     await containerd?.stop();
     await http?.close();
@@ -151,7 +170,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       ready: () => reconciler.ready,
       logger,
       exposeStatus: options.exposeStatus,
+      onRequest: (path) => hostsCheck.onRequest(path),
     });
+    hostsCheck.listening(http.address);
     if (stopping) return;
     const follow = (): Promise<void> => watcher?.setSources(reconciler.watchedPaths()) ?? Promise.resolve();
     watcher = new SourceWatcher({
@@ -177,6 +198,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       }, IDLE_PROBE_HEARTBEAT_MS),
     );
     stopPings = startWatchdogPings(notifier, gate, logger);
+    hostsCheck.start();
   })();
 
   onSignals({

@@ -12,7 +12,7 @@ import { credentialSecrets } from '../observe/redact.js';
 import type { ProbeResult } from '../health/probe.js';
 import type { Resolution } from '../health/resolver.js';
 import { probeTargets } from '../health/once.js';
-import type { AgentConfig, ContainerdFacts, MirrorState, ProbeSettings } from '../model.js';
+import type { AgentConfig, ContainerdFacts, MirrorState, ProbeSettings, RenderedTree } from '../model.js';
 import { CoalescingRunner } from '../coalescing-runner.js';
 import { RegistryModes, type ModeEntry, type RegistryMode } from './registry-modes.js';
 import { withHostsDir } from '../config/effective-config.js';
@@ -37,6 +37,8 @@ export interface ReconcilerOptions {
   clock?: Clock;
   /** The state dir's claim, re-asserted before every write; absent in tests that claim nothing. */
   claim?: Pick<StateClaim, 'reassert'>;
+  /** Files the agent writes beside the registries' (the hosts-in-effect canary), keyed by path. */
+  extraFiles?: (config: AgentConfig) => RenderedTree;
 }
 
 export interface ReconcilerEvents {
@@ -288,7 +290,7 @@ export class Reconciler {
     const at = this.clock.now();
     try {
       await this.reassertClaim();
-      const tree = renderHostsTree(written, health, this.options.facts);
+      const tree = new Map([...(this.options.extraFiles?.(config) ?? []), ...renderHostsTree(written, health, this.options.facts)]);
       const result = await applyTree(tree, { hostsDir: config.hostsDir, stateDir: this.options.stateDir });
       this.lastApply = { at, result };
       this.lastSuccessfulApplyAt = at;

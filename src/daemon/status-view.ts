@@ -6,6 +6,7 @@ import type { NamedSnapshot } from '../health/monitor.js';
 import type { MirrorHealth } from '../health/state-machine.js';
 import type { RestartInfo } from '../containerd/restart.js';
 import type { ReconcilerSnapshot } from './reconciler.js';
+import type { HostsCheckView } from './hosts-check.js';
 import { VERSION } from '../version.js';
 import { cleartextCredentialWarnings } from '../cleartext-credentials.js';
 
@@ -18,6 +19,7 @@ export function buildStatus(
   restart: RestartInfo,
   pid: number = process.pid,
   named: ReadonlyMap<string, NamedSnapshot> = new Map(),
+  hosts: HostsCheckView = { version: null, hostsInEffect: null },
 ): AgentStatus {
   const registries: RegistryStatus[] = (loop.config?.registries ?? []).map((registry) => {
     const mode = loop.modes.get(registry.name);
@@ -59,8 +61,12 @@ export function buildStatus(
             error: lastApply.error,
           },
     containerd: {
+      version: hosts.version,
+      hostsInEffect: hosts.hostsInEffect,
+      checkedAt: isoOrUndefined(hosts.checkedAt),
+      reason: hosts.reason,
       restartPending: restart.restartPending,
-      reason: restart.reason,
+      restartReason: restart.reason,
       lastError: restart.lastError,
       lastRestartAt: isoOrUndefined(restart.lastRestartAt),
     },

@@ -33,6 +33,8 @@ export interface HttpServerOptions<S extends StatusView = AgentStatus, M extends
   logger: Logger;
   /** Also serve /status and /readyz's error text to connections off loopback (`--expose-status`). */
   exposeStatus?: boolean;
+  /** Sees every request path first (the hosts-in-effect canary listens here); unknown paths still get 404. */
+  onRequest?: (path: string) => void;
 }
 
 export interface HttpServer {
@@ -115,6 +117,7 @@ const PUBLIC_PATHS = ['/healthz', '/readyz', '/metrics'];
 /** The reply to one request; `local`: it may see this node's details (/status, error text). */
 export async function answer(method: string | undefined, url: string | undefined, o: HttpServerOptions<StatusView, Scraper>, local: boolean): Promise<Reply> {
   const path = new URL(url ?? '/', 'http://agent').pathname;
+  o.onRequest?.(path);
   const known = local ? ['/healthz', '/readyz', '/status', '/metrics'] : PUBLIC_PATHS;
   if (!known.includes(path)) {
     const hint = local ? '' : ' (/status is served on loopback only: run `containerd-mirror-agent status` on the node)';

@@ -47,6 +47,7 @@ export function createMetrics(info: { version: string }): AgentMetrics {
   const buildInfo = gauge('build_info', 'Always 1; labels describe the build', ['version', 'node_version']);
   const restartPending = gauge('restart_pending', '1 when config.toml changed and containerd has not been restarted yet (--no-restart or a failed restart)');
   const configRejected = gauge('config_rejected', '1 while the newest config (or containerd\'s config.toml) is rejected and the last good one stays applied');
+  const hostsInEffect = gauge('hosts_in_effect', "1 when a canary CRI pull proved containerd reads the agent's hosts dir, 0 when it did not; absent while unknown", ['containerd_version']);
   const restarts = counter('containerd_restarts_total', 'containerd restarts run by the agent, by result', ['result']);
 
   buildInfo.set({ version: info.version, node_version: process.version }, 1);
@@ -97,6 +98,9 @@ export function createMetrics(info: { version: string }): AgentMetrics {
       mirrors = nextMirrors;
       probed = nextProbed;
       restartPending.set({}, status.containerd.restartPending ? 1 : 0);
+      hostsInEffect.reset();
+      const verdict = status.containerd.hostsInEffect;
+      if (verdict !== null) hostsInEffect.set({ containerd_version: status.containerd.version ?? 'unknown' }, verdict ? 1 : 0);
       configRejected.set({}, status.config.lastError === undefined ? 0 : 1);
     },
     probe(mirror, ok, durationMs) {

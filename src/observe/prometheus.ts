@@ -52,6 +52,11 @@ abstract class Family<L extends string, V> implements Metric {
     this.series.delete(this.key(labels));
   }
 
+  /** Drops every series, e.g. before setting the one that holds now. */
+  reset(): void {
+    this.series.clear();
+  }
+
   protected pairs(labels: Labels<L>): Array<readonly [string, string | undefined]> {
     return this.labelNames.map((n) => [n, labels[n]] as const);
   }

@@ -67,7 +67,19 @@ export interface AgentStatus {
   /** clusterFiles: those of `files` read from cluster-provided sources (--cluster-config). */
   config: { hash?: string; files: string[]; clusterFiles?: string[]; loadedAt?: string; lastError?: string; lastErrorAt?: string };
   lastApply?: { at: string; written: number; removed: number; error?: string };
-  containerd: { restartPending: boolean; reason?: string; lastError?: string; lastRestartAt?: string };
+  containerd: {
+    /** containerd's version as the agent detected it; null when unknown. */
+    version: string | null;
+    /** The canary's verdict: containerd reads the hosts dir (true), does not (false), or could not be asked (null). */
+    hostsInEffect: boolean | null;
+    checkedAt?: string;
+    /** Why hostsInEffect is false or null, in one line. */
+    reason?: string;
+    restartPending: boolean;
+    restartReason?: string;
+    lastError?: string;
+    lastRestartAt?: string;
+  };
   /** Things that work but should not be left so (a credential sent over plain http), one per registry. */
   warnings: string[];
 }
@@ -99,11 +111,19 @@ function headerRows(status: AgentStatus, now: Date): string[][] {
   else if (lastApply.error !== undefined) rows.push(['last apply:', `FAILED ${ago(lastApply.at, now)} ago: ${oneLine(lastApply.error)}`]);
   else rows.push(['last apply:', `${ago(lastApply.at, now)} ago, ${lastApply.written} written, ${lastApply.removed} removed`]);
   const restarted = containerd.lastRestartAt === undefined ? 'never restarted by the agent' : `restarted ${ago(containerd.lastRestartAt, now)} ago`;
-  const pending = containerd.restartPending ? `RESTART PENDING${containerd.reason === undefined ? '' : ` (${oneLine(containerd.reason)})`}; ` : '';
+  const pending = containerd.restartPending ? `RESTART PENDING${containerd.restartReason === undefined ? '' : ` (${oneLine(containerd.restartReason)})`}; ` : '';
   const failed = containerd.lastError === undefined ? '' : `; last restart FAILED: ${oneLine(containerd.lastError)}`;
-  rows.push(['containerd:', pending + restarted + failed]);
+  rows.push(['containerd:', `${containerd.version ?? 'version unknown'}; ${pending}${restarted}${failed}`]);
+  rows.push(['hosts in effect:', hostsInEffectText(containerd, now)]);
   for (const warning of status.warnings) rows.push(['warning:', oneLine(warning)]);
   return rows;
+}
+
+function hostsInEffectText(c: AgentStatus['containerd'], now: Date): string {
+  const when = c.checkedAt === undefined ? 'not checked yet' : `checked ${ago(c.checkedAt, now)} ago`;
+  if (c.hostsInEffect === true) return `yes (${when}: a canary pull went through the hosts dir)`;
+  const verdict = c.hostsInEffect === false ? 'NO' : 'unknown';
+  return `${verdict} (${when}${c.reason === undefined ? '' : `: ${oneLine(c.reason)}`})`;
 }
 
 function registryRows(status: AgentStatus, now: Date): string[][] {
@@ -137,7 +157,7 @@ function probeText(p: ProbeSummary | undefined, now: Date): string {
 
 /**
  * One line for systemd's STATUS=, e.g. `2 registries: docker.io mirror, ghcr.io upstream-only (cache down 3m)`;
- * a rejected config and a pending containerd restart are appended.
+ * a rejected config, a pending containerd restart and hosts not in effect are appended.
  */
 export function summaryLine(status: AgentStatus, now: Date): string {
   const n = status.registries.length;
@@ -146,6 +166,7 @@ export function summaryLine(status: AgentStatus, now: Date): string {
   if (!status.ready) parts.unshift('not ready');
   if (status.config.lastError !== undefined) parts.push(`config rejected: ${truncate(oneLine(status.config.lastError), ERROR_IN_SUMMARY_MAX)}`);
   if (status.containerd.restartPending) parts.push('containerd restart pending');
+  if (status.containerd.hostsInEffect === false) parts.push('containerd does NOT use the hosts dir');
   return parts.join('; ');
 }
 

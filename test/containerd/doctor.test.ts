@@ -134,6 +134,22 @@ describe('runDoctor', () => {
     assert.ok(result.problems.some((p) => /agent config could not be loaded: .*expected a URL/.test(p.problem)));
   });
 
+  it('says that a list config_path is not read on the transfer service, with the fix for each list', async () => {
+    const n = node('list');
+    await mkdir(dirname(n.containerdConfig), { recursive: true });
+    await writeTree(n.cfg, new Map());
+    const table = (value: string) => `version = 3\n[plugins."io.containerd.cri.v1.images".registry]\n  config_path = "${value}"\n`;
+    await writeFile(n.containerdConfig, table(`${n.hostsDir}:/etc/docker/certs.d`));
+    const withOurs = await runDoctor({ ...n, probe: () => Promise.resolve({ ok: true }) });
+    const ours = withOurs.problems.find((p) => /is a list/.test(p.problem));
+    assert.match(ours?.problem ?? formatDoctorReport(withOurs), /transfer service, which reads no directory of a list/);
+    assert.match(ours?.fix ?? '', /containerd-mirror-agent apply/);
+    await writeFile(n.containerdConfig, table('/etc/containerd/certs.d:/etc/docker/certs.d'));
+    const without = await runDoctor({ ...n, probe: () => Promise.resolve({ ok: true }) });
+    const fix = without.problems.find((p) => /is a list/.test(p.problem))?.fix ?? formatDoctorReport(without);
+    assert.match(fix, /set the agent's hostsDir to \/etc\/containerd\/certs\.d,/);
+  });
+
   it('reads the settings containerd really uses when the binary is there', async (t) => {
     if (process.getuid?.() !== 0) return t.skip('containerd config dump needs root here');
     const n = node('dump');
@@ -141,14 +157,15 @@ describe('runDoctor', () => {
     // An import that sets the CRI table replaces config.toml's whole table on 1.6: our settings are gone.
     const dropIn = join(dirname(n.containerdConfig), 'dropin.toml');
     await writeFile(dropIn, 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "x/pause:1"\n');
-    await writeFile(n.containerdConfig, `version = 2\nimports = ["${dropIn}"]\n`);
-    await updateContainerdConfig({ path: n.containerdConfig, stateDir: n.stateDir, hostsDir: n.hostsDir, config: n.cfg, facts: {} });
+    // The agent refuses to edit such a file (imports.ts); this is the node another tool left behind.
+    await writeFile(n.containerdConfig, `version = 2\nimports = ["${dropIn}"]\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "${n.hostsDir}"\n`);
     await writeTree(n.cfg, new Map());
     const result = await runDoctor({ ...n, containerdBinary: 'containerd', probe: () => Promise.resolve({ ok: true }) });
     const text = formatDoctorReport(result);
     if (!/containerd: \d/.test(text)) return t.skip('containerd is not installed');
     assert.match(text, /settings checked: containerd config dump/);
     assert.ok(result.problems.some((p) => /config_path is not set/.test(p.problem)), text);
+    assert.ok(result.problems.some((p) => p.problem.startsWith(`a drop-in wins over config.toml: ${dropIn}: `)), text);
     assert.ok(result.problems.some((p) => /credential for registry-1\.docker\.io is not in/.test(p.problem)), text);
     assertNoSecret(text);
   });

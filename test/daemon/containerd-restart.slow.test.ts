@@ -42,7 +42,7 @@ describe('run: containerd restarts', () => {
     await writeFile(source, config('    auth: {username: puller, password: s3cret-Value}\n'));
     // The policy spaces restarts 30 s apart; the second one is owed, and says so.
     const pending = await agent.waitForStatus('the auth restart to be owed', (s) => s.containerd.restartPending);
-    assert.match(pending.containerd.reason ?? '', /registry-1\.docker\.io/);
+    assert.match(pending.containerd.restartReason ?? '', /registry-1\.docker\.io/);
     assert.doesNotMatch(JSON.stringify(pending), /s3cret-Value/);
     assert.match(await readFile(containerdConfig, 'utf8'), /registry-1\.docker\.io/);
   });

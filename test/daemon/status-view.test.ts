@@ -83,7 +83,7 @@ describe('buildStatus', () => {
     );
     assert.equal(status.config.lastError, '/c.yaml: registries[0]: bad [CMA_CONFIG_FIELD]; /c.yaml: probe: bad [CMA_CONFIG_FIELD]');
     assert.equal(status.config.lastErrorAt, '2026-12-01T10:00:09.000Z');
-    assert.deepEqual(status.containerd, { restartPending: true, reason: 'auth changed', lastError: undefined, lastRestartAt: '2026-12-01T10:00:08.000Z' });
+    assert.deepEqual(status.containerd, { version: null, hostsInEffect: null, checkedAt: undefined, reason: undefined, restartPending: true, restartReason: 'auth changed', lastError: undefined, lastRestartAt: '2026-12-01T10:00:08.000Z' });
   });
 
   it('is empty but well formed before any config loaded', () => {

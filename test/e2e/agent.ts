@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { spawnLogged, testbedUnavailable, waitFor, type ManagedProcess } from '../helpers/testbed/index.js';
+import { envFor, selectedBuild, spawnLogged, testbedUnavailable, waitFor, type ManagedProcess } from '../helpers/testbed/index.js';
 
 const SELECTED_BIN = process.env.CMA_AGENT_BIN;
 export const AGENT_BIN = SELECTED_BIN ? resolve(SELECTED_BIN) : resolve(import.meta.dirname, '../../bin/containerd-mirror-agent');
@@ -17,6 +17,7 @@ export interface AgentStatus {
   registries: Array<{ name: string; mode: 'mirror' | 'upstream'; mirrors: Array<{ url: string; state: MirrorState }> }>;
   /** lastError: the newest rejected config, one line per problem; absent once a good one is applied. */
   config: { lastError?: string };
+  containerd: { version: string | null; hostsInEffect: boolean | null; checkedAt?: string; reason?: string; restartPending: boolean };
 }
 
 export interface Agent {
@@ -35,10 +36,19 @@ export interface AgentOptions {
   hostsDir: string;
   stateDir: string;
   logPath: string;
+  /**
+   * The bed containerd's config.toml, which the agent checks (and would edit) like a node's; default `none`.
+   * Never the host's /etc/containerd/config.toml.
+   */
+  containerdConfig?: string;
+  /** The bed containerd's socket, for the hosts-in-effect canary; default a path where none listens. */
+  containerdSocket?: string;
+  /** HOST:PORT to listen on; default a free loopback port. */
+  listen?: string;
+  /** More `run` flags, e.g. --no-restart. */
+  args?: string[];
   /** Extra environment, e.g. NOTIFY_SOCKET. */
   env?: NodeJS.ProcessEnv;
-  /** containerd's config.toml to manage; default `none`. */
-  containerdConfig?: string;
   /** The executable to run; default AGENT_BIN. Benchmarks compare two side by side. */
   bin?: string;
 }
@@ -54,14 +64,13 @@ async function freeLoopbackPort(): Promise<number> {
 export async function startAgent(options: AgentOptions): Promise<Agent> {
   if (!AGENT_BUILT) throw new Error(`${AGENT_BIN} has nothing to run: run \`make build\` (or \`make binary\` for CMA_AGENT_BIN) first`);
   mkdirSync(options.stateDir, { recursive: true });
-  const listen = `127.0.0.1:${await freeLoopbackPort()}`;
+  const listen = options.listen ?? `127.0.0.1:${await freeLoopbackPort()}`;
   // Never the machine's own /etc/containerd/config.toml (nor a restart of its containerd): a scenario that
   // wants config.toml names its own.
-  const containerd = options.containerdConfig ?? 'none';
-  const args = ['run', '--config', options.config, '--hosts-dir', options.hostsDir, '--state-dir', options.stateDir, '--listen', listen, '--containerd-config', containerd];
-  const proc = spawnLogged(options.bin ?? AGENT_BIN, args, options.logPath, {
-    env: { ...process.env, ...options.env },
-  });
+  const args = ['run', '--config', options.config, '--hosts-dir', options.hostsDir, '--state-dir', options.stateDir, '--listen', listen, '--containerd-config', options.containerdConfig ?? 'none',
+    '--containerd-socket', options.containerdSocket ?? join(options.stateDir, 'no-containerd.sock'), ...(options.args ?? [])];
+  // The bed's containerd build comes first in PATH: the agent's `containerd --version` must see the one it serves.
+  const proc = spawnLogged(options.bin ?? AGENT_BIN, args, options.logPath, { env: { ...envFor(selectedBuild()), ...options.env } });
   const statusUrl = `http://${listen}/status`;
   const status = async (): Promise<AgentStatus> => {
     const response = await fetch(statusUrl);

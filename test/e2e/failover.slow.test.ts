@@ -21,7 +21,7 @@ describe('failover on real containerd', { skip: E2E_SKIP }, () => {
   let registry: string;
   let configPath: string;
 
-  const agents = new AgentSlot(() => ({ config: configPath, hostsDir: bed.hostsDir, ...agentDirs(bed.dir) }));
+  const agents = new AgentSlot(() => ({ config: configPath, hostsDir: bed.hostsDir, containerdConfig: bed.containerd?.configPath, containerdSocket: bed.containerd?.socket, ...agentDirs(bed.dir) }));
 
   /** A CRI pull that must not have tried the cache at all: no dial, so no 30 s wait. */
   const pullAvoidingCache = async (): Promise<void> => {

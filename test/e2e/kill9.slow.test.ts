@@ -18,7 +18,7 @@ describe('kill -9 of the agent', { skip: E2E_SKIP }, () => {
   let configPath: string;
   let registry: string;
 
-  const agents = new AgentSlot(() => ({ config: configPath, hostsDir: bed.hostsDir, ...agentDirs(bed.dir) }));
+  const agents = new AgentSlot(() => ({ config: configPath, hostsDir: bed.hostsDir, containerdConfig: bed.containerd?.configPath, containerdSocket: bed.containerd?.socket, ...agentDirs(bed.dir) }));
   const assertAllValid = (): void => {
     for (const name of [registry, OTHER]) {
       const raw = readFileSync(hostsFilePath(bed.hostsDir, name), 'utf8');

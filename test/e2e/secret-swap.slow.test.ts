@@ -15,7 +15,7 @@ describe('Secret swap while running', { skip: E2E_SKIP }, () => {
   let second: Registry;
   let volume: KubeletVolume;
   let registry: string;
-  const agents = new AgentSlot(() => ({ config: volume.dir, hostsDir: bed.hostsDir, ...agentDirs(bed.dir) }));
+  const agents = new AgentSlot(() => ({ config: volume.dir, hostsDir: bed.hostsDir, containerdConfig: bed.containerd?.configPath, containerdSocket: bed.containerd?.socket, ...agentDirs(bed.dir) }));
   const configFile = (mirrors: string[]): Record<string, string> => ({ 'config.yaml': agentConfigYaml(bed.hostsDir, { [registry]: { server: bed.upstream.url, mirrors } }) });
   const swapTo = (mirrors: string[]): Promise<void> => volume.swap(configFile(mirrors));
 

@@ -45,7 +45,9 @@ export { waitFor as waitUntil };
 export { until } from './testbed/wait.js';
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Never the host's containerd: a test that wants the canary to reach one names its socket.
+  const socket = { CMA_CONTAINERD_SOCKET: '/nonexistent/containerd.sock' };
+  return spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, ...socket, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 export async function startAgentProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {

@@ -37,7 +37,7 @@ export function agentStatus(overrides: Partial<AgentStatus> = {}): AgentStatus {
     ],
     config: { hash: 'sha256:0123456789abcdef0123', files: ['/etc/cma/config.yaml'], loadedAt: minutesAgo(5) },
     lastApply: { at: minutesAgo(2), written: 1, removed: 0 },
-    containerd: { restartPending: false },
+    containerd: { version: '1.6.20', hostsInEffect: true, checkedAt: minutesAgo(1), restartPending: false },
     warnings: [],
     ...overrides,
   };

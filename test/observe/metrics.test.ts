@@ -13,9 +13,20 @@ async function samples(metrics: ReturnType<typeof createMetrics>): Promise<strin
 }
 
 describe('metrics', () => {
+  it('exports hosts_in_effect 1 or 0 from the canary, and no sample while it is unknown', async () => {
+    const m = createMetrics({ version: '1.2.3' });
+    const line = (s: string[]) => s.filter((l) => l.startsWith(`${P}hosts_in_effect`));
+    m.observeStatus(agentStatus({ containerd: { version: '2.1.9', hostsInEffect: null, restartPending: false } }));
+    assert.deepEqual(line(await samples(m)), []);
+    m.observeStatus(agentStatus({ containerd: { version: '2.1.9', hostsInEffect: true, restartPending: false } }));
+    assert.deepEqual(line(await samples(m)), [`${P}hosts_in_effect{containerd_version="2.1.9"} 1`]);
+    m.observeStatus(agentStatus({ containerd: { version: '2.1.9', hostsInEffect: false, reason: 'x', restartPending: false } }));
+    assert.deepEqual(line(await samples(m)), [`${P}hosts_in_effect{containerd_version="2.1.9"} 0`]);
+  });
+
   it('exports every metric with its exact name and labels', async () => {
     const m = createMetrics({ version: '1.2.3' });
-    m.observeStatus(agentStatus({ containerd: { restartPending: true, reason: 'auth changed' } }));
+    m.observeStatus(agentStatus({ containerd: { version: '1.6.20', hostsInEffect: null, restartPending: true, restartReason: 'auth changed' } }));
     m.probe('http://10.96.0.50:5000', true, 12);
     m.probe('http://cache:5001', false, 1000);
     m.modeTransition('ghcr.io', 'upstream');

@@ -7,6 +7,8 @@ import { NOW, agentStatus, minutesAgo, mirror, registry } from './fixtures.js';
 describe('summaryLine', () => {
   it('names each registry with its mode and the mirrors that are not up', () => {
     assert.equal(summaryLine(agentStatus(), NOW), '2 registries: docker.io mirror, ghcr.io upstream-only (cache:5001 down 3m)');
+    const notRead = agentStatus({ containerd: { version: '2.1.9', hostsInEffect: false, reason: 'x', restartPending: false } });
+    assert.match(summaryLine(notRead, NOW), /; containerd does NOT use the hosts dir$/);
   });
 
   it('shows a mirror still unknown at boot', () => {
@@ -22,7 +24,7 @@ describe('summaryLine', () => {
   it('appends a rejected config on one line, and a pending restart', () => {
     const s = agentStatus({
       config: { files: ['/c.yaml'], lastError: '/c.yaml: registries[0].mirrors[0].url: not a URL\n[CMA_CONFIG_FIELD]', lastErrorAt: minutesAgo(1) },
-      containerd: { restartPending: true, reason: 'auth for registry-1.docker.io changed' },
+      containerd: { version: '1.6.20', hostsInEffect: true, restartPending: true, restartReason: 'auth for registry-1.docker.io changed' },
     });
     assert.equal(
       summaryLine(s, NOW),
@@ -46,10 +48,11 @@ describe('formatStatusTable', () => {
     s.registries.push(registry('quay.io', 'upstream', []));
     assert.equal(formatStatusTable(s, NOW), [
       'containerd-mirror-agent 0.1.0 (pid 4242, up 2h5m): ready',
-      'hosts dir:   /etc/containerd/certs.d',
-      'config:      0123456789ab from /etc/cma/config.yaml, loaded 5m ago',
-      'last apply:  2m ago, 1 written, 0 removed',
-      'containerd:  never restarted by the agent',
+      'hosts dir:        /etc/containerd/certs.d',
+      'config:           0123456789ab from /etc/cma/config.yaml, loaded 5m ago',
+      'last apply:       2m ago, 1 written, 0 removed',
+      'containerd:       1.6.20; never restarted by the agent',
+      'hosts in effect:  yes (checked 1m ago: a canary pull went through the hosts dir)',
       '',
       'REGISTRY   MODE           SINCE  MIRROR                  STATE       SINCE  LAST PROBE',
       'docker.io  mirror         3m     http://10.96.0.50:5000  up          3m     200 (12ms, 3s ago)',
@@ -87,14 +90,15 @@ describe('formatStatusTable', () => {
       registries: [],
       config: { files: [], lastError: 'bad: field x', lastErrorAt: minutesAgo(1) },
       lastApply: { at: minutesAgo(1), written: 0, removed: 0, error: 'EACCES /etc/containerd/certs.d [CMA_APPLY_IO]' },
-      containerd: { restartPending: true, reason: 'config_path changed', lastRestartAt: minutesAgo(90) },
+      containerd: { version: '1.6.20', hostsInEffect: false, reason: 'config_path unset in /etc/containerd/config.toml', checkedAt: minutesAgo(1), restartPending: true, restartReason: 'config_path changed', lastRestartAt: minutesAgo(90) },
     });
     const out = formatStatusTable(s, NOW);
     assert.match(out, /: NOT READY\n/);
+    assert.match(out, /^hosts in effect:\s+NO \(checked 1m ago: config_path unset in \/etc\/containerd\/config\.toml\)$/m);
     assert.match(out, /^config:\s+none applied from no files$/m);
     assert.match(out, /^config error:\s+bad: field x \(1m ago; the last good config stays applied\)$/m);
     assert.match(out, /^last apply:\s+FAILED 1m ago: EACCES/m);
-    assert.match(out, /^containerd:\s+RESTART PENDING \(config_path changed\); restarted 1h30m ago$/m);
+    assert.match(out, /^containerd:\s+1\.6\.20; RESTART PENDING \(config_path changed\); restarted 1h30m ago$/m);
     assert.match(out, /\(no registries configured\)/);
   });
 

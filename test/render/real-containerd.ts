@@ -1,6 +1,6 @@
 // A throwaway containerd daemon (own root, state and socket under a temp dir) and a loopback HTTP server
 // that records what containerd asks it. Used to check that rendered files mean to containerd what we think.
-import { startContainerd as startBedContainerd } from '../helpers/testbed/index.js';
+import { containerd2Missing, selectedBuild, selectedMajor, startContainerd as startBedContainerd } from '../helpers/testbed/index.js';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -15,6 +15,7 @@ const run = promisify(execFile);
 /** Why these tests cannot run here, or undefined when they can. */
 export async function containerdUnavailable(): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return 'needs root to run containerd';
+  if (selectedMajor() === 2) return containerd2Missing();
   try {
     await run('containerd', ['--version']);
     await run('ctr', ['--version']);
@@ -25,7 +26,7 @@ export async function containerdUnavailable(): Promise<string | undefined> {
 }
 
 export async function installedContainerdFacts(): Promise<ContainerdFacts> {
-  const { stdout } = await run('containerd', ['--version']);
+  const { stdout } = await run(selectedBuild().containerd, ['--version']);
   const m = /\s v?(\d+)\.(\d+)\.(\d+)/.exec(stdout);
   return m === null ? {} : { version: { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) } };
 }
@@ -54,7 +55,7 @@ export async function startContainerd(): Promise<Daemon> {
 
 /** Resolves a reference through `--hosts-dir`; the outcome does not matter, only what the servers saw. */
 export async function pull(daemon: Daemon, hostsDir: string, ref: string): Promise<void> {
-  await run('ctr', ['--address', daemon.socket, 'images', 'pull', '--hosts-dir', hostsDir, ref], { timeout: 60_000 }).catch(() => undefined);
+  await run(selectedBuild().ctr, ['--address', daemon.socket, 'images', 'pull', '--hosts-dir', hostsDir, ref], { timeout: 60_000 }).catch(() => undefined);
 }
 
 export interface SeenRequest {

@@ -16,6 +16,7 @@ async function runClaimed(flags: CommandFlags, claim: StateClaim): Promise<numbe
     stateDir: flags.stateDir,
     listen: flags.listen,
     containerdConfig: managedContainerdConfig(flags),
+    containerdSocket: flags.containerdSocket,
     noRestart: flags.noRestart,
     facts,
     env: process.env,

@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { processTempDir } from '../temp-dir.js';
+import type { ContainerdBuild } from './build.js';
 import { startContainerd, type Containerd } from './containerd.js';
 import { LARGE_IMAGE, SMALL_IMAGE, seedImage, type ImageSpec } from './images.js';
 import { startRegistry, type Registry } from './registry.js';
@@ -14,6 +15,8 @@ export interface TestbedOptions {
   images?: ImageSpec[];
   /** Start a containerd; default true. */
   containerd?: boolean;
+  /** Which containerd; default the one CMA_CONTAINERD selects. */
+  build?: ContainerdBuild;
 }
 
 export interface Testbed {
@@ -51,7 +54,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     }
     let containerd: Containerd | undefined;
     if (options.containerd !== false) {
-      containerd = await startContainerd({ dir: join(dir, 'containerd'), hostsDir });
+      containerd = await startContainerd({ dir: join(dir, 'containerd'), hostsDir, build: options.build });
       const started = containerd;
       stops.push(() => started.stop());
     }

@@ -1,6 +1,9 @@
-// The three CRI image calls the suite makes, as kubelet makes them (runtime.v1.ImageService).
+// The CRI image calls, as kubelet makes them (runtime.v1.ImageService) over containerd's socket: the agent's
+// canary pulls with it, and the test bed pulls, lists and removes with it.
 import { field, fields, strings } from './protobuf.js';
 import { unaryCall } from './grpc.js';
+
+export { GrpcError } from './grpc.js';
 
 const SERVICE = '/runtime.v1.ImageService';
 

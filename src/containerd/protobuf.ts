@@ -1,5 +1,5 @@
-// Just enough protobuf for the three CRI image calls: length-delimited strings and nested messages out,
-// and a field walker in. Hand-written so the test bed needs no gRPC or protobuf package.
+// Just enough protobuf for the CRI image calls: length-delimited strings and nested messages out, and a
+// field walker in. Hand-written so neither the agent nor the test bed needs a gRPC or protobuf package.
 
 function varint(n: number): Buffer {
   const bytes: number[] = [];
