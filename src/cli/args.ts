@@ -121,7 +121,7 @@ Commands:
   status   [--listen HOST:PORT] [--json]         what a running agent sees
   doctor   [--config PATH...] [--hosts-dir DIR] [--state-dir DIR] [--containerd-config PATH]
                                                  check this node's containerd setup; exit 1 with fixes
-  restore  [--hosts-dir DIR] [--state-dir DIR] [--containerd-config PATH]
+  restore  [--config PATH...] [--hosts-dir DIR] [--state-dir DIR] [--containerd-config PATH]
                                                  remove every file the agent owns, put backups back,
                                                  take its credentials out of config.toml
   sync     --from DIR... --to HOSTDIR [--listen HOST:PORT] [--once] [--expose-status]
