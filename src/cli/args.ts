@@ -28,7 +28,7 @@ export const COMMAND_OPTIONS = {
   restore: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'containerd-config': containerdConfig },
   run: { config, 'cluster-config': clusterConfig, 'hosts-dir': hostsDir, 'state-dir': stateDir, listen, 'containerd-config': containerdConfig, 'no-restart': noRestart, 'expose-status': exposeStatus },
   status: { listen, json: { type: 'boolean' } },
-  doctor: { config, 'cluster-config': clusterConfig, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'containerd-config': containerdConfig, listen },
+  doctor: { config, 'cluster-config': clusterConfig, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'containerd-config': containerdConfig },
   sync: { from: { type: 'string', multiple: true }, to: { type: 'string' }, listen, once: { type: 'boolean' }, 'expose-status': exposeStatus },
 } as const satisfies Record<string, Options>;
 
