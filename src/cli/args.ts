@@ -131,8 +131,8 @@ Commands:
 
 --config is repeatable: a file (.yaml .yml .json .toml) or a directory (a mounted Secret/ConfigMap);
 later sources win. --cluster-config PATH (repeatable) is a source the cluster provides (a mounted
-ConfigMap/Secret, host mode's synced dir), read after every --config: it may not set restartCommand or
-hostsDir, and every file it names must resolve inside a --cluster-config path.
+ConfigMap/Secret, host mode's synced dir), read after every --config: it may not set restartCommand,
+hostsDir or kubeletConfig, and every file it names must resolve inside a --cluster-config path.
 Defaults: --state-dir ${DEFAULT_STATE_DIR}, --listen ${DEFAULT_LISTEN},
 --containerd-config ${DEFAULT_CONTAINERD_CONFIG} (env CMA_STATE_DIR, CMA_LISTEN, CMA_CONTAINERD_CONFIG);
 --containerd-config none leaves config.toml alone (hosts.toml only).
