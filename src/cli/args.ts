@@ -105,7 +105,7 @@ export function managedContainerdConfig(flags: CommandFlags): string | undefined
 
 export const HELP = `containerd-mirror-agent: keeps containerd's registry mirrors honest about the cache's health
 
-Usage: containerd-mirror-agent COMMAND [flags]
+Usage: containerd-mirror-agent COMMAND [flags]    (or --help, --version)
 (validate, render, apply, run and doctor also take --cluster-config PATH..., see below)
 
 Commands:
@@ -129,7 +129,7 @@ Commands:
                                                  one atomic ..data swap per change (host mode); later --from
                                                  wins on the same key; --listen default ${DEFAULT_SYNC_LISTEN}
 
---config is repeatable: a file (.yaml .yml .json .toml) or a directory (a mounted Secret/ConfigMap);
+--config (-c) is repeatable: a file (.yaml .yml .json .toml) or a directory (a mounted Secret/ConfigMap);
 later sources win. --cluster-config PATH (repeatable) is a source the cluster provides (a mounted
 ConfigMap/Secret, host mode's synced dir), read after every --config: it may not set restartCommand,
 hostsDir or kubeletConfig, and every file it names must resolve inside a --cluster-config path.
@@ -138,5 +138,6 @@ Defaults: --state-dir ${DEFAULT_STATE_DIR}, --listen ${DEFAULT_LISTEN},
 --containerd-config none leaves config.toml alone (hosts.toml only).
 Off loopback, --listen serves only /healthz /readyz /metrics; /status stays on loopback (a --listen on one
 other address also binds 127.0.0.1 on its port) unless --expose-status.
+Logs: JSON lines on stdout; env LOG_LEVEL fatal|error|warn|info|debug|trace (default info).
 Exit status: 0 ok, 1 runtime failure, 2 invalid usage or config.
 `;
