@@ -32,7 +32,7 @@ export const COMMAND_OPTIONS = {
   restore: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'containerd-config': containerdConfig },
   run: { config, 'cluster-config': clusterConfig, 'hosts-dir': hostsDir, 'state-dir': stateDir, listen, 'containerd-config': containerdConfig, 'no-restart': noRestart, 'expose-status': exposeStatus, 'containerd-socket': containerdSocket },
   status: { listen, json: { type: 'boolean' } },
-  doctor: { config, 'cluster-config': clusterConfig, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'containerd-config': containerdConfig, listen },
+  doctor: { config, 'cluster-config': clusterConfig, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'containerd-config': containerdConfig },
   sync: { from: { type: 'string', multiple: true }, to: { type: 'string' }, listen, once: { type: 'boolean' }, 'expose-status': exposeStatus },
 } as const satisfies Record<string, Options>;
 
@@ -112,7 +112,7 @@ export function managedContainerdConfig(flags: CommandFlags): string | undefined
 
 export const HELP = `containerd-mirror-agent: keeps containerd's registry mirrors honest about the cache's health
 
-Usage: containerd-mirror-agent COMMAND [flags]
+Usage: containerd-mirror-agent COMMAND [flags]    (or --help, --version)
 (validate, render, apply, run and doctor also take --cluster-config PATH..., see below)
 
 Commands:
@@ -129,7 +129,7 @@ Commands:
   status   [--listen HOST:PORT] [--json]         what a running agent sees
   doctor   [--config PATH...] [--hosts-dir DIR] [--state-dir DIR] [--containerd-config PATH]
                                                  check this node's containerd setup; exit 1 with fixes
-  restore  [--hosts-dir DIR] [--state-dir DIR] [--containerd-config PATH]
+  restore  [--config PATH...] [--hosts-dir DIR] [--state-dir DIR] [--containerd-config PATH]
                                                  remove every file the agent owns, put backups back,
                                                  take its credentials out of config.toml
   sync     --from DIR... --to HOSTDIR [--listen HOST:PORT] [--once] [--expose-status]
@@ -137,15 +137,16 @@ Commands:
                                                  one atomic ..data swap per change (host mode); later --from
                                                  wins on the same key; --listen default ${DEFAULT_SYNC_LISTEN}
 
---config is repeatable: a file (.yaml .yml .json .toml) or a directory (a mounted Secret/ConfigMap);
+--config (-c) is repeatable: a file (.yaml .yml .json .toml) or a directory (a mounted Secret/ConfigMap);
 later sources win. --cluster-config PATH (repeatable) is a source the cluster provides (a mounted
-ConfigMap/Secret, host mode's synced dir), read after every --config: it may not set restartCommand or
-hostsDir, and every file it names must resolve inside a --cluster-config path.
+ConfigMap/Secret, host mode's synced dir), read after every --config: it may not set restartCommand,
+hostsDir or kubeletConfig, and every file it names must resolve inside a --cluster-config path.
 Defaults: --state-dir ${DEFAULT_STATE_DIR}, --listen ${DEFAULT_LISTEN},
 --containerd-config ${DEFAULT_CONTAINERD_CONFIG}, --containerd-socket ${DEFAULT_CONTAINERD_SOCKET}
 (env CMA_STATE_DIR, CMA_LISTEN, CMA_CONTAINERD_CONFIG, CMA_CONTAINERD_SOCKET);
 --containerd-config none leaves config.toml alone (hosts.toml only).
 Off loopback, --listen serves only /healthz /readyz /metrics; /status stays on loopback (a --listen on one
 other address also binds 127.0.0.1 on its port) unless --expose-status.
+Logs: JSON lines on stdout; env LOG_LEVEL fatal|error|warn|info|debug|trace (default info).
 Exit status: 0 ok, 1 runtime failure, 2 invalid usage or config.
 `;

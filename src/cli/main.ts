@@ -30,6 +30,11 @@ async function main(argv: string[]): Promise<number> {
   if (!isCommand(name)) {
     throw new AgentError('CMA_USAGE', `unknown command "${name}"; see \`containerd-mirror-agent --help\``);
   }
+  // `run --help` is what an operator types first; the one help text covers every command.
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(HELP);
+    return EXIT_OK;
+  }
   const flags = parseCommandFlags(name, rest);
   const command = await COMMANDS[name]();
   return command(flags);

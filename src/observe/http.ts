@@ -2,8 +2,8 @@
 // /status names mirror URLs, node paths and config errors: it is for this node, so it is answered only on
 // connections that arrived on a loopback address. Off loopback (a DaemonSet on the node IP, where any pod can
 // connect) only /metrics, /healthz and /readyz (without its error text) are served, unless `exposeStatus`.
-// A --listen on one non-loopback address also gets a loopback twin on the same port, so `status` and
-// `doctor` on the node still reach /status at 127.0.0.1 (or ::1).
+// A --listen on one non-loopback address also gets a loopback twin on the same port, so `status` on the
+// node (`kubectl exec … status` in the DaemonSet) still reaches /status at 127.0.0.1 (or ::1): the client dials it.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP, isIPv6, type AddressInfo } from 'node:net';

@@ -1,11 +1,24 @@
 // `containerd-mirror-agent status`: reads /status from a running agent.
 
+import { isIP, isIPv6 } from 'node:net';
 import { AgentError } from '../errors.js';
-import { formatListen, parseListen } from './listen.js';
+import { isLoopbackAddress } from './http.js';
+import { formatListen, parseListen, type ListenAddress } from './listen.js';
 import type { AgentStatus } from './status-format.js';
 
+/**
+ * Where `status` asks: /status is answered only on loopback, and an agent listening on an IP off loopback also
+ * binds loopback on the same port (a wildcard takes loopback anyway), so the client dials loopback. This is
+ * what lets `kubectl exec … status` work in the DaemonSet, whose CMA_LISTEN is the node address. A hostname is
+ * dialled as it is: the agent binds no twin for one.
+ */
+export function statusAddress(listen: ListenAddress): ListenAddress {
+  if (isIP(listen.host) === 0 || isLoopbackAddress(listen.host)) return listen;
+  return { host: isIPv6(listen.host) ? '::1' : '127.0.0.1', port: listen.port };
+}
+
 export async function fetchAgentStatus(listen: string, timeoutMs = 5_000): Promise<AgentStatus> {
-  const url = `http://${formatListen(parseListen(listen))}/status`;
+  const url = `http://${formatListen(statusAddress(parseListen(listen)))}/status`;
   let res: Response;
   try {
     res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });

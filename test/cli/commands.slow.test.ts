@@ -26,6 +26,13 @@ describe('CLI commands', () => {
     );
   });
 
+  it('COMMAND --help prints the help with that command\'s flags and exits 0', async () => {
+    const result = await cli(['run', '--help']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^Usage: containerd-mirror-agent COMMAND/m);
+    assert.match(result.stdout, /--expose-status/);
+  });
+
   it('validate prints one OK line and exits 0', async () => {
     const result = await cli(['validate', '--config', config]);
     assert.equal(result.code, 0, result.stderr);

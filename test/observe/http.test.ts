@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { answer, isLoopbackAddress, startHttpServer, type HttpServerOptions } from '../../src/observe/http.js';
 import { networkInterfaces } from 'node:os';
 import { parseListen } from '../../src/observe/listen.js';
-import { fetchAgentStatus } from '../../src/observe/status-client.js';
+import { fetchAgentStatus, statusAddress } from '../../src/observe/status-client.js';
 import { createLogger } from '../../src/observe/logger.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 import type { AgentStatus } from '../../src/observe/status-format.js';
@@ -151,10 +151,27 @@ describe('http server', () => {
     const nodeAddress = Object.values(networkInterfaces()).flat().find((i) => i?.family === 'IPv4' && !i.internal)?.address;
     if (nodeAddress === undefined) return t.skip('no non-loopback IPv4 address to bind');
     // Bound, never connected to: the only traffic goes to the loopback twin.
-    const server = await startHttpServer(options({ listen: `${nodeAddress}:0` }));
+    const o = options({ listen: `${nodeAddress}:0` });
+    const server = await startHttpServer(o);
     t.after(() => server.close());
     const twin = `127.0.0.1:${parseListen(server.address).port}`;
     assert.equal((await get(twin, '/status')).code, 200);
+    // `status --listen NODE:PORT` (the DaemonSet's CMA_LISTEN) asks the twin, never the node address.
+    assert.deepEqual(statusAddress(parseListen(server.address)), parseListen(twin));
+    assert.deepEqual(await fetchAgentStatus(server.address), o.state.status);
+  });
+
+  it('status dials loopback for a --listen on an IP off loopback or a wildcard, and keeps loopback and hostnames', () => {
+    const cases: Array<[string, string]> = [
+      ['10.0.0.7:10147', '127.0.0.1:10147'],
+      ['0.0.0.0:10147', '127.0.0.1:10147'],
+      ['[fd00::7]:10147', '[::1]:10147'],
+      ['[::]:10147', '[::1]:10147'],
+      ['127.0.0.9:10147', '127.0.0.9:10147'],
+      ['[::1]:10147', '[::1]:10147'],
+      ['localhost:10147', 'localhost:10147'],
+    ];
+    for (const [listen, dialled] of cases) assert.deepEqual(statusAddress(parseListen(listen)), parseListen(dialled), listen);
   });
 
   it('rejects a malformed --listen as CMA_USAGE', () => {
