@@ -9,6 +9,7 @@
 // A CRI pull without a pod shows no pod event; each check costs one failed pull in containerd's log.
 import { randomBytes } from 'node:crypto';
 import { GrpcError, pullImage } from './cri-client.js';
+import { OWNER_MARKER } from '../ownership.js';
 
 export const CANARY_PATH = '/cma-canary';
 export const CANARY_REPOSITORY = 'containerd-mirror-agent/canary';
@@ -30,8 +31,9 @@ export function canaryRegistry(bound: string): string | undefined {
 export function canaryHostsToml(registry: string): string {
   const url = `http://${registry}${CANARY_PATH}`;
   return [
-    '# Written by containerd-mirror-agent: its check that containerd reads this directory. Pulls of this name',
-    '# reach only the agent, which answers 404.',
+    // The owner marker first: a file without it is someone else's, which the next start would back up.
+    OWNER_MARKER,
+    '# The check that containerd reads this directory: pulls of this name reach only the agent, which answers 404.',
     `server = "http://${registry}"`,
     '',
     `[host."${url}"]`,

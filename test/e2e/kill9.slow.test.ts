@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { blackhole, freshPull, SMALL_IMAGE, startTestbed, type Containerd, type Testbed } from '../helpers/testbed/index.js';
-import { AgentSlot, agentDirs, E2E_SKIP } from './agent.js';
+import { AgentSlot, agentDirs, E2E_SKIP, freeLoopbackPort } from './agent.js';
 import { agentConfigYaml } from './config.js';
 import { hostsFilePath, parseHostsFile, snapshotTree, waitForMirrors } from './hosts-files.js';
 
@@ -18,7 +18,9 @@ describe('kill -9 of the agent', { skip: E2E_SKIP }, () => {
   let configPath: string;
   let registry: string;
 
-  const agents = new AgentSlot(() => ({ config: configPath, hostsDir: bed.hostsDir, containerdConfig: bed.containerd?.configPath, containerdSocket: bed.containerd?.socket, ...agentDirs(bed.dir) }));
+  // One listen address across restarts, as on a node: the hosts-in-effect canary's file is named after it.
+  let listen: string;
+  const agents = new AgentSlot(() => ({ config: configPath, hostsDir: bed.hostsDir, containerdConfig: bed.containerd?.configPath, containerdSocket: bed.containerd?.socket, listen, ...agentDirs(bed.dir) }));
   const assertAllValid = (): void => {
     for (const name of [registry, OTHER]) {
       const raw = readFileSync(hostsFilePath(bed.hostsDir, name), 'utf8');
@@ -27,6 +29,7 @@ describe('kill -9 of the agent', { skip: E2E_SKIP }, () => {
   };
 
   before(async () => {
+    listen = `127.0.0.1:${await freeLoopbackPort()}`;
     bed = await startTestbed({ images: [SMALL_IMAGE] });
     registry = bed.upstream.address;
     configPath = join(bed.dir, 'agent.yaml');
@@ -57,7 +60,7 @@ describe('kill -9 of the agent', { skip: E2E_SKIP }, () => {
     await waitForMirrors(bed.hostsDir, registry, [bed.cache.url]);
     assertAllValid();
     // Only our files remain: the temp file of an interrupted write is gone once the agent has applied.
-    assert.deepEqual([...snapshotTree(bed.hostsDir).keys()].sort(), [join(registry, 'hosts.toml'), join(OTHER, 'hosts.toml')].sort());
+    assert.deepEqual([...snapshotTree(bed.hostsDir).keys()].sort(), [join(registry, 'hosts.toml'), join(OTHER, 'hosts.toml'), join(listen, 'hosts.toml')].sort());
     await freshPull(bed.containerd as Containerd, bed.ref(SMALL_IMAGE));
   });
 
