@@ -9,7 +9,7 @@ QUICK_TESTS = $(filter-out %.slow.test.ts,$(UNIT_TESTS))
 SLOW_TESTS = $(filter %.slow.test.ts,$(UNIT_TESTS))
 E2E_TESTS = $(shell find test/e2e -name '*.test.ts' 2>/dev/null | sort)
 
-.PHONY: all build lint test test-quick test-deps run update-golden clean
+.PHONY: all build lint format test test-quick test-deps run update-golden clean
 
 all: build
 
@@ -20,9 +20,16 @@ node_modules/.installed: package.json package-lock.json
 build: node_modules/.installed
 	$(NPX) tsc -p tsconfig.build.json
 
+# The sources prettier keeps in one layout (.prettierrc.json); `make format` rewrites them, lint checks them.
+FORMATTED = 'src/**/*.ts' 'test/**/*.ts' 'bench/**/*.ts' 'packaging/**/*.ts' eslint.config.js
+
 lint: node_modules/.installed
 	$(NPX) tsc -p tsconfig.json
 	$(NPX) eslint --max-warnings 0 .
+	$(NPX) prettier --check --log-level warn $(FORMATTED)
+
+format: node_modules/.installed
+	$(NPX) prettier --write --log-level warn $(FORMATTED)
 
 # Debian packages the real-software tests use (containerd, distribution, iptables...). Installed only when
 # running as root and missing; without root the tests that need them skip and say why.
