@@ -56,14 +56,32 @@ export async function measureFootprint(dir: string, seconds: number, bin?: strin
     dropFromPageCache(bin ?? AGENT_BIN);
     const start = process.hrtime.bigint();
     // Watched from before the spawn, so the time is when READY=1 arrived, not when startAgent returned.
-    const ready = waitFor('READY=1 on NOTIFY_SOCKET', () => (notify.log().includes('READY=1') ? process.hrtime.bigint() : undefined), 15_000, 2);
+    const ready = waitFor(
+      'READY=1 on NOTIFY_SOCKET',
+      () => (notify.log().includes('READY=1') ? process.hrtime.bigint() : undefined),
+      15_000,
+      2,
+    );
     ready.catch(() => undefined);
-    const agent = await startAgent({ config, hostsDir, ...agentDirs(join(dir, 'footprint')), env: { NOTIFY_SOCKET: notifySocket }, ...(bin === undefined ? {} : { bin }) });
+    const agent = await startAgent({
+      config,
+      hostsDir,
+      ...agentDirs(join(dir, 'footprint')),
+      env: { NOTIFY_SOCKET: notifySocket },
+      ...(bin === undefined ? {} : { bin }),
+    });
     try {
       const readyMs = Number((await ready) - start) / 1e6;
       await sleep(seconds * 1000);
       const pid = agent.process.pid;
-      return { readyMs, rssMiB: statusMiB(pid, 'VmRSS'), anonMiB: statusMiB(pid, 'RssAnon'), fileMiB: statusMiB(pid, 'RssFile'), cpuSeconds: cpuSeconds(pid), seconds };
+      return {
+        readyMs,
+        rssMiB: statusMiB(pid, 'VmRSS'),
+        anonMiB: statusMiB(pid, 'RssAnon'),
+        fileMiB: statusMiB(pid, 'RssFile'),
+        cpuSeconds: cpuSeconds(pid),
+        seconds,
+      };
     } finally {
       await agent.stop();
     }

@@ -7,7 +7,14 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { installedContainerdFacts } from '../test/render/real-containerd.js';
 import { processTempDir } from '../test/helpers/temp-dir.js';
-import { containerd2Missing, LARGE_IMAGE, SMALL_IMAGE, startTestbed, testbedUnavailable, type ImageSpec } from '../test/helpers/testbed/index.js';
+import {
+  containerd2Missing,
+  LARGE_IMAGE,
+  SMALL_IMAGE,
+  startTestbed,
+  testbedUnavailable,
+  type ImageSpec,
+} from '../test/helpers/testbed/index.js';
 import { formatContainerdVersion } from '../src/containerd/detect.js';
 import { AGENT_BIN, AGENT_BUILT } from '../test/e2e/agent.js';
 import { measureFootprint } from './footprint.js';
@@ -38,7 +45,12 @@ async function benchPulls(log: (row: Row) => void): Promise<void> {
       upstream.set(image.repository, median(base));
       log({ section: `pull (CRI)${on}`, what: `${label(image)}, upstream-only`, value: ms(median(base)), note: samplesNote(base) });
       const warm = await pulls.warmCache(image);
-      log({ section: `pull (CRI)${on}`, what: `${label(image)}, through the warm cache`, value: ms(median(warm)), note: `${samplesNote(warm)}; ${ratio(median(warm), median(base))} upstream-only` });
+      log({
+        section: `pull (CRI)${on}`,
+        what: `${label(image)}, through the warm cache`,
+        value: ms(median(warm)),
+        note: `${samplesNote(warm)}; ${ratio(median(warm), median(base))} upstream-only`,
+      });
     }
     const dead = BASELINE_RUNS > 0 ? await pulls.blackholedWithoutAgent(SMALL_IMAGE, BASELINE_RUNS) : [];
     log({
@@ -50,7 +62,12 @@ async function benchPulls(log: (row: Row) => void): Promise<void> {
     if (AGENT_BUILT) {
       const agent = await measureWithAgent(bed, pulls, IMAGES, RUNS).catch((error: unknown) => error as Error);
       if (agent instanceof Error) {
-        log({ section: `agent${on}`, what: 'failover, restore, pulls with the agent', value: 'n/a', note: `agent run failed: ${agent.message.split('\n')[0]}` });
+        log({
+          section: `agent${on}`,
+          what: 'failover, restore, pulls with the agent',
+          value: 'n/a',
+          note: `agent run failed: ${agent.message.split('\n')[0]}`,
+        });
       } else {
         for (const image of IMAGES) {
           const paired = agent.pulls.get(image.repository) ?? { pulls: [], reference: [] };
@@ -61,7 +78,12 @@ async function benchPulls(log: (row: Row) => void): Promise<void> {
             note: `${samplesNote(paired.pulls)}; ${ratio(median(paired.pulls), median(paired.reference))} an upstream-only pull interleaved with it (median ${ms(median(paired.reference))}), ${ratio(median(paired.pulls), upstream.get(image.repository) ?? Number.NaN)} the upstream-only row (target ≤ 1.1×)`,
           });
         }
-        log({ section: `failover${on}`, what: 'blackhole on → upstream-only file on disk', value: ms(median(agent.failoverMs)), note: `${samplesNote(agent.failoverMs)}; default probe settings (interval 2s, timeout 1s, failureThreshold 2): expected between 1 and ~4 s after the blackhole, by probe phase; target ≤ 3 s` });
+        log({
+          section: `failover${on}`,
+          what: 'blackhole on → upstream-only file on disk',
+          value: ms(median(agent.failoverMs)),
+          note: `${samplesNote(agent.failoverMs)}; default probe settings (interval 2s, timeout 1s, failureThreshold 2): expected between 1 and ~4 s after the blackhole, by probe phase; target ≤ 3 s`,
+        });
         log({
           section: `failover${on}`,
           what: 'blackhole off → mirror back in the file',
@@ -96,8 +118,18 @@ async function main(): Promise<void> {
     const scratch = processTempDir('bench');
     try {
       const swaps = await measureSwaps(scratch.path, 100);
-      log({ section: 'config', what: 'Secret `..data` swap → file on disk, p50', value: ms(percentile(swaps, 50)), note: `${swaps.length} swaps` });
-      log({ section: 'config', what: 'Secret `..data` swap → file on disk, p95', value: ms(percentile(swaps, 95)), note: `${swaps.length} swaps; target ≤ 250 ms` });
+      log({
+        section: 'config',
+        what: 'Secret `..data` swap → file on disk, p50',
+        value: ms(percentile(swaps, 50)),
+        note: `${swaps.length} swaps`,
+      });
+      log({
+        section: 'config',
+        what: 'Secret `..data` swap → file on disk, p95',
+        value: ms(percentile(swaps, 95)),
+        note: `${swaps.length} swaps; target ≤ 250 ms`,
+      });
       const ready = async (bin: string, tag: string): Promise<number[]> => {
         const samples: number[] = [];
         for (let i = 0; i < RUNS; i++) {
@@ -109,20 +141,45 @@ async function main(): Promise<void> {
       };
       const packaged = await ready(AGENT_BIN, 'agent');
       const dist = await ready(DIST_LAUNCHER, 'dist');
-      log({ section: 'footprint', what: 'spawn → READY=1', value: ms(median(packaged)), note: `${samplesNote(packaged)}; ${AGENT_BIN}; target ≤ 400 ms; ${ratio(median(packaged), median(dist))} \`node dist/\` (bin/containerd-mirror-agent, median ${ms(median(dist))}); RSS and CPU: \`make bench-footprint\`` });
+      log({
+        section: 'footprint',
+        what: 'spawn → READY=1',
+        value: ms(median(packaged)),
+        note: `${samplesNote(packaged)}; ${AGENT_BIN}; target ≤ 400 ms; ${ratio(median(packaged), median(dist))} \`node dist/\` (bin/containerd-mirror-agent, median ${ms(median(dist))}); RSS and CPU: \`make bench-footprint\``,
+      });
     } catch (error) {
-      log({ section: 'agent', what: 'swap latency, READY', value: 'n/a', note: `agent run failed: ${(error as Error).message.split('\n')[0]}` });
+      log({
+        section: 'agent',
+        what: 'swap latency, READY',
+        value: 'n/a',
+        note: `agent run failed: ${(error as Error).message.split('\n')[0]}`,
+      });
     } finally {
       scratch.guard.now();
     }
   }
   const applies = await repeat(RUNS, () => measureRenderApply());
   const renders = applies.map((a) => a.renderMs);
-  log({ section: 'render + apply', what: `${RENDER_APPLY_SHAPE}, render only (pure)`, value: ms(median(renders)), note: samplesNote(renders) });
+  log({
+    section: 'render + apply',
+    what: `${RENDER_APPLY_SHAPE}, render only (pure)`,
+    value: ms(median(renders)),
+    note: samplesNote(renders),
+  });
   const firsts = applies.map((a) => a.firstMs);
   const agains = applies.map((a) => a.againMs);
-  log({ section: 'render + apply', what: `${RENDER_APPLY_SHAPE}, empty hosts dir`, value: ms(median(firsts)), note: `${samplesNote(firsts)}; files written: ${applies.map((a) => a.firstWritten).join(', ')}, each with fsync of file and directory; target ≤ 200 ms` });
-  log({ section: 'render + apply', what: 'same config again (no-op)', value: ms(median(agains)), note: `${samplesNote(agains)}; ${ratio(median(agains), median(firsts))} the first apply; files written: ${applies.map((a) => a.againWritten).join(', ')} (must be 0); target ≤ 20 ms` });
+  log({
+    section: 'render + apply',
+    what: `${RENDER_APPLY_SHAPE}, empty hosts dir`,
+    value: ms(median(firsts)),
+    note: `${samplesNote(firsts)}; files written: ${applies.map((a) => a.firstWritten).join(', ')}, each with fsync of file and directory; target ≤ 200 ms`,
+  });
+  log({
+    section: 'render + apply',
+    what: 'same config again (no-op)',
+    value: ms(median(agains)),
+    note: `${samplesNote(agains)}; ${ratio(median(agains), median(firsts))} the first apply; files written: ${applies.map((a) => a.againWritten).join(', ')} (must be 0); target ≤ 20 ms`,
+  });
   writeSection('bench', ['## `make bench`', '', ...machine(), '', markdown(rows)]);
 }
 

@@ -5,7 +5,8 @@ import { blackhole, freshPull, type Containerd, type ImageSpec, type Testbed, wr
 import { mirror, registry } from '../test/render/fixtures.js';
 import { repeat } from './stats.js';
 
-export const benchRegistry = (bed: Testbed): Registry => registry(bed.upstream.address, { server: bed.upstream.url, mirrors: [mirror(bed.cache.url)] });
+export const benchRegistry = (bed: Testbed): Registry =>
+  registry(bed.upstream.address, { server: bed.upstream.url, mirrors: [mirror(bed.cache.url)] });
 
 export interface Paired {
   pulls: number[];
@@ -21,7 +22,11 @@ export class PullBench {
    */
   private readonly referenceName: string;
 
-  constructor(private readonly bed: Testbed, private readonly runs: number, private readonly facts: ContainerdFacts) {
+  constructor(
+    private readonly bed: Testbed,
+    private readonly runs: number,
+    private readonly facts: ContainerdFacts,
+  ) {
     this.containerd = bed.containerd as Containerd;
     this.referenceName = `localhost:${bed.upstream.port}`;
     writeRendered(bed.hostsDir, [registry(this.referenceName, { server: bed.upstream.url })], new Map(), facts);

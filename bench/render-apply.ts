@@ -29,7 +29,9 @@ export async function measureRenderApply(): Promise<RenderApplyRun> {
   const scratch = processTempDir('bench-apply');
   try {
     const registries = Array.from({ length: REGISTRIES }, (_, r) =>
-      registry(`registry-${r}.bench.example:5000`, { mirrors: Array.from({ length: MIRRORS }, (_m, m) => mirror(`http://10.96.${r % 250}.${m + 1}:5000`)) }),
+      registry(`registry-${r}.bench.example:5000`, {
+        mirrors: Array.from({ length: MIRRORS }, (_m, m) => mirror(`http://10.96.${r % 250}.${m + 1}:5000`)),
+      }),
     );
     const config = { ...agentConfig(registries), hostsDir: join(scratch.path, 'certs.d') };
     const health: HealthView = new Map(registries.flatMap((r) => r.mirrors.map((m) => [m.url, 'up'] as const)));

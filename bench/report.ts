@@ -26,7 +26,9 @@ export function machine(): string[] {
     `- distribution: ${version('docker-registry', ['--version'])}`,
     `- Node: ${process.version}`,
     // Figures from a shared machine are only comparable within one run: say how busy it was.
-    `- load average at the end (1/5/15 min): ${loadavg().map((l) => l.toFixed(2)).join(' / ')}`,
+    `- load average at the end (1/5/15 min): ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' / ')}`,
     `- date: ${new Date().toISOString()}`,
   ];
 }
@@ -37,5 +39,6 @@ export function markdown(rows: readonly Row[]): string {
   return lines.join('\n');
 }
 
-export const ms = (v: number): string => (Number.isFinite(v) ? (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${v.toFixed(v < 10 ? 2 : 0)} ms`) : 'n/a');
+export const ms = (v: number): string =>
+  Number.isFinite(v) ? (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${v.toFixed(v < 10 ? 2 : 0)} ms`) : 'n/a';
 export const ratio = (v: number, base: number): string => (Number.isFinite(v / base) ? `${(v / base).toFixed(2)}×` : 'n/a');

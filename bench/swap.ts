@@ -18,7 +18,12 @@ export async function measureSwaps(dir: string, swaps: number): Promise<number[]
   const volume = await createKubeletVolume(join(dir, 'swap-secret'), configFor(0));
   const agent = await startAgent({ config: volume.dir, hostsDir, ...agentDirs(join(dir, 'swap')) });
   const until = (i: number): Promise<true> =>
-    waitFor(`swap ${i} on disk`, () => (readHostsFile(hostsDir, REGISTRY)?.server === `https://server-${i % 2}.swap.example` ? true : undefined), 10_000, 1);
+    waitFor(
+      `swap ${i} on disk`,
+      () => (readHostsFile(hostsDir, REGISTRY)?.server === `https://server-${i % 2}.swap.example` ? true : undefined),
+      10_000,
+      1,
+    );
   try {
     await until(0);
     const samples: number[] = [];

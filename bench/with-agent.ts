@@ -18,10 +18,15 @@ export interface AgentFigures {
 /** Milliseconds from now until the registry's file on disk lists exactly `mirrors`. */
 async function timeUntilMirrors(bed: Testbed, mirrors: string[]): Promise<number> {
   const start = process.hrtime.bigint();
-  await waitFor(`hosts.toml to list [${mirrors.join(', ')}]`, () => {
-    const file = readHostsFile(bed.hostsDir, bed.upstream.address);
-    return file && mirrorsOf(file).join(' ') === mirrors.join(' ') ? true : undefined;
-  }, 60_000, 5);
+  await waitFor(
+    `hosts.toml to list [${mirrors.join(', ')}]`,
+    () => {
+      const file = readHostsFile(bed.hostsDir, bed.upstream.address);
+      return file && mirrorsOf(file).join(' ') === mirrors.join(' ') ? true : undefined;
+    },
+    60_000,
+    5,
+  );
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
@@ -32,7 +37,13 @@ export async function measureWithAgent(bed: Testbed, pulls: PullBench, images: I
   // A fresh agent per cycle: the health state machine damps flapping (each recent down doubles the successes
   // needed to come back up), so back-to-back cycles in one agent would measure the damping, not the restore.
   for (let i = 0; i < runs; i++) {
-    const agent = await startAgent({ config, hostsDir: bed.hostsDir, containerdConfig: bed.containerd?.configPath, containerdSocket: bed.containerd?.socket, ...agentDirs(bed.dir) });
+    const agent = await startAgent({
+      config,
+      hostsDir: bed.hostsDir,
+      containerdConfig: bed.containerd?.configPath,
+      containerdSocket: bed.containerd?.socket,
+      ...agentDirs(bed.dir),
+    });
     try {
       await timeUntilMirrors(bed, [bed.cache.url]);
       const hole = await blackhole(bed.cache.host, bed.cache.port);

@@ -4,7 +4,8 @@
 // logs, in status (`warnings`) and by `doctor`. Names hosts only, never a credential.
 import type { AgentConfig, Credential } from './model.js';
 
-const inClear = (url: string | undefined, auth: Credential | undefined): url is string => auth?.kind === 'basic' && url?.startsWith('http://') === true;
+const inClear = (url: string | undefined, auth: Credential | undefined): url is string =>
+  auth?.kind === 'basic' && url?.startsWith('http://') === true;
 
 export interface CleartextWarning {
   registry: string;

@@ -19,19 +19,40 @@ export const ERROR_CODES = {
   CMA_CONFIG_SYNTAX: { exit: EXIT_INVALID, summary: 'a config file is not valid YAML, JSON or TOML (includes duplicate keys)' },
   CMA_CONFIG_FIELD: { exit: EXIT_INVALID, summary: 'a field has a wrong type, a wrong value or is unknown' },
   CMA_CONFIG_DIALECT: { exit: EXIT_INVALID, summary: 'a file mixes the top-level keys of two dialects' },
-  CMA_CONFIG_LIMIT: { exit: EXIT_INVALID, summary: 'a config or credentials file passes a resource limit (values, nesting, string length, registries, mirrors, files): README "Limits"' },
+  CMA_CONFIG_LIMIT: {
+    exit: EXIT_INVALID,
+    summary:
+      'a config or credentials file passes a resource limit (values, nesting, string length, registries, mirrors, files): README "Limits"',
+  },
   CMA_CONFIG_FILE_REF: { exit: EXIT_INVALID, summary: 'a ca, client or credentials file named in the config cannot be read' },
-  CMA_CONFIG_TRUST: { exit: EXIT_INVALID, summary: 'a cluster-provided source sets a node-only key or names a file outside the cluster-provided volumes' },
+  CMA_CONFIG_TRUST: {
+    exit: EXIT_INVALID,
+    summary: 'a cluster-provided source sets a node-only key or names a file outside the cluster-provided volumes',
+  },
   CMA_APPLY_IO: { exit: EXIT_RUNTIME, summary: 'writing, renaming or removing a file under the hosts or state dir failed' },
   CMA_STATE_INVALID: { exit: EXIT_RUNTIME, summary: 'the state dir manifest is not one the agent wrote (not JSON or wrong shape)' },
   CMA_STATE_BUSY: { exit: EXIT_RUNTIME, summary: 'another agent, apply or restore is writing the same --state-dir' },
-  CMA_NOT_OWNED: { exit: EXIT_RUNTIME, summary: 'a path to write or restore is a symlink, a directory or another non-regular file, or a file that replaced one the agent owns and differs from its backup' },
-  CMA_SHADOWED: { exit: EXIT_RUNTIME, summary: 'a `<host>_<port>_` entry in the hosts dir, which containerd reads instead of `<host>:<port>/hosts.toml`, shadows a managed registry' },
-  CMA_CONTAINERD_CONFIG: { exit: EXIT_INVALID, summary: "containerd's config.toml cannot be parsed or conflicts with the agent (e.g. `mirrors` set)" },
+  CMA_NOT_OWNED: {
+    exit: EXIT_RUNTIME,
+    summary:
+      'a path to write or restore is a symlink, a directory or another non-regular file, or a file that replaced one the agent owns and differs from its backup',
+  },
+  CMA_SHADOWED: {
+    exit: EXIT_RUNTIME,
+    summary:
+      'a `<host>_<port>_` entry in the hosts dir, which containerd reads instead of `<host>:<port>/hosts.toml`, shadows a managed registry',
+  },
+  CMA_CONTAINERD_CONFIG: {
+    exit: EXIT_INVALID,
+    summary: "containerd's config.toml cannot be parsed or conflicts with the agent (e.g. `mirrors` set)",
+  },
   CMA_CONTAINERD_CONFIG_IO: { exit: EXIT_RUNTIME, summary: "containerd's config.toml (or its backup) could not be read or written" },
   CMA_CONTAINERD_RESTART: { exit: EXIT_RUNTIME, summary: 'the containerd restart command failed' },
   CMA_LISTEN: { exit: EXIT_RUNTIME, summary: 'the --listen address could not be bound' },
-  CMA_SYNC_IO: { exit: EXIT_RUNTIME, summary: "`sync` could not read a --from directory or write --to (or a key's name there is taken by a file it did not create)" },
+  CMA_SYNC_IO: {
+    exit: EXIT_RUNTIME,
+    summary: "`sync` could not read a --from directory or write --to (or a key's name there is taken by a file it did not create)",
+  },
   CMA_AGENT_UNREACHABLE: { exit: EXIT_RUNTIME, summary: '`status` could not reach a running agent at --listen' },
 } as const satisfies Record<string, ErrorSpec>;
 

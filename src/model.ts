@@ -4,9 +4,7 @@
 export type Capability = 'pull' | 'resolve' | 'push';
 
 /** A credential as the user gave it, normalised. Never log or print one: see observe/redact.ts. */
-export type Credential =
-  | { kind: 'basic'; username: string; password: string }
-  | { kind: 'identityToken'; identityToken: string };
+export type Credential = { kind: 'basic'; username: string; password: string } | { kind: 'identityToken'; identityToken: string };
 
 /**
  * Where a credential is written. `auto`: a Basic `Authorization` header in hosts.toml for mirrors and for

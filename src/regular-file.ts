@@ -37,7 +37,10 @@ async function withDeadline<T>(work: Promise<T>, ms: number, late: (value: T) =>
       reject(new DeadlinePassed(`reading took longer than ${ms / 1000} s`));
     }, ms);
   });
-  void work.then((value) => expired && late(value), () => undefined);
+  void work.then(
+    (value) => expired && late(value),
+    () => undefined,
+  );
   try {
     return await Promise.race([work, deadline]);
   } finally {

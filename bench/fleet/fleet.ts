@@ -47,8 +47,10 @@ export async function stopFleet(members: readonly Member[]): Promise<void> {
 }
 
 /** The config every member starts with: one registry, mirrored by the cache, default probe settings. */
-export const fleetConfig = (registry: string, server: string, cache: string) => (hostsDir: string): string =>
-  agentConfigYaml(hostsDir, { [registry]: { server, mirrors: [cache] } });
+export const fleetConfig =
+  (registry: string, server: string, cache: string) =>
+  (hostsDir: string): string =>
+    agentConfigYaml(hostsDir, { [registry]: { server, mirrors: [cache] } });
 
 /** Whether the member's hosts.toml for `registry` lists the cache (mirror mode) right now. */
 export function listsMirror(member: Member, registry: string): boolean | undefined {
@@ -58,7 +60,9 @@ export function listsMirror(member: Member, registry: string): boolean | undefin
 
 /** How many times the agent has logged `event` so far (only lines also holding `also`, when given). */
 export function eventsSoFar(member: Member, event: string, also?: string): number {
-  return readFileSync(member.logPath, 'utf8').split('\n').filter((l) => l.includes(`"event":"${event}"`) && (also === undefined || l.includes(also))).length;
+  return readFileSync(member.logPath, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(`"event":"${event}"`) && (also === undefined || l.includes(also))).length;
 }
 
 /** Rewrites of hosts files so far, by the agent's own log (one `file_written` event per file written). */
@@ -75,5 +79,10 @@ export function usage(pid: number): { rssMiB: number; anonMiB: number; pssMiB: n
   const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { rssMiB: kB(status, 'VmRSS'), anonMiB: kB(status, 'RssAnon'), pssMiB: kB(rollup, 'Pss'), cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100 };
+  return {
+    rssMiB: kB(status, 'VmRSS'),
+    anonMiB: kB(status, 'RssAnon'),
+    pssMiB: kB(rollup, 'Pss'),
+    cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100,
+  };
 }

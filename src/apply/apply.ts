@@ -44,9 +44,7 @@ export class ApplyErrors extends AgentErrors {
 }
 
 type Action = { path: string; file: RenderedFile; dirsToCreate: string[] } & (
-  | { kind: 'unchanged' }
-  | { kind: 'chmod' }
-  | { kind: 'write'; takeOver?: Found & { kind: 'file' } }
+  { kind: 'unchanged' } | { kind: 'chmod' } | { kind: 'write'; takeOver?: Found & { kind: 'file' } }
 );
 
 const DIR_MODE = 0o755;
@@ -132,17 +130,23 @@ export async function applyTree(tree: RenderedTree, options: ApplyOptions): Prom
   }
   for (const path of released) delete files[path];
   const neededDirs = new Set([...tree.keys()].flatMap((p) => ancestors(dirname(p))));
-  const gone = new Set(await removeEmptyDirs(loaded.manifest.dirs.filter((d) => !neededDirs.has(d))).catch((err: unknown) => {
-    fail(err);
-    return [];
-  }));
+  const gone = new Set(
+    await removeEmptyDirs(loaded.manifest.dirs.filter((d) => !neededDirs.has(d))).catch((err: unknown) => {
+      fail(err);
+      return [];
+    }),
+  );
   loaded.manifest.dirs = loaded.manifest.dirs.filter((d) => !gone.has(d));
   await saveOrThrow(stateDir, loaded, errors, result);
   // The manifest no longer names them: a kill before this line leaves an orphan backup, never a lost one.
   for (const path of released) await dropBackup(stateDir, path).catch(fail);
 
   // Paths are decided and written several at a time: report in path order, whatever finished first.
-  if (errors.length > 0) throw new ApplyErrors(errors.sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '')), result);
+  if (errors.length > 0)
+    throw new ApplyErrors(
+      errors.sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '')),
+      result,
+    );
   return result;
 }
 
@@ -182,7 +186,11 @@ async function assertNotShadowed(hostsDir: string, dir: string): Promise<void> {
   } catch (err) {
     if (isAbsent(err)) return;
   }
-  throw new AgentError('CMA_SHADOWED', `exists, and containerd reads it instead of ${join(dir, 'hosts.toml')}; move what it holds into the agent config (certificates into ${dir}), then remove it`, { file: shadow });
+  throw new AgentError(
+    'CMA_SHADOWED',
+    `exists, and containerd reads it instead of ${join(dir, 'hosts.toml')}; move what it holds into the agent config (certificates into ${dir}), then remove it`,
+    { file: shadow },
+  );
 }
 
 /**

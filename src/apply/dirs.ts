@@ -25,7 +25,10 @@ export async function assertRealDirIfPresent(dir: string): Promise<void> {
     if (isAbsent(err)) return;
     throw ioError(dir, err, 'lstat');
   }
-  if (!isDir) throw new AgentError('CMA_NOT_OWNED', 'is not a real directory (a symlink or a file); refusing to write or remove through it', { file: dir });
+  if (!isDir)
+    throw new AgentError('CMA_NOT_OWNED', 'is not a real directory (a symlink or a file); refusing to write or remove through it', {
+      file: dir,
+    });
 }
 
 /** `dir` and those of its ancestors that do not exist, outermost first: what creating `dir` would create. */

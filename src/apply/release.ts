@@ -59,7 +59,11 @@ export async function backupOf(stateDir: string, path: string, entry: OwnedEntry
  */
 export function assertIsBackup(stateDir: string, path: string, found: Found & { kind: 'file' }, backup: Backup): void {
   if (found.content.equals(backup.content) && found.mode === backup.mode) return;
-  throw new AgentError('CMA_NOT_OWNED', `lost its marker and differs from its backup ${backupPath(stateDir, path)}; keeping both, move one away`, { file: path });
+  throw new AgentError(
+    'CMA_NOT_OWNED',
+    `lost its marker and differs from its backup ${backupPath(stateDir, path)}; keeping both, move one away`,
+    { file: path },
+  );
 }
 
 /** Forgets a backup once it is back in place or no longer needed. */

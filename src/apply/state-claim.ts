@@ -32,7 +32,8 @@ async function startTime(pid: number): Promise<string | undefined> {
 
 async function selfIdentity(): Promise<Identity> {
   const start = await startTime(process.pid);
-  if (start === undefined) throw new AgentError('CMA_APPLY_IO', 'cannot read this process in /proc, so the state dir cannot be claimed safely');
+  if (start === undefined)
+    throw new AgentError('CMA_APPLY_IO', 'cannot read this process in /proc, so the state dir cannot be claimed safely');
   return { pid: process.pid, startTime: start, bootId: await bootId() };
 }
 
@@ -94,14 +95,20 @@ export class StateClaim {
         return;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-          throw new AgentError('CMA_APPLY_IO', `cannot claim the state dir (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { file: this.path });
+          throw new AgentError('CMA_APPLY_IO', `cannot claim the state dir (${(err as NodeJS.ErrnoException).code ?? 'error'})`, {
+            file: this.path,
+          });
         }
       }
       const text = await readFile(this.path, 'utf8').catch(() => '');
       if (text === this.line) return;
       const holder = parseClaim(text);
       if (holder !== undefined && holder.pid !== process.pid && (await isAlive(holder))) {
-        throw new AgentError('CMA_STATE_BUSY', `in use by ${holder.what || 'another writer'} (pid ${holder.pid}); stop it first, or use \`status\` to ask a running agent`, { file: this.stateDir });
+        throw new AgentError(
+          'CMA_STATE_BUSY',
+          `in use by ${holder.what || 'another writer'} (pid ${holder.pid}); stop it first, or use \`status\` to ask a running agent`,
+          { file: this.stateDir },
+        );
       }
       await rm(this.path, { force: true });
     }

@@ -28,12 +28,36 @@ const containerdSocket = { type: 'string' } as const;
 export const COMMAND_OPTIONS = {
   validate: { config, 'cluster-config': clusterConfig },
   render: { config, 'cluster-config': clusterConfig, 'assume-mirrors': assumeMirrors, out: { type: 'string' } },
-  apply: { config, 'cluster-config': clusterConfig, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'assume-mirrors': assumeMirrors, 'containerd-config': containerdConfig, 'no-restart': noRestart },
+  apply: {
+    config,
+    'cluster-config': clusterConfig,
+    'hosts-dir': hostsDir,
+    'state-dir': stateDir,
+    'assume-mirrors': assumeMirrors,
+    'containerd-config': containerdConfig,
+    'no-restart': noRestart,
+  },
   restore: { config, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'containerd-config': containerdConfig },
-  run: { config, 'cluster-config': clusterConfig, 'hosts-dir': hostsDir, 'state-dir': stateDir, listen, 'containerd-config': containerdConfig, 'no-restart': noRestart, 'expose-status': exposeStatus, 'containerd-socket': containerdSocket },
+  run: {
+    config,
+    'cluster-config': clusterConfig,
+    'hosts-dir': hostsDir,
+    'state-dir': stateDir,
+    listen,
+    'containerd-config': containerdConfig,
+    'no-restart': noRestart,
+    'expose-status': exposeStatus,
+    'containerd-socket': containerdSocket,
+  },
   status: { listen, json: { type: 'boolean' } },
   doctor: { config, 'cluster-config': clusterConfig, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'containerd-config': containerdConfig },
-  sync: { from: { type: 'string', multiple: true }, to: { type: 'string' }, listen, once: { type: 'boolean' }, 'expose-status': exposeStatus },
+  sync: {
+    from: { type: 'string', multiple: true },
+    to: { type: 'string' },
+    listen,
+    once: { type: 'boolean' },
+    'expose-status': exposeStatus,
+  },
 } as const satisfies Record<string, Options>;
 
 export type CommandName = keyof typeof COMMAND_OPTIONS;

@@ -17,25 +17,39 @@ export function validateMerged(merged: Plain, provenance: Provenance): Validated
   if (!result.success) return { config: undefined, errors: issuesToErrors(result.error.issues, fileFor) };
   const config = result.data;
   const errors: AgentError[] = [];
-  const fail = (path: PathKey[], message: string) => errors.push(new AgentError('CMA_CONFIG_FIELD', message, { file: fileFor(path), field: formatPath(path) }));
+  const fail = (path: PathKey[], message: string) =>
+    errors.push(new AgentError('CMA_CONFIG_FIELD', message, { file: fileFor(path), field: formatPath(path) }));
   const { interval, timeout } = config.probe;
   if (timeout >= interval) {
-    fail(['probe', 'timeout'], `timeout (${timeout} ms) must be shorter than interval (${interval} ms): a probe must end before the next one starts`);
+    fail(
+      ['probe', 'timeout'],
+      `timeout (${timeout} ms) must be shorter than interval (${interval} ms): a probe must end before the next one starts`,
+    );
   }
   for (const [name, r] of Object.entries(config.registries)) {
     if (name === DEFAULT_REGISTRY) {
       // containerd's `_default` falls back to whichever registry an image names: a `server` there would send
       // every registry's pulls to that one host, and upstream TLS or credentials have no single upstream.
       for (const key of ['server', 'auth'] as const) {
-        if (r[key] !== undefined) fail(['registries', name, key], `${DEFAULT_REGISTRY} has no upstream of its own (each registry's own is its fallback): remove ${key}`);
+        if (r[key] !== undefined)
+          fail(
+            ['registries', name, key],
+            `${DEFAULT_REGISTRY} has no upstream of its own (each registry's own is its fallback): remove ${key}`,
+          );
       }
-      if (r.ca.length > 0 || r.client.length > 0 || r.skipVerify) fail(['registries', name], `${DEFAULT_REGISTRY} has no upstream of its own: ca, client and skipVerify belong on its mirrors`);
+      if (r.ca.length > 0 || r.client.length > 0 || r.skipVerify)
+        fail(['registries', name], `${DEFAULT_REGISTRY} has no upstream of its own: ca, client and skipVerify belong on its mirrors`);
     }
     const server = r.server ?? defaultServer(name);
     r.mirrors.forEach((m, i) => {
-      if (m.url === server) fail(['registries', name, 'mirrors', i, 'url'], 'a mirror must not be the registry server itself: containerd tries the server last anyway');
+      if (m.url === server)
+        fail(
+          ['registries', name, 'mirrors', i, 'url'],
+          'a mirror must not be the registry server itself: containerd tries the server last anyway',
+        );
     });
-    if (!r.fallback && r.mirrors.length === 0) fail(['registries', name, 'fallback'], 'fallback: false needs at least one mirror (there would be nowhere to pull from)');
+    if (!r.fallback && r.mirrors.length === 0)
+      fail(['registries', name, 'fallback'], 'fallback: false needs at least one mirror (there would be nowhere to pull from)');
   }
   return errors.length > 0 ? { config: undefined, errors } : { config, errors: [] };
 }
@@ -47,7 +61,8 @@ export function namedMirrorErrors(config: NativeConfig, clusterDomain: string, p
     r.mirrors.forEach((m, i) => {
       if (m.probe || clusterDnsName(new URL(m.url).hostname, clusterDomain) === undefined) return;
       const path = ['registries', name, 'mirrors', i, 'probe'];
-      const message = 'a mirror named by a cluster host name is resolved at each probe: probe cannot be false (or name the mirror by its address)';
+      const message =
+        'a mirror named by a cluster host name is resolved at each probe: probe cannot be false (or name the mirror by its address)';
       errors.push(new AgentError('CMA_CONFIG_FIELD', message, { file: provenance.fileFor(path), field: formatPath(path) }));
     });
   }

@@ -27,7 +27,11 @@ export function credentialSchema(tokenKey: string) {
       if (forms !== 1) {
         ctx.addIssue({ code: 'custom', message: `give exactly one of {username, password}, {auth} or {${tokenKey}}` });
       } else if (basic && (value.username === undefined || value.password === undefined)) {
-        ctx.addIssue({ code: 'custom', path: [value.username === undefined ? 'username' : 'password'], message: 'username and password go together' });
+        ctx.addIssue({
+          code: 'custom',
+          path: [value.username === undefined ? 'username' : 'password'],
+          message: 'username and password go together',
+        });
       } else if (value.auth !== undefined && decodeBasicAuth(value.auth) === undefined) {
         ctx.addIssue({ code: 'custom', path: ['auth'], message: 'is not base64 of "username:password"' });
       }

@@ -18,7 +18,8 @@ export class ValueBudget {
 
 function textProblem(text: string, max: number, what: string): string | undefined {
   if (text.length > max) return `${what} is longer than ${max} characters`;
-  if (LONE_SURROGATE.test(text)) return `${what} holds an unpaired UTF-16 surrogate (a \\uD800-\\uDFFF escape without its pair), which has no UTF-8 form: write the character itself or its full surrogate pair`;
+  if (LONE_SURROGATE.test(text))
+    return `${what} holds an unpaired UTF-16 surrogate (a \\uD800-\\uDFFF escape without its pair), which has no UTF-8 form: write the character itself or its full surrogate pair`;
   return undefined;
 }
 
@@ -26,17 +27,26 @@ function textProblem(text: string, max: number, what: string): string | undefine
 export function checkData(file: string, data: unknown, budget: ValueBudget): AgentError | undefined {
   const walk = (value: unknown, path: PathKey[]): AgentError | undefined => {
     const field = () => formatPath(pathAboveSecrets(path)) || '(top level)';
-    if (++budget.used > LIMITS.valuesTotal) return limitError(file, `the config files hold more than ${LIMITS.valuesTotal} values together`, field());
+    if (++budget.used > LIMITS.valuesTotal)
+      return limitError(file, `the config files hold more than ${LIMITS.valuesTotal} values together`, field());
     if (typeof value === 'string') {
       const problem = textProblem(value, LIMITS.stringLength, 'the value');
-      return problem === undefined ? undefined : new AgentError(value.length > LIMITS.stringLength ? 'CMA_CONFIG_LIMIT' : 'CMA_CONFIG_FIELD', problem, { file, field: field() });
+      return problem === undefined
+        ? undefined
+        : new AgentError(value.length > LIMITS.stringLength ? 'CMA_CONFIG_LIMIT' : 'CMA_CONFIG_FIELD', problem, { file, field: field() });
     }
-    const children: Array<[PathKey, unknown]> = Array.isArray(value) ? value.map((v, i): [PathKey, unknown] => [i, v]) : isPlainObject(value) ? Object.entries(value) : [];
-    if (children.length > 0 && path.length >= LIMITS.depth) return limitError(file, `is nested more than ${LIMITS.depth} levels deep`, field());
+    const children: Array<[PathKey, unknown]> = Array.isArray(value)
+      ? value.map((v, i): [PathKey, unknown] => [i, v])
+      : isPlainObject(value)
+        ? Object.entries(value)
+        : [];
+    if (children.length > 0 && path.length >= LIMITS.depth)
+      return limitError(file, `is nested more than ${LIMITS.depth} levels deep`, field());
     for (const [key, child] of children) {
       if (typeof key === 'string') {
         const problem = textProblem(key, LIMITS.keyLength, 'the key');
-        if (problem !== undefined) return new AgentError(key.length > LIMITS.keyLength ? 'CMA_CONFIG_LIMIT' : 'CMA_CONFIG_FIELD', problem, { file, field: field() });
+        if (problem !== undefined)
+          return new AgentError(key.length > LIMITS.keyLength ? 'CMA_CONFIG_LIMIT' : 'CMA_CONFIG_FIELD', problem, { file, field: field() });
       }
       const found = walk(child, [...path, key]);
       if (found !== undefined) return found;

@@ -37,7 +37,8 @@ function toCredential(e: z.output<typeof entry>): Credential | undefined {
     const decoded = decodeBasicAuth(e.auth);
     return decoded && { kind: 'basic', ...decoded };
   }
-  if (e.username !== undefined && e.username !== '' && e.password !== undefined) return { kind: 'basic', username: e.username, password: e.password };
+  if (e.username !== undefined && e.username !== '' && e.password !== undefined)
+    return { kind: 'basic', username: e.username, password: e.password };
   return undefined;
 }
 
@@ -48,7 +49,13 @@ export async function credentialFilesAt(path: string): Promise<string[]> {
   const found: string[] = [];
   for (const name of DIR_ENTRIES) {
     const candidate = join(path, name);
-    if (await stat(candidate).then((s) => s.isFile(), () => false)) found.push(candidate);
+    if (
+      await stat(candidate).then(
+        (s) => s.isFile(),
+        () => false,
+      )
+    )
+      found.push(candidate);
   }
   return found;
 }
@@ -69,7 +76,8 @@ export async function readCredentials(
   const files: SourceFile[] = [];
   const errors: AgentError[] = [];
   for (const source of sources) {
-    const unreadable = (why: string) => new AgentError('CMA_CONFIG_FILE_REF', `cannot read credentials ${source.path}: ${why}`, { file: source.file, field: source.field });
+    const unreadable = (why: string) =>
+      new AgentError('CMA_CONFIG_FILE_REF', `cannot read credentials ${source.path}: ${why}`, { file: source.file, field: source.field });
     let paths: string[];
     try {
       paths = await credentialFilesAt(source.path);
@@ -93,7 +101,12 @@ export async function readCredentials(
         for (const [key, e] of Object.entries(parsed.data.auths)) {
           const credential = toCredential(e);
           if (credential === undefined) {
-            errors.push(new AgentError('CMA_CONFIG_FIELD', 'needs auth (base64 of "username:password"), username and password, or identitytoken', { file: path, field: `auths[${JSON.stringify(key)}]` }));
+            errors.push(
+              new AgentError('CMA_CONFIG_FIELD', 'needs auth (base64 of "username:password"), username and password, or identitytoken', {
+                file: path,
+                field: `auths[${JSON.stringify(key)}]`,
+              }),
+            );
           } else {
             byHost.set(normalizeAuthKey(key), credential);
           }

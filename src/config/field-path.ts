@@ -15,4 +15,3 @@ export function formatPath(path: readonly PathKey[]): string {
   }
   return out;
 }
-

@@ -46,7 +46,12 @@ export async function checkFileRefs(refs: ReadonlyArray<[string, PathKey[]]>, pr
   for (const [path, at] of refs) {
     const why = await unreadable(path);
     if (why !== undefined) {
-      errors.push(new AgentError('CMA_CONFIG_FILE_REF', `cannot read ${path} (${why}): containerd would fail every pull of this registry`, { file: provenance.fileFor(at), field: formatPath(at) }));
+      errors.push(
+        new AgentError('CMA_CONFIG_FILE_REF', `cannot read ${path} (${why}): containerd would fail every pull of this registry`, {
+          file: provenance.fileFor(at),
+          field: formatPath(at),
+        }),
+      );
     }
   }
   return errors;

@@ -33,11 +33,17 @@ function isUpstream(registry: string, e: Entry): boolean {
 export const giantSwarmSchema = z
   .object({
     // One more than the mirror limit: an entry may be the registry's own upstream.
-    containerRegistries: hostKeyedRecord(z.array(entry).max(LIMITS.mirrorsPerRegistry + 1, `lists more than ${LIMITS.mirrorsPerRegistry + 1} endpoints (README "Limits")`)).superRefine((registries, ctx) => {
+    containerRegistries: hostKeyedRecord(
+      z.array(entry).max(LIMITS.mirrorsPerRegistry + 1, `lists more than ${LIMITS.mirrorsPerRegistry + 1} endpoints (README "Limits")`),
+    ).superRefine((registries, ctx) => {
       for (const [name, entries] of Object.entries(registries)) {
         entries.forEach((e, i) => {
           if (isUpstream(name, e) && e.overridePath !== undefined) {
-            ctx.addIssue({ code: 'custom', path: [name, i, 'overridePath'], message: 'overridePath applies to mirrors only; this endpoint is the upstream' });
+            ctx.addIssue({
+              code: 'custom',
+              path: [name, i, 'overridePath'],
+              message: 'overridePath applies to mirrors only; this endpoint is the upstream',
+            });
           }
         });
       }
@@ -59,7 +65,11 @@ export function giantSwarmToNative(data: z.output<typeof giantSwarmSchema>): Pla
         const host = name === 'docker.io' ? 'registry-1.docker.io' : e.endpoint;
         Object.assign(registry, settings, { server: `${scheme}://${host}` });
       } else {
-        mirrors.push({ url: `${scheme}://${e.endpoint}`, ...settings, ...(e.overridePath === undefined ? {} : { overridePath: e.overridePath }) });
+        mirrors.push({
+          url: `${scheme}://${e.endpoint}`,
+          ...settings,
+          ...(e.overridePath === undefined ? {} : { overridePath: e.overridePath }),
+        });
       }
     }
     registries[name] = registry;

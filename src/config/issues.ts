@@ -34,7 +34,12 @@ export function issuesToErrors(
     } else {
       // zod calls a mapping a "record"; users wrote a YAML mapping or a JSON/TOML object.
       const message = issue.message.replace(/\brecord\b/g, 'mapping');
-      errors.push(new AgentError(isLimit(issue) ? 'CMA_CONFIG_LIMIT' : code, message, { file: fileFor(path), field: formatPath(path) || '(top level)' }));
+      errors.push(
+        new AgentError(isLimit(issue) ? 'CMA_CONFIG_LIMIT' : code, message, {
+          file: fileFor(path),
+          field: formatPath(path) || '(top level)',
+        }),
+      );
     }
   }
   return errors;

@@ -52,11 +52,18 @@ const tls = z
   .strict()
   .superRefine((t, ctx) => {
     if ((t.cert_file === undefined) !== (t.key_file === undefined)) {
-      ctx.addIssue({ code: 'custom', path: [t.cert_file === undefined ? 'cert_file' : 'key_file'], message: 'cert_file and key_file go together' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [t.cert_file === undefined ? 'cert_file' : 'key_file'],
+        message: 'cert_file and key_file go together',
+      });
     }
   });
 
-const hostConfig = z.preprocess((v) => v ?? {}, z.object({ auth: credentialSchema('identity_token').optional(), tls: tls.optional() }).strict());
+const hostConfig = z.preprocess(
+  (v) => v ?? {},
+  z.object({ auth: credentialSchema('identity_token').optional(), tls: tls.optional() }).strict(),
+);
 
 const mirror = z
   .object({
@@ -74,7 +81,11 @@ const mirror = z
   .strict()
   .superRefine((m, ctx) => {
     if (m.rewrite !== undefined && Object.keys(m.rewrite).length > 0) {
-      ctx.addIssue({ code: 'custom', path: ['rewrite'], message: 'rewrite is not supported: containerd hosts.toml cannot rewrite image names' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rewrite'],
+        message: 'rewrite is not supported: containerd hosts.toml cannot rewrite image names',
+      });
     }
   });
 
@@ -84,7 +95,9 @@ const mirrorKey = z.string().superRefine((name, ctx) => {
   if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
 });
 
-export const k3sSchema = z.object({ mirrors: z.record(mirrorKey, mirror).default({}), configs: hostKeyedRecord(hostConfig).default({}) }).strict();
+export const k3sSchema = z
+  .object({ mirrors: z.record(mirrorKey, mirror).default({}), configs: hostKeyedRecord(hostConfig).default({}) })
+  .strict();
 
 type K3sConfig = z.output<typeof k3sSchema>;
 type HostConfig = K3sConfig['configs'][string];

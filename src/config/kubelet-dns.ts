@@ -42,7 +42,10 @@ export async function dnsSettings(clusterDNS: string[] | undefined, kubeletConfi
   const parsed = kubeletDns.safeParse(parseConfigFile(kubeletConfig, bytes, 'yaml'));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new AgentError('CMA_CONFIG_FIELD', `the kubelet's ${issue?.message ?? 'config is not valid'}`, { file: kubeletConfig, field: issue?.path.join('.') ?? '' });
+    throw new AgentError('CMA_CONFIG_FIELD', `the kubelet's ${issue?.message ?? 'config is not valid'}`, {
+      file: kubeletConfig,
+      field: issue?.path.join('.') ?? '',
+    });
   }
   const { clusterDNS: kubeletServers, clusterDomain } = parsed.data;
   const file = { path: kubeletConfig, bytes };
@@ -54,5 +57,7 @@ export async function dnsSettings(clusterDNS: string[] | undefined, kubeletConfi
 
 function fallbackSettings(clusterDNS: string[] | undefined, clusterDomain: string | undefined): DnsSettings {
   const domain = clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
-  return clusterDNS === undefined ? { servers: [], source: 'system', clusterDomain: domain } : { servers: clusterDNS, source: 'clusterDNS', clusterDomain: domain };
+  return clusterDNS === undefined
+    ? { servers: [], source: 'system', clusterDomain: domain }
+    : { servers: clusterDNS, source: 'clusterDNS', clusterDomain: domain };
 }

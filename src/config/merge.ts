@@ -40,7 +40,12 @@ export function mergeInto(target: Plain, source: Plain, file: string, provenance
     } else {
       // defineProperty, not assignment: a `__proto__` key from a file must stay data (and be reported as
       // unknown by the schema), never become the prototype.
-      Object.defineProperty(target, key, { value: isPlainObject(value) ? structuredClone(value) : value, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(target, key, {
+        value: isPlainObject(value) ? structuredClone(value) : value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
       recordAll(value, path, file, provenance);
     }
   }

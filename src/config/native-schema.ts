@@ -21,17 +21,22 @@ export const absolutePath = z
   .refine((p) => isAbsolute(p), 'must be an absolute path (containerd does not resolve relative ones)')
   .refine((p) => !CONTROL.test(p), 'path contains control characters')
   .refine((p) => Buffer.byteLength(p) <= LIMITS.pathBytes, `path is longer than ${LIMITS.pathBytes} bytes`)
-  .refine((p) => p.split('/').every((part) => Buffer.byteLength(part) <= LIMITS.nameBytes), `a path component is longer than ${LIMITS.nameBytes} bytes`);
+  .refine(
+    (p) => p.split('/').every((part) => Buffer.byteLength(part) <= LIMITS.nameBytes),
+    `a path component is longer than ${LIMITS.nameBytes} bytes`,
+  );
 
 /** Room under the hosts dir for `/<registry dir>/<temp file name>`: every file written there must fit PATH_MAX. */
 const HOSTS_DIR_BYTES = LIMITS.pathBytes - 2 * (LIMITS.nameBytes + 1);
 
-const list = <T extends z.ZodType>(item: T) => z.array(item).max(LIMITS.listEntries, `lists more than ${LIMITS.listEntries} entries (README "Limits")`);
+const list = <T extends z.ZodType>(item: T) =>
+  z.array(item).max(LIMITS.listEntries, `lists more than ${LIMITS.listEntries} entries (README "Limits")`);
 
 const oneOrMany = <T extends z.ZodType>(item: T) => z.preprocess((v) => (typeof v === 'string' ? [v] : v), list(item));
 
 /** containerd splits config_path at `:`: a hosts dir holding one would be two directories to it, neither ours. */
-export const HOSTS_DIR_LIST_MESSAGE = "must be one directory: containerd reads `:` in config_path as a list separator, so files written there would never be read; name one directory of the list";
+export const HOSTS_DIR_LIST_MESSAGE =
+  'must be one directory: containerd reads `:` in config_path as a list separator, so files written there would never be read; name one directory of the list';
 
 export const duration = z.string({ error: 'must be a duration with a unit, e.g. 500ms, 2s, 1m' }).transform((text, ctx) => {
   try {
@@ -168,14 +173,20 @@ export const nativeSchema = z
         successThreshold: DEFAULT_PROBE.successThreshold,
       }),
     restartCommand: z
-      .preprocess((v) => (typeof v === 'string' ? v.split(/\s+/).filter((w) => w !== '') : v), z.array(z.string().min(1)).min(1, 'must name a command'))
+      .preprocess(
+        (v) => (typeof v === 'string' ? v.split(/\s+/).filter((w) => w !== '') : v),
+        z.array(z.string().min(1)).min(1, 'must name a command'),
+      )
       .default([...DEFAULT_RESTART_COMMAND]),
     credentials: list(absolutePath).default([]),
     /** DNS servers for mirrors named by cluster host names; unset: the kubelet's, else the system's. */
-    clusterDNS: list(dnsServer).min(1, 'must list at least one server (leave it out to use the kubelet\'s)').optional(),
+    clusterDNS: list(dnsServer).min(1, "must list at least one server (leave it out to use the kubelet's)").optional(),
     kubeletConfig: absolutePath.default(DEFAULT_KUBELET_CONFIG),
     registries: hostKeyedRecord(registry)
-      .refine((r) => Object.keys(r).length <= LIMITS.registries, { message: `lists more than ${LIMITS.registries} registries (README "Limits")`, params: { limit: true } })
+      .refine((r) => Object.keys(r).length <= LIMITS.registries, {
+        message: `lists more than ${LIMITS.registries} registries (README "Limits")`,
+        params: { limit: true },
+      })
       .default({}),
   })
   .strict();

@@ -41,7 +41,10 @@ const YAML_REASONS: Partial<Record<YamlErrorCode, string>> = {
 
 function syntax(file: string, format: Format, reason: string, where?: { line: number; col: number; field?: string }): AgentError {
   const at = where ? ` at line ${where.line}, column ${where.col}` : '';
-  return new AgentError('CMA_CONFIG_SYNTAX', `not valid ${format.toUpperCase()}${at}: ${reason}`, { file, ...(where?.field ? { field: where.field } : {}) });
+  return new AgentError('CMA_CONFIG_SYNTAX', `not valid ${format.toUpperCase()}${at}: ${reason}`, {
+    file,
+    ...(where?.field ? { field: where.field } : {}),
+  });
 }
 
 function decodeText(file: string, format: Format, bytes: Buffer): string {
@@ -88,7 +91,10 @@ function parseYamlLike(file: string, format: Format, text: string): unknown {
     doc = composeYaml(text, schema, lines);
   } catch (err) {
     if (!(err instanceof FirstYamlError)) throw err;
-    throw syntax(file, format, YAML_REASONS[err.code] ?? 'the syntax is broken here', { ...lines.linePos(err.offset), field: fieldBefore(text, schema, err.offset) });
+    throw syntax(file, format, YAML_REASONS[err.code] ?? 'the syntax is broken here', {
+      ...lines.linePos(err.offset),
+      field: fieldBefore(text, schema, err.offset),
+    });
   }
   if (doc === undefined || doc.contents === null) return undefined;
   try {
@@ -109,7 +115,10 @@ function tomlFieldAt(text: string, line: number): string {
     .map((l) => header.exec(l)?.[1]?.replace(/["\s]/g, ''))
     .find((t) => t !== undefined);
   const key = /^\s*([A-Za-z0-9_.-]+)\s*=/.exec(lines.at(-1) ?? '')?.[1];
-  const parts = [table, key].filter((p) => p !== undefined).join('.').split('.');
+  const parts = [table, key]
+    .filter((p) => p !== undefined)
+    .join('.')
+    .split('.');
   return formatPath(pathAboveSecrets(parts));
 }
 

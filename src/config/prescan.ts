@@ -20,7 +20,11 @@ const MAX_INDENT = 1000;
 // Lexer markers that are not source text (document start, flow error end, scalar start).
 const MARKERS = new Set(['\u0002', '\u0018', '\u001f']);
 
-const tooManyValues = (offset: number): ScanProblem => ({ kind: 'limit', message: `holds more than ${LIMITS.valuesPerFile} values`, offset });
+const tooManyValues = (offset: number): ScanProblem => ({
+  kind: 'limit',
+  message: `holds more than ${LIMITS.valuesPerFile} values`,
+  offset,
+});
 const tooDeep = (offset: number): ScanProblem => ({ kind: 'limit', message: `is nested more than ${LIMITS.depth} levels deep`, offset });
 
 /** YAML and JSON (JSON is read by the YAML parser). */
@@ -40,8 +44,7 @@ export function scanYaml(text: string): ScanProblem | undefined {
       if (++flow > LIMITS.depth) return tooDeep(at);
     } else if (token === ']' || token === '}') {
       if (--flow < 0) return { kind: 'syntax', message: 'a closing bracket or brace has no opening one', offset: at };
-    }
-    else if (flow === 0 && (token === '-' || token === '?' || token === ':')) {
+    } else if (flow === 0 && (token === '-' || token === '?' || token === ':')) {
       values++;
       if (++indicators > LIMITS.depth) return tooDeep(at);
     }
@@ -51,7 +54,8 @@ export function scanYaml(text: string): ScanProblem | undefined {
       indicators = 0;
     } else if (lineStart) {
       lineStart = false;
-      if (/^ +$/.test(token) && token.length > MAX_INDENT) return { kind: 'limit', message: `is indented more than ${MAX_INDENT} columns`, offset: at };
+      if (/^ +$/.test(token) && token.length > MAX_INDENT)
+        return { kind: 'limit', message: `is indented more than ${MAX_INDENT} columns`, offset: at };
     }
   }
   return undefined;

@@ -30,7 +30,8 @@ export async function readLimited(path: string, label = 'config file'): Promise<
   } catch (err) {
     if (!(err instanceof FileReadError)) throw err;
     if (err.errno === 'ENOENT') throw new Vanished();
-    if (err.errno === 'EFBIG') throw new AgentError('CMA_CONFIG_TOO_LARGE', `the ${label} is larger than ${MAX_CONFIG_BYTES} bytes`, { file: path });
+    if (err.errno === 'EFBIG')
+      throw new AgentError('CMA_CONFIG_TOO_LARGE', `the ${label} is larger than ${MAX_CONFIG_BYTES} bytes`, { file: path });
     const why = err.reason === 'not a regular file' ? `the ${label} is not a regular file` : `cannot read the ${label} (${err.reason})`;
     throw new AgentError('CMA_CONFIG_READ', why, { file: path, cause: err });
   }
@@ -79,7 +80,9 @@ async function readSource(source: string, errors: AgentError[]): Promise<SourceF
   }
   if (!info.isDirectory()) {
     if (!CONFIG_EXTENSIONS.test(source)) {
-      throw new AgentError('CMA_CONFIG_READ', 'cannot tell the format: the file name must end in .yaml, .yml, .json or .toml', { file: source });
+      throw new AgentError('CMA_CONFIG_READ', 'cannot tell the format: the file name must end in .yaml, .yml, .json or .toml', {
+        file: source,
+      });
     }
     try {
       return [{ path: source, bytes: await readLimited(source) }];
@@ -129,12 +132,17 @@ export async function readSources(sources: readonly string[]): Promise<{ files: 
   }
   const total = files.reduce((sum, f) => sum + f.bytes.length, 0);
   if (total > LIMITS.totalBytes) {
-    return { files: [], errors: [limitError(sources.join(', '), `the config files are ${total} bytes together, more than ${LIMITS.totalBytes}`)] };
+    return {
+      files: [],
+      errors: [limitError(sources.join(', '), `the config files are ${total} bytes together, more than ${LIMITS.totalBytes}`)],
+    };
   }
   // An empty directory is a legitimate source (an empty ConfigMap, a node's cluster.d/ before the sync
   // DaemonSet first writes it), as long as some source holds a config file.
   if (files.length === 0 && errors.length === 0) {
-    errors.push(new AgentError('CMA_CONFIG_MISSING', 'no .yaml, .yml, .json or .toml file in any --config source', { file: sources.join(', ') }));
+    errors.push(
+      new AgentError('CMA_CONFIG_MISSING', 'no .yaml, .yml, .json or .toml file in any --config source', { file: sources.join(', ') }),
+    );
   }
   return { files, errors };
 }

@@ -12,7 +12,10 @@ const MIN_TEXT_SECRET_LENGTH = 8;
 // `password: x`, `"auth": "x"`, `identity_token = 'x'`, `password: *x`: a secret key and the word after it,
 // also on the next line (`password:` and the value, mistakenly, one line down). The word is matched ahead
 // only: it may itself be the next secret key (`auth:` then `identity_token:` one line down).
-const SECRET_IN_TEXT = new RegExp(`(?:^|[\\s{,"'])(?:${[...SECRET_KEYS].join('|')})["']?[ \\t]*[:=](?=[ \\t]*(?:\\r?\\n[ \\t]*)?[*&!|>"'\\\\ \\t]*([^"',{}[\\]\\s\\\\]+))`, 'gm');
+const SECRET_IN_TEXT = new RegExp(
+  `(?:^|[\\s{,"'])(?:${[...SECRET_KEYS].join('|')})["']?[ \\t]*[:=](?=[ \\t]*(?:\\r?\\n[ \\t]*)?[*&!|>"'\\\\ \\t]*([^"',{}[\\]\\s\\\\]+))`,
+  'gm',
+);
 // Keys that are field names of a credential, not pasted secrets.
 const FIELD_NAMES = new Set([...SECRET_KEYS, 'username', 'email', 'serveraddress']);
 

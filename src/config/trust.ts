@@ -28,7 +28,14 @@ export function isClusterFile(file: string, sources: readonly string[]): boolean
 export function nodeOnlyKeyErrors(file: string, native: Plain): AgentError[] {
   return Object.keys(native)
     .filter((key) => Object.hasOwn(NODE_ONLY_KEYS, key))
-    .map((key) => new AgentError('CMA_CONFIG_TRUST', `a cluster-provided source (--cluster-config) cannot set this: ${NODE_ONLY_KEYS[key]}; set it in a node-owned --config`, { file, field: key }));
+    .map(
+      (key) =>
+        new AgentError(
+          'CMA_CONFIG_TRUST',
+          `a cluster-provided source (--cluster-config) cannot set this: ${NODE_ONLY_KEYS[key]}; set it in a node-owned --config`,
+          { file, field: key },
+        ),
+    );
 }
 
 async function real(path: string): Promise<string | undefined> {
@@ -61,10 +68,14 @@ export async function clusterRefErrors(
       // A missing file is left to the readability check, which names it; only an existing file can leak.
       if (resolved === undefined || volumes.some((v) => inside(resolved, v))) continue;
       errors.push(
-        new AgentError('CMA_CONFIG_TRUST', `${target} resolves to ${resolved}, outside every cluster-provided volume (${clusterSources.join(', ')}): a cluster source may only name files it provides`, {
-          file,
-          field: formatPath(at),
-        }),
+        new AgentError(
+          'CMA_CONFIG_TRUST',
+          `${target} resolves to ${resolved}, outside every cluster-provided volume (${clusterSources.join(', ')}): a cluster source may only name files it provides`,
+          {
+            file,
+            field: formatPath(at),
+          },
+        ),
       );
       break;
     }

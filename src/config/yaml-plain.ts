@@ -26,8 +26,14 @@ function startOf(node: Node | null | undefined): number {
 
 function checkProps(node: Node, path: readonly PathKey[]): void {
   const { anchor, tag } = node as { anchor?: string; tag?: string };
-  if (anchor !== undefined) throw new YamlProblem('anchors (`&name`) are not supported: write the value out, or quote it if it starts with `&`', startOf(node), path);
-  if (tag !== undefined) throw new YamlProblem('tags (`!name`) are not supported: quote the value if it starts with `!`', startOf(node), path);
+  if (anchor !== undefined)
+    throw new YamlProblem(
+      'anchors (`&name`) are not supported: write the value out, or quote it if it starts with `&`',
+      startOf(node),
+      path,
+    );
+  if (tag !== undefined)
+    throw new YamlProblem('tags (`!name`) are not supported: quote the value if it starts with `!`', startOf(node), path);
 }
 
 /** A scalar key as text, as YAML's own toJS names it (`1: x` -> "1", `~: x` -> ""). */
@@ -40,7 +46,12 @@ function keyText(value: unknown): string {
 
 function toPlain(node: unknown, path: PathKey[]): unknown {
   if (node === null || node === undefined) return null;
-  if (isAlias(node)) throw new YamlProblem('aliases (`*name`) are not supported: write the value out, or quote it if it starts with `*`', startOf(node), path);
+  if (isAlias(node))
+    throw new YamlProblem(
+      'aliases (`*name`) are not supported: write the value out, or quote it if it starts with `*`',
+      startOf(node),
+      path,
+    );
   checkProps(node as Node, path);
   if (isScalar(node)) return node.value;
   if (isSeq(node)) return node.items.map((item, i) => toPlain(item, [...path, i]));
@@ -49,7 +60,8 @@ function toPlain(node: unknown, path: PathKey[]): unknown {
     const seen = new Set<string>();
     for (const pair of node.items) {
       const key = pair.key as Node | null;
-      if (key !== null && !isScalar(key)) throw new YamlProblem('a key must be plain text, not a mapping, a list or an alias', startOf(key), path);
+      if (key !== null && !isScalar(key))
+        throw new YamlProblem('a key must be plain text, not a mapping, a list or an alias', startOf(key), path);
       if (key !== null) checkProps(key, path);
       const name = key === null ? '' : keyText(key.value);
       const at = [...path, name];

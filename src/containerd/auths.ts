@@ -16,7 +16,11 @@ export function containerdAuths(config: AgentConfig): Map<string, Credential> {
     const previous = auths.get(host);
     if (previous && !isDeepStrictEqual(previous, auth)) {
       // Both values stay out of the message: only where they come from.
-      throw new AgentError('CMA_CONFIG_FIELD', `a different credential for ${host} is already given at ${owners.get(host)}; containerd keeps one per host`, { field });
+      throw new AgentError(
+        'CMA_CONFIG_FIELD',
+        `a different credential for ${host} is already given at ${owners.get(host)}; containerd keeps one per host`,
+        { field },
+      );
     }
     auths.set(host, auth);
     owners.set(host, field);

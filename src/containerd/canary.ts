@@ -53,7 +53,10 @@ export interface CanaryResult {
 export class Canary {
   private readonly seen: string[] = [];
 
-  constructor(private readonly socket: string, readonly registry: string) {}
+  constructor(
+    private readonly socket: string,
+    readonly registry: string,
+  ) {}
 
   /** Every request path the listener gets; only canary ones are kept. */
   onRequest(path: string): void {
@@ -71,12 +74,15 @@ export class Canary {
       failure = err;
     }
     const asked = this.seen.filter((p) => p.includes(tag));
-    if (asked.some((p) => p.startsWith(`${CANARY_PATH}/`))) return { hostsInEffect: true, detail: `containerd pulled ${ref} through ${this.registry}/hosts.toml` };
-    if (failure === undefined) return { hostsInEffect: null, detail: `the canary pull of ${ref} succeeded, which the agent's 404 cannot explain` };
+    if (asked.some((p) => p.startsWith(`${CANARY_PATH}/`)))
+      return { hostsInEffect: true, detail: `containerd pulled ${ref} through ${this.registry}/hosts.toml` };
+    if (failure === undefined)
+      return { hostsInEffect: null, detail: `the canary pull of ${ref} succeeded, which the agent's 404 cannot explain` };
     if (!(failure instanceof GrpcError) || failure.code < 0 || failure.code === 12 || failure.code === 14) {
       return { hostsInEffect: null, detail: `cannot ask containerd's CRI at ${this.socket}: ${errorText(failure)}` };
     }
-    if (asked.length > 0) return { hostsInEffect: false, detail: `containerd pulled ${ref} from its default host, not through ${this.registry}/hosts.toml` };
+    if (asked.length > 0)
+      return { hostsInEffect: false, detail: `containerd pulled ${ref} from its default host, not through ${this.registry}/hosts.toml` };
     return { hostsInEffect: false, detail: `containerd never asked the host ${this.registry}/hosts.toml names (${errorText(failure)})` };
   }
 }

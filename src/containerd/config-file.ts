@@ -85,13 +85,20 @@ export async function updateContainerdConfig(options: SyncOptions): Promise<Upda
   } catch (err) {
     throw ioError(options.path, 'cannot be written', err);
   }
-  return { ...plan, written: plan.changed, dropped: await Promise.all(plan.droppedDirs.map(async (dir) => ({ dir, hosts: await registryDirs(dir) }))) };
+  return {
+    ...plan,
+    written: plan.changed,
+    dropped: await Promise.all(plan.droppedDirs.map(async (dir) => ({ dir, hosts: await registryDirs(dir) }))),
+  };
 }
 
 /** Registry dirs under a hosts dir; none when it cannot be read (it may never have existed). */
 async function registryDirs(dir: string): Promise<string[]> {
   try {
-    return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    return (await readdir(dir, { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
   } catch {
     return [];
   }
@@ -127,9 +134,19 @@ async function readOwnedConfigPaths(stateDir: string): Promise<string[]> {
 /** The last two are enough: the one in the file and the one replacing it. */
 async function recordOwnedConfigPaths(stateDir: string, paths: readonly string[]): Promise<void> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  await writeFileAtomic(join(stateDir, CONFIG_PATH_FILE), [...new Set(paths)].slice(-2).map((p) => `${p}\n`).join(''), 0o600);
+  await writeFileAtomic(
+    join(stateDir, CONFIG_PATH_FILE),
+    [...new Set(paths)]
+      .slice(-2)
+      .map((p) => `${p}\n`)
+      .join(''),
+    0o600,
+  );
 }
 
 function ioError(file: string, what: string, err: unknown): AgentError {
-  return new AgentError('CMA_CONTAINERD_CONFIG_IO', `${what}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file, cause: err });
+  return new AgentError('CMA_CONTAINERD_CONFIG_IO', `${what}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+    file,
+    cause: err,
+  });
 }

@@ -29,16 +29,29 @@ export function listIsRead(facts: ContainerdFacts, useLocalImagePull: boolean): 
   return v.major < 2 || (v.major === 2 && v.minor === 0) || useLocalImagePull;
 }
 
-export function configPathTarget(current: unknown, hostsDir: string, listRead: boolean, where: { file: string; field: string }): ConfigPathTarget {
+export function configPathTarget(
+  current: unknown,
+  hostsDir: string,
+  listRead: boolean,
+  where: { file: string; field: string },
+): ConfigPathTarget {
   if (typeof current !== 'string' || current === '') return { value: hostsDir, dropped: [] };
   const dirs = configPathDirs(current);
   if (dirs.length <= 1) {
     if (sameDir(dirs[0] ?? '', hostsDir)) return { value: current, dropped: [] };
-    throw new AgentError('CMA_CONTAINERD_CONFIG', `is ${current}, but the agent writes hosts.toml files to ${hostsDir}; set the agent's hostsDir to ${current}, or set config_path to ${hostsDir} after moving your hosts.toml files there`, where);
+    throw new AgentError(
+      'CMA_CONTAINERD_CONFIG',
+      `is ${current}, but the agent writes hosts.toml files to ${hostsDir}; set the agent's hostsDir to ${current}, or set config_path to ${hostsDir} after moving your hosts.toml files there`,
+      where,
+    );
   }
   const first = dirs[0]!;
   if (!dirs.some((d) => sameDir(d, hostsDir))) {
-    throw new AgentError('CMA_CONTAINERD_CONFIG', `is the list ${current}, none of which is the agent's hosts dir ${hostsDir}; set the agent's hostsDir to ${first} (the agent then makes config_path one directory wherever containerd ignores lists)`, where);
+    throw new AgentError(
+      'CMA_CONTAINERD_CONFIG',
+      `is the list ${current}, none of which is the agent's hosts dir ${hostsDir}; set the agent's hostsDir to ${first} (the agent then makes config_path one directory wherever containerd ignores lists)`,
+      where,
+    );
   }
   if (listRead) return { value: current, dropped: [] };
   return { value: hostsDir, dropped: dirs.filter((d) => !sameDir(d, hostsDir)) };

@@ -78,7 +78,10 @@ export function planContainerdConfig(input: ContainerdConfigInput): ContainerdCo
   // would be left pointing at the directory the agent just emptied.
   const owned = (input.ownedConfigPaths ?? []).some((p) => sameDir(configPath, p));
   const useLocalImagePull = tableAt(doc, ['plugins', pluginId])?.use_local_image_pull === true;
-  const target = configPathTarget(owned ? undefined : configPath, hostsDir, listIsRead(input.facts, useLocalImagePull), { file, field: `${tomlKey(registryPath)}.config_path` });
+  const target = configPathTarget(owned ? undefined : configPath, hostsDir, listIsRead(input.facts, useLocalImagePull), {
+    file,
+    field: `${tomlKey(registryPath)}.config_path`,
+  });
   const { text: userText, inBlock } = setConfigPath(user, registryPath, configPath, target.value);
   const configPathChanged = target.value !== configPath;
   if (configPathChanged) changes.push(configPathChange(target.value, configPath, target.dropped));
@@ -121,13 +124,24 @@ function newFileText(facts: ContainerdFacts): string {
 function configVersion(doc: TomlTable, file: string, facts: ContainerdFacts): ConfigVersion {
   const version = doc.version;
   if (version === undefined) {
-    throw new AgentError('CMA_CONTAINERD_CONFIG', 'no `version`: this is the old version 1 layout, which the agent does not edit; convert it with `containerd config migrate` (1.7+) or rewrite it from `containerd config default`', { file, field: 'version' });
+    throw new AgentError(
+      'CMA_CONTAINERD_CONFIG',
+      'no `version`: this is the old version 1 layout, which the agent does not edit; convert it with `containerd config migrate` (1.7+) or rewrite it from `containerd config default`',
+      { file, field: 'version' },
+    );
   }
   if (version !== 2 && version !== 3) {
-    throw new AgentError('CMA_CONTAINERD_CONFIG', `version ${JSON.stringify(version)} is not supported; expected 2 or 3`, { file, field: 'version' });
+    throw new AgentError('CMA_CONTAINERD_CONFIG', `version ${JSON.stringify(version)} is not supported; expected 2 or 3`, {
+      file,
+      field: 'version',
+    });
   }
   if (version === 3 && facts.version && facts.version.major < 2) {
-    throw new AgentError('CMA_CONTAINERD_CONFIG', `version 3 needs containerd 2.x, this node runs ${formatContainerdVersion(facts.version)}`, { file, field: 'version' });
+    throw new AgentError(
+      'CMA_CONTAINERD_CONFIG',
+      `version 3 needs containerd 2.x, this node runs ${formatContainerdVersion(facts.version)}`,
+      { file, field: 'version' },
+    );
   }
   return version;
 }
@@ -135,7 +149,11 @@ function configVersion(doc: TomlTable, file: string, facts: ContainerdFacts): Co
 function checkNoConflicts(registry: TomlTable, auths: ReadonlyMap<string, Credential>, file: string, registryKey: string): void {
   const mirrors = registry.mirrors;
   if (typeof mirrors === 'object' && mirrors !== null && Object.keys(mirrors).length > 0) {
-    throw new AgentError('CMA_CONTAINERD_CONFIG', 'is set, and containerd refuses `mirrors` together with `config_path`; move these mirrors into the agent config (or into hosts.toml files) and delete the table', { file, field: `${registryKey}.mirrors` });
+    throw new AgentError(
+      'CMA_CONTAINERD_CONFIG',
+      'is set, and containerd refuses `mirrors` together with `config_path`; move these mirrors into the agent config (or into hosts.toml files) and delete the table',
+      { file, field: `${registryKey}.mirrors` },
+    );
   }
   const configPath = registry.config_path;
   if (configPath !== undefined && typeof configPath !== 'string') {
@@ -144,7 +162,11 @@ function checkNoConflicts(registry: TomlTable, auths: ReadonlyMap<string, Creden
   const configs = (registry.configs ?? {}) as TomlTable;
   for (const host of auths.keys()) {
     if (tableAt(configs, [host, 'auth']) !== undefined) {
-      throw new AgentError('CMA_CONTAINERD_CONFIG', `is already set outside the agent's block; delete it, or stop giving the agent a credential for ${host}`, { file, field: `${registryKey}.configs.${tomlString(host)}.auth` });
+      throw new AgentError(
+        'CMA_CONTAINERD_CONFIG',
+        `is already set outside the agent's block; delete it, or stop giving the agent a credential for ${host}`,
+        { file, field: `${registryKey}.configs.${tomlString(host)}.auth` },
+      );
     }
   }
 }
@@ -155,11 +177,21 @@ function checkNoConflicts(registry: TomlTable, auths: ReadonlyMap<string, Creden
  * stock file defines `[….registry.configs]` itself, so the agent cannot open that table again for dotted keys.
  * A version 3 file, or containerd 2.x, reads such headers.
  */
-function checkHeadersReadable(auths: ReadonlyMap<string, Credential>, fileVersion: ConfigVersion, facts: ContainerdFacts, file: string, registryPath: string[]): void {
+function checkHeadersReadable(
+  auths: ReadonlyMap<string, Credential>,
+  fileVersion: ConfigVersion,
+  facts: ContainerdFacts,
+  file: string,
+  registryPath: string[],
+): void {
   if (fileVersion === 3 || (facts.version?.major ?? 1) >= 2) return;
   const host = [...auths.keys()].find((h) => /[[\]]/.test(h));
   if (host === undefined) return;
-  throw new AgentError('CMA_CONTAINERD_CONFIG', `containerd 1.x cannot read a table for an IPv6 host (a \`]\` in a table header stops it from starting, containerd issue 10055); give the credential for ${host} \`authMode: header\`, or name the host by a DNS name`, { file, field: `${tomlKey([...registryPath, 'configs', host, 'auth'])}` });
+  throw new AgentError(
+    'CMA_CONTAINERD_CONFIG',
+    `containerd 1.x cannot read a table for an IPv6 host (a \`]\` in a table header stops it from starting, containerd issue 10055); give the credential for ${host} \`authMode: header\`, or name the host by a DNS name`,
+    { file, field: `${tomlKey([...registryPath, 'configs', host, 'auth'])}` },
+  );
 }
 
 /**
@@ -191,7 +223,11 @@ function splitBlock(text: string, file: string): { user: string; block: string |
   const end = lines.indexOf(BLOCK_END);
   if (begin < 0 && end < 0) return { user: text, block: undefined };
   if (begin < 0 || end < begin || lines.lastIndexOf(BLOCK_BEGIN) !== begin || lines.lastIndexOf(BLOCK_END) !== end) {
-    throw new AgentError('CMA_CONTAINERD_CONFIG', `the agent's block is damaged (expect exactly one "${BLOCK_BEGIN}" line followed by one "${BLOCK_END}" line); restore it or delete both markers and what is between them`, { file });
+    throw new AgentError(
+      'CMA_CONTAINERD_CONFIG',
+      `the agent's block is damaged (expect exactly one "${BLOCK_BEGIN}" line followed by one "${BLOCK_END}" line); restore it or delete both markers and what is between them`,
+      { file },
+    );
   }
   const userLines = [...lines.slice(0, begin), ...lines.slice(end + 1)];
   // joinBlock separates the block with one blank line; take it back so edits round-trip byte for byte.
@@ -205,7 +241,12 @@ function joinBlock(user: string, block: string | undefined): string {
   return `${body}\n${block}\n`;
 }
 
-function renderBlock(registryPath: string[], configPath: string | undefined, hosts: string[], auths: ReadonlyMap<string, Credential>): string | undefined {
+function renderBlock(
+  registryPath: string[],
+  configPath: string | undefined,
+  hosts: string[],
+  auths: ReadonlyMap<string, Credential>,
+): string | undefined {
   if (configPath === undefined && hosts.length === 0) return undefined;
   const sections: string[] = [];
   if (configPath !== undefined) sections.push(`[${tomlKey(registryPath)}]\n  config_path = ${tomlString(configPath)}\n`);
@@ -218,7 +259,9 @@ function renderBlock(registryPath: string[], configPath: string | undefined, hos
 
 /** containerd's AuthConfig keys (pkg/cri/config: username, password, auth, identitytoken). */
 function authFields(credential: Credential): Record<string, string> {
-  return credential.kind === 'basic' ? { username: credential.username, password: credential.password } : { identitytoken: credential.identityToken };
+  return credential.kind === 'basic'
+    ? { username: credential.username, password: credential.password }
+    : { identitytoken: credential.identityToken };
 }
 
 function managedAuths(block: TomlTable, registryPath: string[]): Map<string, unknown> {
@@ -245,7 +288,14 @@ export function registryHoldsCredential(registry: TomlTable): boolean {
 }
 
 /** The edited file must be the operator's document plus exactly our keys, or nothing is written. */
-function verify(content: string, user: string, registryPath: string[], configPath: string, auths: ReadonlyMap<string, Credential>, file: string): void {
+function verify(
+  content: string,
+  user: string,
+  registryPath: string[],
+  configPath: string,
+  auths: ReadonlyMap<string, Credential>,
+  file: string,
+): void {
   let actual: unknown;
   try {
     actual = plain(parseTomlSafely(content, file));
@@ -257,7 +307,11 @@ function verify(content: string, user: string, registryPath: string[], configPat
   registry.config_path = configPath;
   for (const [host, credential] of auths) ensureTable(registry, ['configs', host]).auth = authFields(credential);
   if (!isDeepStrictEqual(actual, expected)) {
-    throw new AgentError('CMA_CONTAINERD_CONFIG', `the registry table is written in a form the agent does not edit (an inline table or dotted keys); write it as a [${tomlKey(registryPath)}] table`, { file, field: tomlKey(registryPath) });
+    throw new AgentError(
+      'CMA_CONTAINERD_CONFIG',
+      `the registry table is written in a form the agent does not edit (an inline table or dotted keys); write it as a [${tomlKey(registryPath)}] table`,
+      { file, field: tomlKey(registryPath) },
+    );
   }
 }
 

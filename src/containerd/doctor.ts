@@ -39,7 +39,9 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorResult> {
   const report = new DoctorReport();
   const binary = options.containerdBinary ?? 'containerd';
   const facts = await detectContainerdFacts(binary);
-  report.line(`containerd: ${facts.version ? formatContainerdVersion(facts.version) : `version unknown (\`${binary} --version\` gave nothing usable; hosts.toml is written for the oldest supported version)`}`);
+  report.line(
+    `containerd: ${facts.version ? formatContainerdVersion(facts.version) : `version unknown (\`${binary} --version\` gave nothing usable; hosts.toml is written for the oldest supported version)`}`,
+  );
 
   const effective = await checkContainerdConfig(report, options.containerdConfig, options.hostsDir, binary, facts);
   if (options.config) {
@@ -48,7 +50,10 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorResult> {
     const note = registryConfigsNote(facts, [...auths.keys()].sort());
     if (note !== undefined) report.line(`  note: ${note}`);
   } else {
-    report.problem(`the agent config could not be loaded${options.loadError ? `: ${options.loadError}` : ''}`, 'run `containerd-mirror-agent validate --config PATH` and fix what it reports');
+    report.problem(
+      `the agent config could not be loaded${options.loadError ? `: ${options.loadError}` : ''}`,
+      'run `containerd-mirror-agent validate --config PATH` and fix what it reports',
+    );
   }
   checkConfigMode(report, options.containerdConfig, effective);
   await checkRestart(report, options.stateDir, options.config?.restartCommand.join(' ') ?? DEFAULT_RESTART_COMMAND.join(' '));
@@ -66,46 +71,74 @@ async function readHostsFile(report: DoctorReport, path: string): Promise<HostsF
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    report.problem(`${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}): containerd pulls this registry upstream-only, without the cache`, 'run `containerd-mirror-agent apply`, or check that `run` is running (`containerd-mirror-agent status`)');
+    report.problem(
+      `${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}): containerd pulls this registry upstream-only, without the cache`,
+      'run `containerd-mirror-agent apply`, or check that `run` is running (`containerd-mirror-agent status`)',
+    );
     return undefined;
   }
   let doc: TomlTable;
   try {
     doc = parseTomlSafely(text, path);
   } catch (err) {
-    report.problem(`${(err as AgentError).toLine()}: containerd silently ignores this file`, 'run `containerd-mirror-agent apply`; it rewrites files the agent owns');
+    report.problem(
+      `${(err as AgentError).toLine()}: containerd silently ignores this file`,
+      'run `containerd-mirror-agent apply`; it rewrites files the agent owns',
+    );
     return undefined;
   }
   const hostTable = tableAt(doc, ['host']) ?? {};
-  const hasHeader = (t: TomlTable | undefined): boolean => Object.keys(tableAt(t ?? {}, ['header']) ?? {}).some((k) => k.toLowerCase() === 'authorization');
+  const hasHeader = (t: TomlTable | undefined): boolean =>
+    Object.keys(tableAt(t ?? {}, ['header']) ?? {}).some((k) => k.toLowerCase() === 'authorization');
   const headers = new Map<string, boolean>([['server', hasHeader(doc)]]);
   for (const url of Object.keys(hostTable)) headers.set(url, hasHeader(tableAt(hostTable, [url])));
   return { hosts: Object.keys(hostTable), headers };
 }
 
-async function checkRegistries(report: DoctorReport, config: AgentConfig, hostsDir: string, probe: Probe, auths: ReadonlyMap<string, Credential>, effective: EffectiveRegistry | undefined): Promise<void> {
+async function checkRegistries(
+  report: DoctorReport,
+  config: AgentConfig,
+  hostsDir: string,
+  probe: Probe,
+  auths: ReadonlyMap<string, Credential>,
+  effective: EffectiveRegistry | undefined,
+): Promise<void> {
   const probes = new Map<string, Promise<{ ok: boolean; error?: string }>>();
   for (const mirror of config.registries.flatMap((r) => r.mirrors)) {
-    if (!probes.has(mirror.url)) probes.set(mirror.url, probe(mirror.url).catch((err: unknown) => ({ ok: false, error: (err as Error).message })));
+    if (!probes.has(mirror.url))
+      probes.set(
+        mirror.url,
+        probe(mirror.url).catch((err: unknown) => ({ ok: false, error: (err as Error).message })),
+      );
   }
   const credentialsChecked = new Set<string>();
   for (const registry of config.registries) {
     const path = hostsTomlPath(hostsDir, registry.name);
     await checkShadow(report, hostsDir, registry.name, path);
     const file = await readHostsFile(report, path);
-    if (file) report.line(`${registry.name}: ${path} lists ${[...file.hosts, `server ${registry.server ?? "(each image's own registry)"}`].join(', then ')}`);
+    if (file)
+      report.line(
+        `${registry.name}: ${path} lists ${[...file.hosts, `server ${registry.server ?? "(each image's own registry)"}`].join(', then ')}`,
+      );
     for (const mirror of registry.mirrors) {
       const result = await probes.get(mirror.url)!;
       const listed = file?.hosts.includes(mirror.url) ?? false;
-      report.line(`  mirror ${mirror.url}: ${result.ok ? 'answers' : `does not answer (${result.error ?? 'failed'})`}, ${listed ? 'in hosts.toml' : 'not in hosts.toml'}`);
+      report.line(
+        `  mirror ${mirror.url}: ${result.ok ? 'answers' : `does not answer (${result.error ?? 'failed'})`}, ${listed ? 'in hosts.toml' : 'not in hosts.toml'}`,
+      );
       if (!result.ok && listed) {
-        report.problem(`mirror ${mirror.url} of ${registry.name} does not answer but ${path} still lists it: every pull of ${registry.name} waits for it before falling back`, 'check the agent is running (`containerd-mirror-agent status`); it removes a dead mirror within its failure threshold');
+        report.problem(
+          `mirror ${mirror.url} of ${registry.name} does not answer but ${path} still lists it: every pull of ${registry.name} waits for it before falling back`,
+          'check the agent is running (`containerd-mirror-agent status`); it removes a dead mirror within its failure threshold',
+        );
       }
     }
     if (file) checkHeaderCredentials(report, registry, file, path);
     for (const warning of cleartextCredentialWarnings({ ...config, registries: [registry] })) report.line(`  warning: ${warning.message}`);
     // Under the registry whose hosts they are for (the server's, then each mirror's), once for a shared host.
-    const hosts = new Set([...(registry.server === undefined ? [] : [registry.server]), ...registry.mirrors.map((m) => m.url)].map(contactedHost));
+    const hosts = new Set(
+      [...(registry.server === undefined ? [] : [registry.server]), ...registry.mirrors.map((m) => m.url)].map(contactedHost),
+    );
     for (const host of [...hosts].filter((h) => auths.has(h) && !credentialsChecked.has(h))) {
       credentialsChecked.add(host);
       if (effective) checkConfigCredential(report, host, effective);
@@ -118,8 +151,17 @@ async function checkShadow(report: DoctorReport, hostsDir: string, name: string,
   if (shadowName === undefined) return;
   const shadow = join(hostsDir, shadowName);
   // stat, as containerd does: a symlink there counts, a dangling one does not.
-  if (!(await stat(shadow).then(() => true, () => false))) return;
-  report.problem(`${shadow} shadows ${path}: containerd reads \`<host>_<port>_\` before \`<host>:<port>\`, so it never reads the agent's file for ${name}`, `move what it holds into the agent config (certificates into ${dirname(path)}), then remove ${shadow}`);
+  if (
+    !(await stat(shadow).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return;
+  report.problem(
+    `${shadow} shadows ${path}: containerd reads \`<host>_<port>_\` before \`<host>:<port>\`, so it never reads the agent's file for ${name}`,
+    `move what it holds into the agent config (certificates into ${dirname(path)}), then remove ${shadow}`,
+  );
 }
 
 function checkHeaderCredentials(report: DoctorReport, registry: Registry, file: HostsFile, path: string): void {
@@ -148,7 +190,11 @@ function checkConfigCredential(report: DoctorReport, host: string, effective: Ef
   const auth = tableAt(effective.registry, ['configs', host, 'auth']);
   const present = auth !== undefined && ['username', 'auth', 'identitytoken'].some((k) => typeof auth[k] === 'string' && auth[k] !== '');
   if (present) report.line(`  credential for ${host}: config.toml auth`);
-  else report.problem(`the credential for ${host} is not in containerd's config.toml auth`, 'run `containerd-mirror-agent apply`, then restart containerd');
+  else
+    report.problem(
+      `the credential for ${host} is not in containerd's config.toml auth`,
+      'run `containerd-mirror-agent apply`, then restart containerd',
+    );
 }
 
 /** Only a file that holds a credential must be 0600: Debian's stock config.toml holds none. */
@@ -166,9 +212,13 @@ async function checkRestart(report: DoctorReport, stateDir: string, command: str
     return;
   }
   if (state?.restartPending) {
-    report.problem(`containerd must be restarted to read config.toml${state.pendingSince ? ` (pending since ${state.pendingSince})` : ''}: ${state.reason ?? 'config.toml changed'}`, `run \`${command}\``);
+    report.problem(
+      `containerd must be restarted to read config.toml${state.pendingSince ? ` (pending since ${state.pendingSince})` : ''}: ${state.reason ?? 'config.toml changed'}`,
+      `run \`${command}\``,
+    );
   } else {
     report.line(`containerd restart: none pending${state?.lastRestartAt ? ` (last by the agent at ${state.lastRestartAt})` : ''}`);
   }
-  if (state?.lastError) report.problem(`the last containerd restart failed: ${state.lastError}`, `run \`${command}\` by hand and read its error`);
+  if (state?.lastError)
+    report.problem(`the last containerd restart failed: ${state.lastError}`, `run \`${command}\` by hand and read its error`);
 }

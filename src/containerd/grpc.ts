@@ -5,7 +5,11 @@ import { connect, constants } from 'node:http2';
 import { connect as connectUnix } from 'node:net';
 
 export class GrpcError extends Error {
-  constructor(readonly method: string, readonly code: number, detail: string) {
+  constructor(
+    readonly method: string,
+    readonly code: number,
+    detail: string,
+  ) {
     super(`${method}: grpc-status ${code}: ${detail}`);
   }
 }

@@ -23,7 +23,11 @@ export interface CauseInput {
   facts: ContainerdFacts;
 }
 
-const exists = (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
+const exists = (path: string): Promise<boolean> =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 /** The `<host>_<port>_` directories that shadow a registry's `<host>:<port>` one. */
 export async function shadowingDirs(hostsDir: string, registries: string[]): Promise<string[]> {
@@ -38,8 +42,10 @@ export async function shadowingDirs(hostsDir: string, registries: string[]): Pro
 export async function likelyCause(input: CauseInput): Promise<string | undefined> {
   const shadows = await shadowingDirs(input.hostsDir, input.registries);
   if (shadows.length > 0) return `a host_port_ directory shadows the agent's file: containerd reads ${shadows.join(', ')} first`;
-  if (input.restartPending) return "containerd restart still owed: config.toml changed and containerd has not been restarted since, so it still runs with the old config_path";
-  if (input.containerdConfig === undefined) return `config.toml is not managed by the agent (--containerd-config none): check that its config_path is ${input.hostsDir}`;
+  if (input.restartPending)
+    return 'containerd restart still owed: config.toml changed and containerd has not been restarted since, so it still runs with the old config_path';
+  if (input.containerdConfig === undefined)
+    return `config.toml is not managed by the agent (--containerd-config none): check that its config_path is ${input.hostsDir}`;
   return configCause(input, input.containerdConfig).catch((err: unknown) => `config.toml cannot be checked: ${(err as Error).message}`);
 }
 
@@ -55,7 +61,8 @@ async function configCause(input: CauseInput, path: string): Promise<string | un
     const version = input.facts.version ? formatContainerdVersion(input.facts.version) : 'of unknown version';
     return `config_path in ${path} is a list (${configPath}), and containerd ${version} pulls CRI images through the transfer service, which reads no directory of a list`;
   }
-  if (!dirs.some((d) => sameDir(d, input.hostsDir))) return `config_path in ${path} is ${configPath}, elsewhere than the agent's ${input.hostsDir}`;
+  if (!dirs.some((d) => sameDir(d, input.hostsDir)))
+    return `config_path in ${path} is ${configPath}, elsewhere than the agent's ${input.hostsDir}`;
   try {
     await checkImports(current.path, doc, input.hostsDir, false, input.facts);
   } catch (err) {

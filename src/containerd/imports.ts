@@ -18,7 +18,10 @@ const CRI_V2 = REGISTRY_PLUGIN[2];
 const GLOB = /[*?[]/;
 
 function globRegExp(segment: string): RegExp {
-  const body = segment.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+  const body = segment
+    .replace(/[.+^${}()|\\]/g, '\\$&')
+    .replace(/\*/g, '[^/]*')
+    .replace(/\?/g, '[^/]');
   return new RegExp(`^${body}$`);
 }
 
@@ -37,7 +40,12 @@ async function glob(pattern: string): Promise<string[]> {
       }
       const names = await readdir(base).catch(() => [] as string[]);
       const re = globRegExp(part);
-      next.push(...names.filter((n) => re.test(n)).sort().map((n) => join(base, n)));
+      next.push(
+        ...names
+          .filter((n) => re.test(n))
+          .sort()
+          .map((n) => join(base, n)),
+      );
     }
     paths = next;
   }
@@ -107,16 +115,35 @@ function override(imported: Imported[], mainVersion: unknown, facts: ContainerdF
  * Refuses, naming the drop-in, when an import of `file` decides the registry and would undo the agent's
  * edit: a config_path other than `hostsDir`, or (with `manageAuth`) a table that replaces the main file's auth.
  */
-export async function checkImports(file: string, doc: TomlTable, hostsDir: string, manageAuth: boolean, facts: ContainerdFacts): Promise<void> {
+export async function checkImports(
+  file: string,
+  doc: TomlTable,
+  hostsDir: string,
+  manageAuth: boolean,
+  facts: ContainerdFacts,
+): Promise<void> {
   const found = override(await importedFiles(file, doc, new Set([file]), facts), doc.version, facts);
   if (found === undefined) return;
   const configPath = found.registry.config_path;
   const fix = `set config_path = "${hostsDir}" there${manageAuth ? ' and keep registry auth out of it' : ''}, or remove the table`;
   if (!sameDir(configPath, hostsDir)) {
-    const what = typeof configPath === 'string' && configPath !== '' ? `sets config_path = ${JSON.stringify(configPath)}` : found.replacesTable ? "replaces the CRI registry settings without the agent's config_path" : 'sets the CRI registry';
-    throw new AgentError('CMA_CONTAINERD_CONFIG', `${what} and is imported by ${file}, so containerd uses it instead of the agent's edit there; ${fix}`, { file: found.file, field: found.field });
+    const what =
+      typeof configPath === 'string' && configPath !== ''
+        ? `sets config_path = ${JSON.stringify(configPath)}`
+        : found.replacesTable
+          ? "replaces the CRI registry settings without the agent's config_path"
+          : 'sets the CRI registry';
+    throw new AgentError(
+      'CMA_CONTAINERD_CONFIG',
+      `${what} and is imported by ${file}, so containerd uses it instead of the agent's edit there; ${fix}`,
+      { file: found.file, field: found.field },
+    );
   }
   if (manageAuth && found.replacesTable) {
-    throw new AgentError('CMA_CONTAINERD_CONFIG', `is imported by ${file} and replaces its registry table, so containerd would drop the registry auth the agent writes there; ${fix}`, { file: found.file, field: found.field });
+    throw new AgentError(
+      'CMA_CONTAINERD_CONFIG',
+      `is imported by ${file} and replaces its registry table, so containerd would drop the registry auth the agent writes there; ${fix}`,
+      { file: found.file, field: found.field },
+    );
   }
 }

@@ -39,13 +39,25 @@ export class ContainerdConfig {
   async update(config: AgentConfig, hash: string): Promise<UpdatedConfig | undefined> {
     if (hash === this.syncedHash) return undefined;
     const policy = this.policy ?? (await this.startPolicy(config.restartCommand));
-    const plan = await updateContainerdConfig({ path: this.options.path, stateDir: this.options.stateDir, hostsDir: config.hostsDir, config, facts: this.options.facts });
+    const plan = await updateContainerdConfig({
+      path: this.options.path,
+      stateDir: this.options.stateDir,
+      hostsDir: config.hostsDir,
+      config,
+      facts: this.options.facts,
+    });
     if (plan.written) {
-      this.options.logger.info({ event: 'containerd_config_written', path: plan.path, changes: plan.changes }, `wrote ${plan.path}: ${plan.changes.join(', ')}`);
+      this.options.logger.info(
+        { event: 'containerd_config_written', path: plan.path, changes: plan.changes },
+        `wrote ${plan.path}: ${plan.changes.join(', ')}`,
+      );
       this.options.onWritten?.();
       for (const { dir, hosts } of plan.dropped) {
         const held = hosts.length === 0 ? 'it holds no registry dir' : `move what it holds for ${hosts.join(', ')} into ${config.hostsDir}`;
-        this.options.logger.warn({ event: 'containerd_config_path_dropped', dir, hosts }, `containerd no longer reads ${dir}: config_path is ${config.hostsDir} alone now, because this containerd's CRI pulls read no directory of a list; ${held}`);
+        this.options.logger.warn(
+          { event: 'containerd_config_path_dropped', dir, hosts },
+          `containerd no longer reads ${dir}: config_path is ${config.hostsDir} alone now, because this containerd's CRI pulls read no directory of a list; ${held}`,
+        );
       }
     }
     const note = registryConfigsNote(this.options.facts, plan.managedHosts);
@@ -75,7 +87,11 @@ export class ContainerdConfig {
     await policy.finish();
     if (!policy.restartPending) return;
     const why = policy.failure ?? 'it did not run';
-    throw new AgentError('CMA_CONTAINERD_RESTART', `${done}, but containerd still has to be restarted to read this file (${policy.state().reason ?? 'config.toml changed'}): ${why}`, { file: this.options.path });
+    throw new AgentError(
+      'CMA_CONTAINERD_RESTART',
+      `${done}, but containerd still has to be restarted to read this file (${policy.state().reason ?? 'config.toml changed'}): ${why}`,
+      { file: this.options.path },
+    );
   }
 
   /** Waits for a restart in flight; cancels one that is only scheduled (it stays recorded as pending). */

@@ -71,7 +71,8 @@ function configDigest(bytes: string): string {
 }
 
 export class RestartPolicy {
-  private readonly opts: Required<Omit<RestartPolicyOptions, 'persist' | 'onRestart' | 'attempts'>> & Pick<RestartPolicyOptions, 'persist' | 'onRestart' | 'attempts'>;
+  private readonly opts: Required<Omit<RestartPolicyOptions, 'persist' | 'onRestart' | 'attempts'>> &
+    Pick<RestartPolicyOptions, 'persist' | 'onRestart' | 'attempts'>;
   private runningDigest: string | undefined;
   private wantedDigest: string | undefined;
   private reasons: string[] = [];
@@ -121,7 +122,10 @@ export class RestartPolicy {
     if (digest === this.wantedDigest) return;
     this.wantedDigest = digest;
     if (digest === this.runningDigest) {
-      this.opts.logger.info({ event: 'containerd_restart_cancelled' }, 'config.toml is back to what containerd runs with; no restart needed');
+      this.opts.logger.info(
+        { event: 'containerd_restart_cancelled' },
+        'config.toml is back to what containerd runs with; no restart needed',
+      );
       this.clearPending();
       this.save();
       return;
@@ -208,10 +212,13 @@ export class RestartPolicy {
   /** One timer at a time (`at` on the monotonic clock): changes arriving meanwhile ride along with it. */
   private schedule(at: number): void {
     if (this.timer !== undefined || this.inFlight) return;
-    this.timer = this.opts.clock.setTimeout(() => {
-      this.timer = undefined;
-      this.inFlight = this.restart().finally(() => (this.inFlight = undefined));
-    }, Math.max(0, at - this.opts.clock.monotonic()));
+    this.timer = this.opts.clock.setTimeout(
+      () => {
+        this.timer = undefined;
+        this.inFlight = this.restart().finally(() => (this.inFlight = undefined));
+      },
+      Math.max(0, at - this.opts.clock.monotonic()),
+    );
   }
 
   /** The daemon's scheduled restart: one attempt, then the next one it owes (a retry, or a newer change). */
@@ -270,7 +277,10 @@ export class RestartPolicy {
     this.saving = this.saving
       .then(() => persist(state))
       .catch((err: unknown) => {
-        this.opts.logger.warn({ event: 'restart_state_write_failed', err: (err as Error).message }, 'could not record the containerd restart state');
+        this.opts.logger.warn(
+          { event: 'restart_state_write_failed', err: (err as Error).message },
+          'could not record the containerd restart state',
+        );
       });
   }
 }

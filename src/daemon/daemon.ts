@@ -96,7 +96,17 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   let probeSettings: ProbeSettings | undefined;
   const reconciler: Reconciler = new Reconciler(
-    { sources: options.sources, clusterSources: options.clusterSources, hostsDir: options.hostsDir, stateDir: options.stateDir, facts: options.facts, containerd, logger, claim: options.claim, extraFiles: (config) => hostsCheck.files(config) },
+    {
+      sources: options.sources,
+      clusterSources: options.clusterSources,
+      hostsDir: options.hostsDir,
+      stateDir: options.stateDir,
+      facts: options.facts,
+      containerd,
+      logger,
+      claim: options.claim,
+      extraFiles: (config) => hostsCheck.files(config),
+    },
     {
       changed: () => {
         const probe = reconciler.appliedConfig?.probe;
@@ -122,7 +132,15 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
   );
   late.reconciler = reconciler;
-  const currentStatus = () => buildStatus(reconciler.snapshot(), reconciler.monitor.snapshot(), restartInfo(), process.pid, reconciler.monitor.named(), hostsCheck.snapshot());
+  const currentStatus = () =>
+    buildStatus(
+      reconciler.snapshot(),
+      reconciler.monitor.snapshot(),
+      restartInfo(),
+      process.pid,
+      reconciler.monitor.named(),
+      hostsCheck.snapshot(),
+    );
   function publishStatus(): void {
     const status = currentStatus();
     metrics.observeStatus(status);
@@ -181,7 +199,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         logger.debug({ event: 'source_changed', reason }, `config source changed (${reason}); reloading`);
         void reconciler.requestReload().then(follow, () => undefined);
       },
-      onError: (err: Error) => logger.warn({ event: 'watch_error' }, `watching the config failed (${err.message}); re-reading it every 60 s and retrying the watch then`),
+      onError: (err: Error) =>
+        logger.warn(
+          { event: 'watch_error' },
+          `watching the config failed (${err.message}); re-reading it every 60 s and retrying the watch then`,
+        ),
     });
     await watcher.start();
     await reconciler.start();
@@ -190,7 +212,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
     const readyLine = summaryLine(currentStatus(), new Date());
     await notifier.ready(readyLine);
-    logger.info({ event: 'started', listen: http.address, version: VERSION }, `started: ${readyLine}; status at http://${http.address}/status`);
+    logger.info(
+      { event: 'started', listen: http.address, version: VERSION },
+      `started: ${readyLine}; status at http://${http.address}/status`,
+    );
     timers.push(
       setInterval(() => void reconciler.requestReconcile(), RECONCILE_INTERVAL_MS),
       setInterval(() => {

@@ -12,7 +12,11 @@ import { formatContainerdVersion } from '../containerd/detect.js';
 import { CoalescingRunner } from '../coalescing-runner.js';
 import type { AgentConfig, ContainerdFacts, RenderedTree } from '../model.js';
 
-const exists = (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
+const exists = (path: string): Promise<boolean> =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 /** How often the canary runs when nothing else asks for it. */
 export const HOSTS_CHECK_INTERVAL_MS = 5 * 60_000;
@@ -118,7 +122,13 @@ export class HostsCheck {
     const at = Date.now();
     const registries = [...config.registries.map((r) => r.name), ...(canary ? [canary.registry] : [])];
     const cause = async (): Promise<string | undefined> =>
-      likelyCause({ hostsDir: config.hostsDir, registries, containerdConfig: this.options.containerdConfig, restartPending: this.options.restartPending(), facts: this.options.facts });
+      likelyCause({
+        hostsDir: config.hostsDir,
+        registries,
+        containerdConfig: this.options.containerdConfig,
+        restartPending: this.options.restartPending(),
+        facts: this.options.facts,
+      });
     let next: HostsCheckView;
     if (canary === undefined) {
       next = { ...this.view, hostsInEffect: null, checkedAt: at, reason: this.unavailable };
@@ -126,16 +136,29 @@ export class HostsCheck {
       const result = await canary.check();
       // The canary proves the directory is read; a shadowing dir still hides a registry's own file.
       const shadows = result.hostsInEffect === true ? await shadowingDirs(config.hostsDir, registries) : [];
-      if (result.hostsInEffect === true && shadows.length === 0) next = { ...this.view, hostsInEffect: true, checkedAt: at, reason: undefined };
+      if (result.hostsInEffect === true && shadows.length === 0)
+        next = { ...this.view, hostsInEffect: true, checkedAt: at, reason: undefined };
       else if (result.hostsInEffect === null) next = { ...this.view, hostsInEffect: null, checkedAt: at, reason: result.detail };
-      else next = { ...this.view, hostsInEffect: false, checkedAt: at, reason: `${(await cause()) ?? 'cause unknown (check `containerd config dump`)'}; ${result.detail}` };
+      else
+        next = {
+          ...this.view,
+          hostsInEffect: false,
+          checkedAt: at,
+          reason: `${(await cause()) ?? 'cause unknown (check `containerd config dump`)'}; ${result.detail}`,
+        };
     }
     const turnedFalse = next.hostsInEffect === false && this.view.hostsInEffect !== false;
     this.view = next;
     if (turnedFalse) {
-      this.options.logger.warn({ event: 'hosts_not_in_effect', reason: next.reason }, `containerd does not use the hosts.toml files in ${config.hostsDir}: ${next.reason ?? ''}`);
+      this.options.logger.warn(
+        { event: 'hosts_not_in_effect', reason: next.reason },
+        `containerd does not use the hosts.toml files in ${config.hostsDir}: ${next.reason ?? ''}`,
+      );
     } else if (next.hostsInEffect === true) {
-      this.options.logger.debug({ event: 'hosts_in_effect' }, `containerd reads ${config.hostsDir} (canary pull through ${canary?.registry ?? ''})`);
+      this.options.logger.debug(
+        { event: 'hosts_in_effect' },
+        `containerd reads ${config.hostsDir} (canary pull through ${canary?.registry ?? ''})`,
+      );
     }
     this.options.changed();
   }

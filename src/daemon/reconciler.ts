@@ -183,8 +183,10 @@ export class Reconciler {
 
   /** `deadline` on the monotonic clock: a wall clock stepped at boot (NTP) must not stretch the settle. */
   private async settle(deadline: number): Promise<void> {
-    const undecided = () => this.monitor.resolving() || [...this.monitor.snapshot().values()].some((h) => h.state === 'unknown' && h.consecutiveFail === 0);
-    while (!this.stopping && undecided() && this.clock.monotonic() < deadline) await new Promise((resolve) => this.clock.setTimeout(() => resolve(undefined), 20));
+    const undecided = () =>
+      this.monitor.resolving() || [...this.monitor.snapshot().values()].some((h) => h.state === 'unknown' && h.consecutiveFail === 0);
+    while (!this.stopping && undecided() && this.clock.monotonic() < deadline)
+      await new Promise((resolve) => this.clock.setTimeout(() => resolve(undefined), 20));
   }
 
   /** Never rejects: a failure is logged, and the next event or tick tries again. */
@@ -203,7 +205,10 @@ export class Reconciler {
   }
 
   private internalError(what: string, err: unknown): void {
-    this.options.logger.error({ event: 'internal_error', err }, `internal error in ${what}, continuing: ${err instanceof Error ? err.message : String(err)}`);
+    this.options.logger.error(
+      { event: 'internal_error', err },
+      `internal error in ${what}, continuing: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 
   /**
@@ -243,7 +248,10 @@ export class Reconciler {
     this.rejected = undefined;
     if (loaded.hash === this.loaded?.hash) {
       if (wasRejected) {
-        logger.info({ event: 'config_valid_again', hash: loaded.hash }, 'config is valid again and equal to the applied one; nothing to do');
+        logger.info(
+          { event: 'config_valid_again', hash: loaded.hash },
+          'config is valid again and equal to the applied one; nothing to do',
+        );
         this.events.changed();
       }
       return;
@@ -303,7 +311,10 @@ export class Reconciler {
       this.lastApply = { at, error: line };
       this.failedApplies += 1;
       const retryMs = Math.min(APPLY_RETRY_MAX_MS, 1000 * 2 ** (this.failedApplies - 1));
-      this.options.logger.error({ event: 'apply_failed', retryInMs: retryMs }, `apply failed, retrying in ${Math.round(retryMs / 1000)}s: ${line}`);
+      this.options.logger.error(
+        { event: 'apply_failed', retryInMs: retryMs },
+        `apply failed, retrying in ${Math.round(retryMs / 1000)}s: ${line}`,
+      );
       this.events.applied(undefined, err);
       this.clock.clearTimeout(this.retryTimer);
       this.retryTimer = this.clock.setTimeout(() => void this.requestReconcile(), retryMs);
@@ -347,7 +358,8 @@ export class Reconciler {
 
   private logApply(result: ApplyResult): void {
     const { logger } = this.options;
-    for (const path of result.backedUp) logger.info({ event: 'file_backed_up', path }, `backed up pre-existing ${path} before taking it over`);
+    for (const path of result.backedUp)
+      logger.info({ event: 'file_backed_up', path }, `backed up pre-existing ${path} before taking it over`);
     for (const path of result.written) logger.info({ event: 'file_written', path }, `wrote ${path}`);
     for (const path of result.removed) logger.info({ event: 'file_removed', path }, `removed ${path} (registry no longer configured)`);
     for (const path of result.restored) logger.info({ event: 'file_restored', path }, `restored the original ${path}`);
@@ -361,9 +373,15 @@ export class Reconciler {
   private onResolved(url: string, resolution: Resolution): void {
     const { logger } = this.options;
     if (resolution.error === undefined) {
-      logger.info({ event: 'mirror_resolved', mirror: url, name: resolution.name, addresses: resolution.addresses }, `mirror ${url} resolves to ${resolution.addresses.join(', ')}`);
+      logger.info(
+        { event: 'mirror_resolved', mirror: url, name: resolution.name, addresses: resolution.addresses },
+        `mirror ${url} resolves to ${resolution.addresses.join(', ')}`,
+      );
     } else {
-      logger.warn({ event: 'mirror_resolve_failed', mirror: url, name: resolution.name, error: resolution.error }, `mirror ${url} does not resolve: ${resolution.error}`);
+      logger.warn(
+        { event: 'mirror_resolve_failed', mirror: url, name: resolution.name, error: resolution.error },
+        `mirror ${url} does not resolve: ${resolution.error}`,
+      );
     }
     this.events.changed();
     if (!this.stopping) void this.requestReconcile();
@@ -372,7 +390,12 @@ export class Reconciler {
   private onTransition(url: string, from: MirrorState, to: MirrorState, last: ProbeResult | undefined): void {
     const written = this.config === undefined ? [] : this.withAddresses(this.config).registries;
     const registries = written.filter((r) => r.mirrors.some((m) => m.url === url)).map((r) => r.name);
-    const why = last === undefined ? '' : last.ok ? ` (HTTP ${last.status ?? '?'} in ${Math.round(last.durationMs)}ms)` : ` (${last.error ?? 'probe failed'})`;
+    const why =
+      last === undefined
+        ? ''
+        : last.ok
+          ? ` (HTTP ${last.status ?? '?'} in ${Math.round(last.durationMs)}ms)`
+          : ` (${last.error ?? 'probe failed'})`;
     const level = to === 'down' ? 'warn' : 'info';
     this.options.logger[level](
       { event: 'mirror_state', mirror: url, from, to, registries },

@@ -41,7 +41,11 @@ export class RegistryModes {
       this.modes.set(registry.name, { mode, since: at });
       if (previous === undefined) {
         // The first mode of a registry is where it starts, not a transition: logged, not counted.
-        if (mode !== 'mirror') this.logger.info({ event: 'registry_mode', registry: registry.name, mode }, `${registry.name} starts ${mode === 'upstream' ? 'upstream-only' : 'degraded (mirror-only)'}: no mirror is proven up yet (boot-safe)`);
+        if (mode !== 'mirror')
+          this.logger.info(
+            { event: 'registry_mode', registry: registry.name, mode },
+            `${registry.name} starts ${mode === 'upstream' ? 'upstream-only' : 'degraded (mirror-only)'}: no mirror is proven up yet (boot-safe)`,
+          );
         continue;
       }
       const message = MODE_MESSAGES[mode](registry.name);

@@ -30,7 +30,8 @@ export function buildStatus(
       ...(registry.server === undefined ? {} : { server: registry.server }),
       mirrors: registry.mirrors.map((mirror) => {
         const resolved = mirror.dnsName === undefined ? undefined : named.get(mirror.url);
-        if (mirror.dnsName !== undefined) return namedStatus(mirror.url, mirror.dnsName, resolved, health, !registry.fallback, loop.startedAt);
+        if (mirror.dnsName !== undefined)
+          return namedStatus(mirror.url, mirror.dnsName, resolved, health, !registry.fallback, loop.startedAt);
         return mirrorStatus(mirror.url, mirror.probe, health.get(mirror.url), loop.startedAt);
       }),
     };
@@ -89,7 +90,11 @@ function namedStatus(
   });
   const resolution = resolved?.resolution;
   const states = addresses.map((a) => a.state);
-  const state = states.includes('up') ? 'up' : resolution?.error !== undefined || (states.length > 0 && states.every((s) => s === 'down')) ? 'down' : 'unknown';
+  const state = states.includes('up')
+    ? 'up'
+    : resolution?.error !== undefined || (states.length > 0 && states.every((s) => s === 'down'))
+      ? 'down'
+      : 'unknown';
   const changes = addresses.filter((a) => a.state === state).map((a) => Date.parse(a.since));
   return {
     url,

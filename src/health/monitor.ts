@@ -122,7 +122,11 @@ export class HealthMonitor {
     for (const [url, target] of wanted) {
       const existing = this.endpoints.get(url);
       if (existing === undefined) {
-        const endpoint: Endpoint = { target, health: initialHealth(this.clock.now()), ...(target.dnsName === undefined ? {} : { named: { addresses: new Map() } }) };
+        const endpoint: Endpoint = {
+          target,
+          health: initialHealth(this.clock.now()),
+          ...(target.dnsName === undefined ? {} : { named: { addresses: new Map() } }),
+        };
         this.endpoints.set(url, endpoint);
         this.schedule(url, endpoint, this.random() * Math.min(FIRST_PROBE_SPREAD_MS, settings.intervalMs));
         continue;
@@ -135,7 +139,9 @@ export class HealthMonitor {
 
   /** Every probed URL with its health: a plain mirror's own, a named mirror's addresses'. */
   private healths(): Array<[string, MirrorHealth]> {
-    return [...this.endpoints].flatMap(([url, e]): Array<[string, MirrorHealth]> => (e.named === undefined ? [[url, e.health]] : [...e.named.addresses]));
+    return [...this.endpoints].flatMap(([url, e]): Array<[string, MirrorHealth]> =>
+      e.named === undefined ? [[url, e.health]] : [...e.named.addresses],
+    );
   }
 
   /** url -> state, as render reads it. */
@@ -156,7 +162,11 @@ export class HealthMonitor {
   named(): Map<string, NamedSnapshot> {
     const out = new Map<string, NamedSnapshot>();
     for (const [url, e] of this.endpoints) {
-      if (e.named !== undefined) out.set(url, { ...(e.named.resolution === undefined ? {} : { resolution: e.named.resolution }), addresses: [...e.named.addresses.keys()] });
+      if (e.named !== undefined)
+        out.set(url, {
+          ...(e.named.resolution === undefined ? {} : { resolution: e.named.resolution }),
+          addresses: [...e.named.addresses.keys()],
+        });
     }
     return out;
   }
@@ -199,24 +209,31 @@ export class HealthMonitor {
 
   private schedule(url: string, endpoint: Endpoint, delayMs: number): void {
     this.clock.clearTimeout(endpoint.timer);
-    endpoint.timer = this.clock.setTimeout(() => {
-      endpoint.timer = undefined;
-      endpoint.inFlight = this.runProbe(url, endpoint).finally(() => {
-        endpoint.inFlight = undefined;
-      });
-    }, Math.max(0, delayMs));
+    endpoint.timer = this.clock.setTimeout(
+      () => {
+        endpoint.timer = undefined;
+        endpoint.inFlight = this.runProbe(url, endpoint).finally(() => {
+          endpoint.inFlight = undefined;
+        });
+      },
+      Math.max(0, delayMs),
+    );
   }
 
   /** probeOnce reports failures as results; an injected probe that throws must not end an endpoint's loop. */
   private probeSafely(target: ProbeTarget): Promise<ProbeResult> {
-    return this.probe(target, this.settings.timeoutMs).catch(
-      (err: unknown): ProbeResult => ({ ok: false, error: describeProbeError(err, 'connect', this.settings.timeoutMs), durationMs: 0, at: this.clock.now() }),
-    );
+    return this.probe(target, this.settings.timeoutMs).catch((err: unknown): ProbeResult => ({
+      ok: false,
+      error: describeProbeError(err, 'connect', this.settings.timeoutMs),
+      durationMs: 0,
+      at: this.clock.now(),
+    }));
   }
 
   private async runProbe(url: string, endpoint: Endpoint): Promise<void> {
     const { named, target } = endpoint;
-    if (named !== undefined && target.dnsName !== undefined) return this.runNamed(url, endpoint, named, { ...target, dnsName: target.dnsName });
+    if (named !== undefined && target.dnsName !== undefined)
+      return this.runNamed(url, endpoint, named, { ...target, dnsName: target.dnsName });
     const startedAt = this.clock.now();
     const result = await this.probeSafely(target);
     // Removed or stopped while the request was in flight: the result belongs to nobody.
@@ -232,7 +249,12 @@ export class HealthMonitor {
 
   private async runNamed(url: string, endpoint: Endpoint, named: NamedState, target: MirrorTarget & { dnsName: string }): Promise<void> {
     const startedAt = this.clock.now();
-    const deps = { resolver: this.resolver, probe: (t: ProbeTarget) => this.probeSafely(t), settings: this.settings, now: () => this.clock.now() };
+    const deps = {
+      resolver: this.resolver,
+      probe: (t: ProbeTarget) => this.probeSafely(t),
+      settings: this.settings,
+      now: () => this.clock.now(),
+    };
     const round = await runNamedRound(target, named, deps);
     if (this.stopped || this.endpoints.get(url) !== endpoint) return;
     const now = this.clock.now();

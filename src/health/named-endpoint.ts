@@ -56,7 +56,9 @@ export async function runNamedRound(target: MirrorTarget & { dnsName: string }, 
   const urls = resolution.addresses.map((address) => addressUrl(target.url, address));
   const changed = previous?.error !== undefined || [...state.addresses.keys()].join(' ') !== urls.join(' ');
   state.addresses = new Map(urls.map((url) => [url, state.addresses.get(url) ?? initialHealth(deps.now())]));
-  const results = await Promise.all(urls.map(async (url): Promise<[string, ProbeResult]> => [url, await deps.probe({ url, tls: target.tls })]));
+  const results = await Promise.all(
+    urls.map(async (url): Promise<[string, ProbeResult]> => [url, await deps.probe({ url, tls: target.tls })]),
+  );
   return { results, changed };
 }
 

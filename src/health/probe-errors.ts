@@ -33,7 +33,8 @@ export function describeProbeError(err: unknown, phase: Phase, timeoutMs: number
   if (code === 'ECONNRESET' && e.syscall === undefined) return 'connection closed by server';
   if (code !== undefined && typeof e.syscall === 'string') return `${e.syscall} ${code}`;
   // containerd checks the certificate against the host it dials; for a resolved mirror that is the address.
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'TLS certificate does not cover the address dialled (containerd checks it against the address written)';
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return 'TLS certificate does not cover the address dialled (containerd checks it against the address written)';
   if (code !== undefined && TLS_CODE.test(code)) return `TLS ${code}`;
   if (code !== undefined) return code;
   return typeof e.message === 'string' && e.message !== '' ? firstLine(e.message) : 'unknown error';

@@ -36,7 +36,11 @@ interface DnsError {
 }
 
 function numericKey(address: string): string {
-  if (!isIPv6(address)) return `4${address.split('.').map((p) => p.padStart(3, '0')).join('.')}`;
+  if (!isIPv6(address))
+    return `4${address
+      .split('.')
+      .map((p) => p.padStart(3, '0'))
+      .join('.')}`;
   return `6${address}`;
 }
 
@@ -100,7 +104,10 @@ export class NameResolver {
       timer = setTimeout(() => resolve('deadline'), this.timeoutMs);
     });
     // A server that answers A but drops AAAA (or the other way round) still gives the addresses it answered.
-    const outcome = await Promise.race([Promise.all([ask(resolver.resolve4(name, { ttl: true })), ask(resolver.resolve6(name, { ttl: true }))]), deadline]);
+    const outcome = await Promise.race([
+      Promise.all([ask(resolver.resolve4(name, { ttl: true })), ask(resolver.resolve6(name, { ttl: true }))]),
+      deadline,
+    ]);
     clearTimeout(timer);
     if (outcome === 'deadline') resolver.cancel();
     const at = this.now();

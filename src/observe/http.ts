@@ -73,7 +73,8 @@ export async function startHttpServer<S extends StatusView, M extends Scraper>(o
       options.logger.warn({ address: twin }, `${(err as Error).message}; \`status\` on this node cannot reach /status`);
     }
   }
-  const served = options.exposeStatus === true || isLoopbackAddress(bound.address) ? '/healthz /readyz /status /metrics' : '/healthz /readyz /metrics';
+  const served =
+    options.exposeStatus === true || isLoopbackAddress(bound.address) ? '/healthz /readyz /status /metrics' : '/healthz /readyz /metrics';
   options.logger.info({ address }, `serving ${served} on http://${address}`);
   return {
     address,
@@ -105,7 +106,9 @@ async function listenOn(options: HttpServerOptions<StatusView, Scraper>, host: s
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      reject(new AgentError('CMA_LISTEN', `cannot listen on ${options.listen}: ${err.code ?? err.message}`, { field: '--listen', cause: err }));
+      reject(
+        new AgentError('CMA_LISTEN', `cannot listen on ${options.listen}: ${err.code ?? err.message}`, { field: '--listen', cause: err }),
+      );
     });
     server.listen({ host, port }, resolve);
   });
@@ -115,7 +118,12 @@ async function listenOn(options: HttpServerOptions<StatusView, Scraper>, host: s
 const PUBLIC_PATHS = ['/healthz', '/readyz', '/metrics'];
 
 /** The reply to one request; `local`: it may see this node's details (/status, error text). */
-export async function answer(method: string | undefined, url: string | undefined, o: HttpServerOptions<StatusView, Scraper>, local: boolean): Promise<Reply> {
+export async function answer(
+  method: string | undefined,
+  url: string | undefined,
+  o: HttpServerOptions<StatusView, Scraper>,
+  local: boolean,
+): Promise<Reply> {
   const path = new URL(url ?? '/', 'http://agent').pathname;
   o.onRequest?.(path);
   const known = local ? ['/healthz', '/readyz', '/status', '/metrics'] : PUBLIC_PATHS;

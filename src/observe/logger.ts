@@ -65,7 +65,14 @@ export function createLogger(options: LoggerOptions = {}): Logger {
           fields.err = serializeError(first);
           msg ??= first.message;
         } else for (const [k, v] of Object.entries(first)) fields[k] = plain(v);
-        const line = { level: name, time: new Date().toISOString(), ...base, ...bindings, ...fields, ...(msg === undefined ? {} : { msg }) };
+        const line = {
+          level: name,
+          time: new Date().toISOString(),
+          ...base,
+          ...bindings,
+          ...fields,
+          ...(msg === undefined ? {} : { msg }),
+        };
         const keyed = JSON.stringify(redactDeep(line)) + '\n';
         const clean = secrets === undefined ? keyed : redactText(keyed, withJsonForms(secrets()));
         write(journal ? `<${PRIORITY[name]}>${clean}` : clean);

@@ -37,17 +37,38 @@ export function createMetrics(info: { version: string }): AgentMetrics {
   const counter = <L extends string>(n: string, help: string, labelNames: readonly L[]): Counter<L> =>
     registry.register(new Counter<L>(name(n), help, labelNames));
 
-  const mirrorUp = gauge('mirror_up', '1 when the mirror passed its probes, 0 when it failed them; absent while unknown or not probed', ['registry', 'mirror']);
-  const registryMode = gauge('registry_mode', "1 for the registry's current mode: mirror (hosts.toml lists mirrors), upstream (upstream only) or degraded (mirror-only, no mirror up)", ['registry', 'mode']);
-  const probeDuration = registry.register(new Histogram(name('probe_duration_seconds'), 'Duration of mirror probes (GET /v2/), by result', ['mirror', 'result'], PROBE_BUCKETS));
+  const mirrorUp = gauge('mirror_up', '1 when the mirror passed its probes, 0 when it failed them; absent while unknown or not probed', [
+    'registry',
+    'mirror',
+  ]);
+  const registryMode = gauge(
+    'registry_mode',
+    "1 for the registry's current mode: mirror (hosts.toml lists mirrors), upstream (upstream only) or degraded (mirror-only, no mirror up)",
+    ['registry', 'mode'],
+  );
+  const probeDuration = registry.register(
+    new Histogram(name('probe_duration_seconds'), 'Duration of mirror probes (GET /v2/), by result', ['mirror', 'result'], PROBE_BUCKETS),
+  );
   const transitions = counter('mode_transitions_total', 'Registry mode changes, by the mode entered', ['registry', 'to']);
-  const applies = counter('config_applies_total', 'Reconciles of the hosts files: changed (files written or removed), unchanged, failed', ['result']);
+  const applies = counter('config_applies_total', 'Reconciles of the hosts files: changed (files written or removed), unchanged, failed', [
+    'result',
+  ]);
   const loadErrors = counter('config_load_errors_total', 'Config loads rejected, by error code (CMA_CONFIG_*)', ['code']);
   const lastApply = gauge('last_successful_apply_timestamp_seconds', 'Unix time of the last successful apply (changed or unchanged)');
   const buildInfo = gauge('build_info', 'Always 1; labels describe the build', ['version', 'node_version']);
-  const restartPending = gauge('restart_pending', '1 when config.toml changed and containerd has not been restarted yet (--no-restart or a failed restart)');
-  const configRejected = gauge('config_rejected', '1 while the newest config (or containerd\'s config.toml) is rejected and the last good one stays applied');
-  const hostsInEffect = gauge('hosts_in_effect', "1 when a canary CRI pull proved containerd reads the agent's hosts dir, 0 when it did not; absent while unknown", ['containerd_version']);
+  const restartPending = gauge(
+    'restart_pending',
+    '1 when config.toml changed and containerd has not been restarted yet (--no-restart or a failed restart)',
+  );
+  const configRejected = gauge(
+    'config_rejected',
+    "1 while the newest config (or containerd's config.toml) is rejected and the last good one stays applied",
+  );
+  const hostsInEffect = gauge(
+    'hosts_in_effect',
+    "1 when a canary CRI pull proved containerd reads the agent's hosts dir, 0 when it did not; absent while unknown",
+    ['containerd_version'],
+  );
   const restarts = counter('containerd_restarts_total', 'containerd restarts run by the agent, by result', ['result']);
 
   buildInfo.set({ version: info.version, node_version: process.version }, 1);

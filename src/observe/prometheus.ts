@@ -103,7 +103,12 @@ interface Buckets {
 }
 
 export class Histogram<L extends string = never> extends Family<L, Buckets> {
-  constructor(name: string, help: string, labelNames: readonly L[], private readonly buckets: readonly number[]) {
+  constructor(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    private readonly buckets: readonly number[],
+  ) {
     super(name, help, 'histogram', labelNames);
   }
 
@@ -127,7 +132,12 @@ export class Histogram<L extends string = never> extends Family<L, Buckets> {
 
 /** A metric computed when scraped: the process's own CPU, memory and descriptors. */
 class Sampled implements Metric {
-  constructor(private readonly name: string, private readonly help: string, private readonly type: string, private readonly read: () => number | undefined) {}
+  constructor(
+    private readonly name: string,
+    private readonly help: string,
+    private readonly type: string,
+    private readonly read: () => number | undefined,
+  ) {}
 
   lines(): string[] {
     const value = this.read();
@@ -170,7 +180,12 @@ function processMetrics(prefix: string): Metric[] {
     new Sampled(`${prefix}process_cpu_user_seconds_total`, 'Total user CPU time spent in seconds.', 'counter', cpu('user')),
     new Sampled(`${prefix}process_cpu_system_seconds_total`, 'Total system CPU time spent in seconds.', 'counter', cpu('system')),
     new Sampled(`${prefix}process_cpu_seconds_total`, 'Total user and system CPU time spent in seconds.', 'counter', cpu('total')),
-    new Sampled(`${prefix}process_start_time_seconds`, 'Start time of the process since unix epoch in seconds.', 'gauge', () => startSeconds),
+    new Sampled(
+      `${prefix}process_start_time_seconds`,
+      'Start time of the process since unix epoch in seconds.',
+      'gauge',
+      () => startSeconds,
+    ),
     new Sampled(`${prefix}process_resident_memory_bytes`, 'Resident memory size in bytes.', 'gauge', residentBytes),
     new Sampled(`${prefix}process_open_fds`, 'Number of open file descriptors.', 'gauge', openFds),
     new Sampled(`${prefix}process_max_fds`, 'Maximum number of open file descriptors.', 'gauge', maxFds),

@@ -41,12 +41,14 @@ export function createNotifier(env: NodeJS.ProcessEnv = process.env, options: No
 
   // One child at a time, in call order: STATUS lines must not overtake each other, nor READY=1.
   const send = (assignments: string[]): Promise<void> => {
-    queue = queue.then(() => run(binary, [`--pid=${pid}`, ...assignments], env)).catch((err: unknown) => {
-      const msg = `systemd-notify ${assignments.join(' ')} failed: ${err instanceof Error ? err.message : String(err)}`;
-      if (warned) logger?.debug(msg);
-      else logger?.warn(`${msg}; systemd may consider the agent not ready or hung (further failures are logged at debug)`);
-      warned = true;
-    });
+    queue = queue
+      .then(() => run(binary, [`--pid=${pid}`, ...assignments], env))
+      .catch((err: unknown) => {
+        const msg = `systemd-notify ${assignments.join(' ')} failed: ${err instanceof Error ? err.message : String(err)}`;
+        if (warned) logger?.debug(msg);
+        else logger?.warn(`${msg}; systemd may consider the agent not ready or hung (further failures are logged at debug)`);
+        warned = true;
+      });
     return queue;
   };
 

@@ -24,10 +24,14 @@ export async function fetchAgentStatus(listen: string, timeoutMs = 5_000): Promi
     res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     const why = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
-    throw new AgentError('CMA_AGENT_UNREACHABLE', `no agent answers at ${url} (${why}); is \`containerd-mirror-agent run\` running with this --listen?`, {
-      field: '--listen',
-      cause: err,
-    });
+    throw new AgentError(
+      'CMA_AGENT_UNREACHABLE',
+      `no agent answers at ${url} (${why}); is \`containerd-mirror-agent run\` running with this --listen?`,
+      {
+        field: '--listen',
+        cause: err,
+      },
+    );
   }
   if (!res.ok) {
     // Off loopback the agent serves no /status (it names node paths and errors); loopback of its port does.

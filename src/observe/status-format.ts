@@ -110,8 +110,11 @@ function headerRows(status: AgentStatus, now: Date): string[][] {
   if (lastApply === undefined) rows.push(['last apply:', 'never']);
   else if (lastApply.error !== undefined) rows.push(['last apply:', `FAILED ${ago(lastApply.at, now)} ago: ${oneLine(lastApply.error)}`]);
   else rows.push(['last apply:', `${ago(lastApply.at, now)} ago, ${lastApply.written} written, ${lastApply.removed} removed`]);
-  const restarted = containerd.lastRestartAt === undefined ? 'never restarted by the agent' : `restarted ${ago(containerd.lastRestartAt, now)} ago`;
-  const pending = containerd.restartPending ? `RESTART PENDING${containerd.restartReason === undefined ? '' : ` (${oneLine(containerd.restartReason)})`}; ` : '';
+  const restarted =
+    containerd.lastRestartAt === undefined ? 'never restarted by the agent' : `restarted ${ago(containerd.lastRestartAt, now)} ago`;
+  const pending = containerd.restartPending
+    ? `RESTART PENDING${containerd.restartReason === undefined ? '' : ` (${oneLine(containerd.restartReason)})`}; `
+    : '';
   const failed = containerd.lastError === undefined ? '' : `; last restart FAILED: ${oneLine(containerd.lastError)}`;
   rows.push(['containerd:', `${containerd.version ?? 'version unknown'}; ${pending}${restarted}${failed}`]);
   rows.push(['hosts in effect:', hostsInEffectText(containerd, now)]);
@@ -164,7 +167,8 @@ export function summaryLine(status: AgentStatus, now: Date): string {
   const regs = status.registries.map((r) => `${r.name} ${modeWord(r.mode)}${unhealthyMirrors(r, now)}`);
   const parts = [`${n} ${n === 1 ? 'registry' : 'registries'}${n === 0 ? '' : `: ${regs.join(', ')}`}`];
   if (!status.ready) parts.unshift('not ready');
-  if (status.config.lastError !== undefined) parts.push(`config rejected: ${truncate(oneLine(status.config.lastError), ERROR_IN_SUMMARY_MAX)}`);
+  if (status.config.lastError !== undefined)
+    parts.push(`config rejected: ${truncate(oneLine(status.config.lastError), ERROR_IN_SUMMARY_MAX)}`);
   if (status.containerd.restartPending) parts.push('containerd restart pending');
   if (status.containerd.hostsInEffect === false) parts.push('containerd does NOT use the hosts dir');
   return parts.join('; ');

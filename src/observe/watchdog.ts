@@ -24,7 +24,9 @@ export function staleReason(now: number, p: LoopProgress): string | undefined {
   const late = [
     lateness('reconcile', now - p.reconcileProgressAt, p.deadlines.reconcileMs),
     lateness('probe', now - p.probeProgressAt, p.deadlines.probeMs),
-    p.reloadStartedAt === undefined || p.deadlines.reloadMs === undefined ? undefined : lateness('reload', now - p.reloadStartedAt, p.deadlines.reloadMs),
+    p.reloadStartedAt === undefined || p.deadlines.reloadMs === undefined
+      ? undefined
+      : lateness('reload', now - p.reloadStartedAt, p.deadlines.reloadMs),
   ].filter((r): r is string => r !== undefined);
   return late.length === 0 ? undefined : late.join('; ');
 }
@@ -78,7 +80,12 @@ export class WatchdogGate {
   }
 
   private progress(): LoopProgress {
-    return { reconcileProgressAt: this.reconcileAt, probeProgressAt: this.probeAt, reloadStartedAt: this.reloadAt, deadlines: this.deadlines };
+    return {
+      reconcileProgressAt: this.reconcileAt,
+      probeProgressAt: this.probeAt,
+      reloadStartedAt: this.reloadAt,
+      deadlines: this.deadlines,
+    };
   }
 
   shouldPing(): boolean {

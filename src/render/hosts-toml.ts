@@ -19,7 +19,9 @@ export function hostsTomlPath(hostsDir: string, registryName: string): string {
   const dir = path.join(hostsDir, registryName);
   // A name that is not one path segment would write outside the registry's own directory.
   if (path.dirname(dir) !== path.join(hostsDir, '.') || path.basename(dir) !== registryName) {
-    throw new AgentError('CMA_CONFIG_FIELD', 'registry name must be a single host[:port], not a path', { field: `registries.${registryName}` });
+    throw new AgentError('CMA_CONFIG_FIELD', 'registry name must be a single host[:port], not a path', {
+      field: `registries.${registryName}`,
+    });
   }
   return path.join(dir, 'hosts.toml');
 }
@@ -49,7 +51,8 @@ function upstreamTable(registry: Registry, header: TomlTable | undefined): TomlT
  * `_default` has no upstream of its own: without `server`, each image's own registry is the fallback.
  */
 function rootOf(registry: Registry, serverMirror: Mirror | undefined, upstreamHeader: TomlTable | undefined, facts: ContainerdFacts) {
-  if (serverMirror !== undefined) return { url: serverMirror.url, settings: mirrorTable(serverMirror, facts), table: mirrorTable(serverMirror, facts) };
+  if (serverMirror !== undefined)
+    return { url: serverMirror.url, settings: mirrorTable(serverMirror, facts), table: mirrorTable(serverMirror, facts) };
   if (registry.server === undefined) return undefined;
   const settings: TomlTable = tlsKeys(registry.serverTls);
   if (upstreamHeader !== undefined) settings.header = upstreamHeader;

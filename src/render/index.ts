@@ -10,7 +10,12 @@ export { activeMirrors, registryMode, type RegistryMode } from './mirrors.js';
 export { withResolvedMirrors } from './named-mirrors.js';
 
 /** `resolved`: the addresses of mirrors named by cluster host names; without them those mirrors are left out. */
-export function renderHostsTree(config: AgentConfig, health: HealthView, facts: ContainerdFacts, resolved: ResolvedView = new Map()): RenderedTree {
+export function renderHostsTree(
+  config: AgentConfig,
+  health: HealthView,
+  facts: ContainerdFacts,
+  resolved: ResolvedView = new Map(),
+): RenderedTree {
   const tree = new Map<string, RenderedFile>();
   for (const registry of withResolvedMirrors(config, resolved).registries) {
     tree.set(hostsTomlPath(config.hostsDir, registry.name), renderHostsToml(registry, health, facts));

@@ -23,6 +23,9 @@ export function withResolvedMirrors(config: AgentConfig, resolved: ResolvedView)
   if (!config.registries.some((r) => r.mirrors.some((m) => m.dnsName !== undefined))) return config;
   return {
     ...config,
-    registries: config.registries.map((registry) => ({ ...registry, mirrors: registry.mirrors.flatMap((m) => expand(m, registry, resolved)) })),
+    registries: config.registries.map((registry) => ({
+      ...registry,
+      mirrors: registry.mirrors.flatMap((m) => expand(m, registry, resolved)),
+    })),
   };
 }

@@ -87,8 +87,16 @@ async function ensureKeyLink(hostDir: string, key: string): Promise<void> {
   const path = join(hostDir, key);
   const target = await readlinkOrUndefined(path);
   if (target === join(DATA, key)) return;
-  if (target === undefined && (await lstat(path).then(() => true, () => false))) {
-    throw new AgentError('CMA_SYNC_IO', `the key "${key}" is taken by a file or directory the sync did not create; remove it`, { file: path });
+  if (
+    target === undefined &&
+    (await lstat(path).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    throw new AgentError('CMA_SYNC_IO', `the key "${key}" is taken by a file or directory the sync did not create; remove it`, {
+      file: path,
+    });
   }
   if (target !== undefined) await io(path, 'unlink', () => unlink(path));
   await io(path, 'symlink', () => symlink(join(DATA, key), path));
@@ -107,7 +115,8 @@ export async function tidy(hostDir: string): Promise<string[]> {
     throw syncIoError(hostDir, err, 'scandir');
   }
   const generation = await readlinkOrUndefined(join(hostDir, DATA));
-  const current = generation === undefined ? new Set<string>() : new Set(await io(hostDir, 'scandir', () => readdir(resolve(hostDir, generation))));
+  const current =
+    generation === undefined ? new Set<string>() : new Set(await io(hostDir, 'scandir', () => readdir(resolve(hostDir, generation))));
   const removed: string[] = [];
   for (const name of names) {
     const path = join(hostDir, name);

@@ -17,7 +17,8 @@ export class SyncReporter {
     const { status, logger } = this;
     const when = at.toISOString();
     status.lastPass = { at: when, result: o.result };
-    if (o.cleaned.length > 0) logger.debug({ event: 'sync_cleaned', removed: o.cleaned }, `removed ${o.cleaned.join(', ')} from ${status.to}`);
+    if (o.cleaned.length > 0)
+      logger.debug({ event: 'sync_cleaned', removed: o.cleaned }, `removed ${o.cleaned.join(', ')} from ${status.to}`);
     if (o.result === 'rejected') {
       const lines = o.errors.map((e) => e.toLine());
       status.ready = false;
@@ -26,13 +27,23 @@ export class SyncReporter {
       this.metrics?.pass('rejected', at);
       if (!o.repeated) {
         this.metrics?.rejected(o.errors.map((e) => e.code));
-        logger.error({ event: 'sync_rejected', hash: o.hash, errors: lines }, `source set rejected, ${status.to} keeps the last good set: ${lines.join('; ')}`);
+        logger.error(
+          { event: 'sync_rejected', hash: o.hash, errors: lines },
+          `source set rejected, ${status.to} keeps the last good set: ${lines.join('; ')}`,
+        );
       }
       return;
     }
     const recovered = status.config.lastError !== undefined;
     status.ready = true;
-    status.config = { ...status.config, hash: o.hash, files: o.keys, credentialFiles: o.credentialKeys, lastError: undefined, lastErrorAt: undefined };
+    status.config = {
+      ...status.config,
+      hash: o.hash,
+      files: o.keys,
+      credentialFiles: o.credentialKeys,
+      lastError: undefined,
+      lastErrorAt: undefined,
+    };
     this.metrics?.pass(o.result, at, o.keys.length);
     if (o.result === 'published') {
       status.config.publishedAt = when;
@@ -41,7 +52,10 @@ export class SyncReporter {
         `published ${o.keys.length} key(s) to ${status.to}: ${o.keys.join(', ') || 'none'}`,
       );
     } else if (recovered) {
-      logger.info({ event: 'sync_valid_again', hash: o.hash }, `source set is valid again and equal to what ${status.to} holds; nothing to copy`);
+      logger.info(
+        { event: 'sync_valid_again', hash: o.hash },
+        `source set is valid again and equal to what ${status.to} holds; nothing to copy`,
+      );
     } else {
       logger.debug({ event: 'sync_unchanged', hash: o.hash }, `${status.to} already holds the source set; nothing to copy`);
     }

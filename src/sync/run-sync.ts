@@ -25,7 +25,15 @@ export interface SyncDaemonOptions {
 }
 
 export function newSyncStatus(from: string[], to: string): SyncStatus {
-  return { version: VERSION, pid: process.pid, startedAt: new Date().toISOString(), ready: false, from, to, config: { files: [], credentialFiles: [] } };
+  return {
+    version: VERSION,
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    ready: false,
+    from,
+    to,
+    config: { files: [], credentialFiles: [] },
+  };
 }
 
 /** Resolves with the exit code once SIGTERM or SIGINT has stopped everything; SIGHUP is ignored (the sources are watched). */
@@ -58,13 +66,17 @@ export async function runSyncDaemon(options: SyncDaemonOptions): Promise<number>
       logger.debug({ event: 'source_changed', reason }, `source changed (${reason}); syncing`);
       void runner.run();
     },
-    onError: (err: Error) => logger.warn({ event: 'watch_error' }, `watching the sources failed, relying on the periodic re-read: ${err.message}`),
+    onError: (err: Error) =>
+      logger.warn({ event: 'watch_error' }, `watching the sources failed, relying on the periodic re-read: ${err.message}`),
     floorMs: options.debounceMs,
     resyncMs: options.resyncMs ?? 30_000,
   });
   await watcher.start();
   await runner.run();
-  logger.info({ event: 'started', listen: http.address, version: VERSION }, `sync started: ${options.from.join(', ')} -> ${options.to}; status at http://${http.address}/status`);
+  logger.info(
+    { event: 'started', listen: http.address, version: VERSION },
+    `sync started: ${options.from.join(', ')} -> ${options.to}; status at http://${http.address}/status`,
+  );
 
   return new Promise<number>((resolve) => {
     onSignals({

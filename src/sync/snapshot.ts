@@ -48,7 +48,14 @@ async function readGeneration(dir: string, base: string): Promise<Map<string, So
     } catch (err) {
       if (!isAbsent(err)) throw syncIoError(path, err, 'read');
       // Gone between listing and reading: a swap (volume) or an edit (plain directory). Read again.
-      if (base !== dir || (await lstat(path).then(() => true, () => false)) === false) throw new SwappedDuringRead();
+      if (
+        base !== dir ||
+        (await lstat(path).then(
+          () => true,
+          () => false,
+        )) === false
+      )
+        throw new SwappedDuringRead();
     }
   }
   return files;
@@ -74,7 +81,8 @@ export async function readSnapshot(froms: readonly string[]): Promise<Map<string
   const merged = new Map<string, SourcedFile>();
   for (const dir of froms) {
     try {
-      if (!(await stat(dir)).isDirectory()) throw new AgentError('CMA_USAGE', 'a --from path must be a directory (a mounted ConfigMap or Secret)', { file: dir });
+      if (!(await stat(dir)).isDirectory())
+        throw new AgentError('CMA_USAGE', 'a --from path must be a directory (a mounted ConfigMap or Secret)', { file: dir });
     } catch (err) {
       throw syncIoError(dir, err, 'stat');
     }

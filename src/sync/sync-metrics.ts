@@ -16,10 +16,27 @@ export interface SyncMetrics {
 export function createSyncMetrics(info: { version: string }): SyncMetrics {
   const registry = new MetricRegistry(SYNC_METRIC_PREFIX);
   const name = (n: string): string => SYNC_METRIC_PREFIX + n;
-  const passes = registry.register(new Counter(name('passes_total'), 'Sync passes: published (HOSTDIR swapped), unchanged, rejected (invalid source set, not copied), failed (I/O)', ['result']));
-  const rejects = registry.register(new Counter(name('rejected_sets_total'), 'Invalid source sets kept off the node, counted once per distinct set, by error code', ['code']));
-  const valid = registry.register(new Gauge(name('source_valid'), '1 when the current source set is valid and on the node, 0 while it is rejected or copying fails'));
-  const lastSuccess = registry.register(new Gauge(name('last_success_timestamp_seconds'), 'Unix time of the last pass that left HOSTDIR equal to the sources (published or unchanged)'));
+  const passes = registry.register(
+    new Counter(
+      name('passes_total'),
+      'Sync passes: published (HOSTDIR swapped), unchanged, rejected (invalid source set, not copied), failed (I/O)',
+      ['result'],
+    ),
+  );
+  const rejects = registry.register(
+    new Counter(name('rejected_sets_total'), 'Invalid source sets kept off the node, counted once per distinct set, by error code', [
+      'code',
+    ]),
+  );
+  const valid = registry.register(
+    new Gauge(name('source_valid'), '1 when the current source set is valid and on the node, 0 while it is rejected or copying fails'),
+  );
+  const lastSuccess = registry.register(
+    new Gauge(
+      name('last_success_timestamp_seconds'),
+      'Unix time of the last pass that left HOSTDIR equal to the sources (published or unchanged)',
+    ),
+  );
   const keys = registry.register(new Gauge(name('keys'), 'Files (keys) in HOSTDIR after the last successful pass'));
   const buildInfo = registry.register(new Gauge(name('build_info'), 'Always 1; labels describe the build', ['version', 'node_version']));
   buildInfo.set({ version: info.version, node_version: process.version }, 1);

@@ -35,7 +35,8 @@ export class Syncer {
       return { result, hash, keys, credentialKeys, cleaned };
     };
     if (published.generation !== undefined && setHash(published.set) === hash) return ok('unchanged', await tidy(to));
-    if (this.#rejected?.hash === hash) return { result: 'rejected', hash, errors: this.#rejected.errors, repeated: true, cleaned: await tidy(to) };
+    if (this.#rejected?.hash === hash)
+      return { result: 'rejected', hash, errors: this.#rejected.errors, repeated: true, cleaned: await tidy(to) };
 
     const staged = await stage(to, snapshot, new Date((this.options.clock ?? realClock).now()));
     const errors = await validateStaged(staged, snapshot, to);

@@ -37,12 +37,20 @@ function tlsRefs(config: AgentConfig): Array<[string, PathKey[]]> {
 async function checkRefs(config: AgentConfig, staged: string, set: ReadonlyMap<string, SourcedFile>, to: string): Promise<AgentError[]> {
   const errors: AgentError[] = [];
   const outside = (path: string, at: PathKey[]) =>
-    new AgentError('CMA_CONFIG_TRUST', `names ${path}, outside ${to}: a cluster-provided set may only name files it provides`, { field: formatPath(at) });
+    new AgentError('CMA_CONFIG_TRUST', `names ${path}, outside ${to}: a cluster-provided set may only name files it provides`, {
+      field: formatPath(at),
+    });
   for (const [path, at] of tlsRefs(config)) {
     const key = keyUnder(to, path);
     if (key === undefined) errors.push(outside(path, at));
     else if (!set.has(key)) {
-      errors.push(new AgentError('CMA_CONFIG_FILE_REF', `names ${path}, but no --from directory has the key "${key}": containerd would fail every pull of this registry`, { field: formatPath(at) }));
+      errors.push(
+        new AgentError(
+          'CMA_CONFIG_FILE_REF',
+          `names ${path}, but no --from directory has the key "${key}": containerd would fail every pull of this registry`,
+          { field: formatPath(at) },
+        ),
+      );
     }
   }
   const credentials = config.credentialFiles.flatMap((path, i) => {

@@ -6,14 +6,23 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HealthView, Registry } from '../../src/model.js';
-import { forgetAllImages, SMALL_IMAGE, startTestbed, testbedUnavailable, writeRendered, type Containerd, type Testbed } from '../helpers/testbed/index.js';
+import {
+  forgetAllImages,
+  SMALL_IMAGE,
+  startTestbed,
+  testbedUnavailable,
+  writeRendered,
+  type Containerd,
+  type Testbed,
+} from '../helpers/testbed/index.js';
 import { startRecorder, type Recorder } from './recorder.js';
 import { CONTAINERD_1_6, mirror, registry } from '../render/fixtures.js';
 
 const skip = testbedUnavailable();
 
 /** The real renderer's output for containerd 1.6.20, written where ctr --hosts-dir looks. */
-const write16 = (hostsDir: string, registries: Registry[], health: HealthView): void => writeRendered(hostsDir, registries, health, CONTAINERD_1_6);
+const write16 = (hostsDir: string, registries: Registry[], health: HealthView): void =>
+  writeRendered(hostsDir, registries, health, CONTAINERD_1_6);
 
 function writeHostsFile(hostsDir: string, name: string, content: string): void {
   mkdirSync(join(hostsDir, name), { recursive: true });
@@ -21,7 +30,8 @@ function writeHostsFile(hostsDir: string, name: string, content: string): void {
 }
 
 const manifestRequests = (bed: Testbed['upstream'], since: number): number =>
-  bed.requests(since).filter((r) => r.path.includes(`/v2/${SMALL_IMAGE.repository}/manifests/`) && r.userAgent.startsWith('containerd/')).length;
+  bed.requests(since).filter((r) => r.path.includes(`/v2/${SMALL_IMAGE.repository}/manifests/`) && r.userAgent.startsWith('containerd/'))
+    .length;
 
 describe('hosts.toml on real containerd', { skip }, () => {
   let bed: Testbed;
@@ -46,7 +56,10 @@ describe('hosts.toml on real containerd', { skip }, () => {
     const cacheMark = bed.cache.logMark();
     const upstreamMark = bed.upstream.logMark();
     await containerd.ctr(['images', 'pull', '--hosts-dir', hostsDir, bed.ref(SMALL_IMAGE)]);
-    assert.ok(manifestRequests(bed.cache, cacheMark) >= 1, `the mirror saw no manifest request from containerd:\n${JSON.stringify(bed.cache.requests(cacheMark))}`);
+    assert.ok(
+      manifestRequests(bed.cache, cacheMark) >= 1,
+      `the mirror saw no manifest request from containerd:\n${JSON.stringify(bed.cache.requests(cacheMark))}`,
+    );
     assert.equal(manifestRequests(bed.upstream, upstreamMark), 0, 'containerd went to the upstream although the mirror was up');
   });
 
@@ -54,7 +67,11 @@ describe('hosts.toml on real containerd', { skip }, () => {
     // The registry name points at a recorder: containerd ignoring the file would connect there.
     const hostsDir = join(bed.dir, 'hosts-upstream-only');
     // Its mirror is down: the file is upstream-only.
-    write16(hostsDir, [registry(recorder.address, { server: bed.upstream.url, mirrors: [mirror(bed.cache.url)] })], new Map([[bed.cache.url, 'down']]));
+    write16(
+      hostsDir,
+      [registry(recorder.address, { server: bed.upstream.url, mirrors: [mirror(bed.cache.url)] })],
+      new Map([[bed.cache.url, 'down']]),
+    );
     await forgetAllImages(containerd);
     const upstreamMark = bed.upstream.logMark();
     const cacheMark = bed.cache.logMark();
@@ -74,7 +91,12 @@ describe('hosts.toml on real containerd', { skip }, () => {
     const hostsDir = join(bed.dir, 'hosts-server-only');
     writeHostsFile(hostsDir, recorder.address, `server = "${bed.upstream.url}"\n`);
     const before = recorder.connections();
-    await assert.rejects(containerd.ctr(['images', 'pull', '--hosts-dir', hostsDir, `${recorder.address}/${SMALL_IMAGE.repository}:${SMALL_IMAGE.tag}`], 60_000));
+    await assert.rejects(
+      containerd.ctr(
+        ['images', 'pull', '--hosts-dir', hostsDir, `${recorder.address}/${SMALL_IMAGE.repository}:${SMALL_IMAGE.tag}`],
+        60_000,
+      ),
+    );
     assert.ok(recorder.connections() > before, 'containerd did not fall back to its default address');
   });
 });

@@ -6,7 +6,16 @@ import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
 import type { ContainerdFacts } from '../../src/model.js';
 import { detectContainerdFacts } from '../../src/containerd/detect.js';
-import { forgetAllImages, pullImage, SMALL_IMAGE, startTestbed, testbedUnavailable, writeRendered, type Containerd, type Testbed } from '../helpers/testbed/index.js';
+import {
+  forgetAllImages,
+  pullImage,
+  SMALL_IMAGE,
+  startTestbed,
+  testbedUnavailable,
+  writeRendered,
+  type Containerd,
+  type Testbed,
+} from '../helpers/testbed/index.js';
 import { mirror, registry } from '../render/fixtures.js';
 
 /** A port on `host` that nothing listens on. */
@@ -19,7 +28,8 @@ async function deadPort(host: string): Promise<number> {
 }
 
 const fromContainerd = (bed: Testbed['upstream'], since: number): number =>
-  bed.requests(since).filter((r) => r.path.includes(`/v2/${SMALL_IMAGE.repository}/manifests/`) && r.userAgent.startsWith('containerd/')).length;
+  bed.requests(since).filter((r) => r.path.includes(`/v2/${SMALL_IMAGE.repository}/manifests/`) && r.userAgent.startsWith('containerd/'))
+    .length;
 
 describe('IPv6 hosts in hosts.toml on real containerd', { skip: testbedUnavailable() }, () => {
   let bed: Testbed;
@@ -38,7 +48,12 @@ describe('IPv6 hosts in hosts.toml on real containerd', { skip: testbedUnavailab
 
   it('pulls through a mirror on [::1] (CRI, config_path)', async () => {
     assert.match(bed.cache.url, /^http:\/\/\[::1\]:\d+$/);
-    writeRendered(bed.hostsDir, [registry(bed.upstream.address, { server: bed.upstream.url, mirrors: [mirror(bed.cache.url)] })], new Map([[bed.cache.url, 'up']]), facts);
+    writeRendered(
+      bed.hostsDir,
+      [registry(bed.upstream.address, { server: bed.upstream.url, mirrors: [mirror(bed.cache.url)] })],
+      new Map([[bed.cache.url, 'up']]),
+      facts,
+    );
     await forgetAllImages(containerd);
     const [cacheMark, upstreamMark] = [bed.cache.logMark(), bed.upstream.logMark()];
     await pullImage(containerd.socket, bed.ref(SMALL_IMAGE), 60_000);
@@ -48,7 +63,12 @@ describe('IPv6 hosts in hosts.toml on real containerd', { skip: testbedUnavailab
 
   it('pulls from a server on [::1] through an upstream-only file (CRI, config_path)', async () => {
     const down = 'http://[::1]:9';
-    writeRendered(bed.hostsDir, [registry(bed.upstream.address, { server: bed.cache.url, mirrors: [mirror(down)] })], new Map([[down, 'down']]), facts);
+    writeRendered(
+      bed.hostsDir,
+      [registry(bed.upstream.address, { server: bed.cache.url, mirrors: [mirror(down)] })],
+      new Map([[down, 'down']]),
+      facts,
+    );
     await forgetAllImages(containerd);
     const mark = bed.cache.logMark();
     await pullImage(containerd.socket, bed.ref(SMALL_IMAGE), 60_000);

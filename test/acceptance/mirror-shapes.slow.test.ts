@@ -9,7 +9,15 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';
 import type { ContainerdFacts, HealthView, Registry } from '../../src/model.js';
-import { freshPull, SMALL_IMAGE, startTestbed, testbedUnavailable, writeRendered, type Containerd, type Testbed } from '../helpers/testbed/index.js';
+import {
+  freshPull,
+  SMALL_IMAGE,
+  startTestbed,
+  testbedUnavailable,
+  writeRendered,
+  type Containerd,
+  type Testbed,
+} from '../helpers/testbed/index.js';
 import { refusedPort } from '../helpers/servers.js';
 import { mirror, registry } from '../render/fixtures.js';
 
@@ -52,8 +60,16 @@ describe('_default and mirror-only on real containerd', { skip }, () => {
     let error: string | undefined;
     await freshPull(containerd, bed.ref(SMALL_IMAGE)).catch((err: unknown) => (error = String(err)));
     const manifests = (r: Testbed['cache'], mark: number) =>
-      r.requests(mark).filter((q) => q.userAgent.startsWith('containerd/') && q.path.includes('/manifests/')).map((q) => q.path);
-    return { ok: error === undefined, ...(error === undefined ? {} : { error }), cache: manifests(bed.cache, cacheMark), upstream: manifests(bed.upstream, upstreamMark) };
+      r
+        .requests(mark)
+        .filter((q) => q.userAgent.startsWith('containerd/') && q.path.includes('/manifests/'))
+        .map((q) => q.path);
+    return {
+      ok: error === undefined,
+      ...(error === undefined ? {} : { error }),
+      cache: manifests(bed.cache, cacheMark),
+      upstream: manifests(bed.upstream, upstreamMark),
+    };
   };
 
   const defaultRegistry = (mirrors: string[], over: Partial<Registry> = {}): Registry =>
@@ -64,7 +80,10 @@ describe('_default and mirror-only on real containerd', { skip }, () => {
     const result = await pull();
     assert.ok(result.ok, result.error);
     assert.deepEqual(result.upstream, [], 'containerd went to the upstream itself');
-    assert.ok(result.cache.length > 0 && result.cache.every((p) => p.includes(`ns=${encodeURIComponent(bed.upstream.address)}`)), JSON.stringify(result.cache));
+    assert.ok(
+      result.cache.length > 0 && result.cache.every((p) => p.includes(`ns=${encodeURIComponent(bed.upstream.address)}`)),
+      JSON.stringify(result.cache),
+    );
   });
 
   it('_default with its mirror down: nothing listed, the pull goes to the registry itself', async () => {
@@ -92,7 +111,10 @@ describe('_default and mirror-only on real containerd', { skip }, () => {
   });
 
   it('mirror-only with its mirror up: the pull goes to the mirror (still with ns=)', async () => {
-    render([registry(bed.upstream.address, { server: bed.upstream.url, fallback: false, mirrors: [mirror(bed.cache.url)] })], new Map([[bed.cache.url, 'up']]));
+    render(
+      [registry(bed.upstream.address, { server: bed.upstream.url, fallback: false, mirrors: [mirror(bed.cache.url)] })],
+      new Map([[bed.cache.url, 'up']]),
+    );
     const result = await pull();
     assert.ok(result.ok, result.error);
     assert.deepEqual(result.upstream, []);
@@ -101,7 +123,10 @@ describe('_default and mirror-only on real containerd', { skip }, () => {
 
   it('mirror-only with every mirror down: the pull fails and never reaches the upstream', async () => {
     for (const mirrors of [[dead], [dead, `${dead.replace('127.0.0.1', '127.0.0.3')}`]]) {
-      render([registry(bed.upstream.address, { server: bed.upstream.url, fallback: false, mirrors: mirrors.map((url) => mirror(url)) })], new Map(mirrors.map((url) => [url, 'down'])));
+      render(
+        [registry(bed.upstream.address, { server: bed.upstream.url, fallback: false, mirrors: mirrors.map((url) => mirror(url)) })],
+        new Map(mirrors.map((url) => [url, 'down'])),
+      );
       const result = await pull();
       assert.equal(result.ok, false, `the pull succeeded through ${JSON.stringify(result)}`);
       assert.deepEqual(result.upstream, [], 'containerd fell back to the upstream');

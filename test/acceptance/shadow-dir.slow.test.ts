@@ -9,7 +9,15 @@ import { join } from 'node:path';
 import { ApplyErrors, applyTree } from '../../src/apply/apply.js';
 import { detectContainerdFacts } from '../../src/containerd/detect.js';
 import { renderHostsTree } from '../../src/render/index.js';
-import { forgetAllImages, pullImage, SMALL_IMAGE, startTestbed, testbedUnavailable, type Containerd, type Testbed } from '../helpers/testbed/index.js';
+import {
+  forgetAllImages,
+  pullImage,
+  SMALL_IMAGE,
+  startTestbed,
+  testbedUnavailable,
+  type Containerd,
+  type Testbed,
+} from '../helpers/testbed/index.js';
 import { agentConfig, registry } from '../render/fixtures.js';
 
 async function deadAddress(host: string): Promise<string> {
@@ -40,13 +48,19 @@ describe('a host_port_ directory on real containerd', { skip: testbedUnavailable
     const shadow = join(bed.hostsDir, `${host}_${port}_`);
     await mkdir(shadow);
     // The operator's file: a valid one for 1.6, naming the dead address itself.
-    await writeFile(join(shadow, 'hosts.toml'), `server = "http://${name}"\n[host."http://${name}"]\n  capabilities = ["pull", "resolve"]\n`);
+    await writeFile(
+      join(shadow, 'hosts.toml'),
+      `server = "http://${name}"\n[host."http://${name}"]\n  capabilities = ["pull", "resolve"]\n`,
+    );
 
     const config = { ...agentConfig([registry(name, { server: bed.upstream.url })]), hostsDir: bed.hostsDir };
     const tree = renderHostsTree(config, new Map(), await detectContainerdFacts());
     await assert.rejects(applyTree(tree, { hostsDir: bed.hostsDir, stateDir: join(bed.dir, 'state') }), (err: unknown) => {
       assert.ok(err instanceof ApplyErrors);
-      assert.deepEqual(err.errors.map((e) => [e.code, e.file]), [['CMA_SHADOWED', shadow]]);
+      assert.deepEqual(
+        err.errors.map((e) => [e.code, e.file]),
+        [['CMA_SHADOWED', shadow]],
+      );
       return true;
     });
     // The agent's very file in place (written here by hand, as a run before the shadow appeared would have):

@@ -7,11 +7,21 @@ import { join } from 'node:path';
 import type { Registry } from '../../src/model.js';
 import { CONTAINERD_1_6, mirror, registry } from '../render/fixtures.js';
 import {
-  forgetAllImages, GrpcError, listImages, pullImage, removeImage, SMALL_IMAGE, startTestbed, testbedUnavailable, writeRendered,
-  type Containerd, type Testbed,
+  forgetAllImages,
+  GrpcError,
+  listImages,
+  pullImage,
+  removeImage,
+  SMALL_IMAGE,
+  startTestbed,
+  testbedUnavailable,
+  writeRendered,
+  type Containerd,
+  type Testbed,
 } from '../helpers/testbed/index.js';
 
-const blobs = (containerd: Containerd): string[] => readdirSync(join(containerd.root, 'io.containerd.content.v1.content', 'blobs', 'sha256'));
+const blobs = (containerd: Containerd): string[] =>
+  readdirSync(join(containerd.root, 'io.containerd.content.v1.content', 'blobs', 'sha256'));
 
 describe('test bed on real containerd', { skip: testbedUnavailable() }, () => {
   let bed: Testbed;
@@ -33,14 +43,23 @@ describe('test bed on real containerd', { skip: testbedUnavailable() }, () => {
     const id = await pullImage(containerd.socket, ref);
     assert.match(id, /^sha256:[0-9a-f]{64}$/);
     const listed = await listImages(containerd.socket);
-    assert.ok(listed.some((image) => image.id === id && image.repoTags.includes(ref)), `${ref} not listed: ${JSON.stringify(listed)}`);
+    assert.ok(
+      listed.some((image) => image.id === id && image.repoTags.includes(ref)),
+      `${ref} not listed: ${JSON.stringify(listed)}`,
+    );
     await removeImage(containerd.socket, ref);
-    assert.deepEqual((await listImages(containerd.socket)).filter((image) => image.id === id), []);
+    assert.deepEqual(
+      (await listImages(containerd.socket)).filter((image) => image.id === id),
+      [],
+    );
   });
 
   it('reports a CRI error with its grpc-status', async () => {
     const missing = `${bed.upstream.address}/e2e/absent:v1`;
-    await assert.rejects(pullImage(containerd.socket, missing, 30_000), (error: unknown) => error instanceof GrpcError && error.code === 5 && error.message.includes('not found'));
+    await assert.rejects(
+      pullImage(containerd.socket, missing, 30_000),
+      (error: unknown) => error instanceof GrpcError && error.code === 5 && error.message.includes('not found'),
+    );
   });
 
   it('leaves no blob behind after a CRI pull and a ctr pull of the same image', async () => {

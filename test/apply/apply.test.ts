@@ -46,7 +46,10 @@ describe('applyTree', () => {
     await applyTree(tree, o);
     const hostsBefore = await listing(o.hostsDir);
     const stateBefore = await listing(o.stateDir);
-    const paths = [...Object.keys(hostsBefore).map((p) => join(o.hostsDir, p)), ...Object.keys(stateBefore).map((p) => join(o.stateDir, p))];
+    const paths = [
+      ...Object.keys(hostsBefore).map((p) => join(o.hostsDir, p)),
+      ...Object.keys(stateBefore).map((p) => join(o.stateDir, p)),
+    ];
     const before = await stamps(paths);
 
     const again = await applyTree(tree, o);
@@ -116,7 +119,11 @@ describe('applyTree', () => {
     await writeFile(hosts(o, 'ghcr.io'), 'server = "https://ghcr.io"\n');
     await writeFile(join(o.hostsDir, 'docker.io', 'ca.pem'), 'PEM');
     await writeFile(join(o.hostsDir, 'docker.io', 'notes.toml'), owned('not a hosts.toml'));
-    const before = await stamps([hosts(o, 'ghcr.io'), join(o.hostsDir, 'docker.io', 'ca.pem'), join(o.hostsDir, 'docker.io', 'notes.toml')]);
+    const before = await stamps([
+      hosts(o, 'ghcr.io'),
+      join(o.hostsDir, 'docker.io', 'ca.pem'),
+      join(o.hostsDir, 'docker.io', 'notes.toml'),
+    ]);
     await applyTree(treeOf(o.hostsDir, { 'docker.io': A }), o);
     await applyTree(new Map(), o);
     assert.deepEqual(await stamps(Object.keys(before)), before);
@@ -180,11 +187,14 @@ describe('applyTree', () => {
     await mkdir(hosts(o, 'dir.io'), { recursive: true });
 
     const err = await expectApplyErrors(applyTree(treeOf(o.hostsDir, { 'link.io': A, 'dirlink.io': A, 'dir.io': A, 'docker.io': A }), o));
-    assert.deepEqual(err.errors.map((e) => [e.code, e.file]), [
-      ['CMA_NOT_OWNED', join(o.hostsDir, 'dir.io', 'hosts.toml')],
-      ['CMA_NOT_OWNED', join(o.hostsDir, 'dirlink.io')],
-      ['CMA_NOT_OWNED', hosts(o, 'link.io')],
-    ]);
+    assert.deepEqual(
+      err.errors.map((e) => [e.code, e.file]),
+      [
+        ['CMA_NOT_OWNED', join(o.hostsDir, 'dir.io', 'hosts.toml')],
+        ['CMA_NOT_OWNED', join(o.hostsDir, 'dirlink.io')],
+        ['CMA_NOT_OWNED', hosts(o, 'link.io')],
+      ],
+    );
     assert.deepEqual(err.result.written, [hosts(o, 'docker.io')]);
     assert.deepEqual(await readdir(elsewhere), []);
     assert.equal(err.exitCode, 1);
@@ -197,11 +207,16 @@ describe('applyTree', () => {
     // A symlink there counts too: containerd follows it.
     await mkdir(join(o.hostsDir, 'elsewhere'), { recursive: true });
     await symlink(join(o.hostsDir, 'elsewhere'), join(o.hostsDir, '[fd00::1]_5000_'));
-    const err = await expectApplyErrors(applyTree(treeOf(o.hostsDir, { 'reg.example:5000': A, '[fd00::1]:5000': A, 'docker.io': A, 'other.example:443': A }), o));
-    assert.deepEqual(err.errors.map((e) => [e.code, e.file]), [
-      ['CMA_SHADOWED', join(o.hostsDir, '[fd00::1]_5000_')],
-      ['CMA_SHADOWED', join(o.hostsDir, 'reg.example_5000_')],
-    ]);
+    const err = await expectApplyErrors(
+      applyTree(treeOf(o.hostsDir, { 'reg.example:5000': A, '[fd00::1]:5000': A, 'docker.io': A, 'other.example:443': A }), o),
+    );
+    assert.deepEqual(
+      err.errors.map((e) => [e.code, e.file]),
+      [
+        ['CMA_SHADOWED', join(o.hostsDir, '[fd00::1]_5000_')],
+        ['CMA_SHADOWED', join(o.hostsDir, 'reg.example_5000_')],
+      ],
+    );
     assert.match(err.errors[1]!.message, /containerd reads it instead of .*reg\.example:5000\/hosts\.toml/);
     assert.deepEqual(err.result.written.sort(), [hosts(o, 'docker.io'), hosts(o, 'other.example:443')]);
     assert.equal(err.exitCode, 1);

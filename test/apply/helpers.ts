@@ -25,7 +25,10 @@ export async function listing(root: string): Promise<Record<string, Listed>> {
   const paths = [root, ...(await readdir(root, { recursive: true })).map((p) => join(root, p))];
   for (const path of paths.sort()) {
     const st = await lstat(path);
-    const entry: Listed = { type: st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'other', mode: st.mode & 0o7777 };
+    const entry: Listed = {
+      type: st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'other',
+      mode: st.mode & 0o7777,
+    };
     if (entry.type === 'file') entry.content = (await readFile(path)).toString('base64');
     if (entry.type === 'symlink') entry.content = await readlink(path);
     out[relative(root, path) || '.'] = entry;

@@ -20,52 +20,59 @@ async function temps(root: string): Promise<string[]> {
 }
 
 describe('kill -9 during apply', () => {
-  it(`leaves every file old or new, never partial, over ${KILLS} kills; the next apply removes temp files`, { timeout: 60_000 + KILLS * 1_000 }, async (t) => {
-    const root = await tempDir(t);
-    const hostsDir = join(root, 'certs.d');
-    const stateDir = join(root, 'state');
-    // The child applies the two trees of kill-trees.ts in turn until it is killed.
-    const bundle = await bundleChild(new URL('./kill-child.ts', import.meta.url), root);
+  it(
+    `leaves every file old or new, never partial, over ${KILLS} kills; the next apply removes temp files`,
+    { timeout: 60_000 + KILLS * 1_000 },
+    async (t) => {
+      const root = await tempDir(t);
+      const hostsDir = join(root, 'certs.d');
+      const stateDir = join(root, 'state');
+      // The child applies the two trees of kill-trees.ts in turn until it is killed.
+      const bundle = await bundleChild(new URL('./kill-child.ts', import.meta.url), root);
 
-    await mkdir(join(hostsDir, 'taken.example'), { recursive: true });
-    await writeFile(takenPath(hostsDir), TAKEN_ORIGINAL.content);
-    await chmod(takenPath(hostsDir), TAKEN_ORIGINAL.mode);
-    const [a, b] = killTrees(hostsDir);
-    await applyTree(a, { hostsDir, stateDir });
-
-    const allowed = new Map<string, RenderedFile[]>();
-    for (const r of REGISTRIES) {
-      const path = join(hostsDir, r, 'hosts.toml');
-      allowed.set(path, [a.get(path), b.get(path)].filter((f): f is RenderedFile => f !== undefined));
-    }
-    allowed.set(takenPath(hostsDir), [a.get(takenPath(hostsDir)) as RenderedFile, TAKEN_ORIGINAL]);
-
-    let sawNew = 0;
-    let sawTemps = 0;
-    for (let kill = 0; kill < KILLS; kill++) {
-      await startAndKill(bundle, [hostsDir, stateDir], 20);
-      for (const [path, versions] of allowed) {
-        const content = await readFile(path, 'utf8');
-        const mode = (await stat(path)).mode & 0o7777;
-        const match = versions.findIndex((v) => v.content === content && v.mode === mode);
-        assert.notEqual(match, -1, `kill ${kill}: ${path} is neither version (${content.length} bytes, mode ${mode.toString(8)})`);
-        if (match === 1) sawNew++;
-        assert.doesNotThrow(() => parse(content), `kill ${kill}: ${path} does not parse`);
-      }
-      await loadManifest(stateDir);
-      if ((await temps(hostsDir)).length + (await temps(stateDir)).length > 0) sawTemps++;
-
+      await mkdir(join(hostsDir, 'taken.example'), { recursive: true });
+      await writeFile(takenPath(hostsDir), TAKEN_ORIGINAL.content);
+      await chmod(takenPath(hostsDir), TAKEN_ORIGINAL.mode);
+      const [a, b] = killTrees(hostsDir);
       await applyTree(a, { hostsDir, stateDir });
-      assert.deepEqual(await temps(hostsDir), [], `kill ${kill}: temp files left in the hosts dir after the next apply`);
-      assert.deepEqual(await temps(stateDir), [], `kill ${kill}: temp files left in the state dir after the next apply`);
-    }
-    t.diagnostic(`files seen at the other version: ${sawNew}; kills that left temp files: ${sawTemps}`);
-    // The kills landed while the child was writing, not only before it started.
-    assert.ok(sawNew > 0, 'no kill happened after the child wrote anything');
-    assert.ok(sawTemps > 0, 'no kill happened in the middle of a write');
 
-    await restoreAll({ hostsDir, stateDir });
-    assert.equal(await readFile(takenPath(hostsDir), 'utf8'), TAKEN_ORIGINAL.content);
-    assert.deepEqual((await readdir(hostsDir)).sort(), ['taken.example']);
-  });
+      const allowed = new Map<string, RenderedFile[]>();
+      for (const r of REGISTRIES) {
+        const path = join(hostsDir, r, 'hosts.toml');
+        allowed.set(
+          path,
+          [a.get(path), b.get(path)].filter((f): f is RenderedFile => f !== undefined),
+        );
+      }
+      allowed.set(takenPath(hostsDir), [a.get(takenPath(hostsDir)) as RenderedFile, TAKEN_ORIGINAL]);
+
+      let sawNew = 0;
+      let sawTemps = 0;
+      for (let kill = 0; kill < KILLS; kill++) {
+        await startAndKill(bundle, [hostsDir, stateDir], 20);
+        for (const [path, versions] of allowed) {
+          const content = await readFile(path, 'utf8');
+          const mode = (await stat(path)).mode & 0o7777;
+          const match = versions.findIndex((v) => v.content === content && v.mode === mode);
+          assert.notEqual(match, -1, `kill ${kill}: ${path} is neither version (${content.length} bytes, mode ${mode.toString(8)})`);
+          if (match === 1) sawNew++;
+          assert.doesNotThrow(() => parse(content), `kill ${kill}: ${path} does not parse`);
+        }
+        await loadManifest(stateDir);
+        if ((await temps(hostsDir)).length + (await temps(stateDir)).length > 0) sawTemps++;
+
+        await applyTree(a, { hostsDir, stateDir });
+        assert.deepEqual(await temps(hostsDir), [], `kill ${kill}: temp files left in the hosts dir after the next apply`);
+        assert.deepEqual(await temps(stateDir), [], `kill ${kill}: temp files left in the state dir after the next apply`);
+      }
+      t.diagnostic(`files seen at the other version: ${sawNew}; kills that left temp files: ${sawTemps}`);
+      // The kills landed while the child was writing, not only before it started.
+      assert.ok(sawNew > 0, 'no kill happened after the child wrote anything');
+      assert.ok(sawTemps > 0, 'no kill happened in the middle of a write');
+
+      await restoreAll({ hostsDir, stateDir });
+      assert.equal(await readFile(takenPath(hostsDir), 'utf8'), TAKEN_ORIGINAL.content);
+      assert.deepEqual((await readdir(hostsDir)).sort(), ['taken.example']);
+    },
+  );
 });

@@ -42,7 +42,12 @@ describe('restoreAll', () => {
     await originalTree(o.hostsDir);
     const before = await listing(o.hostsDir);
 
-    const managed = { 'docker.io': ours('docker.io'), 'quay.io': ours('quay.io', 0o600), 'new.example:5000': ours('new'), 'empty.io': ours('empty') };
+    const managed = {
+      'docker.io': ours('docker.io'),
+      'quay.io': ours('quay.io', 0o600),
+      'new.example:5000': ours('new'),
+      'empty.io': ours('empty'),
+    };
     const first = await applyTree(treeOf(o.hostsDir, managed), o);
     assert.deepEqual(first.backedUp.sort(), [join(o.hostsDir, 'docker.io', 'hosts.toml'), join(o.hostsDir, 'quay.io', 'hosts.toml')]);
     assert.notDeepEqual(await listing(o.hostsDir), before);
@@ -53,7 +58,10 @@ describe('restoreAll', () => {
 
     const restored = await restoreAll(o);
     assert.deepEqual(restored.restored, [join(o.hostsDir, 'docker.io', 'hosts.toml')]);
-    assert.deepEqual(restored.removed.sort(), [join(o.hostsDir, 'empty.io', 'hosts.toml'), join(o.hostsDir, 'new.example:5000', 'hosts.toml')]);
+    assert.deepEqual(restored.removed.sort(), [
+      join(o.hostsDir, 'empty.io', 'hosts.toml'),
+      join(o.hostsDir, 'new.example:5000', 'hosts.toml'),
+    ]);
     assert.deepEqual(await listing(o.hostsDir), before);
     assert.deepEqual(await readdir(o.stateDir), []);
   });
@@ -74,27 +82,40 @@ describe('restoreAll', () => {
     const outsideBefore = await listing(elsewhere);
     await assert.rejects(restoreAll(o), (err: unknown) => {
       const errors = (err as AgentErrors).errors;
-      assert.deepEqual(errors.map((e) => [e.code, e.file]), [['CMA_NOT_OWNED', join(o.hostsDir, 'docker.io')], ['CMA_NOT_OWNED', join(o.hostsDir, 'new.example')]]);
+      assert.deepEqual(
+        errors.map((e) => [e.code, e.file]),
+        [
+          ['CMA_NOT_OWNED', join(o.hostsDir, 'docker.io')],
+          ['CMA_NOT_OWNED', join(o.hostsDir, 'new.example')],
+        ],
+      );
       return true;
     });
     assert.deepEqual(await listing(elsewhere), outsideBefore, 'restore wrote or removed outside the hosts dir');
   });
 
-  it('puts backups back with their owner, by restore and by a registry leaving the config', { skip: process.getuid?.() !== 0 ? 'needs root to chown' : false }, async (t) => {
-    const o = await setup(t);
-    await originalTree(o.hostsDir);
-    const [docker, quay] = [join(o.hostsDir, 'docker.io', 'hosts.toml'), join(o.hostsDir, 'quay.io', 'hosts.toml')];
-    await chown(docker, 1234, 5678);
-    await chown(quay, 4321, 8765);
-    await applyTree(treeOf(o.hostsDir, { 'docker.io': ours('docker.io'), 'quay.io': ours('quay.io') }), o);
-    assert.equal((await stat(docker)).uid, 0, 'the agent writes its own files as itself');
-    await applyTree(treeOf(o.hostsDir, { 'docker.io': ours('docker.io') }), o);
-    await restoreAll(o);
-    for (const [path, uid, gid] of [[docker, 1234, 5678], [quay, 4321, 8765]] as const) {
-      const st = await stat(path);
-      assert.deepEqual([st.uid, st.gid], [uid, gid], path);
-    }
-  });
+  it(
+    'puts backups back with their owner, by restore and by a registry leaving the config',
+    { skip: process.getuid?.() !== 0 ? 'needs root to chown' : false },
+    async (t) => {
+      const o = await setup(t);
+      await originalTree(o.hostsDir);
+      const [docker, quay] = [join(o.hostsDir, 'docker.io', 'hosts.toml'), join(o.hostsDir, 'quay.io', 'hosts.toml')];
+      await chown(docker, 1234, 5678);
+      await chown(quay, 4321, 8765);
+      await applyTree(treeOf(o.hostsDir, { 'docker.io': ours('docker.io'), 'quay.io': ours('quay.io') }), o);
+      assert.equal((await stat(docker)).uid, 0, 'the agent writes its own files as itself');
+      await applyTree(treeOf(o.hostsDir, { 'docker.io': ours('docker.io') }), o);
+      await restoreAll(o);
+      for (const [path, uid, gid] of [
+        [docker, 1234, 5678],
+        [quay, 4321, 8765],
+      ] as const) {
+        const st = await stat(path);
+        assert.deepEqual([st.uid, st.gid], [uid, gid], path);
+      }
+    },
+  );
 
   it('is idempotent: a second restore finds nothing and changes nothing', async (t) => {
     const o = await setup(t);

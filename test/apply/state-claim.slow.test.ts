@@ -23,7 +23,8 @@ async function setup(t: TestContext) {
   return { root, config, state, hostsDir, common: ['--config', config, '--state-dir', state, '--containerd-config', 'none'] };
 }
 
-const busy = (state: string, pid: number | undefined) => new RegExp(`${state}: in use by containerd-mirror-agent run \\(pid ${pid}\\).*\\[CMA_STATE_BUSY\\]`);
+const busy = (state: string, pid: number | undefined) =>
+  new RegExp(`${state}: in use by containerd-mirror-agent run \\(pid ${pid}\\).*\\[CMA_STATE_BUSY\\]`);
 
 /** /proc/PID/stat field 22, the start time the claim records. */
 async function startTimeOf(pid: number): Promise<string> {
@@ -35,7 +36,11 @@ describe('state dir claim', () => {
   it('refuses a second writer while the agent runs, and takes over a dead one', async (t) => {
     const { config, state, hostsDir, common } = await setup(t);
     const agent = await startAgentProcess(common);
-    for (const command of [['apply', ...common], ['restore', '--state-dir', state, '--hosts-dir', hostsDir, '--containerd-config', 'none'], ['run', ...common, '--listen', '127.0.0.1:0']]) {
+    for (const command of [
+      ['apply', ...common],
+      ['restore', '--state-dir', state, '--hosts-dir', hostsDir, '--containerd-config', 'none'],
+      ['run', ...common, '--listen', '127.0.0.1:0'],
+    ]) {
       const result = await cli(command);
       assert.equal(result.code, 1, `${command[0]}: ${result.stderr}`);
       assert.match(result.stderr, busy(state, agent.child.pid));
@@ -100,8 +105,12 @@ describe('state dir claim', () => {
     await agent.waitForStatus('first apply', (s) => s.lastApply !== undefined);
     await rm(state, { recursive: true, force: true });
     await writeFile(config, `${await readFile(config, 'utf8')}  ghcr.io:\n    mirrors: [{url: "http://127.0.0.1:2", probe: false}]\n`);
-    await agent.waitForStatus('the new registry applied', (s) =>
-        s.registries.some((r) => r.name === 'ghcr.io') && s.lastApply !== undefined && Date.parse(s.lastApply.at) >= Date.parse(s.config.loadedAt ?? ''),
+    await agent.waitForStatus(
+      'the new registry applied',
+      (s) =>
+        s.registries.some((r) => r.name === 'ghcr.io') &&
+        s.lastApply !== undefined &&
+        Date.parse(s.lastApply.at) >= Date.parse(s.config.loadedAt ?? ''),
     );
     const result = await cli(['apply', ...common]);
     assert.equal(result.code, 1, `a second writer got in: ${result.stdout}${result.stderr}`);

@@ -23,18 +23,38 @@ describe('apply with a failing containerd restart', () => {
     const containerdConfig = join(root, 'config.toml');
     await copyFile(new URL('../containerd/fixtures/default-1.6.20.toml', import.meta.url), containerdConfig);
     const config = join(root, 'c.yaml');
-    await writeFile(config, `restartCommand: ${JSON.stringify(restart.argv)}\nregistries:\n  docker.io:\n    mirrors: [{url: "http://127.0.0.1:1"}]\n`);
+    await writeFile(
+      config,
+      `restartCommand: ${JSON.stringify(restart.argv)}\nregistries:\n  docker.io:\n    mirrors: [{url: "http://127.0.0.1:1"}]\n`,
+    );
     const hostsDir = join(root, 'h');
-    const args = ['apply', '--config', config, '--hosts-dir', hostsDir, '--state-dir', join(root, 's'), '--containerd-config', containerdConfig, '--assume-mirrors', 'up'];
+    const args = [
+      'apply',
+      '--config',
+      config,
+      '--hosts-dir',
+      hostsDir,
+      '--state-dir',
+      join(root, 's'),
+      '--containerd-config',
+      containerdConfig,
+      '--assume-mirrors',
+      'up',
+    ];
 
     const result = await new Promise<{ code: number | string | null; stderr: string }>((resolve) =>
-      execFile(BIN, args, { timeout: HANG_MS, killSignal: 'SIGKILL', maxBuffer: 64 << 20 }, (err, _stdout, stderr) => resolve({ code: err === null ? 0 : (err.code ?? err.signal ?? null), stderr })),
+      execFile(BIN, args, { timeout: HANG_MS, killSignal: 'SIGKILL', maxBuffer: 64 << 20 }, (err, _stdout, stderr) =>
+        resolve({ code: err === null ? 0 : (err.code ?? err.signal ?? null), stderr }),
+      ),
     );
     assert.equal(result.code, 1, `apply must end with exit 1 (got ${String(result.code)}): ${result.stderr.slice(-2000)}`);
     const calls = await restart.calls();
     assert.ok(calls >= 1 && calls <= ONE_SHOT_RESTART_ATTEMPTS, `restart tried ${calls} times`);
     assert.match(await readFile(join(hostsDir, 'docker.io', 'hosts.toml'), 'utf8'), /127\.0\.0\.1:1/);
     const last = result.stderr.trim().split('\n').at(-1) ?? '';
-    assert.match(last, /^containerd-mirror-agent: .*config\.toml: the hosts files are written, but containerd still has to be restarted .*failed: .*unit containerd\.service failed \[CMA_CONTAINERD_RESTART\]$/);
+    assert.match(
+      last,
+      /^containerd-mirror-agent: .*config\.toml: the hosts files are written, but containerd still has to be restarted .*failed: .*unit containerd\.service failed \[CMA_CONTAINERD_RESTART\]$/,
+    );
   });
 });

@@ -27,7 +27,8 @@ const THROUGH_THE_CLI = [
   'JSON nested 100 000 levels',
 ];
 
-const GOOD = (hostsDir: string) => `hostsDir: ${hostsDir}\nregistries:\n  docker.io:\n    mirrors: [{url: "http://127.0.0.1:5999", probe: false}]\n`;
+const GOOD = (hostsDir: string) =>
+  `hostsDir: ${hostsDir}\nregistries:\n  docker.io:\n    mirrors: [{url: "http://127.0.0.1:5999", probe: false}]\n`;
 
 function byName(name: string): BadInput {
   const found = BAD_INPUTS.find((c) => c.name === name);
@@ -58,8 +59,12 @@ describe('CLI: bad inputs', { concurrency: 4 }, () => {
       for (const [verb, ...rest] of [['validate'], ['apply', ...common]] as const) {
         const result = await cli([verb, '--config', config, ...rest]);
         assert.equal(result.code, 2, `${verb} exits 2, got ${result.code}: ${result.stderr}`);
-        const names = (l: string) => l.includes(join(config, bad.file)) && l.includes(`[${bad.code}]`) && l.includes(bad.fieldIncludes ?? '');
-        assert.ok(result.stderr.split('\n').some(names), `${verb} names ${bad.file}, ${bad.fieldIncludes ?? '(no field)'} and ${bad.code}:\n${result.stderr}`);
+        const names = (l: string) =>
+          l.includes(join(config, bad.file)) && l.includes(`[${bad.code}]`) && l.includes(bad.fieldIncludes ?? '');
+        assert.ok(
+          result.stderr.split('\n').some(names),
+          `${verb} names ${bad.file}, ${bad.fieldIncludes ?? '(no field)'} and ${bad.code}:\n${result.stderr}`,
+        );
         for (const secret of SECRETS) assert.ok(!`${result.stdout}${result.stderr}`.includes(secret), `${verb}: a secret leaked`);
       }
       assert.deepEqual(await listing(hostsDir), before, 'the hosts dir changed');

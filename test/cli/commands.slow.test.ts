@@ -26,7 +26,7 @@ describe('CLI commands', () => {
     );
   });
 
-  it('COMMAND --help prints the help with that command\'s flags and exits 0', async () => {
+  it("COMMAND --help prints the help with that command's flags and exits 0", async () => {
     const result = await cli(['run', '--help']);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^Usage: containerd-mirror-agent COMMAND/m);
@@ -58,13 +58,29 @@ describe('CLI commands', () => {
     const secretDir = join(root, 'render-creds');
     await mkdir(secretDir, { recursive: true });
     const password = 'render-Secret-7531';
-    await writeFile(join(secretDir, '.dockerconfigjson'), JSON.stringify({ auths: { '127.0.0.1:3': { auth: Buffer.from(`cache:${password}`).toString('base64') } } }));
+    await writeFile(
+      join(secretDir, '.dockerconfigjson'),
+      JSON.stringify({ auths: { '127.0.0.1:3': { auth: Buffer.from(`cache:${password}`).toString('base64') } } }),
+    );
     const withCreds = join(root, 'render-creds.yaml');
     const credsHosts = join(root, 'render-creds-hosts');
-    await writeFile(withCreds, `hostsDir: ${credsHosts}\ncredentials: [${secretDir}]\nregistries:\n  quay.io:\n    mirrors: [{url: "http://127.0.0.1:3", probe: false}]\n`);
+    await writeFile(
+      withCreds,
+      `hostsDir: ${credsHosts}\ncredentials: [${secretDir}]\nregistries:\n  quay.io:\n    mirrors: [{url: "http://127.0.0.1:3", probe: false}]\n`,
+    );
     const shown = await cli(['render', '--config', withCreds]);
     assert.equal(shown.code, 0, shown.stderr);
-    const applied = await cli(['apply', '--config', withCreds, '--assume-mirrors', 'up', '--state-dir', join(root, 'render-state'), '--containerd-config', 'none']);
+    const applied = await cli([
+      'apply',
+      '--config',
+      withCreds,
+      '--assume-mirrors',
+      'up',
+      '--state-dir',
+      join(root, 'render-state'),
+      '--containerd-config',
+      'none',
+    ]);
     assert.equal(applied.code, 0, applied.stderr);
     const file = join(credsHosts, 'quay.io', 'hosts.toml');
     const written = await readFile(file, 'utf8');
@@ -95,8 +111,11 @@ describe('CLI commands', () => {
 
   it('apply accepts a relative --hosts-dir', async () => {
     const result = await new Promise<{ code: number | null; stderr: string }>((done) => {
-      execFile(BIN, ['apply', '--config', config, '--hosts-dir', 'relative-hosts', '--assume-mirrors', 'up', ...state()], { cwd: root }, (err, _out, stderr) =>
-        done({ code: err === null ? 0 : (err.code as number), stderr }),
+      execFile(
+        BIN,
+        ['apply', '--config', config, '--hosts-dir', 'relative-hosts', '--assume-mirrors', 'up', ...state()],
+        { cwd: root },
+        (err, _out, stderr) => done({ code: err === null ? 0 : (err.code as number), stderr }),
       );
     });
     assert.equal(result.code, 0, result.stderr);
@@ -105,7 +124,12 @@ describe('CLI commands', () => {
   });
 
   it('usage errors exit 2 with CMA_USAGE; status with no agent exits 1 with CMA_AGENT_UNREACHABLE', async () => {
-    for (const args of [['frobnicate'], ['apply', '--config', config, '--bogus'], ['render', '--config', config, '--assume-mirrors', 'sideways'], ['validate']]) {
+    for (const args of [
+      ['frobnicate'],
+      ['apply', '--config', config, '--bogus'],
+      ['render', '--config', config, '--assume-mirrors', 'sideways'],
+      ['validate'],
+    ]) {
       const result = await cli(args);
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
       assert.match(result.stderr, /\[CMA_USAGE\]/);

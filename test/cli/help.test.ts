@@ -10,12 +10,17 @@ const DESCRIPTION_COLUMN = 49;
 /** A line's usage part: after the command name, up to the gap before its description. */
 function usagePart(line: string): string {
   if (line.length - line.trimStart().length >= DESCRIPTION_COLUMN) return '';
-  return line.replace(/^ {2}[a-z]+ +/, '').trim().split(/ {3,}/)[0]!;
+  return line
+    .replace(/^ {2}[a-z]+ +/, '')
+    .trim()
+    .split(/ {3,}/)[0]!;
 }
 
 /** The flags HELP's command list shows for each command (its own lines and their continuation lines). */
 function helpFlags(): Map<string, Set<string>> {
-  const lines = HELP.slice(HELP.indexOf('Commands:\n'), HELP.indexOf('\n\n', HELP.indexOf('Commands:\n'))).split('\n').slice(1);
+  const lines = HELP.slice(HELP.indexOf('Commands:\n'), HELP.indexOf('\n\n', HELP.indexOf('Commands:\n')))
+    .split('\n')
+    .slice(1);
   const flags = new Map<string, Set<string>>();
   let current: Set<string> | undefined;
   for (const line of lines) {

@@ -21,7 +21,10 @@ describe('bad inputs', () => {
         (e: unknown) => e,
       );
       assert.ok(err instanceof AgentErrors, `expected AgentErrors, got ${String(err)}`);
-      const match = err.errors.find((e) => e.code === c.code && e.file === join(dir, c.file) && (c.fieldIncludes === undefined || (e.field ?? '').includes(c.fieldIncludes)));
+      const match = err.errors.find(
+        (e) =>
+          e.code === c.code && e.file === join(dir, c.file) && (c.fieldIncludes === undefined || (e.field ?? '').includes(c.fieldIncludes)),
+      );
       assert.ok(match, `no ${c.code} naming ${c.file} ${c.fieldIncludes ?? ''} in:\n${err.message}`);
       assert.equal(err.exitCode, 2);
       const line = match.toLine();

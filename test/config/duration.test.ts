@@ -21,7 +21,24 @@ describe('parseDuration', () => {
   });
 
   it('rejects bare numbers, signs, spaces, unknown units and junk', () => {
-    for (const text of ['2', '0', '', '-1s', '+1s', '1 s', ' 1s', '1d', '1S', 'ms', '1s2', 's1', '1..5s', 'NaNs', '1e3ms', '9'.repeat(400) + 'h']) {
+    for (const text of [
+      '2',
+      '0',
+      '',
+      '-1s',
+      '+1s',
+      '1 s',
+      ' 1s',
+      '1d',
+      '1S',
+      'ms',
+      '1s2',
+      's1',
+      '1..5s',
+      'NaNs',
+      '1e3ms',
+      '9'.repeat(400) + 'h',
+    ]) {
       assert.throws(() => parseDuration(text), RangeError, JSON.stringify(text));
     }
   });

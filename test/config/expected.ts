@@ -7,7 +7,16 @@ export const noTls = (over: Partial<TlsSettings> = {}): TlsSettings => ({ ca: []
 /** A loaded mirror: probed ones carry the default dial timeout (issue 11). */
 export function mirror(url: string, over: Partial<Mirror> = {}): Mirror {
   const probe = over.probe ?? true;
-  return { url, capabilities: ['pull', 'resolve'], probe, tls: noTls(), overridePath: false, authMode: 'auto', ...(probe ? { dialTimeoutMs: DEFAULT_DIAL_TIMEOUT_MS } : {}), ...over };
+  return {
+    url,
+    capabilities: ['pull', 'resolve'],
+    probe,
+    tls: noTls(),
+    overridePath: false,
+    authMode: 'auto',
+    ...(probe ? { dialTimeoutMs: DEFAULT_DIAL_TIMEOUT_MS } : {}),
+    ...over,
+  };
 }
 
 export function registry(name: string, server: string, over: Partial<Registry> = {}): Registry {

@@ -41,8 +41,14 @@ describe('loadConfig: non-regular files never block the loader', { timeout: 20_0
       const err = await loadFailure([join(dir, 'c.yaml')]);
       const line = err.errors.map((e) => e.toLine()).join('\n');
       assert.match(line, /not a regular file/);
-      assert.ok(err.errors.every((e) => e.file === join(dir, 'c.yaml')), line);
-      assert.ok(err.errors.every((e) => e.code === 'CMA_CONFIG_FILE_REF'), line);
+      assert.ok(
+        err.errors.every((e) => e.file === join(dir, 'c.yaml')),
+        line,
+      );
+      assert.ok(
+        err.errors.every((e) => e.code === 'CMA_CONFIG_FILE_REF'),
+        line,
+      );
     });
   }
 

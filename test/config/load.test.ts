@@ -40,7 +40,10 @@ describe('loadConfig: sources', () => {
     const loaded = await loadConfig([dir]);
     assert.deepEqual(loaded.files, [join(dir, '10-early.json'), join(dir, '9-late.yaml')]);
     assert.equal(loaded.config.hostsDir, '/from/nine');
-    assert.deepEqual(loaded.config.registries.map((r) => r.name), ['docker.io']);
+    assert.deepEqual(
+      loaded.config.registries.map((r) => r.name),
+      ['docker.io'],
+    );
   });
 
   it('follows a ..data swap and ignores a key whose target vanished with the old generation', async (t) => {
@@ -113,7 +116,14 @@ describe('loadConfig: merge', () => {
         '    mirrors: [{url: "http://10.0.0.1:5000"}, {url: "http://10.0.0.2:5000"}]',
         '  quay.io: {skipVerify: true}',
       ].join('\n'),
-      'b.toml': ['[probe]', 'timeout = "3s"', '[registries."docker.io"]', 'mirrors = [{ url = "http://10.0.0.3:5000" }]', '[registries."quay.io"]', 'server = "https://quay.example"'].join('\n'),
+      'b.toml': [
+        '[probe]',
+        'timeout = "3s"',
+        '[registries."docker.io"]',
+        'mirrors = [{ url = "http://10.0.0.3:5000" }]',
+        '[registries."quay.io"]',
+        'server = "https://quay.example"',
+      ].join('\n'),
     });
     const { config } = await loadConfig([join(dir, 'a.yaml'), join(dir, 'b.toml')]);
     assert.deepEqual(config.probe, { ...DEFAULTS.probe, intervalMs: 5000, timeoutMs: 3000 });
@@ -179,7 +189,9 @@ describe('loadConfig: dialects', () => {
           auth: { kind: 'basic', username: 'gs-puller', password: 'fixture-password-2' },
         }),
         registry('gsoci.azurecr.io', 'https://gsoci.azurecr.io'),
-        registry('harbor.internal:8443', 'https://harbor.internal:8443', { mirrors: [mirror('https://harbor-cache.internal:8443', { tls: noTls({ skipVerify: true }) })] }),
+        registry('harbor.internal:8443', 'https://harbor.internal:8443', {
+          mirrors: [mirror('https://harbor-cache.internal:8443', { tls: noTls({ skipVerify: true }) })],
+        }),
         registry('registry.example.com', 'https://registry.example.com', { auth: ciPuller }),
       ],
     });
@@ -192,7 +204,10 @@ describe('loadConfig: dialects', () => {
       registries: [
         registry('docker.io', 'https://registry-1.docker.io', { mirrors: [mirror('http://10.96.0.50:5000')] }),
         registry('harbor.internal:8443', 'https://harbor.internal:8443', {
-          serverTls: noTls({ ca: [harborCa], client: [{ cert: '/etc/containerd/certs/node.pem', key: '/etc/containerd/certs/node-key.pem' }] }),
+          serverTls: noTls({
+            ca: [harborCa],
+            client: [{ cert: '/etc/containerd/certs/node.pem', key: '/etc/containerd/certs/node-key.pem' }],
+          }),
           mirrors: [mirror('https://harbor-cache.internal:8443', { tls: noTls({ ca: [harborCa] }) })],
         }),
         registry('registry.example.com', 'https://registry.example.com', { auth: ciPuller }),
@@ -212,7 +227,11 @@ describe('loadConfig: dialects', () => {
     const { config } = await loadConfig([dir]);
     assert.deepEqual(config.registries, [
       registry('quay.io', 'https://quay.io', {
-        mirrors: [mirror('http://localhost:5000'), mirror('https://cache.local'), mirror('https://harbor.local/v2/quay', { overridePath: true })],
+        mirrors: [
+          mirror('http://localhost:5000'),
+          mirror('https://cache.local'),
+          mirror('https://harbor.local/v2/quay', { overridePath: true }),
+        ],
       }),
     ]);
   });
@@ -224,7 +243,9 @@ describe('loadConfig: dialects', () => {
       'b-native.yaml': 'registries: {docker.io: {authMode: containerd}}\n',
     });
     const { config } = await loadConfig([dir]);
-    assert.deepEqual(config.registries, [registry('docker.io', 'https://registry-1.docker.io', { mirrors: [mirror('http://10.0.0.1:5000')], authMode: 'containerd' })]);
+    assert.deepEqual(config.registries, [
+      registry('docker.io', 'https://registry-1.docker.io', { mirrors: [mirror('http://10.0.0.1:5000')], authMode: 'containerd' }),
+    ]);
   });
 });
 
@@ -256,7 +277,10 @@ describe('loadConfig: credentials', () => {
     assert.deepEqual(config.registries, [
       registry('docker.io', 'https://registry-1.docker.io', {
         auth: { kind: 'basic', username: 'hub-user', password: 'hub-pass' },
-        mirrors: [mirror('http://10.96.0.50:5000', { auth: { kind: 'basic', username: 'cache-user', password: 'cache-pass' } }), mirror('http://10.96.0.50:5001')],
+        mirrors: [
+          mirror('http://10.96.0.50:5000', { auth: { kind: 'basic', username: 'cache-user', password: 'cache-pass' } }),
+          mirror('http://10.96.0.50:5001'),
+        ],
       }),
       registry('ghcr.io', 'https://ghcr.io', { auth: { kind: 'identityToken', identityToken: 'ghcr-token' } }),
       registry('private.example', 'https://private.example', { auth: { kind: 'basic', username: 'inline', password: 'inline-pass' } }),

@@ -31,7 +31,13 @@ describe('loadConfig: _default, fallback and named mirrors', () => {
     const dir = await tempDir(t);
     await writeTree(dir, { 'c.yaml': 'registries:\n  r.io: {fallback: false, mirrors: [{url: "http://10.0.0.1:5000"}]}\n  q.io: {}\n' });
     const { config } = await loadConfig([dir]);
-    assert.deepEqual(config.registries.map((r) => [r.name, r.fallback]), [['q.io', true], ['r.io', false]]);
+    assert.deepEqual(
+      config.registries.map((r) => [r.name, r.fallback]),
+      [
+        ['q.io', true],
+        ['r.io', false],
+      ],
+    );
   });
 
   it('a cluster host name is resolved by the agent; an IP or an outside name is left to containerd', async (t) => {
@@ -45,7 +51,10 @@ describe('loadConfig: _default, fallback and named mirrors', () => {
       ].join('\n'),
     });
     const { config } = await loadConfig([dir]);
-    assert.deepEqual(config.registries[0]?.mirrors.map((m) => m.dnsName), ['registry-cache.kube-system.svc.cluster.local', 'cache.mirrors.svc.cluster.local', undefined, undefined]);
+    assert.deepEqual(
+      config.registries[0]?.mirrors.map((m) => m.dnsName),
+      ['registry-cache.kube-system.svc.cluster.local', 'cache.mirrors.svc.cluster.local', undefined, undefined],
+    );
     assert.deepEqual(config.dns, { servers: [], source: 'system', clusterDomain: 'cluster.local' });
   });
 
@@ -53,7 +62,8 @@ describe('loadConfig: _default, fallback and named mirrors', () => {
     const dir = await tempDir(t);
     const kubelet = join(dir, 'kubelet', 'config.yaml');
     await writeTree(dir, {
-      'kubelet/config.yaml': 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nclusterDNS: [10.96.0.10]\nclusterDomain: corp.internal\n',
+      'kubelet/config.yaml':
+        'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nclusterDNS: [10.96.0.10]\nclusterDomain: corp.internal\n',
       'own/c.yaml': `clusterDNS: ["127.0.0.53:5353"]\nkubeletConfig: ${kubelet}\nregistries: {docker.io: {mirrors: [{url: "http://cache.ns.svc.corp.internal:5000"}]}}\n`,
       'kubelet-only/c.yaml': `kubeletConfig: ${kubelet}\n`,
     });

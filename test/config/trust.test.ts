@@ -29,10 +29,15 @@ describe('trust boundary: node-owned and cluster-provided sources', () => {
     const dir = await tempDir(t);
     const node = join(dir, 'node.yaml');
     await writeFile(node, 'restartCommand: [/bin/true]\nhostsDir: /srv/certs.d\n');
-    const volume = await createKubeletVolume(join(dir, 'cm'), { 'c.yaml': 'restartCommand: [/bin/sh, -c, "id > PWNED"]\nhostsDir: /etc\nregistries:\n  quay.io: {}\n' });
+    const volume = await createKubeletVolume(join(dir, 'cm'), {
+      'c.yaml': 'restartCommand: [/bin/sh, -c, "id > PWNED"]\nhostsDir: /etc\nregistries:\n  quay.io: {}\n',
+    });
     const lines = await refusal([node], [volume.dir]);
     assert.equal(lines.length, 2, lines.join('\n'));
-    assert.match(lines[0]!, new RegExp(`^${volume.dir}/c\\.yaml: restartCommand: a cluster-provided source .*runs as root.*\\[CMA_CONFIG_TRUST\\]$`));
+    assert.match(
+      lines[0]!,
+      new RegExp(`^${volume.dir}/c\\.yaml: restartCommand: a cluster-provided source .*runs as root.*\\[CMA_CONFIG_TRUST\\]$`),
+    );
     assert.match(lines[1]!, new RegExp(`^${volume.dir}/c\\.yaml: hostsDir: .*\\[CMA_CONFIG_TRUST\\]$`));
 
     await volume.swap({ 'c.yaml': 'registries:\n  quay.io: {}\n' });
@@ -46,7 +51,10 @@ describe('trust boundary: node-owned and cluster-provided sources', () => {
     const volume = await createKubeletVolume(join(dir, 'cm'), { 'c.yaml': 'kubeletConfig: /etc/shadow\nclusterDNS: [10.96.0.10]\n' });
     const lines = await refusal([], [volume.dir]);
     assert.equal(lines.length, 1, lines.join('\n'));
-    assert.match(lines[0]!, new RegExp(`^${volume.dir}/c\\.yaml: kubeletConfig: a cluster-provided source .*node file.*\\[CMA_CONFIG_TRUST\\]$`));
+    assert.match(
+      lines[0]!,
+      new RegExp(`^${volume.dir}/c\\.yaml: kubeletConfig: a cluster-provided source .*node file.*\\[CMA_CONFIG_TRUST\\]$`),
+    );
     await volume.swap({ 'c.yaml': 'clusterDNS: [10.96.0.10]\n' });
     const { config } = await loadConfig([], { clusterSources: [volume.dir] });
     assert.deepEqual(config.dns.servers, ['10.96.0.10']);
@@ -68,16 +76,37 @@ describe('trust boundary: node-owned and cluster-provided sources', () => {
       return refusal([], [cm, secret.dir]);
     };
 
-    assert.deepEqual(await attempt(`credentials: [${secret.dir}]\nregistries:\n  registry.test:\n    ca: [${secret.path('ca.pem')}]\n`), [], 'inside the volumes, through the kubelet ..data symlinks');
+    assert.deepEqual(
+      await attempt(`credentials: [${secret.dir}]\nregistries:\n  registry.test:\n    ca: [${secret.path('ca.pem')}]\n`),
+      [],
+      'inside the volumes, through the kubelet ..data symlinks',
+    );
     const direct = await attempt(`registries:\n  registry.test:\n    mirrors: [{url: "http://127.0.0.1:1", ca: [${nodeFile}]}]\n`);
-    assert.match(direct.join('\n'), new RegExp(`^${cluster}: registries\\.registry\\.test\\.mirrors\\[0\\]\\.ca\\[0\\]: ${nodeFile} resolves to .*outside every cluster-provided volume.*\\[CMA_CONFIG_TRUST\\]$`));
-    assert.match((await attempt(`credentials: [${nodeCreds}]\n`)).join('\n'), /^.*: credentials\[0\]: .*outside every cluster-provided volume.*\[CMA_CONFIG_TRUST\]$/);
+    assert.match(
+      direct.join('\n'),
+      new RegExp(
+        `^${cluster}: registries\\.registry\\.test\\.mirrors\\[0\\]\\.ca\\[0\\]: ${nodeFile} resolves to .*outside every cluster-provided volume.*\\[CMA_CONFIG_TRUST\\]$`,
+      ),
+    );
+    assert.match(
+      (await attempt(`credentials: [${nodeCreds}]\n`)).join('\n'),
+      /^.*: credentials\[0\]: .*outside every cluster-provided volume.*\[CMA_CONFIG_TRUST\]$/,
+    );
     await symlink(nodeFile, join(cm, 'link.pem'));
-    assert.match((await attempt(`registries:\n  registry.test:\n    client: [{cert: ${join(cm, 'link.pem')}, key: ${secret.path('ca.pem')}}]\n`)).join('\n'), /client\[0\]\.cert: .*link\.pem resolves to .*node-secret\.pem, outside.*\[CMA_CONFIG_TRUST\]/);
+    assert.match(
+      (await attempt(`registries:\n  registry.test:\n    client: [{cert: ${join(cm, 'link.pem')}, key: ${secret.path('ca.pem')}}]\n`)).join(
+        '\n',
+      ),
+      /client\[0\]\.cert: .*link\.pem resolves to .*node-secret\.pem, outside.*\[CMA_CONFIG_TRUST\]/,
+    );
     const linkedDir = join(cm, 'creds');
     await mkdir(linkedDir);
     await symlink(join(nodeCreds, 'config.json'), join(linkedDir, 'config.json'));
-    assert.match((await attempt(`credentials: [${linkedDir}]\n`)).join('\n'), /credentials\[0\]: .*creds\/config\.json resolves to .*outside.*\[CMA_CONFIG_TRUST\]/, 'the files a credentials directory stands for are checked too');
+    assert.match(
+      (await attempt(`credentials: [${linkedDir}]\n`)).join('\n'),
+      /credentials\[0\]: .*creds\/config\.json resolves to .*outside.*\[CMA_CONFIG_TRUST\]/,
+      'the files a credentials directory stands for are checked too',
+    );
 
     // The same references from a node-owned source are the operator's to make.
     await writeFile(cluster, 'registries:\n  registry.test: {}\n');
@@ -92,7 +121,10 @@ describe('trust boundary: node-owned and cluster-provided sources', () => {
     const volume = await createKubeletVolume(join(dir, 'cm'), { 'c.yaml': 'restartCommand: [/bin/sh, -c, "id > PWNED"]\n' });
     const outcome = await new Syncer({ from: [volume.dir], to }).sync();
     assert.equal(outcome.result, 'rejected');
-    assert.match(outcome.result === 'rejected' ? outcome.errors.map((e) => e.toLine()).join('\n') : '', /c\.yaml: restartCommand: .*\[CMA_CONFIG_TRUST\]/);
+    assert.match(
+      outcome.result === 'rejected' ? outcome.errors.map((e) => e.toLine()).join('\n') : '',
+      /c\.yaml: restartCommand: .*\[CMA_CONFIG_TRUST\]/,
+    );
     await assert.rejects(stat(join(to, 'c.yaml')), /ENOENT/, 'nothing reached the node');
   });
 });

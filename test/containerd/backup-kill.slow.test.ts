@@ -33,7 +33,15 @@ describe('kill -9 during the config.toml backup', () => {
     const config = join(root, 'config.toml');
     await writeFile(config, ORIGINAL);
     const bundle = join(root, 'child.mjs');
-    await build({ entryPoints: [new URL('./backup-kill-child.ts', import.meta.url).pathname], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: bundle, logLevel: 'error' });
+    await build({
+      entryPoints: [new URL('./backup-kill-child.ts', import.meta.url).pathname],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      outfile: bundle,
+      logLevel: 'error',
+    });
 
     let midway = 0;
     for (let kill = 0; kill < KILLS; kill++) {
@@ -42,7 +50,10 @@ describe('kill -9 during the config.toml backup', () => {
       const backup = join(stateDir, CONFIG_BACKUP_FILE);
       if (await runAndKill(bundle, config, stateDir, 60)) midway++;
       const left = await readFile(backup).catch(() => undefined);
-      assert.ok(left === undefined || left.equals(ORIGINAL), `kill ${kill}: a partial backup (${left?.length} of ${ORIGINAL.length} bytes)`);
+      assert.ok(
+        left === undefined || left.equals(ORIGINAL),
+        `kill ${kill}: a partial backup (${left?.length} of ${ORIGINAL.length} bytes)`,
+      );
       await backupOnce(config, stateDir);
       assert.ok((await readFile(backup)).equals(ORIGINAL), `kill ${kill}: the next run did not complete the backup`);
       await rm(stateDir, { recursive: true });

@@ -44,14 +44,23 @@ function freePort(): Promise<number> {
 
 /** distribution 2.8 only accepts bcrypt htpasswd entries; Debian's python3 crypt makes them via libxcrypt. */
 async function htpasswdLine(): Promise<string> {
-  const { stdout } = await run('python3', ['-W', 'ignore', '-c', 'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))', PASSWORD]);
+  const { stdout } = await run('python3', [
+    '-W',
+    'ignore',
+    '-c',
+    'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))',
+    PASSWORD,
+  ]);
   return `${USER}:${stdout.trim()}\n`;
 }
 
 async function waitFor401(url: string): Promise<void> {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const status = await fetch(url).then((r) => r.status, () => 0);
+    const status = await fetch(url).then(
+      (r) => r.status,
+      () => 0,
+    );
     if (status === 401) return;
     if (Date.now() > deadline) throw new Error(`${url} answered ${status}, expected 401`);
     await new Promise((r) => setTimeout(r, 200));
@@ -70,7 +79,10 @@ describe('CRI pull from a Basic-auth registry with config.toml auth', async () =
     const port = await freePort();
     registryHost = `127.0.0.1:${port}`;
     await writeFile(join(dir, 'htpasswd'), await htpasswdLine());
-    await writeFile(join(dir, 'registry.yml'), `version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: ${dir}/registry}}\nhttp: {addr: "${registryHost}"}\nauth: {htpasswd: {realm: cma-test, path: ${dir}/htpasswd}}\n`);
+    await writeFile(
+      join(dir, 'registry.yml'),
+      `version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: ${dir}/registry}}\nhttp: {addr: "${registryHost}"}\nauth: {htpasswd: {realm: cma-test, path: ${dir}/htpasswd}}\n`,
+    );
     children.push(spawn('docker-registry', ['serve', join(dir, 'registry.yml')], { stdio: 'ignore' }));
     await waitFor401(`http://${registryHost}/v2/`);
     const layout = join(dir, 'oci');
@@ -79,7 +91,14 @@ describe('CRI pull from a Basic-auth registry with config.toml auth', async () =
     await run('umoci', ['unpack', '--image', `${layout}:t`, join(dir, 'bundle')]);
     await writeFile(join(dir, 'bundle', 'rootfs', 'hello'), 'hello\n');
     await run('umoci', ['repack', '--image', `${layout}:t`, join(dir, 'bundle')]);
-    await run('skopeo', ['copy', '--dest-tls-verify=false', '--dest-creds', `${USER}:${PASSWORD}`, `oci:${layout}:t`, `docker://${registryHost}/cma/hello:t`]);
+    await run('skopeo', [
+      'copy',
+      '--dest-tls-verify=false',
+      '--dest-creds',
+      `${USER}:${PASSWORD}`,
+      `oci:${layout}:t`,
+      `docker://${registryHost}/cma/hello:t`,
+    ]);
   });
 
   after(async () => {
@@ -92,7 +111,10 @@ describe('CRI pull from a Basic-auth registry with config.toml auth', async () =
     const own = join(dir, name);
     const hostsDir = join(own, 'hosts');
     await mkdir(join(hostsDir, registryHost), { recursive: true });
-    await writeFile(join(hostsDir, registryHost, 'hosts.toml'), `server = "http://${registryHost}"\n\n[host."http://${registryHost}"]\n  capabilities = ["pull", "resolve"]\n`);
+    await writeFile(
+      join(hostsDir, registryHost, 'hosts.toml'),
+      `server = "http://${registryHost}"\n\n[host."http://${registryHost}"]\n  capabilities = ["pull", "resolve"]\n`,
+    );
     const plan = planContainerdConfig({ path: join(own, 'config.toml'), current: await isolatedDefault(own), hostsDir, auths, facts: {} });
     await writeFile(plan.path, plan.content, { mode: plan.mode });
     assert.equal(await startAndReadCriStatus(own, plan.path, children), 'ok');
@@ -112,7 +134,9 @@ describe('CRI pull from a Basic-auth registry with config.toml auth', async () =
   it('pulls with the credential taken from a mounted kubernetes.io/dockerconfigjson Secret', async (t) => {
     if (reason) return t.skip(reason);
     const auth = Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
-    const secret = await createKubeletVolume(join(dir, 'pull-secret'), { '.dockerconfigjson': JSON.stringify({ auths: { [registryHost]: { auth } } }) });
+    const secret = await createKubeletVolume(join(dir, 'pull-secret'), {
+      '.dockerconfigjson': JSON.stringify({ auths: { [registryHost]: { auth } } }),
+    });
     const agentConfig = join(dir, 'agent.yaml');
     await writeFile(agentConfig, `credentials: [${secret.dir}]\nregistries:\n  "${registryHost}":\n    server: http://${registryHost}\n`);
     const { config } = await loadConfig([agentConfig]);

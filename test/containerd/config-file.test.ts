@@ -56,7 +56,10 @@ describe('updateContainerdConfig', () => {
 
     // The operator points containerd elsewhere: theirs, not moved.
     await writeFile(path, (await readFile(path, 'utf8')).replace('/srv/hosts-b', '/srv/theirs'));
-    await assert.rejects(updateContainerdConfig({ path, stateDir, hostsDir: '/srv/hosts-c', config, facts: {} }), /is \/srv\/theirs, but the agent writes hosts\.toml files to \/srv\/hosts-c/);
+    await assert.rejects(
+      updateContainerdConfig({ path, stateDir, hostsDir: '/srv/hosts-c', config, facts: {} }),
+      /is \/srv\/theirs, but the agent writes hosts\.toml files to \/srv\/hosts-c/,
+    );
   });
 
   it('edits the target of a symlinked config.toml and keeps the link', async () => {
@@ -74,12 +77,15 @@ describe('updateContainerdConfig', () => {
     const path = join(dir, 'mirrors.toml');
     const text = await readFile(new URL('./fixtures/mirrors.toml', import.meta.url), 'utf8');
     await writeFile(path, text);
-    await assert.rejects(updateContainerdConfig({ path, stateDir: join(dir, 'state3'), hostsDir: '/h', config, facts: {} }), (err: unknown) => {
-      assert.ok(err instanceof AgentError);
-      assert.equal(err.code, 'CMA_CONTAINERD_CONFIG');
-      assert.ok(!err.toLine().includes(SECRET));
-      return true;
-    });
+    await assert.rejects(
+      updateContainerdConfig({ path, stateDir: join(dir, 'state3'), hostsDir: '/h', config, facts: {} }),
+      (err: unknown) => {
+        assert.ok(err instanceof AgentError);
+        assert.equal(err.code, 'CMA_CONTAINERD_CONFIG');
+        assert.ok(!err.toLine().includes(SECRET));
+        return true;
+      },
+    );
     assert.equal(await readFile(path, 'utf8'), text);
   });
 });

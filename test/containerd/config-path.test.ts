@@ -47,7 +47,10 @@ describe('configPathTarget', () => {
 
   it('makes a list naming the hosts dir the hosts dir alone where lists are not read, and names what it drops', () => {
     assert.deepEqual(configPathTarget(LIST, HOSTS, false, WHERE), { value: HOSTS, dropped: ['/etc/docker/certs.d'] });
-    assert.deepEqual(configPathTarget(`/etc/docker/certs.d:${HOSTS}`, HOSTS, false, WHERE), { value: HOSTS, dropped: ['/etc/docker/certs.d'] });
+    assert.deepEqual(configPathTarget(`/etc/docker/certs.d:${HOSTS}`, HOSTS, false, WHERE), {
+      value: HOSTS,
+      dropped: ['/etc/docker/certs.d'],
+    });
   });
 
   it('refuses a list without the hosts dir and advises one directory of it, never the list', () => {
@@ -57,7 +60,10 @@ describe('configPathTarget', () => {
   });
 
   it('refuses another single directory, naming both', () => {
-    assert.match(refusal('/srv/certs.d', HOSTS), /is \/srv\/certs\.d, but the agent writes hosts\.toml files to \/etc\/containerd\/certs\.d/);
+    assert.match(
+      refusal('/srv/certs.d', HOSTS),
+      /is \/srv\/certs\.d, but the agent writes hosts\.toml files to \/etc\/containerd\/certs\.d/,
+    );
   });
 });
 

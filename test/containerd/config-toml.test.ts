@@ -76,7 +76,11 @@ describe('planContainerdConfig', () => {
     assert.deepEqual({ ...tableAt(registry, ['configs', 'registry-1.docker.io', 'auth']) }, { username: 'hub-user', password: SECRET });
     assert.deepEqual({ ...tableAt(registry, ['configs', '10.96.0.50:5000', 'auth']) }, { identitytoken: 'tok-123' });
     assert.deepEqual(plan.managedHosts, ['10.96.0.50:5000', 'registry-1.docker.io']);
-    assert.deepEqual(plan.changes, [`config_path set to ${HOSTS_DIR}`, 'auth added for 10.96.0.50:5000', 'auth added for registry-1.docker.io']);
+    assert.deepEqual(plan.changes, [
+      `config_path set to ${HOSTS_DIR}`,
+      'auth added for 10.96.0.50:5000',
+      'auth added for registry-1.docker.io',
+    ]);
     assert.equal(plan.mode, 0o600);
   });
 

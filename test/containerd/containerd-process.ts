@@ -33,7 +33,8 @@ export async function startAndReadCriStatus(dir: string, config: string, childre
       if (line) return line.trim().split(/\s+/).at(-1)!;
       throw new Error('cri plugin not listed yet');
     } catch (err) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`containerd did not answer:\n${log.slice(-2000)}`, { cause: err });
+      if (Date.now() > deadline || child.exitCode !== null)
+        throw new Error(`containerd did not answer:\n${log.slice(-2000)}`, { cause: err });
       await new Promise((r) => setTimeout(r, 200));
     }
   }

@@ -36,7 +36,8 @@ async function writeTree(cfg: AgentConfig, health: HealthView): Promise<void> {
 }
 
 function assertNoSecret(text: string): void {
-  for (const secret of [HUB_PW, CACHE_PW, Buffer.from(`cache:${CACHE_PW}`).toString('base64')]) assert.ok(!text.includes(secret), 'doctor output carries a credential');
+  for (const secret of [HUB_PW, CACHE_PW, Buffer.from(`cache:${CACHE_PW}`).toString('base64')])
+    assert.ok(!text.includes(secret), 'doctor output carries a credential');
 }
 
 describe('runDoctor', () => {
@@ -50,7 +51,14 @@ describe('runDoctor', () => {
     const root = join(dir, name);
     const hostsDir = join(root, 'hosts');
     const cfg = config(hostsDir);
-    return { cfg, config: cfg, containerdConfig: join(root, 'config.toml'), hostsDir, stateDir: join(root, 'state'), containerdBinary: NO_BINARY };
+    return {
+      cfg,
+      config: cfg,
+      containerdConfig: join(root, 'config.toml'),
+      hostsDir,
+      stateDir: join(root, 'state'),
+      containerdBinary: NO_BINARY,
+    };
   }
 
   it('reports a correctly set up node as healthy, naming credential hosts but never their values', async () => {
@@ -58,7 +66,13 @@ describe('runDoctor', () => {
     await mkdir(dirname(n.containerdConfig), { recursive: true });
     await writeFile(n.containerdConfig, await readFile(new URL('./fixtures/default-1.6.20.toml', import.meta.url), 'utf8'));
     await updateContainerdConfig({ path: n.containerdConfig, stateDir: n.stateDir, hostsDir: n.hostsDir, config: n.cfg, facts: {} });
-    await writeTree(n.cfg, new Map([[CACHE, 'up'], ['http://127.0.0.1:5002', 'up']]));
+    await writeTree(
+      n.cfg,
+      new Map([
+        [CACHE, 'up'],
+        ['http://127.0.0.1:5002', 'up'],
+      ]),
+    );
     const result = await runDoctor({ ...n, probe: () => Promise.resolve({ ok: true }) });
     const text = formatDoctorReport(result);
     assert.deepEqual(result.problems, [], text);
@@ -73,15 +87,27 @@ describe('runDoctor', () => {
     assert.match(text, /No problems found\./);
     // Each credential line sits under its own registry (docker.io sorts before ghcr.io).
     const at = (re: RegExp): number => result.lines.findIndex((l) => re.test(l));
-    assert.ok(at(/^docker\.io: /) < at(/registry-1\.docker\.io: config\.toml auth/) && at(/registry-1\.docker\.io: config\.toml auth/) < at(/^ghcr\.io: /), text);
+    assert.ok(
+      at(/^docker\.io: /) < at(/registry-1\.docker\.io: config\.toml auth/) &&
+        at(/registry-1\.docker\.io: config\.toml auth/) < at(/^ghcr\.io: /),
+      text,
+    );
     assertNoSecret(text);
   });
 
   it("does not call Debian's stock config.toml, which holds no credential, too open", async () => {
     const n = node('stock');
     await mkdir(dirname(n.containerdConfig), { recursive: true });
-    await writeFile(n.containerdConfig, await readFile(new URL('./fixtures/default-1.6.20.toml', import.meta.url), 'utf8'), { mode: 0o644 });
-    await writeTree(n.cfg, new Map([[CACHE, 'up'], ['http://127.0.0.1:5002', 'up']]));
+    await writeFile(n.containerdConfig, await readFile(new URL('./fixtures/default-1.6.20.toml', import.meta.url), 'utf8'), {
+      mode: 0o644,
+    });
+    await writeTree(
+      n.cfg,
+      new Map([
+        [CACHE, 'up'],
+        ['http://127.0.0.1:5002', 'up'],
+      ]),
+    );
     const result = await runDoctor({ ...n, probe: () => Promise.resolve({ ok: true }) });
     const problems = result.problems.map((p) => p.problem).join('\n');
     assert.match(problems, /credential for registry-1\.docker\.io is not in containerd's config\.toml auth/);
@@ -96,10 +122,20 @@ describe('runDoctor', () => {
   it('lists every problem with its fix, numbered, and still never a credential', async () => {
     const n = node('broken');
     await mkdir(dirname(n.containerdConfig), { recursive: true });
-    await writeFile(n.containerdConfig, `version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n  endpoint = ["${CACHE}"]\n`);
+    await writeFile(
+      n.containerdConfig,
+      `version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n  endpoint = ["${CACHE}"]\n`,
+    );
     await writeTree({ ...n.cfg, registries: n.cfg.registries.filter((r) => r.name === 'docker.io') }, new Map([[CACHE, 'up']]));
-    await writeRestartState(n.stateDir, { restartPending: true, reason: 'auth changed for registry-1.docker.io', pendingSince: '2025-01-01T00:00:00.000Z' });
-    const result = await runDoctor({ ...n, probe: (url) => Promise.resolve(url === CACHE ? { ok: false, error: 'connect ECONNREFUSED 127.0.0.1:5001' } : { ok: true }) });
+    await writeRestartState(n.stateDir, {
+      restartPending: true,
+      reason: 'auth changed for registry-1.docker.io',
+      pendingSince: '2025-01-01T00:00:00.000Z',
+    });
+    const result = await runDoctor({
+      ...n,
+      probe: (url) => Promise.resolve(url === CACHE ? { ok: false, error: 'connect ECONNREFUSED 127.0.0.1:5001' } : { ok: true }),
+    });
     const text = formatDoctorReport(result);
     assert.equal(result.healthy, false);
     const problems = result.problems.map((p) => p.problem).join('\n');
@@ -128,7 +164,12 @@ describe('runDoctor', () => {
 
   it('reports an agent config that does not load', async () => {
     const n = node('noconfig');
-    const result = await runDoctor({ ...n, config: undefined, loadError: '/etc/cma/config.yaml: registries[0].server: expected a URL [CMA_CONFIG_FIELD]', probe: () => Promise.resolve({ ok: true }) });
+    const result = await runDoctor({
+      ...n,
+      config: undefined,
+      loadError: '/etc/cma/config.yaml: registries[0].server: expected a URL [CMA_CONFIG_FIELD]',
+      probe: () => Promise.resolve({ ok: true }),
+    });
     assert.equal(result.healthy, false);
     assert.match(result.problems[0]!.problem, /does not exist/);
     assert.ok(result.problems.some((p) => /agent config could not be loaded: .*expected a URL/.test(p.problem)));
@@ -158,15 +199,27 @@ describe('runDoctor', () => {
     const dropIn = join(dirname(n.containerdConfig), 'dropin.toml');
     await writeFile(dropIn, 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "x/pause:1"\n');
     // The agent refuses to edit such a file (imports.ts); this is the node another tool left behind.
-    await writeFile(n.containerdConfig, `version = 2\nimports = ["${dropIn}"]\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "${n.hostsDir}"\n`);
+    await writeFile(
+      n.containerdConfig,
+      `version = 2\nimports = ["${dropIn}"]\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "${n.hostsDir}"\n`,
+    );
     await writeTree(n.cfg, new Map());
     const result = await runDoctor({ ...n, containerdBinary: 'containerd', probe: () => Promise.resolve({ ok: true }) });
     const text = formatDoctorReport(result);
     if (!/containerd: \d/.test(text)) return t.skip('containerd is not installed');
     assert.match(text, /settings checked: containerd config dump/);
-    assert.ok(result.problems.some((p) => /config_path is not set/.test(p.problem)), text);
-    assert.ok(result.problems.some((p) => p.problem.startsWith(`a drop-in wins over config.toml: ${dropIn}: `)), text);
-    assert.ok(result.problems.some((p) => /credential for registry-1\.docker\.io is not in/.test(p.problem)), text);
+    assert.ok(
+      result.problems.some((p) => /config_path is not set/.test(p.problem)),
+      text,
+    );
+    assert.ok(
+      result.problems.some((p) => p.problem.startsWith(`a drop-in wins over config.toml: ${dropIn}: `)),
+      text,
+    );
+    assert.ok(
+      result.problems.some((p) => /credential for registry-1\.docker\.io is not in/.test(p.problem)),
+      text,
+    );
     assertNoSecret(text);
   });
 });

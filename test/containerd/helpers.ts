@@ -63,11 +63,16 @@ export function recordingLogger(): Logger & { lines: LogLine[]; text(): string }
 }
 
 /** A temp dir with a restart command that appends one line per call to `calls`, failing the first `failFirst`. */
-export async function fakeRestartCommand(failFirst = 0): Promise<{ dir: string; argv: string[]; calls(): Promise<number>; cleanup(): Promise<void> }> {
+export async function fakeRestartCommand(
+  failFirst = 0,
+): Promise<{ dir: string; argv: string[]; calls(): Promise<number>; cleanup(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'cma-restart-'));
   const script = join(dir, 'restart.sh');
   const log = join(dir, 'calls');
-  await writeFile(script, `#!/bin/sh\nn=$(cat "$1" 2>/dev/null | wc -l)\necho call >> "$1"\nif [ "$n" -lt ${failFirst} ]; then echo "unit containerd.service failed" >&2; exit 1; fi\n`);
+  await writeFile(
+    script,
+    `#!/bin/sh\nn=$(cat "$1" 2>/dev/null | wc -l)\necho call >> "$1"\nif [ "$n" -lt ${failFirst} ]; then echo "unit containerd.service failed" >&2; exit 1; fi\n`,
+  );
   await chmod(script, 0o755);
   return {
     dir,

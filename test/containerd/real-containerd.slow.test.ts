@@ -48,7 +48,13 @@ describe('real containerd', async () => {
     if (reason) return t.skip(reason);
     const own = await mkdtemp(join(dir, 'default-'));
     const hostsDir = join(own, 'hosts');
-    const plan = planContainerdConfig({ path: join(own, 'config.toml'), current: await isolatedDefault(own), hostsDir, auths: AUTHS, facts: {} });
+    const plan = planContainerdConfig({
+      path: join(own, 'config.toml'),
+      current: await isolatedDefault(own),
+      hostsDir,
+      auths: AUTHS,
+      facts: {},
+    });
     await writeFile(plan.path, plan.content, { mode: plan.mode });
     const registry = tableAt(await dump(plan.path), ['plugins', CRI, 'registry'])!;
     assert.equal(registry.config_path, hostsDir);
@@ -60,7 +66,8 @@ describe('real containerd', async () => {
 
   it('reads config_path from the agent block when the registry table had no header of its own', async (t) => {
     if (reason) return t.skip(reason);
-    const current = 'version = 2\n\n[plugins."io.containerd.grpc.v1.cri".registry.configs."registry.corp.example".tls]\n  ca_file = "/etc/ssl/corp-ca.pem"\n';
+    const current =
+      'version = 2\n\n[plugins."io.containerd.grpc.v1.cri".registry.configs."registry.corp.example".tls]\n  ca_file = "/etc/ssl/corp-ca.pem"\n';
     const plan = planContainerdConfig({ path: join(dir, 'block.toml'), current, hostsDir: '/srv/hosts', auths: AUTHS, facts: {} });
     await writeFile(plan.path, plan.content, { mode: plan.mode });
     const registry = tableAt(await dump(plan.path), ['plugins', CRI, 'registry'])!;
@@ -84,10 +91,15 @@ describe('real containerd', async () => {
     const own = await mkdtemp(join(dir, 'mirrors-'));
     const config = join(own, 'config.toml');
     const base = await isolatedDefault(own);
-    await writeFile(config, base.replace('config_path = ""', `config_path = "${own}/hosts"`).replace(
-      `[plugins."${CRI}".registry.mirrors]`,
-      `[plugins."${CRI}".registry.mirrors]\n        [plugins."${CRI}".registry.mirrors."docker.io"]\n          endpoint = ["https://127.0.0.1:5001"]`,
-    ));
+    await writeFile(
+      config,
+      base
+        .replace('config_path = ""', `config_path = "${own}/hosts"`)
+        .replace(
+          `[plugins."${CRI}".registry.mirrors]`,
+          `[plugins."${CRI}".registry.mirrors]\n        [plugins."${CRI}".registry.mirrors."docker.io"]\n          endpoint = ["https://127.0.0.1:5001"]`,
+        ),
+    );
     assert.equal(await startAndReadCriStatus(own, config, children), 'error');
     await stop(children.pop()!);
   });

@@ -12,7 +12,13 @@ const auths = (password: string) => new Map<string, Credential>([['registry-1.do
 const original = await readFile(new URL('./fixtures/default-1.6.20.toml', import.meta.url), 'utf8');
 
 function plan(current: string, password = SECRET) {
-  return planContainerdConfig({ path: '/etc/containerd/config.toml', current, hostsDir: '/etc/containerd/certs.d', auths: auths(password), facts: {} });
+  return planContainerdConfig({
+    path: '/etc/containerd/config.toml',
+    current,
+    hostsDir: '/etc/containerd/certs.d',
+    auths: auths(password),
+    facts: {},
+  });
 }
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -25,7 +31,15 @@ async function setup(over: Partial<RestartPolicyOptions> = {}, failFirst = 0) {
   cleanups.push(() => cmd.cleanup());
   const clock = new ManualClock();
   const logger = recordingLogger();
-  const policy = new RestartPolicy({ command: cmd.argv, noRestart: false, logger, clock, minIntervalMs: 30_000, persist: (s) => writeRestartState(cmd.dir, s), ...over });
+  const policy = new RestartPolicy({
+    command: cmd.argv,
+    noRestart: false,
+    logger,
+    clock,
+    minIntervalMs: 30_000,
+    persist: (s) => writeRestartState(cmd.dir, s),
+    ...over,
+  });
   cleanups.push(() => Promise.resolve(policy.stop()));
   /** Lets time pass and waits for whatever restart it started. */
   const tick = async (ms: number) => {

@@ -25,7 +25,14 @@ describe('run: containerd restarts', () => {
       `registries:\n  docker.io:\n${auth}    mirrors: [{url: "${mirror.url}"}]\n`;
     const source = join(root, 'config.yaml');
     await writeFile(source, config(''));
-    const agent = await startAgentProcess(['--config', source, '--state-dir', join(root, 'state'), '--containerd-config', containerdConfig]);
+    const agent = await startAgentProcess([
+      '--config',
+      source,
+      '--state-dir',
+      join(root, 'state'),
+      '--containerd-config',
+      containerdConfig,
+    ]);
     onTestEnd(t, () => agent.stop('SIGKILL'));
 
     await waitUntil('the restart for config_path', async () => ((await restarts(log)) === 1 ? true : undefined));

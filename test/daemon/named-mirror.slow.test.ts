@@ -37,8 +37,14 @@ describe('run: a mirror named by a cluster DNS name', { skip: dnsmasqUnavailable
     return Object.keys(file.host ?? {}).filter((url) => url !== file.server);
   };
   const waitForHosts = (registry: string, want: string[], timeoutMs = 15_000) =>
-    waitUntil(`${registry} to list ${want.join(', ') || 'no mirror'}`, async () => ((await hosts(registry)).join(' ') === want.join(' ') ? true : undefined), timeoutMs, 20);
-  const named = async (registry: string): Promise<MirrorStatus | undefined> => (await agent.status()).registries.find((r) => r.name === registry)?.mirrors[0];
+    waitUntil(
+      `${registry} to list ${want.join(', ') || 'no mirror'}`,
+      async () => ((await hosts(registry)).join(' ') === want.join(' ') ? true : undefined),
+      timeoutMs,
+      20,
+    );
+  const named = async (registry: string): Promise<MirrorStatus | undefined> =>
+    (await agent.status()).registries.find((r) => r.name === registry)?.mirrors[0];
   const at = (address: string, p = port) => `http://${address}:${p}`;
 
   before(async () => {
@@ -84,7 +90,10 @@ describe('run: a mirror named by a cluster DNS name', { skip: dnsmasqUnavailable
     assert.equal(status?.url, `http://${NAME}:${port}`);
     assert.equal(status?.name, NAME);
     assert.equal(status?.state, 'up');
-    assert.deepEqual(status?.addresses?.map((a) => [a.url, a.state, a.written]), [[at('127.0.0.21'), 'up', true]]);
+    assert.deepEqual(
+      status?.addresses?.map((a) => [a.url, a.state, a.written]),
+      [[at('127.0.0.21'), 'up', true]],
+    );
     assert.ok(status?.resolvedAt !== undefined && Date.parse(status.resolvedAt) > 0);
   });
 
@@ -103,7 +112,10 @@ describe('run: a mirror named by a cluster DNS name', { skip: dnsmasqUnavailable
   it('two addresses: each probed and written, in a stable order', async () => {
     await dns.setRecord(NAME, ['127.0.0.22', '127.0.0.21']);
     await waitForHosts('docker.io', [at('127.0.0.21'), at('127.0.0.22')]);
-    assert.deepEqual((await named('docker.io'))?.addresses?.map((a) => a.url), [at('127.0.0.21'), at('127.0.0.22')]);
+    assert.deepEqual(
+      (await named('docker.io'))?.addresses?.map((a) => a.url),
+      [at('127.0.0.21'), at('127.0.0.22')],
+    );
   });
 
   it('NXDOMAIN: the mirror goes down with that reason and the registry upstream-only', async () => {
@@ -132,7 +144,10 @@ describe('run: a mirror named by a cluster DNS name', { skip: dnsmasqUnavailable
   });
 
   it('https: a certificate that does not cover the resolved address keeps the mirror out, with that reason', async () => {
-    const status = await agent.waitForStatus('quay.io address probed down', (s) => s.registries.find((r) => r.name === 'quay.io')?.mirrors[0]?.addresses?.[0]?.state === 'down');
+    const status = await agent.waitForStatus(
+      'quay.io address probed down',
+      (s) => s.registries.find((r) => r.name === 'quay.io')?.mirrors[0]?.addresses?.[0]?.state === 'down',
+    );
     const address = status.registries.find((r) => r.name === 'quay.io')?.mirrors[0]?.addresses?.[0];
     assert.equal(address?.url, `https://127.0.0.23:${securePort}`);
     assert.match(address?.lastProbe?.error ?? '', /certificate does not cover the address/);

@@ -69,39 +69,58 @@ describe('Reconciler', () => {
     await agent.requestReload();
     assert.deepEqual(rejected, [['CMA_CONFIG_LIMIT']]);
     assert.equal(agent.snapshot().configHash, before);
-    assert.deepEqual(agent.snapshot().config?.registries.map((r) => r.name), ['r.io']);
+    assert.deepEqual(
+      agent.snapshot().config?.registries.map((r) => r.name),
+      ['r.io'],
+    );
     assert.deepEqual(reloads, ['started', 'ended', 'started', 'ended']);
   });
 
-  it('a FIFO named as credentials is refused at once, and the fixed config loads at the next reload (issue 10, defect 7)', { timeout: 20_000 }, async (t) => {
-    const root = await mkdtemp(join(tmpdir(), 'cma-agent-'));
-    t.after(() => rm(root, { recursive: true, force: true }));
-    const hostsDir = join(root, 'certs.d');
-    const config = join(root, 'c.yaml');
-    execFileSync('mkfifo', [join(root, 'pipe')]);
-    await writeFile(config, `hostsDir: ${hostsDir}\ncredentials: [${join(root, 'pipe')}]\nregistries:\n  r.io: {}\n`);
-    const rejected: string[][] = [];
-    const agent = new Reconciler({ sources: [config], stateDir: join(root, 'state'), facts: {}, logger: quiet() }, { ...noEvents, configRejected: (codes) => rejected.push(codes) });
-    t.after(() => agent.stop());
-    // On the old loader this never settled: open(2) of a FIFO blocks until a writer comes.
-    await agent.start();
-    assert.deepEqual(rejected, [['CMA_CONFIG_FILE_REF']]);
-    assert.equal(agent.snapshot().config, undefined);
-    await writeFile(config, `hostsDir: ${hostsDir}\nregistries:\n  r.io: {}\n`);
-    await agent.requestReload();
-    assert.deepEqual(agent.snapshot().config?.registries.map((r) => r.name), ['r.io']);
-  });
+  it(
+    'a FIFO named as credentials is refused at once, and the fixed config loads at the next reload (issue 10, defect 7)',
+    { timeout: 20_000 },
+    async (t) => {
+      const root = await mkdtemp(join(tmpdir(), 'cma-agent-'));
+      t.after(() => rm(root, { recursive: true, force: true }));
+      const hostsDir = join(root, 'certs.d');
+      const config = join(root, 'c.yaml');
+      execFileSync('mkfifo', [join(root, 'pipe')]);
+      await writeFile(config, `hostsDir: ${hostsDir}\ncredentials: [${join(root, 'pipe')}]\nregistries:\n  r.io: {}\n`);
+      const rejected: string[][] = [];
+      const agent = new Reconciler(
+        { sources: [config], stateDir: join(root, 'state'), facts: {}, logger: quiet() },
+        { ...noEvents, configRejected: (codes) => rejected.push(codes) },
+      );
+      t.after(() => agent.stop());
+      // On the old loader this never settled: open(2) of a FIFO blocks until a writer comes.
+      await agent.start();
+      assert.deepEqual(rejected, [['CMA_CONFIG_FILE_REF']]);
+      assert.equal(agent.snapshot().config, undefined);
+      await writeFile(config, `hostsDir: ${hostsDir}\nregistries:\n  r.io: {}\n`);
+      await agent.requestReload();
+      assert.deepEqual(
+        agent.snapshot().config?.registries.map((r) => r.name),
+        ['r.io'],
+      );
+    },
+  );
 
   it('warns once per registry that sends a credential (here from a .dockerconfigjson) over plain http, and status shows it', async (t) => {
     const root = await tempDir(t, 'agent');
     const hostsDir = join(root, 'certs.d');
     const password = 'clear-Secret-2468';
     await mkdir(join(root, 'pull-secret'));
-    await writeFile(join(root, 'pull-secret', '.dockerconfigjson'), JSON.stringify({ auths: { '127.0.0.1:7': { auth: Buffer.from(`u:${password}`).toString('base64') } } }));
+    await writeFile(
+      join(root, 'pull-secret', '.dockerconfigjson'),
+      JSON.stringify({ auths: { '127.0.0.1:7': { auth: Buffer.from(`u:${password}`).toString('base64') } } }),
+    );
     const base = `hostsDir: ${hostsDir}\ncredentials: [${join(root, 'pull-secret')}]\nregistries:\n  docker.io:\n    mirrors: [{url: "http://127.0.0.1:7", probe: false}]\n`;
     await writeFile(join(root, 'c.yaml'), base);
     let log = '';
-    const logger = createLogger({ destination: new Writable({ write: (chunk: Buffer, _enc, done) => ((log += chunk.toString()), done()) }), env: {} });
+    const logger = createLogger({
+      destination: new Writable({ write: (chunk: Buffer, _enc, done) => ((log += chunk.toString()), done()) }),
+      env: {},
+    });
     const agent = new Reconciler({ sources: [join(root, 'c.yaml')], stateDir: join(root, 'state'), facts: {}, logger }, noEvents);
     await agent.start();
     t.after(() => agent.stop());
@@ -117,6 +136,9 @@ describe('Reconciler', () => {
     assert.match(warnings()[0]!, /docker\.io: the credential for http:\/\/127\.0\.0\.1:7 is sent in clear over plain http/);
     assert.ok(!log.includes(password));
     const status = buildStatus(agent.snapshot(), new Map(), { restartPending: false });
-    assert.deepEqual(status.warnings.map((w) => w.split(':')[0]), ['docker.io']);
+    assert.deepEqual(
+      status.warnings.map((w) => w.split(':')[0]),
+      ['docker.io'],
+    );
   });
 });

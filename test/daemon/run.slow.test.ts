@@ -92,7 +92,10 @@ describe('run: failover, restore, reporting, shutdown', () => {
     assert.deepEqual(await hostsOf(file), [a.url, b.url]);
 
     const warnings = agent.logs().filter((l) => l.event === 'mirror_state' && l.to === 'down');
-    assert.ok(warnings.every((l) => l.level === 'warn'), 'a mirror going down is a warning');
+    assert.ok(
+      warnings.every((l) => l.level === 'warn'),
+      'a mirror going down is a warning',
+    );
     assert.ok(agent.logs().some((l) => l.event === 'registry_mode' && l.mode === 'upstream' && l.level === 'warn'));
 
     const status = await agent.status();
@@ -151,16 +154,26 @@ describe('run: systemd notifications', () => {
       socket.close();
       await mirror.close();
     });
-    const { agent } = await startAgentFixture(t, (hostsDir) => `hostsDir: ${hostsDir}\nregistries:\n  ghcr.io:\n    mirrors: [{url: "${mirror.url}"}]\n`, {
-      env: { NOTIFY_SOCKET: socket.path, WATCHDOG_USEC: '300000' },
-    });
+    const { agent } = await startAgentFixture(
+      t,
+      (hostsDir) => `hostsDir: ${hostsDir}\nregistries:\n  ghcr.io:\n    mirrors: [{url: "${mirror.url}"}]\n`,
+      {
+        env: { NOTIFY_SOCKET: socket.path, WATCHDOG_USEC: '300000' },
+      },
+    );
     await waitUntil('a watchdog ping', () => (socket.messages().some((m) => m.includes('WATCHDOG=1')) ? true : undefined));
     assert.equal(await agent.stop(), 0);
     const messages = socket.messages();
     const ready = messages.findIndex((m) => m.includes('READY=1'));
     assert.ok(ready >= 0, 'READY=1 was sent');
-    const statusBeforeReady = messages.slice(0, ready + 1).flat().filter((a) => a.startsWith('STATUS='));
-    assert.ok(statusBeforeReady.some((a) => /^STATUS=1 registry: ghcr\.io mirror$/.test(a)), `a STATUS summary by READY: ${JSON.stringify(messages)}`);
+    const statusBeforeReady = messages
+      .slice(0, ready + 1)
+      .flat()
+      .filter((a) => a.startsWith('STATUS='));
+    assert.ok(
+      statusBeforeReady.some((a) => /^STATUS=1 registry: ghcr\.io mirror$/.test(a)),
+      `a STATUS summary by READY: ${JSON.stringify(messages)}`,
+    );
     assert.ok(messages.findIndex((m) => m.includes('WATCHDOG=1')) > ready, 'WATCHDOG=1 after READY=1');
     await waitUntil('STOPPING=1', () => (socket.messages().some((m) => m.includes('STOPPING=1')) ? true : undefined), 5000);
   });
@@ -193,8 +206,10 @@ describe('run: boot and signals with a cache that is slow or never answers', () 
       res.on('close', () => clearTimeout(answer));
     });
     t.after(() => cache.close());
-    const dirs = await agentDirs(t, (hostsDir) =>
-      `hostsDir: ${hostsDir}\nprobe: {interval: 30s, timeout: 10s, failureThreshold: 2, successThreshold: 10}\nregistries:\n  docker.io:\n    mirrors: [{url: "${cache.url}"}]\n`,
+    const dirs = await agentDirs(
+      t,
+      (hostsDir) =>
+        `hostsDir: ${hostsDir}\nprobe: {interval: 30s, timeout: 10s, failureThreshold: 2, successThreshold: 10}\nregistries:\n  docker.io:\n    mirrors: [{url: "${cache.url}"}]\n`,
     );
     const early = runCli(['run', ...dirs.args, '--containerd-config', 'none', '--listen', `127.0.0.1:${await freeLoopbackPort()}`]);
     const exited = once(early, 'exit') as Promise<[number | null]>;
@@ -211,7 +226,10 @@ describe('run: boot and signals with a cache that is slow or never answers', () 
     const exitedAfter = Date.now() - loadedAt;
     assert.equal(code, 0, out);
     assert.ok(!out.includes('"event":"started"'), 'the signal came before startup finished');
-    assert.ok(exitedAfter < BOOT_SETTLE_CAP_MS / 2, `exited ${exitedAfter} ms after the config loaded: it waited for the boot settle (budget ${BOOT_SETTLE_CAP_MS} ms)`);
+    assert.ok(
+      exitedAfter < BOOT_SETTLE_CAP_MS / 2,
+      `exited ${exitedAfter} ms after the config loaded: it waited for the boot settle (budget ${BOOT_SETTLE_CAP_MS} ms)`,
+    );
   });
 
   it('exits at once (1) on a second SIGTERM while stopping', async (t) => {

@@ -16,8 +16,19 @@ describe('trust boundary in the daemon', () => {
     await copyFile(new URL('../containerd/fixtures/default-1.6.20.toml', import.meta.url), containerdConfig);
     const node = join(dir, 'node.yaml');
     await writeFile(node, `hostsDir: ${join(dir, 'certs.d')}\nrestartCommand: [/bin/true]\n`);
-    const volume = await createKubeletVolume(join(dir, 'cm'), { 'c.yaml': 'registries:\n  quay.io:\n    mirrors: [{url: "http://127.0.0.1:1", probe: false}]\n' });
-    const agent = await startAgentProcess(['--config', node, '--cluster-config', volume.dir, '--state-dir', join(dir, 'state'), '--containerd-config', containerdConfig]);
+    const volume = await createKubeletVolume(join(dir, 'cm'), {
+      'c.yaml': 'registries:\n  quay.io:\n    mirrors: [{url: "http://127.0.0.1:1", probe: false}]\n',
+    });
+    const agent = await startAgentProcess([
+      '--config',
+      node,
+      '--cluster-config',
+      volume.dir,
+      '--state-dir',
+      join(dir, 'state'),
+      '--containerd-config',
+      containerdConfig,
+    ]);
     onTestEnd(t, () => agent.stop());
     const good = await agent.waitForStatus('the first apply', (s) => s.ready);
     assert.deepEqual(good.config.clusterFiles, [join(volume.dir, 'c.yaml')], 'status names the cluster files');

@@ -10,7 +10,8 @@ import { startAgentFixture } from '../helpers/agent-fixture.js';
 
 const execFileAsync = promisify(execFile);
 /** Replaces bytes in place through a shared mapping: the file changes, inotify says nothing. */
-const MMAP_EDIT = 'import mmap,sys\nf=open(sys.argv[1],"r+b")\nm=mmap.mmap(f.fileno(),0)\ni=m.find(sys.argv[2].encode())\nm[i:i+len(sys.argv[3])]=sys.argv[3].encode()\nm.flush()';
+const MMAP_EDIT =
+  'import mmap,sys\nf=open(sys.argv[1],"r+b")\nm=mmap.mmap(f.fileno(),0)\ni=m.find(sys.argv[2].encode())\nm[i:i+len(sys.argv[3])]=sys.argv[3].encode()\nm.flush()';
 
 // Unprobed mirrors are written as soon as the config says so: these tests measure the watch path only.
 const configWith = (hostsDir: string, port: number): string =>

@@ -18,7 +18,10 @@ function say(text: string): void {
 
 async function startCache(port = 0): Promise<Server> {
   const server = createServer((req, res) => {
-    res.writeHead(req.url === '/v2/' ? 200 : 404, { 'content-type': 'application/json', 'docker-distribution-api-version': 'registry/2.0' });
+    res.writeHead(req.url === '/v2/' ? 200 : 404, {
+      'content-type': 'application/json',
+      'docker-distribution-api-version': 'registry/2.0',
+    });
     res.end('{}');
   });
   server.listen(port, '127.0.0.1');
@@ -69,14 +72,20 @@ registries:
 
 say(`sandbox in ${root}; cache stand-in on http://127.0.0.1:${cachePort}`);
 // `--containerd-config none`: the sandbox has no containerd to configure; hosts.toml is the whole story here.
-const agent = spawn(agentBin, ['run', '--config', configPath, '--state-dir', join(root, 'state'), '--listen', listen, '--containerd-config', 'none'], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+const agent = spawn(
+  agentBin,
+  ['run', '--config', configPath, '--state-dir', join(root, 'state'), '--listen', listen, '--containerd-config', 'none'],
+  {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
 createInterface({ input: agent.stdout }).on('line', (line) => {
   try {
     const entry = JSON.parse(line.replace(/^<\d>/, '')) as { time: string; level: string; msg: string };
     const level = entry.level.toUpperCase().padEnd(5);
-    process.stdout.write(`  agent ${entry.time.slice(11, 23)} ${entry.level === 'info' ? level : `\x1b[33m${level}\x1b[0m`} ${entry.msg}\n`);
+    process.stdout.write(
+      `  agent ${entry.time.slice(11, 23)} ${entry.level === 'info' ? level : `\x1b[33m${level}\x1b[0m`} ${entry.msg}\n`,
+    );
   } catch {
     process.stdout.write(`  agent ${line}\n`);
   }

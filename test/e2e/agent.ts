@@ -67,8 +67,22 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const listen = options.listen ?? `127.0.0.1:${await freeLoopbackPort()}`;
   // Never the machine's own /etc/containerd/config.toml (nor a restart of its containerd): a scenario that
   // wants config.toml names its own.
-  const args = ['run', '--config', options.config, '--hosts-dir', options.hostsDir, '--state-dir', options.stateDir, '--listen', listen, '--containerd-config', options.containerdConfig ?? 'none',
-    '--containerd-socket', options.containerdSocket ?? join(options.stateDir, 'no-containerd.sock'), ...(options.args ?? [])];
+  const args = [
+    'run',
+    '--config',
+    options.config,
+    '--hosts-dir',
+    options.hostsDir,
+    '--state-dir',
+    options.stateDir,
+    '--listen',
+    listen,
+    '--containerd-config',
+    options.containerdConfig ?? 'none',
+    '--containerd-socket',
+    options.containerdSocket ?? join(options.stateDir, 'no-containerd.sock'),
+    ...(options.args ?? []),
+  ];
   // The bed's containerd build comes first in PATH: the agent's `containerd --version` must see the one it serves.
   const proc = spawnLogged(options.bin ?? AGENT_BIN, args, options.logPath, { env: { ...envFor(selectedBuild()), ...options.env } });
   const statusUrl = `http://${listen}/status`;
@@ -92,10 +106,14 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     statusUrl,
     status,
     waitForMode: async (registry, mode, timeoutMs = 20_000) => {
-      await waitFor(`registry ${registry} in mode ${mode} (log ${options.logPath})`, async () => {
-        const found = (await status()).registries.find((r) => r.name === registry);
-        return found?.mode === mode ? true : undefined;
-      }, timeoutMs);
+      await waitFor(
+        `registry ${registry} in mode ${mode} (log ${options.logPath})`,
+        async () => {
+          const found = (await status()).registries.find((r) => r.name === registry);
+          return found?.mode === mode ? true : undefined;
+        },
+        timeoutMs,
+      );
     },
     stop: () => proc.stop(),
     kill9: () => proc.kill(),

@@ -6,13 +6,18 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  blackhole, freshPull, linesMentioning, SMALL_IMAGE, startTestbed,
-  type Blackhole, type Containerd, type Testbed,
+  blackhole,
+  freshPull,
+  linesMentioning,
+  SMALL_IMAGE,
+  startTestbed,
+  type Blackhole,
+  type Containerd,
+  type Testbed,
 } from '../helpers/testbed/index.js';
 import { AgentSlot, agentDirs, E2E_SKIP } from './agent.js';
 import { agentConfigYaml } from './config.js';
 import { hostsFilePath, mirrorsOf, parseHostsFile, waitForMirrors, watchFirstContent } from './hosts-files.js';
-
 
 describe('failover on real containerd', { skip: E2E_SKIP }, () => {
   let bed: Testbed;
@@ -21,13 +26,23 @@ describe('failover on real containerd', { skip: E2E_SKIP }, () => {
   let registry: string;
   let configPath: string;
 
-  const agents = new AgentSlot(() => ({ config: configPath, hostsDir: bed.hostsDir, containerdConfig: bed.containerd?.configPath, containerdSocket: bed.containerd?.socket, ...agentDirs(bed.dir) }));
+  const agents = new AgentSlot(() => ({
+    config: configPath,
+    hostsDir: bed.hostsDir,
+    containerdConfig: bed.containerd?.configPath,
+    containerdSocket: bed.containerd?.socket,
+    ...agentDirs(bed.dir),
+  }));
 
   /** A CRI pull that must not have tried the cache at all: no dial, so no 30 s wait. */
   const pullAvoidingCache = async (): Promise<void> => {
     const pull = await freshPull(containerd, bed.ref(SMALL_IMAGE));
     const touched = linesMentioning(containerd, bed.cache.address, pull.logMark);
-    assert.deepEqual(touched.filter((l) => l.includes('i/o timeout')), [], 'containerd waited on the dead cache');
+    assert.deepEqual(
+      touched.filter((l) => l.includes('i/o timeout')),
+      [],
+      'containerd waited on the dead cache',
+    );
     assert.deepEqual(touched, [], 'containerd tried the dead cache');
   };
 
@@ -37,8 +52,14 @@ describe('failover on real containerd', { skip: E2E_SKIP }, () => {
     await freshPull(containerd, bed.ref(SMALL_IMAGE));
     const byContainerd = bed.cache.requests(mark).filter((r) => r.userAgent.startsWith('containerd/') && r.status < 400);
     const repo = `/v2/${SMALL_IMAGE.repository}`;
-    assert.ok(byContainerd.some((r) => r.path.startsWith(`${repo}/manifests/`)), `no manifest request reached the cache: ${JSON.stringify(byContainerd)}`);
-    assert.ok(byContainerd.some((r) => r.method === 'GET' && r.path.startsWith(`${repo}/blobs/`)), `no blob request reached the cache: ${JSON.stringify(byContainerd)}`);
+    assert.ok(
+      byContainerd.some((r) => r.path.startsWith(`${repo}/manifests/`)),
+      `no manifest request reached the cache: ${JSON.stringify(byContainerd)}`,
+    );
+    assert.ok(
+      byContainerd.some((r) => r.method === 'GET' && r.path.startsWith(`${repo}/blobs/`)),
+      `no blob request reached the cache: ${JSON.stringify(byContainerd)}`,
+    );
   };
 
   before(async () => {

@@ -32,10 +32,15 @@ export function readHostsFile(hostsDir: string, registry: string): HostsFile | u
 export const mirrorsOf = (file: HostsFile): string[] => file.hosts.filter((h) => h !== file.server);
 
 export async function waitForMirrors(hostsDir: string, registry: string, mirrors: string[], timeoutMs = 20_000): Promise<HostsFile> {
-  return waitFor(`${hostsFilePath(hostsDir, registry)} to list mirrors [${mirrors.join(', ')}]`, () => {
-    const file = readHostsFile(hostsDir, registry);
-    return file && mirrorsOf(file).join(' ') === mirrors.join(' ') ? file : undefined;
-  }, timeoutMs, 20);
+  return waitFor(
+    `${hostsFilePath(hostsDir, registry)} to list mirrors [${mirrors.join(', ')}]`,
+    () => {
+      const file = readHostsFile(hostsDir, registry);
+      return file && mirrorsOf(file).join(' ') === mirrors.join(' ') ? file : undefined;
+    },
+    timeoutMs,
+    20,
+  );
 }
 
 /**

@@ -6,7 +6,15 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { containerdConfig, listImages, SMALL_IMAGE, startTestbed, waitFor, type Containerd, type Testbed } from '../helpers/testbed/index.js';
+import {
+  containerdConfig,
+  listImages,
+  SMALL_IMAGE,
+  startTestbed,
+  waitFor,
+  type Containerd,
+  type Testbed,
+} from '../helpers/testbed/index.js';
 import { AgentSlot, agentDirs, E2E_SKIP, type Agent, type AgentOptions, type AgentStatus } from './agent.js';
 import { agentConfigYaml } from './config.js';
 
@@ -16,15 +24,25 @@ describe('hosts in effect, checked by the canary', { skip: E2E_SKIP }, () => {
   let configPath: string;
   let extra: Partial<AgentOptions> = {};
   const agents = new AgentSlot(() => ({
-    config: configPath, hostsDir: bed.hostsDir, containerdConfig: containerd.configPath, containerdSocket: containerd.socket, ...agentDirs(bed.dir), ...extra,
+    config: configPath,
+    hostsDir: bed.hostsDir,
+    containerdConfig: containerd.configPath,
+    containerdSocket: containerd.socket,
+    ...agentDirs(bed.dir),
+    ...extra,
   }));
 
   /** The first verdict of a freshly started agent (it checks once at start). */
   const verdict = async (agent: Agent): Promise<AgentStatus['containerd']> =>
-    waitFor('the first hosts-in-effect check', async () => {
-      const c = (await agent.status()).containerd;
-      return c.checkedAt === undefined ? undefined : c;
-    }, 30_000, 100);
+    waitFor(
+      'the first hosts-in-effect check',
+      async () => {
+        const c = (await agent.status()).containerd;
+        return c.checkedAt === undefined ? undefined : c;
+      },
+      30_000,
+      100,
+    );
 
   /** Restarts the bed's containerd with config_path set to `dir` (undefined: unset). */
   const containerdReading = async (dir: string | undefined): Promise<void> => {
@@ -37,7 +55,10 @@ describe('hosts in effect, checked by the canary', { skip: E2E_SKIP }, () => {
     bed = await startTestbed({ images: [SMALL_IMAGE] });
     containerd = bed.containerd as Containerd;
     configPath = join(bed.dir, 'agent.yaml');
-    writeFileSync(configPath, agentConfigYaml(bed.hostsDir, { [bed.upstream.address]: { server: bed.upstream.url, mirrors: [bed.cache.url] } }));
+    writeFileSync(
+      configPath,
+      agentConfigYaml(bed.hostsDir, { [bed.upstream.address]: { server: bed.upstream.url, mirrors: [bed.cache.url] } }),
+    );
   });
   after(async () => {
     await agents.stop();
@@ -53,7 +74,11 @@ describe('hosts in effect, checked by the canary', { skip: E2E_SKIP }, () => {
     assert.equal(c.hostsInEffect, true, `reason: ${c.reason ?? ''}`);
     assert.match(c.version ?? '', new RegExp(`^${containerd.build.major}\\.`));
     const images = await listImages(containerd.socket);
-    assert.deepEqual(images.filter((i) => [...i.repoTags, ...i.repoDigests].some((t) => t.includes('canary'))), [], 'the canary left an image');
+    assert.deepEqual(
+      images.filter((i) => [...i.repoTags, ...i.repoDigests].some((t) => t.includes('canary'))),
+      [],
+      'the canary left an image',
+    );
     assert.equal((await containerd.ctr(['-n', 'k8s.io', 'leases', 'ls', '-q'])).trim(), '', 'the canary left a lease');
     await agents.stop();
   });

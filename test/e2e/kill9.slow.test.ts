@@ -20,7 +20,14 @@ describe('kill -9 of the agent', { skip: E2E_SKIP }, () => {
 
   // One listen address across restarts, as on a node: the hosts-in-effect canary's file is named after it.
   let listen: string;
-  const agents = new AgentSlot(() => ({ config: configPath, hostsDir: bed.hostsDir, containerdConfig: bed.containerd?.configPath, containerdSocket: bed.containerd?.socket, listen, ...agentDirs(bed.dir) }));
+  const agents = new AgentSlot(() => ({
+    config: configPath,
+    hostsDir: bed.hostsDir,
+    containerdConfig: bed.containerd?.configPath,
+    containerdSocket: bed.containerd?.socket,
+    listen,
+    ...agentDirs(bed.dir),
+  }));
   const assertAllValid = (): void => {
     for (const name of [registry, OTHER]) {
       const raw = readFileSync(hostsFilePath(bed.hostsDir, name), 'utf8');
@@ -33,10 +40,13 @@ describe('kill -9 of the agent', { skip: E2E_SKIP }, () => {
     bed = await startTestbed({ images: [SMALL_IMAGE] });
     registry = bed.upstream.address;
     configPath = join(bed.dir, 'agent.yaml');
-    writeFileSync(configPath, agentConfigYaml(bed.hostsDir, {
-      [registry]: { server: bed.upstream.url, mirrors: [bed.cache.url] },
-      [OTHER]: { server: `https://${OTHER}`, mirrors: ['http://127.0.0.1:1'] },
-    }));
+    writeFileSync(
+      configPath,
+      agentConfigYaml(bed.hostsDir, {
+        [registry]: { server: bed.upstream.url, mirrors: [bed.cache.url] },
+        [OTHER]: { server: `https://${OTHER}`, mirrors: ['http://127.0.0.1:1'] },
+      }),
+    );
   });
   after(async () => {
     await agents.stop();
@@ -60,7 +70,10 @@ describe('kill -9 of the agent', { skip: E2E_SKIP }, () => {
     await waitForMirrors(bed.hostsDir, registry, [bed.cache.url]);
     assertAllValid();
     // Only our files remain: the temp file of an interrupted write is gone once the agent has applied.
-    assert.deepEqual([...snapshotTree(bed.hostsDir).keys()].sort(), [join(registry, 'hosts.toml'), join(OTHER, 'hosts.toml'), join(listen, 'hosts.toml')].sort());
+    assert.deepEqual(
+      [...snapshotTree(bed.hostsDir).keys()].sort(),
+      [join(registry, 'hosts.toml'), join(OTHER, 'hosts.toml'), join(listen, 'hosts.toml')].sort(),
+    );
     await freshPull(bed.containerd as Containerd, bed.ref(SMALL_IMAGE));
   });
 

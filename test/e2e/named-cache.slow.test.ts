@@ -8,7 +8,16 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { freshPull, linesMentioning, SMALL_IMAGE, startRegistry, startTestbed, type Containerd, type Registry, type Testbed } from '../helpers/testbed/index.js';
+import {
+  freshPull,
+  linesMentioning,
+  SMALL_IMAGE,
+  startRegistry,
+  startTestbed,
+  type Containerd,
+  type Registry,
+  type Testbed,
+} from '../helpers/testbed/index.js';
 import { dnsmasqUnavailable, startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.js';
 import { AgentSlot, agentDirs, E2E_SKIP } from './agent.js';
 import { waitForMirrors } from './hosts-files.js';
@@ -40,13 +49,16 @@ describe('a cache named by its Service name, on real containerd', { skip: E2E_SK
     dns = await startDnsmasq({ dir: join(bed.dir, 'dns') });
     await dns.setRecord(NAME, [bed.cache.host]);
     configPath = join(bed.dir, 'agent.yaml');
-    writeFileSync(configPath, stringify({
-      hostsDir: bed.hostsDir,
-      clusterDNS: [dns.server],
-      kubeletConfig: join(bed.dir, 'no-kubelet.yaml'),
-      probe: { interval: '2s', timeout: '1s', failureThreshold: 2, successThreshold: 2 },
-      registries: { [registry]: { server: bed.upstream.url, mirrors: [{ url: `http://${NAME}:${bed.cache.port}` }] } },
-    }));
+    writeFileSync(
+      configPath,
+      stringify({
+        hostsDir: bed.hostsDir,
+        clusterDNS: [dns.server],
+        kubeletConfig: join(bed.dir, 'no-kubelet.yaml'),
+        probe: { interval: '2s', timeout: '1s', failureThreshold: 2, successThreshold: 2 },
+        registries: { [registry]: { server: bed.upstream.url, mirrors: [{ url: `http://${NAME}:${bed.cache.port}` }] } },
+      }),
+    );
   });
   after(async () => {
     await agents.stop();

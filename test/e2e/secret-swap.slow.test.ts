@@ -4,7 +4,16 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freshPull, SMALL_IMAGE, startRegistry, startTestbed, waitFor, type Containerd, type Registry, type Testbed } from '../helpers/testbed/index.js';
+import {
+  freshPull,
+  SMALL_IMAGE,
+  startRegistry,
+  startTestbed,
+  waitFor,
+  type Containerd,
+  type Registry,
+  type Testbed,
+} from '../helpers/testbed/index.js';
 import { AgentSlot, agentDirs, E2E_SKIP } from './agent.js';
 import { agentConfigYaml } from './config.js';
 import { snapshotTree, waitForMirrors } from './hosts-files.js';
@@ -15,8 +24,16 @@ describe('Secret swap while running', { skip: E2E_SKIP }, () => {
   let second: Registry;
   let volume: KubeletVolume;
   let registry: string;
-  const agents = new AgentSlot(() => ({ config: volume.dir, hostsDir: bed.hostsDir, containerdConfig: bed.containerd?.configPath, containerdSocket: bed.containerd?.socket, ...agentDirs(bed.dir) }));
-  const configFile = (mirrors: string[]): Record<string, string> => ({ 'config.yaml': agentConfigYaml(bed.hostsDir, { [registry]: { server: bed.upstream.url, mirrors } }) });
+  const agents = new AgentSlot(() => ({
+    config: volume.dir,
+    hostsDir: bed.hostsDir,
+    containerdConfig: bed.containerd?.configPath,
+    containerdSocket: bed.containerd?.socket,
+    ...agentDirs(bed.dir),
+  }));
+  const configFile = (mirrors: string[]): Record<string, string> => ({
+    'config.yaml': agentConfigYaml(bed.hostsDir, { [registry]: { server: bed.upstream.url, mirrors } }),
+  });
   const swapTo = (mirrors: string[]): Promise<void> => volume.swap(configFile(mirrors));
 
   before(async () => {
@@ -43,7 +60,10 @@ describe('Secret swap while running', { skip: E2E_SKIP }, () => {
     await waitForMirrors(bed.hostsDir, registry, [second.url]);
     const mark = second.logMark();
     await freshPull(bed.containerd as Containerd, bed.ref(SMALL_IMAGE));
-    assert.ok(second.requests(mark).some((r) => r.userAgent.startsWith('containerd/') && r.path.includes('/manifests/')), 'the new cache saw no manifest request');
+    assert.ok(
+      second.requests(mark).some((r) => r.userAgent.startsWith('containerd/') && r.path.includes('/manifests/')),
+      'the new cache saw no manifest request',
+    );
   });
 
   it('keeps the last good files when a swap is invalid', async () => {
@@ -58,6 +78,8 @@ describe('Secret swap while running', { skip: E2E_SKIP }, () => {
     await sleep(3000);
     assert.deepEqual(snapshotTree(bed.hostsDir), before, 'an invalid config changed the hosts dir');
     await swapTo([second.url]);
-    await waitFor('/status to clear the error after a good swap', async () => ((await agent.status()).config.lastError === undefined ? true : undefined));
+    await waitFor('/status to clear the error after a good swap', async () =>
+      (await agent.status()).config.lastError === undefined ? true : undefined,
+    );
   });
 });

@@ -9,8 +9,17 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
-  CONTAINERD2_PREFIX, envFor, freshPull, privatize, registryPlugin, selectedBuild, SMALL_IMAGE, startContainerd, startTestbed,
-  type Containerd, type Testbed,
+  CONTAINERD2_PREFIX,
+  envFor,
+  freshPull,
+  privatize,
+  registryPlugin,
+  selectedBuild,
+  SMALL_IMAGE,
+  startContainerd,
+  startTestbed,
+  type Containerd,
+  type Testbed,
 } from '../helpers/testbed/index.js';
 import { AGENT_BIN, E2E_SKIP } from './agent.js';
 import { agentConfigYaml } from './config.js';
@@ -29,7 +38,10 @@ interface Stock {
 
 const listOf = (etc: string): string => `${etc}/containerd/certs.d:${etc}/docker/certs.d`;
 /** `[plugins."<id>".registry]` and its empty config_path line, in either quote style `config default` uses. */
-const emptyConfigPath = (version: 2 | 3): RegExp => new RegExp(`(\\[plugins\\.['"]${registryPlugin(version === 2 ? 1 : 2).replace(/\./g, '\\.')}['"]\\.registry\\]\\s*\\n\\s*config_path = )(['"])\\2`);
+const emptyConfigPath = (version: 2 | 3): RegExp =>
+  new RegExp(
+    `(\\[plugins\\.['"]${registryPlugin(version === 2 ? 1 : 2).replace(/\./g, '\\.')}['"]\\.registry\\]\\s*\\n\\s*config_path = )(['"])\\2`,
+  );
 
 async function configDefault(): Promise<string> {
   return (await run(build.containerd, ['config', 'default'])).stdout;
@@ -49,7 +61,10 @@ const STOCK: Stock[] = [
     },
   },
   ...(existsSync(DEBIAN_SHIPPED) ? [{ name: "Debian's shipped config.toml", text: () => readFileSync(DEBIAN_SHIPPED, 'utf8') }] : []),
-  { name: 'a version 2 file with a list config_path', text: (etc) => `version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "${listOf(etc)}"\n` },
+  {
+    name: 'a version 2 file with a list config_path',
+    text: (etc) => `version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "${listOf(etc)}"\n`,
+  },
 ];
 
 describe(`stock config.toml on containerd ${build.major}.x`, { skip: E2E_SKIP }, () => {
@@ -73,24 +88,48 @@ describe(`stock config.toml on containerd ${build.major}.x`, { skip: E2E_SKIP },
         const docker = join(etc, 'docker', 'certs.d');
         mkdirSync(join(docker, 'other.example:5000'), { recursive: true });
         writeFileSync(join(docker, 'other.example:5000', 'hosts.toml'), 'server = "https://other.example:5000"\n');
-        containerd = await startContainerd({ dir: join(dir, 'containerd'), hostsDir: join(dir, 'unused'), build, configText: privatize(original, join(dir, 'containerd'), build.major) });
+        containerd = await startContainerd({
+          dir: join(dir, 'containerd'),
+          hostsDir: join(dir, 'unused'),
+          build,
+          configText: privatize(original, join(dir, 'containerd'), build.major),
+        });
         const agentConfig = join(dir, 'agent.yaml');
-        writeFileSync(agentConfig, agentConfigYaml(hostsDir, { [bed.upstream.address]: { server: bed.upstream.url, mirrors: [bed.cache.url] } }));
+        writeFileSync(
+          agentConfig,
+          agentConfigYaml(hostsDir, { [bed.upstream.address]: { server: bed.upstream.url, mirrors: [bed.cache.url] } }),
+        );
         mkdirSync(join(dir, 'state'));
         const before = readFileSync(containerd.configPath, 'utf8');
-        const applied = await run(AGENT_BIN, ['apply', '--config', agentConfig, '--state-dir', join(dir, 'state'), '--containerd-config', containerd.configPath, '--no-restart'], { env: envFor(build) })
-          .catch((error: { stdout?: string; stderr?: string }) => assert.fail(`apply failed:\n${error.stdout ?? ''}${error.stderr ?? ''}`));
+        const applied = await run(
+          AGENT_BIN,
+          [
+            'apply',
+            '--config',
+            agentConfig,
+            '--state-dir',
+            join(dir, 'state'),
+            '--containerd-config',
+            containerd.configPath,
+            '--no-restart',
+          ],
+          { env: envFor(build) },
+        ).catch((error: { stdout?: string; stderr?: string }) => assert.fail(`apply failed:\n${error.stdout ?? ''}${error.stderr ?? ''}`));
         const output = applied.stdout + applied.stderr;
         const now = readFileSync(containerd.configPath, 'utf8');
         if (/containerd restart pending/.test(applied.stdout)) await containerd.restart();
         else assert.equal(now, before, `config.toml changed and apply owes no restart:\n${output}`);
         assert.ok(existsSync(hostsDir), `config_path points at ${hostsDir}, which does not exist`);
         if (now.includes(listOf(etc))) assert.equal(build.major, 1, `a list config_path left on 2.x, whose CRI pulls ignore it:\n${now}`);
-        else if (original.includes(listOf(etc))) assert.match(output, new RegExp(`${docker}\\b`), `the list lost ${docker}, and apply did not say so:\n${output}`);
+        else if (original.includes(listOf(etc)))
+          assert.match(output, new RegExp(`${docker}\\b`), `the list lost ${docker}, and apply did not say so:\n${output}`);
         const mark = bed.cache.logMark();
         await freshPull(containerd, bed.ref(SMALL_IMAGE));
         const byContainerd = bed.cache.requests(mark).filter((r) => r.userAgent.startsWith('containerd/') && r.status < 400);
-        assert.ok(byContainerd.some((r) => r.path.includes('/manifests/')), `the pull did not go through the mirror; config.toml now:\n${readFileSync(containerd.configPath, 'utf8')}`);
+        assert.ok(
+          byContainerd.some((r) => r.path.includes('/manifests/')),
+          `the pull did not go through the mirror; config.toml now:\n${readFileSync(containerd.configPath, 'utf8')}`,
+        );
       } finally {
         await containerd?.stop();
         guard.now();

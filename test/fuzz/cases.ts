@@ -24,18 +24,61 @@ export interface FuzzCase {
 const secret = fc.stringMatching(/^[0-9a-f]{10}$/).map((hex) => `Pw_S3cret_${hex}`);
 
 // Values YAML reads as something else when unquoted, and other text a parser may choke on.
-const WEIRD = ['*', '&', '!', '|', '>', '%', '@', '`', '"', "'", '[', '{', '#', '- ', '? ', ': ', '\\', '\n', '\t', '\u0000', '\ud800', '\u2028', '\ufeff', '${'];
-const weird = (inner: fc.Arbitrary<string>) => fc.tuple(fc.constantFrom(...WEIRD), inner, fc.constantFrom('', ' tail', ':', '\n  x: 1')).map(([a, b, c]) => `${a}${b}${c}`);
+const WEIRD = [
+  '*',
+  '&',
+  '!',
+  '|',
+  '>',
+  '%',
+  '@',
+  '`',
+  '"',
+  "'",
+  '[',
+  '{',
+  '#',
+  '- ',
+  '? ',
+  ': ',
+  '\\',
+  '\n',
+  '\t',
+  '\u0000',
+  '\ud800',
+  '\u2028',
+  '\ufeff',
+  '${',
+];
+const weird = (inner: fc.Arbitrary<string>) =>
+  fc.tuple(fc.constantFrom(...WEIRD), inner, fc.constantFrom('', ' tail', ':', '\n  x: 1')).map(([a, b, c]) => `${a}${b}${c}`);
 
 const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?$/);
 const registryName = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom('docker.io', 'ghcr.io', 'quay.io', 'registry.k8s.io', '127.0.0.1:5000', '[::1]:5001', 'r.example.com:443') },
-  { weight: 3, arbitrary: fc.tuple(label, label, fc.option(fc.integer({ min: 0, max: 70000 }))).map(([a, b, p]) => `${a}.${b}${p === null ? '' : `:${p}`}`) },
-  { weight: 1, arbitrary: fc.oneof(fc.string({ maxLength: 300 }), fc.constant('a'.repeat(250) + '.io:5000'), fc.constant('../etc'), fc.constant('*')) },
+  {
+    weight: 6,
+    arbitrary: fc.constantFrom('docker.io', 'ghcr.io', 'quay.io', 'registry.k8s.io', '127.0.0.1:5000', '[::1]:5001', 'r.example.com:443'),
+  },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(label, label, fc.option(fc.integer({ min: 0, max: 70000 })))
+      .map(([a, b, p]) => `${a}.${b}${p === null ? '' : `:${p}`}`),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.oneof(fc.string({ maxLength: 300 }), fc.constant('a'.repeat(250) + '.io:5000'), fc.constant('../etc'), fc.constant('*')),
+  },
 );
 const url = fc.oneof(
   { weight: 6, arbitrary: fc.tuple(fc.constantFrom('http', 'https'), registryName).map(([s, h]) => `${s}://${h}`) },
-  { weight: 1, arbitrary: fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('http://[::1]:5198/v2', 'https://user:pw@r.io', 'http://r.io/?q#f', 'ftp://r.io', 'http://r.io/a"b')) },
+  {
+    weight: 1,
+    arbitrary: fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom('http://[::1]:5198/v2', 'https://user:pw@r.io', 'http://r.io/?q#f', 'ftp://r.io', 'http://r.io/a"b'),
+    ),
+  },
 );
 const duration = fc.oneof(fc.constantFrom('1s', '500ms', '2m', '0s', '-1s', '1.5h', '2', 'never'), fc.integer());
 const path = fc.oneof(
@@ -55,14 +98,35 @@ const auth = (tokenKey: string, s: fc.Arbitrary<string>) =>
 function nativeConfig(s: fc.Arbitrary<string>) {
   const tls = { ca: fc.oneof(path, fc.array(path, { maxLength: 3 })), skipVerify: fc.oneof(fc.boolean(), fc.constant('yes')) };
   const mirror = fc.record(
-    { url, capabilities: fc.array(fc.constantFrom('pull', 'resolve', 'push', 'referrers'), { maxLength: 4 }), probe: fc.boolean(), overridePath: fc.boolean(), dialTimeout: duration, auth: auth('identityToken', s), authMode: fc.constantFrom('auto', 'header', 'containerd', 'never'), ...tls },
+    {
+      url,
+      capabilities: fc.array(fc.constantFrom('pull', 'resolve', 'push', 'referrers'), { maxLength: 4 }),
+      probe: fc.boolean(),
+      overridePath: fc.boolean(),
+      dialTimeout: duration,
+      auth: auth('identityToken', s),
+      authMode: fc.constantFrom('auto', 'header', 'containerd', 'never'),
+      ...tls,
+    },
     { requiredKeys: ['url'] },
   );
-  const registry = fc.record({ server: url, mirrors: fc.array(mirror, { maxLength: 4 }), auth: auth('identityToken', s), authMode: fc.constantFrom('auto', 'header'), ...tls }, { requiredKeys: [] });
+  const registry = fc.record(
+    {
+      server: url,
+      mirrors: fc.array(mirror, { maxLength: 4 }),
+      auth: auth('identityToken', s),
+      authMode: fc.constantFrom('auto', 'header'),
+      ...tls,
+    },
+    { requiredKeys: [] },
+  );
   return fc.record(
     {
       hostsDir: fc.oneof(fc.constant('@DIR@/certs.d'), path),
-      probe: fc.record({ interval: duration, timeout: duration, failureThreshold: fc.integer({ min: -1, max: 5 }), successThreshold: fc.double() }, { requiredKeys: [] }),
+      probe: fc.record(
+        { interval: duration, timeout: duration, failureThreshold: fc.integer({ min: -1, max: 5 }), successThreshold: fc.double() },
+        { requiredKeys: [] },
+      ),
       credentials: fc.array(path, { maxLength: 3 }),
       registries: fc.dictionary(registryName, fc.oneof(registry, fc.constant(null)), { maxKeys: 5 }),
     },
@@ -71,7 +135,16 @@ function nativeConfig(s: fc.Arbitrary<string>) {
 }
 
 function giantSwarmConfig(s: fc.Arbitrary<string>) {
-  const entry = fc.record({ endpoint: fc.oneof(registryName, url), credentials: auth('identitytoken', s), insecure: fc.boolean(), skipVerify: fc.boolean(), overridePath: fc.boolean() }, { requiredKeys: ['endpoint'] });
+  const entry = fc.record(
+    {
+      endpoint: fc.oneof(registryName, url),
+      credentials: auth('identitytoken', s),
+      insecure: fc.boolean(),
+      skipVerify: fc.boolean(),
+      overridePath: fc.boolean(),
+    },
+    { requiredKeys: ['endpoint'] },
+  );
   return fc.record({ containerRegistries: fc.dictionary(registryName, fc.array(entry, { maxLength: 4 }), { maxKeys: 5 }) });
 }
 
@@ -79,7 +152,17 @@ function k3sConfig(s: fc.Arbitrary<string>) {
   const tls = fc.record({ ca_file: path, cert_file: path, key_file: path, insecure_skip_verify: fc.boolean() }, { requiredKeys: [] });
   return fc.record(
     {
-      mirrors: fc.dictionary(registryName, fc.record({ endpoint: fc.array(fc.oneof(url, registryName), { maxLength: 4 }), rewrite: fc.dictionary(fc.string(), fc.string(), { maxKeys: 1 }) }, { requiredKeys: ['endpoint'] }), { maxKeys: 4 }),
+      mirrors: fc.dictionary(
+        registryName,
+        fc.record(
+          {
+            endpoint: fc.array(fc.oneof(url, registryName), { maxLength: 4 }),
+            rewrite: fc.dictionary(fc.string(), fc.string(), { maxKeys: 1 }),
+          },
+          { requiredKeys: ['endpoint'] },
+        ),
+        { maxKeys: 4 },
+      ),
       configs: fc.dictionary(registryName, fc.record({ auth: auth('identity_token', s), tls }, { requiredKeys: [] }), { maxKeys: 4 }),
     },
     { requiredKeys: [] },
@@ -87,7 +170,9 @@ function k3sConfig(s: fc.Arbitrary<string>) {
 }
 
 function dockerConfig(s: fc.Arbitrary<string>) {
-  return fc.record({ auths: fc.dictionary(fc.oneof(registryName, fc.constant('https://index.docker.io/v1/')), auth('identitytoken', s), { maxKeys: 3 }) });
+  return fc.record({
+    auths: fc.dictionary(fc.oneof(registryName, fc.constant('https://index.docker.io/v1/')), auth('identitytoken', s), { maxKeys: 3 }),
+  });
 }
 
 /** YAML as a careless human writes it: strings sometimes unquoted whatever they hold. */
@@ -95,7 +180,9 @@ function yamlText(value: unknown, raw: (s: string) => boolean, indent = ''): str
   if (value === null || typeof value !== 'object') return ` ${scalar(value, raw)}\n`;
   const entries: Array<[string, unknown]> = Array.isArray(value) ? value.map((v) => ['-', v]) : Object.entries(value);
   if (entries.length === 0) return Array.isArray(value) ? ' []\n' : ' {}\n';
-  const lines = entries.map(([k, v]) => `${indent}${Array.isArray(value) ? '-' : `${scalar(k, raw)}:`}${yamlText(v, raw, `${indent}  `).replace(/^ (?=\S)/, ' ')}`);
+  const lines = entries.map(
+    ([k, v]) => `${indent}${Array.isArray(value) ? '-' : `${scalar(k, raw)}:`}${yamlText(v, raw, `${indent}  `).replace(/^ (?=\S)/, ' ')}`,
+  );
   return `\n${lines.join('')}`;
 }
 
@@ -107,7 +194,10 @@ function scalar(value: unknown, raw: (s: string) => boolean): string {
 /** JSON with some strings not quoted at all, as a hand edit leaves it. */
 function jsonText(value: unknown, raw: (s: string) => boolean): string {
   // Private-use marks, which JSON.stringify leaves as they are, around the strings to unquote.
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'string' && raw(v) ? `\ue000${v}\ue001` : v)).replace(/"\ue000(.*?)\ue001"/gs, (_m, inner: string) => JSON.parse(`"${inner}"`) as string);
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'string' && raw(v) ? `\ue000${v}\ue001` : v)).replace(
+    /"\ue000(.*?)\ue001"/gs,
+    (_m, inner: string) => JSON.parse(`"${inner}"`) as string,
+  );
 }
 
 function serialize(format: 'yaml' | 'json' | 'toml', value: unknown, rawEvery: number): string {
@@ -155,30 +245,43 @@ const format = fc.constantFrom('yaml' as const, 'json' as const, 'toml' as const
 const extension = { yaml: 'yaml', json: 'json', toml: 'toml' };
 
 function configFile(index: number) {
-  return fc.tuple(secret, format, fc.integer({ min: 0, max: 4 }), fc.array(mutation, { maxLength: 2 }), fc.boolean()).chain(([planted, fmt, rawEvery, mutations, weirdSecret]) => {
-    const s = weirdSecret ? weird(fc.constant(planted)) : fc.constant(planted);
-    return fc.oneof(nativeConfig(s), giantSwarmConfig(s), k3sConfig(s)).map((config) => {
-      let content: string | Uint8Array = serialize(fmt, config, rawEvery);
-      for (const m of mutations) content = typeof content === 'string' ? mutate(content, m) : content;
-      return { file: { name: `${index}-c.${extension[fmt]}`, content }, secret: planted };
+  return fc
+    .tuple(secret, format, fc.integer({ min: 0, max: 4 }), fc.array(mutation, { maxLength: 2 }), fc.boolean())
+    .chain(([planted, fmt, rawEvery, mutations, weirdSecret]) => {
+      const s = weirdSecret ? weird(fc.constant(planted)) : fc.constant(planted);
+      return fc.oneof(nativeConfig(s), giantSwarmConfig(s), k3sConfig(s)).map((config) => {
+        let content: string | Uint8Array = serialize(fmt, config, rawEvery);
+        for (const m of mutations) content = typeof content === 'string' ? mutate(content, m) : content;
+        return { file: { name: `${index}-c.${extension[fmt]}`, content }, secret: planted };
+      });
     });
-  });
 }
 
-const credentialsFile = fc.tuple(secret, fc.integer({ min: 0, max: 3 }), fc.array(mutation, { maxLength: 1 })).chain(([planted, rawEvery, mutations]) =>
-  dockerConfig(fc.oneof(fc.constant(planted), weird(fc.constant(planted)))).map((config) => {
-    let content: string | Uint8Array = serialize('json', config, rawEvery);
-    for (const m of mutations) content = typeof content === 'string' ? mutate(content, m) : content;
-    return { file: { name: 'pull/.dockerconfigjson', content }, secret: planted };
-  }),
-);
+const credentialsFile = fc
+  .tuple(secret, fc.integer({ min: 0, max: 3 }), fc.array(mutation, { maxLength: 1 }))
+  .chain(([planted, rawEvery, mutations]) =>
+    dockerConfig(fc.oneof(fc.constant(planted), weird(fc.constant(planted)))).map((config) => {
+      let content: string | Uint8Array = serialize('json', config, rawEvery);
+      for (const m of mutations) content = typeof content === 'string' ? mutate(content, m) : content;
+      return { file: { name: 'pull/.dockerconfigjson', content }, secret: planted };
+    }),
+  );
 
 export const fuzzCase: fc.Arbitrary<FuzzCase> = fc
-  .tuple(fc.constantFrom('file' as const, 'dir' as const, 'volume' as const), fc.integer({ min: 1, max: 3 }), fc.option(credentialsFile, { freq: 2 }), fc.boolean())
+  .tuple(
+    fc.constantFrom('file' as const, 'dir' as const, 'volume' as const),
+    fc.integer({ min: 1, max: 3 }),
+    fc.option(credentialsFile, { freq: 2 }),
+    fc.boolean(),
+  )
   .chain(([layout, count, credentials, fifo]) =>
     fc.tuple(...Array.from({ length: layout === 'file' ? 1 : count }, (_, i) => configFile(i))).map((configs) => ({
       layout,
-      files: [...configs.map((c) => c.file), { name: 'ca.pem', content: '-----BEGIN CERTIFICATE-----\n' }, ...(credentials ? [credentials.file] : [])],
+      files: [
+        ...configs.map((c) => c.file),
+        { name: 'ca.pem', content: '-----BEGIN CERTIFICATE-----\n' },
+        ...(credentials ? [credentials.file] : []),
+      ],
       fifo,
       secrets: [...configs.map((c) => c.secret), ...(credentials ? [credentials.secret] : [])],
     })),
@@ -191,13 +294,30 @@ export function caseAt(seed: number, index: number): FuzzCase {
   return c;
 }
 
-const only = (name: string, content: string): FuzzCase => ({ layout: 'file', files: [{ name, content }], fifo: false, secrets: ['Pw_S3cret_planted0'] });
+const only = (name: string, content: string): FuzzCase => ({
+  layout: 'file',
+  files: [{ name, content }],
+  fifo: false,
+  secrets: ['Pw_S3cret_planted0'],
+});
 
 /** Issue 10's reproductions, run through the real CLI under the heap cap by every sample. */
 export const ISSUE_CASES: readonly FuzzCase[] = [
   only('0-c.json', `${'['.repeat(100_000)}${']'.repeat(100_000)}`),
-  only('0-c.json', JSON.stringify({ registries: Object.fromEntries(Array.from({ length: 11_000 }, (_, i) => [`r${i}.example.com`, { mirrors: [{ url: `http://m${i}.example.com` }] }])) })),
+  only(
+    '0-c.json',
+    JSON.stringify({
+      registries: Object.fromEntries(
+        Array.from({ length: 11_000 }, (_, i) => [`r${i}.example.com`, { mirrors: [{ url: `http://m${i}.example.com` }] }]),
+      ),
+    }),
+  ),
   only('0-c.yaml', 'registries:\n  r.io:\n    auth:\n      username: bob\n      password: *Pw_S3cret_planted0\n'),
   only('0-c.yaml', ['a0: &a0 [x, x]', ...Array.from({ length: 30 }, (_, i) => `a${i + 1}: &a${i + 1} [*a${i}, *a${i}]`)].join('\n')),
-  { layout: 'file', files: [{ name: '0-c.yaml', content: 'credentials: [@DIR@/fifo]\nregistries:\n  r.io: {ca: @DIR@/fifo}\n' }], fifo: true, secrets: [] },
+  {
+    layout: 'file',
+    files: [{ name: '0-c.yaml', content: 'credentials: [@DIR@/fifo]\nregistries:\n  r.io: {ca: @DIR@/fifo}\n' }],
+    fifo: true,
+    secrets: [],
+  },
 ];

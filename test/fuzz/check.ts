@@ -60,7 +60,11 @@ export async function snapshot(dir: string): Promise<string> {
         out.push(`d ${path}`);
         await walk(path);
       } else if (info.isFile()) {
-        out.push(`f ${path} ${info.size} ${info.mtimeMs} ${createHash('sha256').update(await readFile(path)).digest('hex')}`);
+        out.push(
+          `f ${path} ${info.size} ${info.mtimeMs} ${createHash('sha256')
+            .update(await readFile(path))
+            .digest('hex')}`,
+        );
       } else out.push(`${info.isSymbolicLink() ? 'l' : 'o'} ${path} ${info.mtimeMs}`);
     }
   };
@@ -81,7 +85,16 @@ async function validateOutput(config: string): Promise<{ exit: number; text: str
 }
 
 /** `ms` is held to `maxMs`, wall time to a hang bound well above it (the machine may be shared). */
-export function judge(c: FuzzCase, exit: number, output: string, ms: number, maxMs: number, before: string, after: string, wallMs = ms): string[] {
+export function judge(
+  c: FuzzCase,
+  exit: number,
+  output: string,
+  ms: number,
+  maxMs: number,
+  before: string,
+  after: string,
+  wallMs = ms,
+): string[] {
   const problems: string[] = [];
   if (exit !== 0 && exit !== 2) problems.push(`exit ${exit}: ${output.slice(0, 300)}`);
   if (/internal error/.test(output)) problems.push(`internal error: ${output.slice(0, 300)}`);

@@ -45,7 +45,11 @@ export function record(summary: Summary, seed: number, index: number, verdict: V
 /** Cases `first`..`first+count-1` of `seed` in one child; resolves with the index after the last one handled. */
 function runChild(seed: number, first: number, count: number, maxMs: number, summary: Summary): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...HEAP_FLAGS, '--import', 'tsx', CHILD, String(seed), String(first), String(count), String(maxMs)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [...HEAP_FLAGS, '--import', 'tsx', CHILD, String(seed), String(first), String(count), String(maxMs)],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let current: number | undefined;
     let next = first;
     let stderr = '';
@@ -65,7 +69,14 @@ function runChild(seed: number, first: number, count: number, maxMs: number, sum
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (current !== undefined) {
-        const how = signal === 'SIGKILL' ? `no answer for ${SILENCE_MS / 1000} s (hang)` : `child died (exit ${code}, signal ${signal}): ${stderr.split('\n').filter((l) => /error|FATAL/i.test(l)).slice(0, 3).join(' | ')}`;
+        const how =
+          signal === 'SIGKILL'
+            ? `no answer for ${SILENCE_MS / 1000} s (hang)`
+            : `child died (exit ${code}, signal ${signal}): ${stderr
+                .split('\n')
+                .filter((l) => /error|FATAL/i.test(l))
+                .slice(0, 3)
+                .join(' | ')}`;
         record(summary, seed, current, { exit: -1, ms: 0, cpuMs: 0, problems: [how] });
         next = current + 1;
       } else if (code !== 0) {
@@ -113,7 +124,9 @@ export async function runCli(c: FuzzCase, maxMs: number): Promise<Verdict> {
     const before = await snapshot(dir);
     const started = performance.now();
     const { exit, output } = await new Promise<{ exit: number; output: string }>((resolve) => {
-      const child = spawn(process.execPath, [...HEAP_FLAGS, join(ROOT, 'dist/cli/main.js'), 'validate', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [...HEAP_FLAGS, join(ROOT, 'dist/cli/main.js'), 'validate', '--config', config], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let output = '';
       const timer = setTimeout(() => child.kill('SIGKILL'), SILENCE_MS);
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

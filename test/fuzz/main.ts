@@ -6,7 +6,8 @@ import { caseAt } from './cases.js';
 import { record, runBatches, runCli } from './harness.js';
 import { ensureBuilt } from '../helpers/built-cli.js';
 
-const env = (name: string, fallback: number): number => (process.env[name] === undefined || process.env[name] === '' ? fallback : Number(process.env[name]));
+const env = (name: string, fallback: number): number =>
+  process.env[name] === undefined || process.env[name] === '' ? fallback : Number(process.env[name]);
 const seed = env('FUZZ_SEED', Date.now() % 1_000_000_000);
 const runs = env('FUZZ_RUNS', 100_000);
 const seconds = env('FUZZ_SECONDS', 0);

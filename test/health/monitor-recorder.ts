@@ -56,7 +56,11 @@ export class Recorder implements MonitorEvents {
 }
 
 /** Inside a describe(): monitors and servers made by a test are stopped and closed after it, newest first. */
-export function monitorHarness(): { monitorFor: (events: MonitorEvents, settings?: ProbeSettings) => HealthMonitor; closing: <T extends TestServer>(server: T) => T; cleanups: Array<() => Promise<void>> } {
+export function monitorHarness(): {
+  monitorFor: (events: MonitorEvents, settings?: ProbeSettings) => HealthMonitor;
+  closing: <T extends TestServer>(server: T) => T;
+  cleanups: Array<() => Promise<void>>;
+} {
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();

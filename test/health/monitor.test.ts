@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it, mock } from 'node:test';
-import { HealthMonitor, FIRST_PROBE_SPREAD_MS, JITTER_FRACTION, UNKNOWN_PROBE_GAP_MS, type MonitorEvents } from '../../src/health/monitor.js';
+import {
+  HealthMonitor,
+  FIRST_PROBE_SPREAD_MS,
+  JITTER_FRACTION,
+  UNKNOWN_PROBE_GAP_MS,
+  type MonitorEvents,
+} from '../../src/health/monitor.js';
 import type { ProbeResult } from '../../src/health/probe.js';
 import type { MirrorState } from '../../src/model.js';
 import { hangServer, httpServer, statusHandler, switchableServer } from '../helpers/servers.js';
@@ -31,7 +37,10 @@ describe('HealthMonitor against real loopback servers', () => {
 
     await server.start();
     await events.waitFor('up again', () => events.lastTo(server.url) === 'up');
-    assert.deepEqual(events.transitions.map((t) => `${t.from}->${t.to}`), ['unknown->up', 'up->down', 'down->up']);
+    assert.deepEqual(
+      events.transitions.map((t) => `${t.from}->${t.to}`),
+      ['unknown->up', 'up->down', 'down->up'],
+    );
   });
 
   it('reports a transition with view() already showing the new state, so the daemon can re-render at once', async () => {
@@ -64,7 +73,10 @@ describe('HealthMonitor against real loopback servers', () => {
     a.setStatus(404);
     await events.waitFor('a down', () => events.lastTo(a.url) === 'down');
     const bResultsAfter = events.results.filter((r) => r.url === b.url).length;
-    await events.waitFor('b probed again', () => events.results.filter((r) => r.url === b.url).length > bResultsAfter + FAST.failureThreshold);
+    await events.waitFor(
+      'b probed again',
+      () => events.results.filter((r) => r.url === b.url).length > bResultsAfter + FAST.failureThreshold,
+    );
     assert.deepEqual(Object.fromEntries(monitor.view()), { [a.url]: 'down', [b.url]: 'up' });
     assert.equal(events.transitions.filter((t) => t.url === b.url).length, 1, 'b only ever went unknown -> up');
   });
@@ -173,7 +185,10 @@ describe('HealthMonitor scheduling (mock timers)', () => {
     await stopUnderMockTimers(monitor);
     const gaps = starts.slice(1).map((s, i) => s - (starts[i] ?? 0));
     assert.deepEqual(gaps.slice(0, 2), [UNKNOWN_PROBE_GAP_MS, UNKNOWN_PROBE_GAP_MS], `gaps while unknown: ${gaps.join(',')}`);
-    assert.ok(gaps.slice(2).every((gap) => gap >= 1000 * (1 - JITTER_FRACTION)), `gaps once up: ${gaps.join(',')}`);
+    assert.ok(
+      gaps.slice(2).every((gap) => gap >= 1000 * (1 - JITTER_FRACTION)),
+      `gaps once up: ${gaps.join(',')}`,
+    );
   });
 
   it('one request at a time per endpoint: a probe outlasting the interval, duplicate URLs, repeated setTargets', async () => {

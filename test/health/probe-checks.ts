@@ -15,7 +15,10 @@ const DEADLINE_SLACK_MS = 1500;
 export async function probeWithinDeadline(target: ProbeTarget, timeoutMs = TIMEOUT_MS): Promise<ProbeResult> {
   let timer: NodeJS.Timeout | undefined;
   const overdue = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`probe still running ${DEADLINE_SLACK_MS}ms after its ${timeoutMs}ms deadline`)), timeoutMs + DEADLINE_SLACK_MS);
+    timer = setTimeout(
+      () => reject(new Error(`probe still running ${DEADLINE_SLACK_MS}ms after its ${timeoutMs}ms deadline`)),
+      timeoutMs + DEADLINE_SLACK_MS,
+    );
   });
   try {
     return await Promise.race([probeOnce(target, timeoutMs), overdue]);
@@ -44,7 +47,10 @@ export async function assertNoLeak(url: string, tls: TlsSettings, ok: boolean): 
   await probeWithinDeadline(target, timeoutMs); // warm-up: lazily opened handles (DNS, TLS) are not leaks
   const baseline = fdCount();
   const results = await Promise.all(Array.from({ length: PROBES }, () => probeWithinDeadline(target, timeoutMs)));
-  assert.deepEqual(results.map((r) => r.ok), Array<boolean>(PROBES).fill(ok));
+  assert.deepEqual(
+    results.map((r) => r.ok),
+    Array<boolean>(PROBES).fill(ok),
+  );
   const settled = await fdsSettleTo(baseline);
   assert.ok(settled <= baseline, `${settled - baseline} descriptors still open after ${PROBES} probes`);
 }

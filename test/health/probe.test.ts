@@ -44,9 +44,11 @@ describe('probeOnce classifies each kind of mirror', () => {
   }
 
   it('probes /v2/ under the mirror URL path prefix', async () => {
-    const url = await serve(httpServer((req, res) => {
-      res.writeHead(req.url === '/cache/v2/' ? 200 : 404).end();
-    }));
+    const url = await serve(
+      httpServer((req, res) => {
+        res.writeHead(req.url === '/cache/v2/' ? 200 : 404).end();
+      }),
+    );
     assert.equal((await probeWithinDeadline({ url: `${url}/cache`, tls: NO_TLS })).ok, true);
     assert.equal((await probeWithinDeadline({ url: `${url}/cache/`, tls: NO_TLS })).ok, true);
     assert.equal((await probeWithinDeadline({ url, tls: NO_TLS })).status, 404);
@@ -68,24 +70,28 @@ describe('probeOnce classifies each kind of mirror', () => {
   });
 
   it('a server that sends headers and then stalls the body is down at the deadline', async () => {
-    const url = await serve(httpServer((_req, res) => {
-      res.writeHead(200, { 'content-length': '100' });
-      res.write('{');
-    }));
+    const url = await serve(
+      httpServer((_req, res) => {
+        res.writeHead(200, { 'content-length': '100' });
+        res.write('{');
+      }),
+    );
     const result = await probeWithinDeadline({ url, tls: NO_TLS });
     assertDownAtDeadline(result, /^body not complete after 500ms$/);
   });
 
   it('an endless body is read no further than a bound: the status decides', async () => {
-    const url = await serve(httpServer((_req, res) => {
-      res.writeHead(200);
-      const chunk = Buffer.alloc(16 * 1024, 'x');
-      const pump = (): void => {
-        while (!res.destroyed && res.write(chunk));
-        if (!res.destroyed) res.once('drain', pump);
-      };
-      pump();
-    }));
+    const url = await serve(
+      httpServer((_req, res) => {
+        res.writeHead(200);
+        const chunk = Buffer.alloc(16 * 1024, 'x');
+        const pump = (): void => {
+          while (!res.destroyed && res.write(chunk));
+          if (!res.destroyed) res.once('drain', pump);
+        };
+        pump();
+      }),
+    );
     const result = await probeWithinDeadline({ url, tls: NO_TLS });
     assert.equal(result.ok, true);
     assert.equal(result.status, 200);

@@ -19,7 +19,12 @@ const FAIL: ProbeResult = { ok: false, error: 'connect ECONNREFUSED', durationMs
 const LETTER: Record<MirrorState, string> = { unknown: 'u', up: 'U', down: 'D' };
 
 /** Feeds `results` ('o' = success, 'x' = failure), one per interval, and returns the state after each as a letter. */
-function run(results: string, s: ProbeSettings, start: MirrorHealth = initialHealth(T0), startAt = T0): { states: string; health: MirrorHealth } {
+function run(
+  results: string,
+  s: ProbeSettings,
+  start: MirrorHealth = initialHealth(T0),
+  startAt = T0,
+): { states: string; health: MirrorHealth } {
   let health = start;
   let states = '';
   [...results].forEach((r, i) => {
@@ -65,15 +70,20 @@ describe('state machine thresholds (F = failureThreshold, S = successThreshold)'
 
   it('never transitions on fewer than the threshold (any sequence, any thresholds)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }), fc.array(fc.boolean(), { maxLength: 80 }), (f, s, oks) => {
-        let health = initialHealth(T0);
-        oks.forEach((ok, i) => {
-          const next = nextHealth(health, ok ? OK : FAIL, settings(f, s), T0 + (i + 1) * INTERVAL);
-          if (next.state !== health.state && next.state === 'up') assert.ok(next.consecutiveOk >= s);
-          if (next.state !== health.state && next.state === 'down') assert.ok(next.consecutiveFail >= f);
-          health = next;
-        });
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.array(fc.boolean(), { maxLength: 80 }),
+        (f, s, oks) => {
+          let health = initialHealth(T0);
+          oks.forEach((ok, i) => {
+            const next = nextHealth(health, ok ? OK : FAIL, settings(f, s), T0 + (i + 1) * INTERVAL);
+            if (next.state !== health.state && next.state === 'up') assert.ok(next.consecutiveOk >= s);
+            if (next.state !== health.state && next.state === 'down') assert.ok(next.consecutiveFail >= f);
+            health = next;
+          });
+        },
+      ),
     );
   });
 });
@@ -81,7 +91,10 @@ describe('state machine thresholds (F = failureThreshold, S = successThreshold)'
 describe('flap damping (the dwell rule)', () => {
   it('each recent fall needs twice the successes of the previous one to come back, up to x8', () => {
     const s = settings(1, 1);
-    assert.deepEqual([0, 1, 2, 3, 4, 5, 9].map((k) => successesRequired(k, s)), [1, 1, 2, 4, 8, 8, 8]);
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 5, 9].map((k) => successesRequired(k, s)),
+      [1, 1, 2, 4, 8, 8, 8],
+    );
     assert.equal(successesRequired(3, settings(3, 2)), 8);
   });
 

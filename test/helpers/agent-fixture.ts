@@ -32,7 +32,11 @@ export interface AgentFixtureOptions {
 }
 
 /** Lays out root, hostsDir and the config `config(hostsDir)`, removed when `t` ends. */
-export async function agentDirs(t: TestContext, config: (hostsDir: string) => string, options: AgentFixtureOptions = {}): Promise<AgentDirs> {
+export async function agentDirs(
+  t: TestContext,
+  config: (hostsDir: string) => string,
+  options: AgentFixtureOptions = {},
+): Promise<AgentDirs> {
   const root = await tempDir(t, 'agent');
   const hostsDir = join(root, 'certs.d');
   let source = join(root, 'config.yaml');
@@ -47,7 +51,11 @@ export async function agentDirs(t: TestContext, config: (hostsDir: string) => st
 }
 
 /** agentDirs, and the agent started on them (resolves once it logged `started`), killed when `t` ends. */
-export async function startAgentFixture(t: TestContext, config: (hostsDir: string) => string, options: AgentFixtureOptions = {}): Promise<AgentFixture> {
+export async function startAgentFixture(
+  t: TestContext,
+  config: (hostsDir: string) => string,
+  options: AgentFixtureOptions = {},
+): Promise<AgentFixture> {
   const dirs = await agentDirs(t, config, options);
   const agent = await startAgentProcess(dirs.args, options.env);
   onTestEnd(t, () => agent.stop('SIGKILL'));

@@ -47,7 +47,10 @@ export { until } from './testbed/wait.js';
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   // Never the host's containerd: a test that wants the canary to reach one names its socket.
   const socket = { CMA_CONTAINERD_SOCKET: '/nonexistent/containerd.sock' };
-  return spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, ...socket, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    env: { ...process.env, ...socket, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 export async function startAgentProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {
@@ -80,16 +83,24 @@ export async function startAgentProcess(args: string[], env: NodeJS.ProcessEnv =
     status,
     metrics: () => fetchText('/metrics'),
     waitForStatus: (what, predicate, timeoutMs) =>
-      waitFor(what, async () => {
-        alive();
-        const s = await status();
-        return predicate(s) ? s : undefined;
-      }, timeoutMs),
+      waitFor(
+        what,
+        async () => {
+          alive();
+          const s = await status();
+          return predicate(s) ? s : undefined;
+        },
+        timeoutMs,
+      ),
     waitForLog: (what, predicate, timeoutMs) =>
-      waitFor(what, () => {
-        alive();
-        return logs().find(predicate);
-      }, timeoutMs),
+      waitFor(
+        what,
+        () => {
+          alive();
+          return logs().find(predicate);
+        },
+        timeoutMs,
+      ),
     stop: async (signal = 'SIGTERM') => {
       if (exitCode !== undefined) return exitCode;
       child.kill(signal);

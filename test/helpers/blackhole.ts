@@ -76,7 +76,21 @@ export async function blackhole(address = '127.0.0.9', port: number): Promise<Bl
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`blackhole: bad port ${port}`);
   const id = `cma-test-${process.pid}-${randomBytes(4).toString('hex')}`;
   const prefix = isIP(address) === 6 ? 128 : 32;
-  const spec = ['OUTPUT', '-d', `${address}/${prefix}`, '-p', 'tcp', '--dport', String(port), '-m', 'comment', '--comment', id, '-j', 'DROP'];
+  const spec = [
+    'OUTPUT',
+    '-d',
+    `${address}/${prefix}`,
+    '-p',
+    'tcp',
+    '--dport',
+    String(port),
+    '-m',
+    'comment',
+    '--comment',
+    id,
+    '-j',
+    'DROP',
+  ];
   const binary = binaryFor(address);
   await run(binary, ['-w', '-I', ...spec]);
   active.set(id, [binary, '-w', '-D', ...spec]);

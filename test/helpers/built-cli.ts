@@ -8,7 +8,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = `${ROOT}bin/containerd-mirror-agent`;
 
 export function ensureBuilt(): void {
-  if (!existsSync(`${ROOT}dist/cli/main.js`)) execFileSync('npx', ['--no-install', 'tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  if (!existsSync(`${ROOT}dist/cli/main.js`))
+    execFileSync('npx', ['--no-install', 'tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
 }
 
 export interface CliResult {

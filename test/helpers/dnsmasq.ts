@@ -70,9 +70,20 @@ export async function startDnsmasq(options: DnsmasqOptions): Promise<Dnsmasq> {
   const server = `${host}:${port}`;
   const binary = spawnSync('sh', ['-c', 'command -v dnsmasq'], { encoding: 'utf8' }).stdout.trim() || '/usr/sbin/dnsmasq';
   const args = [
-    '--keep-in-foreground', '--conf-file=/dev/null', '--no-resolv', '--no-hosts', '--no-poll',
-    `--hostsdir=${records}`, `--listen-address=${host}`, '--bind-interfaces', `--port=${port}`,
-    `--local=/${zone}/`, `--local-ttl=${options.ttlSeconds ?? 1}`, '--pid-file=', '--log-queries', '--log-facility=-',
+    '--keep-in-foreground',
+    '--conf-file=/dev/null',
+    '--no-resolv',
+    '--no-hosts',
+    '--no-poll',
+    `--hostsdir=${records}`,
+    `--listen-address=${host}`,
+    '--bind-interfaces',
+    `--port=${port}`,
+    `--local=/${zone}/`,
+    `--local-ttl=${options.ttlSeconds ?? 1}`,
+    '--pid-file=',
+    '--log-queries',
+    '--log-facility=-',
     // As root dnsmasq drops to `nobody`, who cannot read a 0700 temp dir.
     ...(process.getuid?.() === 0 ? ['--user=root'] : []),
   ];

@@ -88,12 +88,20 @@ export async function httpServer(statusOrHandler: number | Handler, options: Lis
 /** Accepts TCP connections and never sends a byte: the mirror that defeats containerd's fallback. */
 export async function hangServer(options: ListenOptions = {}): Promise<TestServer> {
   // Reading (and discarding) the request lets the server see the client's FIN and free its side.
-  return listen(createNetServer((socket) => socket.resume()), 'http', options);
+  return listen(
+    createNetServer((socket) => socket.resume()),
+    'http',
+    options,
+  );
 }
 
 /** Accepts TCP connections and closes each one at once, before any response. */
 export async function closeServer(options: ListenOptions = {}): Promise<TestServer> {
-  return listen(createNetServer((socket) => socket.destroy()), 'http', options);
+  return listen(
+    createNetServer((socket) => socket.destroy()),
+    'http',
+    options,
+  );
 }
 
 /** A loopback port that had a listener a moment ago and has none now: connecting is refused. */
@@ -168,12 +176,51 @@ export async function makePki(): Promise<TestPki> {
   const dir = await mkdtemp(join(tmpdir(), 'cma-pki-'));
   const days = ['-days', '2'];
   try {
-    await openssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', ...days, '-subj', '/CN=cma test CA']);
+    await openssl(dir, [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      ...days,
+      '-subj',
+      '/CN=cma test CA',
+    ]);
     await writeFile(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
     await writeFile(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
     for (const name of ['server', 'client']) {
-      await openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=cma test ${name}`]);
-      await openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, ...days, '-extfile', `${name}.ext`]);
+      await openssl(dir, [
+        'req',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        `${name}.key`,
+        '-out',
+        `${name}.csr`,
+        '-subj',
+        `/CN=cma test ${name}`,
+      ]);
+      await openssl(dir, [
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-out',
+        `${name}.crt`,
+        ...days,
+        '-extfile',
+        `${name}.ext`,
+      ]);
     }
   } catch (err) {
     await rm(dir, { recursive: true, force: true });

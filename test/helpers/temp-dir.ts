@@ -27,7 +27,10 @@ export function onTestEnd(t: TestContext, undo: () => unknown): void {
     undoStacks.set(t, (stack = steps));
     t.after(async () => {
       const failures: unknown[] = [];
-      for (const step of steps.splice(0).reverse()) await Promise.resolve().then(step).catch((err: unknown) => failures.push(err));
+      for (const step of steps.splice(0).reverse())
+        await Promise.resolve()
+          .then(step)
+          .catch((err: unknown) => failures.push(err));
       if (failures.length > 0) throw failures[0];
     });
   }

@@ -24,7 +24,10 @@ describe('ARCHITECTURE.md', () => {
   it('names every room and every ground-floor file of src/', () => {
     const entries = readdirSync(join(REPO, 'src'), { withFileTypes: true });
     const names = entries.map((e) => (e.isDirectory() ? `\`${e.name}/\`` : `\`${e.name}\``));
-    assert.deepEqual(names.filter((n) => !PAGE.includes(n)), []);
+    assert.deepEqual(
+      names.filter((n) => !PAGE.includes(n)),
+      [],
+    );
   });
 
   it('cites tests that exist, by their titles', () => {
@@ -35,7 +38,10 @@ describe('ARCHITECTURE.md', () => {
       const path = join(REPO, file);
       const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
       // Placeholders stand for values the title interpolates (N, <case>) or text left out (…).
-      const fragments = title.split(/…|<case>|\bN\b/).map((f) => f.trim().replace(/^[:,]\s*|[,:]$/g, '')).filter((f) => f.length >= 8);
+      const fragments = title
+        .split(/…|<case>|\bN\b/)
+        .map((f) => f.trim().replace(/^[:,]\s*|[,:]$/g, ''))
+        .filter((f) => f.length >= 8);
       for (const fragment of fragments) if (!text.includes(fragment)) missing.push(`${file} › ${fragment}`);
     }
     assert.deepEqual(missing, []);

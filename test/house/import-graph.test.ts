@@ -9,21 +9,31 @@ import { dirname, join, relative, resolve } from 'node:path';
 const SRC = resolve(import.meta.dirname, '../../src');
 const FLOORS: Record<string, number> = {
   '(ground)': 0,
-  config: 1, render: 1, health: 1, watch: 1, observe: 1, apply: 1,
+  config: 1,
+  render: 1,
+  health: 1,
+  watch: 1,
+  observe: 1,
+  apply: 1,
   containerd: 2,
-  sync: 3, daemon: 3,
+  sync: 3,
+  daemon: 3,
   cli: 4,
 };
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 function importGraph(): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const file of sourceFiles(SRC)) {
     const text = readFileSync(file, 'utf8');
-    const deps = [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.[^']+)'/g)].map((m) => resolve(dirname(file), (m[1] ?? '').replace(/\.js$/, '.ts')));
+    const deps = [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.[^']+)'/g)].map((m) =>
+      resolve(dirname(file), (m[1] ?? '').replace(/\.js$/, '.ts')),
+    );
     graph.set(file, deps);
   }
   return graph;

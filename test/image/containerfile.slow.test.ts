@@ -24,13 +24,25 @@ const blob = (digest: string): string => `./blobs/${digest.replace(':', '/')}`;
 function image(): { digest: string; annotations: Record<string, string>; config: ImageConfig; layers: string[] } {
   const index = readJson('./index.json') as { manifests: Array<{ digest: string }> };
   const digest = index.manifests[0]!.digest;
-  const manifest = readJson(blob(digest)) as { annotations: Record<string, string>; config: { digest: string }; layers: Array<{ digest: string }> };
-  return { digest, annotations: manifest.annotations, config: readJson(blob(manifest.config.digest)) as ImageConfig, layers: manifest.layers.map((l) => l.digest) };
+  const manifest = readJson(blob(digest)) as {
+    annotations: Record<string, string>;
+    config: { digest: string };
+    layers: Array<{ digest: string }>;
+  };
+  return {
+    digest,
+    annotations: manifest.annotations,
+    config: readJson(blob(manifest.config.digest)) as ImageConfig,
+    layers: manifest.layers.map((l) => l.digest),
+  };
 }
 
 /** `tar -tv` of the one layer: "mode owner path[ -> target]" lines. */
 function layerListing(layer: string): string[] {
-  const listing = execFileSync('sh', ['-c', 'tar -xOf "$1" "$2" | tar -tzv --numeric-owner --full-time', 'sh', ARCHIVE, blob(layer)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const listing = execFileSync('sh', ['-c', 'tar -xOf "$1" "$2" | tar -tzv --numeric-owner --full-time', 'sh', ARCHIVE, blob(layer)], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   return listing.split('\n').filter((l) => l !== '');
 }
 
@@ -38,7 +50,8 @@ function layerListing(layer: string): string[] {
 function finalStage(): Array<{ op: string; value: string }> {
   const text = readFileSync(repoPath('packaging/kubernetes/image/Containerfile'), 'utf8').replace(/\\\n\s*/g, ' ');
   const stages = text.split(/^FROM /m);
-  return stages[stages.length - 1]!.split('\n').slice(1)
+  return stages[stages.length - 1]!.split('\n')
+    .slice(1)
     .filter((l) => l.trim() !== '' && !l.startsWith('#'))
     .map((l) => ({ op: l.split(' ')[0]!, value: l.slice(l.indexOf(' ') + 1).trim() }));
 }
@@ -55,23 +68,34 @@ describe('the built image', { skip: unavailable }, () => {
     const containerfile = readFileSync(repoPath('packaging/kubernetes/image/Containerfile'), 'utf8');
     assert.match(containerfile, /apt-get download -q \$\(\/recipe\/make-root\.sh --packages\)/);
     assert.match(containerfile, /\/recipe\/make-root\.sh \/debs \/recipe\/containerd-mirror-agent \/rootfs/);
-    assert.match(readFileSync(repoPath('packaging/scripts/build-image.sh'), 'utf8'), /"\$recipe\/make-root\.sh" "\$work\/debs" "\$BINARY" "\$work\/rootfs"/);
+    assert.match(
+      readFileSync(repoPath('packaging/scripts/build-image.sh'), 'utf8'),
+      /"\$recipe\/make-root\.sh" "\$work\/debs" "\$BINARY" "\$work\/rootfs"/,
+    );
     const stage = finalStage();
     const { config } = image();
     const only = (op: string): string[] => stage.filter((i) => i.op === op).map((i) => i.value);
     assert.deepEqual(only('COPY'), ['--from=root /rootfs/ /'], 'the final stage is the root tree and nothing else');
-    assert.deepEqual(Object.fromEntries(only('ENV').map((v) => Object.entries(pairs(v))[0]!)), Object.fromEntries(config.config.Env!.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])));
+    assert.deepEqual(
+      Object.fromEntries(only('ENV').map((v) => Object.entries(pairs(v))[0]!)),
+      Object.fromEntries(config.config.Env!.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
+    );
     assert.deepEqual(only('USER'), [config.config.User]);
     assert.deepEqual(only('WORKDIR'), [config.config.WorkingDir]);
-    assert.deepEqual(only('ENTRYPOINT').map((v) => JSON.parse(v) as string[]), [config.config.Entrypoint]);
+    assert.deepEqual(
+      only('ENTRYPOINT').map((v) => JSON.parse(v) as string[]),
+      [config.config.Entrypoint],
+    );
     assert.equal(config.config.Cmd, undefined);
     const args = Object.fromEntries(only('ARG').map((v) => v.split('=') as [string, string]));
-    assert.equal(args.VERSION, VERSION, 'the Containerfile\'s default VERSION is the package version');
+    assert.equal(args.VERSION, VERSION, "the Containerfile's default VERSION is the package version");
     const labels = Object.fromEntries(only('LABEL').flatMap((v) => Object.entries(pairs(v))));
     // The Containerfile leaves `created` to the engine; every other label is the same, build args resolved.
     const built = { ...config.config.Labels };
     delete built['org.opencontainers.image.created'];
-    const resolved = Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, v === '${VERSION}' ? VERSION : v === '${REVISION}' ? built[k]! : v]));
+    const resolved = Object.fromEntries(
+      Object.entries(labels).map(([k, v]) => [k, v === '${VERSION}' ? VERSION : v === '${REVISION}' ? built[k]! : v]),
+    );
     assert.deepEqual(resolved, built);
   });
 
@@ -92,12 +116,28 @@ describe('the built image', { skip: unavailable }, () => {
     const { config, layers } = image();
     assert.equal(layers.length, 1);
     const listing = layerListing(layers[0]!);
-    const paths = listing.map((l) => l.split(/\s+/).slice(5).join(' ').replace(/^\.?\/?/, '/').replace(/(.)\/$/, '$1'));
+    const paths = listing.map((l) =>
+      l
+        .split(/\s+/)
+        .slice(5)
+        .join(' ')
+        .replace(/^\.?\/?/, '/')
+        .replace(/(.)\/$/, '$1'),
+    );
     const binaries = paths.filter((p) => /^\/(usr\/)?(local\/)?s?bin\/./.test(p)).sort();
-    assert.deepEqual(binaries, ['/bin/dash', '/bin/sh -> dash', '/usr/bin/containerd-mirror-agent', '/usr/bin/nsenter', '/usr/local/bin/containerd']);
+    assert.deepEqual(binaries, [
+      '/bin/dash',
+      '/bin/sh -> dash',
+      '/usr/bin/containerd-mirror-agent',
+      '/usr/bin/nsenter',
+      '/usr/local/bin/containerd',
+    ]);
     assert.ok(paths.includes('/etc/containerd-mirror-agent/node.yaml'), 'the node-owned config daemonset.yaml names');
     // Package metadata for scanners only (status.d), no dpkg database or apt state to install with.
-    assert.deepEqual(paths.filter((p) => /^\/(etc|usr\/lib|var\/lib)\/(apt|dpkg)\/./.test(p) && !p.startsWith('/var/lib/dpkg/status.d')), []);
+    assert.deepEqual(
+      paths.filter((p) => /^\/(etc|usr\/lib|var\/lib)\/(apt|dpkg)\/./.test(p) && !p.startsWith('/var/lib/dpkg/status.d')),
+      [],
+    );
     const created = `${config.created.slice(0, 10)} ${config.created.slice(11, 19)}`;
     for (const line of listing) {
       const [, owner, , date, time] = line.split(/\s+/);
@@ -107,11 +147,18 @@ describe('the built image', { skip: unavailable }, () => {
   });
 
   it('has an SPDX SBOM naming every Debian package inside, the agent and its Node runtime', () => {
-    const sbom = JSON.parse(readFileSync(SBOM, 'utf8')) as { spdxVersion: string; packages: Array<{ name: string; versionInfo: string; SPDXID: string }> };
+    const sbom = JSON.parse(readFileSync(SBOM, 'utf8')) as {
+      spdxVersion: string;
+      packages: Array<{ name: string; versionInfo: string; SPDXID: string }>;
+    };
     assert.equal(sbom.spdxVersion, 'SPDX-2.3');
     const names = sbom.packages.map((p) => p.name);
-    const listed = execFileSync(repoPath('packaging/kubernetes/image/make-root.sh'), ['--packages'], { encoding: 'utf8' }).trim().split('\n');
-    const bundled = Object.keys((JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
+    const listed = execFileSync(repoPath('packaging/kubernetes/image/make-root.sh'), ['--packages'], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
+    const bundled = Object.keys(
+      (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies,
+    );
     for (const name of [...listed, 'containerd-mirror-agent', 'node', ...bundled]) assert.ok(names.includes(name), `${name} in the SBOM`);
     assert.match(sbom.packages.find((p) => p.name === 'node')!.versionInfo, /^v\d+\.\d+\.\d+$/);
     assert.equal(sbom.packages.find((p) => p.SPDXID === 'SPDXRef-Image')!.versionInfo, VERSION);
@@ -120,7 +167,9 @@ describe('the built image', { skip: unavailable }, () => {
   it('builds again to the same digest', { skip: process.getuid?.() !== 0 ? 'needs root, as make image does' : undefined }, (t) => {
     const out = tempDirSync(t, 'image-again');
     const digest = execFileSync(repoPath('packaging/scripts/build-image.sh'), {
-      encoding: 'utf8', env: { ...process.env, BUILD_DIR: out, BINARY: repoPath('build/bin/containerd-mirror-agent') }, stdio: ['ignore', 'pipe', 'ignore'],
+      encoding: 'utf8',
+      env: { ...process.env, BUILD_DIR: out, BINARY: repoPath('build/bin/containerd-mirror-agent') },
+      stdio: ['ignore', 'pipe', 'ignore'],
     }).trim();
     assert.equal(digest, image().digest);
     assert.equal(readFileSync(`${out}/${NAME}.spdx.json`, 'utf8'), readFileSync(SBOM, 'utf8'));

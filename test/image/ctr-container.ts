@@ -62,9 +62,11 @@ export async function startContainer(containerd: Containerd, name: string, spec:
     id,
     stop: async (graceSeconds) => {
       await containerd.ctr(['task', 'kill', '-s', 'SIGTERM', id]).catch(() => undefined);
-      await waitFor(`${id} to stop after SIGTERM`, async () => ((await running()) ? undefined : true), graceSeconds * 1000, 200).catch(async () => {
-        await containerd.ctr(['task', 'kill', '-s', 'SIGKILL', id]);
-      });
+      await waitFor(`${id} to stop after SIGTERM`, async () => ((await running()) ? undefined : true), graceSeconds * 1000, 200).catch(
+        async () => {
+          await containerd.ctr(['task', 'kill', '-s', 'SIGKILL', id]);
+        },
+      );
       await waitFor(`${id} to stop`, async () => ((await running()) ? undefined : true), 30_000, 200);
       await containerd.ctr(['task', 'rm', id]);
       await containerd.ctr(['containers', 'rm', id]);

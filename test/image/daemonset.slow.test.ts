@@ -14,11 +14,30 @@ import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { createKubeletVolume, type KubeletVolume } from '../helpers/kubelet-volume.js';
 import { processTempDir } from '../helpers/temp-dir.js';
-import { blackhole, canBlackhole, startContainerd, startTestbed, testbedUnavailable, waitFor, type Containerd, type Testbed } from '../helpers/testbed/index.js';
+import {
+  blackhole,
+  canBlackhole,
+  startContainerd,
+  startTestbed,
+  testbedUnavailable,
+  waitFor,
+  type Containerd,
+  type Testbed,
+} from '../helpers/testbed/index.js';
 import { repoPath } from '../packaging/tools.js';
 import { runToEnd, startContainer, type RunningContainer, type RunSpec } from './ctr-container.js';
 import { startNodeInit, type NodeInit } from './node-init.js';
-import { bindMounts, container, manifestDocs, podSpec, processArgs, resolveEnv, volumeFiles, type PodSpec, type Volume } from './pod-spec.js';
+import {
+  bindMounts,
+  container,
+  manifestDocs,
+  podSpec,
+  processArgs,
+  resolveEnv,
+  volumeFiles,
+  type PodSpec,
+  type Volume,
+} from './pod-spec.js';
 
 const VERSION = (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { version: string }).version;
 const ARCH = process.arch === 'arm64' ? 'arm64' : 'amd64';
@@ -26,7 +45,11 @@ const ARCHIVE = repoPath('build', `containerd-mirror-agent_${VERSION}_${ARCH}.oc
 const NODE_IP = '127.0.14.1';
 const CACHE_HOST = '127.0.14.9';
 
-const shipped = manifestDocs('packaging/kubernetes/daemonset/daemonset.yaml', 'packaging/kubernetes/daemonset/config.yaml', 'packaging/kubernetes/daemonset/credentials.yaml');
+const shipped = manifestDocs(
+  'packaging/kubernetes/daemonset/daemonset.yaml',
+  'packaging/kubernetes/daemonset/config.yaml',
+  'packaging/kubernetes/daemonset/credentials.yaml',
+);
 const agentPod = podSpec(shipped, 'DaemonSet');
 const agent = agentPod.containers[0]!;
 const uninstallPod = podSpec(manifestDocs('packaging/kubernetes/uninstall/restore.yaml'), 'DaemonSet');
@@ -65,7 +88,8 @@ async function freePort(host: string): Promise<number> {
   return port;
 }
 
-const unavailable = testbedUnavailable() ?? (existsSync(ARCHIVE) ? undefined : `no ${ARCHIVE}: run \`make image\` first (\`make test-image\` does)`);
+const unavailable =
+  testbedUnavailable() ?? (existsSync(ARCHIVE) ? undefined : `no ${ARCHIVE}: run \`make image\` first (\`make test-image\` does)`);
 
 describe('the image, run as the shipped DaemonSet runs it', { skip: unavailable, timeout: 600_000 }, () => {
   let dir: string;
@@ -115,7 +139,8 @@ describe('the image, run as the shipped DaemonSet runs it', { skip: unavailable,
     pidNamespace: pod.hostPID === true ? node.pidNamespace : undefined,
   });
 
-  const get = async (path: string): Promise<number> => (await fetch(`http://${listen}${path}`, { signal: AbortSignal.timeout(5000) })).status;
+  const get = async (path: string): Promise<number> =>
+    (await fetch(`http://${listen}${path}`, { signal: AbortSignal.timeout(5000) })).status;
 
   before(async () => {
     const temp = processTempDir('image');
@@ -127,8 +152,13 @@ describe('the image, run as the shipped DaemonSet runs it', { skip: unavailable,
     // registry the agent will manage, and one for a registry it does not manage.
     mkdirSync(join(hostsDir(), 'docker.io'), { recursive: true });
     mkdirSync(join(hostsDir(), 'quay.io'), { recursive: true });
-    writeFileSync(onNode('/etc/containerd/config.toml'), 'version = 2\n\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "registry.k8s.io/pause:3.9"\n');
-    writeFileSync(join(hostsDir(), 'docker.io', 'hosts.toml'), 'server = "https://registry-1.docker.io"\n# the operator\'s own\n', { mode: 0o640 });
+    writeFileSync(
+      onNode('/etc/containerd/config.toml'),
+      'version = 2\n\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "registry.k8s.io/pause:3.9"\n',
+    );
+    writeFileSync(join(hostsDir(), 'docker.io', 'hosts.toml'), 'server = "https://registry-1.docker.io"\n# the operator\'s own\n', {
+      mode: 0o640,
+    });
     writeFileSync(join(hostsDir(), 'quay.io', 'hosts.toml'), 'server = "https://quay.io"\n');
     hostsBefore = snapshot(hostsDir());
 
@@ -159,7 +189,7 @@ describe('the image, run as the shipped DaemonSet runs it', { skip: unavailable,
     assert.deepEqual(images, [imageName]);
   });
 
-  it('writes the host\'s hosts dir and serves /healthz and /readyz on the node address', async () => {
+  it("writes the host's hosts dir and serves /healthz and /readyz on the node address", async () => {
     const env = resolveEnv(agent, { 'status.hostIP': NODE_IP });
     // The kubelet probes the port named in the probes: it must be the one CMA_LISTEN binds on the node address.
     const port = agent.ports!.find((p) => p.name === agent.readinessProbe!.httpGet.port)!.containerPort;
@@ -169,17 +199,27 @@ describe('the image, run as the shipped DaemonSet runs it', { skip: unavailable,
     listen = `${NODE_IP}:${await freePort(NODE_IP)}`;
     env.CMA_LISTEN = listen;
     running = await startContainer(containerd, 'agent', runSpec(agentPod, agent, env), join(dir, 'agent.log'));
-    await waitFor('docker.io/hosts.toml with the cache as mirror', () => (hostsFile('docker.io').includes(bed.cache.address) ? true : undefined), 60_000, 200);
-    await waitFor(`${agent.readinessProbe!.httpGet.path} on ${listen}`, async () => ((await get(agent.readinessProbe!.httpGet.path)) === 200 ? true : undefined), 30_000, 200);
+    await waitFor(
+      'docker.io/hosts.toml with the cache as mirror',
+      () => (hostsFile('docker.io').includes(bed.cache.address) ? true : undefined),
+      60_000,
+      200,
+    );
+    await waitFor(
+      `${agent.readinessProbe!.httpGet.path} on ${listen}`,
+      async () => ((await get(agent.readinessProbe!.httpGet.path)) === 200 ? true : undefined),
+      30_000,
+      200,
+    );
     assert.equal(await get(agent.livenessProbe!.httpGet.path), 200);
   });
 
-  it('its `containerd` (image/host-containerd) is the host\'s, reached through PID 1', async () => {
+  it("its `containerd` (image/host-containerd) is the host's, reached through PID 1", async () => {
     const spec = { ...runSpec(agentPod, agent, resolveEnv(agent, { 'status.hostIP': NODE_IP })), argv: ['containerd', '--version'] };
     assert.equal(await runToEnd(containerd, 'containerd-version', spec), execFileSync('containerd', ['--version'], { encoding: 'utf8' }));
   });
 
-  it('restarts the host\'s containerd through PID 1 once, for the config_path it added', async () => {
+  it("restarts the host's containerd through PID 1 once, for the config_path it added", async () => {
     await waitFor('a systemctl call on the host', () => (node.systemctlCalls().length > 0 ? true : undefined), 30_000, 200);
     assert.deepEqual(node.systemctlCalls(), ['restart containerd']);
     assert.match(readFileSync(onNode('/etc/containerd/config.toml'), 'utf8'), /config_path = "\/etc\/containerd\/certs\.d"/);
@@ -190,17 +230,32 @@ describe('the image, run as the shipped DaemonSet runs it', { skip: unavailable,
     if (!can.ok) return t.skip(can.reason);
     const hole = await blackhole(CACHE_HOST, bed.cache.port);
     try {
-      await waitFor('docker.io/hosts.toml without the cache', () => (hostsFile('docker.io') !== '' && !hostsFile('docker.io').includes(bed.cache.address) ? true : undefined), 60_000, 200);
+      await waitFor(
+        'docker.io/hosts.toml without the cache',
+        () => (hostsFile('docker.io') !== '' && !hostsFile('docker.io').includes(bed.cache.address) ? true : undefined),
+        60_000,
+        200,
+      );
       assert.match(hostsFile('docker.io'), /registry-1\.docker\.io/);
     } finally {
       await hole.remove();
     }
-    await waitFor('docker.io/hosts.toml with the cache again', () => (hostsFile('docker.io').includes(bed.cache.address) ? true : undefined), 60_000, 200);
+    await waitFor(
+      'docker.io/hosts.toml with the cache again',
+      () => (hostsFile('docker.io').includes(bed.cache.address) ? true : undefined),
+      60_000,
+      200,
+    );
   });
 
   it('picks up a ..data swap of its mounted ConfigMap', async () => {
     await configVolume.swap(configFiles(['docker.io', 'ghcr.io']));
-    await waitFor('ghcr.io/hosts.toml with the cache as mirror', () => (hostsFile('ghcr.io').includes(bed.cache.address) ? true : undefined), 60_000, 200);
+    await waitFor(
+      'ghcr.io/hosts.toml with the cache as mirror',
+      () => (hostsFile('ghcr.io').includes(bed.cache.address) ? true : undefined),
+      60_000,
+      200,
+    );
   });
 
   it('the documented uninstall (delete the DaemonSet, then run restore.yaml) returns the hosts dir byte-for-byte', async () => {
@@ -215,24 +270,34 @@ describe('the image, run as the shipped DaemonSet runs it', { skip: unavailable,
 
   it('leaves no container, task, image, snapshot or iptables rule behind', async () => {
     await containerd.ctr(['images', 'rm', '--sync', imageName]);
-    for (const list of [['containers', 'ls', '-q'], ['tasks', 'ls', '-q'], ['images', 'ls', '-q'], ['snapshots', 'ls']]) {
+    for (const list of [
+      ['containers', 'ls', '-q'],
+      ['tasks', 'ls', '-q'],
+      ['images', 'ls', '-q'],
+      ['snapshots', 'ls'],
+    ]) {
       const rows = (await containerd.ctr(list)).split('\n').filter((l) => l.trim() !== '' && !l.startsWith('KEY '));
       assert.deepEqual(rows, [], `ctr ${list.join(' ')}`);
     }
     assert.doesNotMatch(execFileSync('iptables', ['-w', '-S', 'OUTPUT'], { encoding: 'utf8' }), new RegExp(`cma-test-${process.pid}-`));
   });
 
-  it('the restore container has the agent\'s image, environment, node-owned config and hostPath mounts', () => {
+  it("the restore container has the agent's image, environment, node-owned config and hostPath mounts", () => {
     assert.equal(restore.image, agent.image);
     assert.equal(uninstallPod.hostPID, agentPod.hostPID);
     assert.equal(restore.securityContext?.privileged, agent.securityContext?.privileged);
-    const fixed = (env: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(env).filter(([k]) => k !== 'HOST_IP' && k !== 'CMA_LISTEN'));
+    const fixed = (env: Record<string, string>): Record<string, string> =>
+      Object.fromEntries(Object.entries(env).filter(([k]) => k !== 'HOST_IP' && k !== 'CMA_LISTEN'));
     assert.deepEqual(resolveEnv(restore, {}), fixed(resolveEnv(agent, { 'status.hostIP': NODE_IP })));
-    const hostPathMounts = (pod: PodSpec, c: typeof agent): unknown => (c.volumeMounts ?? [])
-      .map((m) => ({ ...m, hostPath: pod.volumes.find((v) => v.name === m.name)?.hostPath?.path }))
-      .filter((m) => m.hostPath !== undefined);
+    const hostPathMounts = (pod: PodSpec, c: typeof agent): unknown =>
+      (c.volumeMounts ?? [])
+        .map((m) => ({ ...m, hostPath: pod.volumes.find((v) => v.name === m.name)?.hostPath?.path }))
+        .filter((m) => m.hostPath !== undefined);
     assert.deepEqual(hostPathMounts(uninstallPod, restore), hostPathMounts(agentPod, agent));
-    assert.ok(uninstallPod.volumes.every((v) => v.hostPath), 'restore needs nothing from the cluster');
+    assert.ok(
+      uninstallPod.volumes.every((v) => v.hostPath),
+      'restore needs nothing from the cluster',
+    );
     const configs = (args: string[] = []): string[] => args.flatMap((a, i) => (a === '--config' ? [args[i + 1]!] : []));
     assert.deepEqual(configs(restore.args), configs(agent.args), 'restore reads the node-owned config run reads');
   });

@@ -24,8 +24,22 @@ export async function startNodeInit(dir: string): Promise<NodeInit> {
   writeFileSync(calls, '');
   writeFileSync(join(bin, 'systemctl'), `#!/bin/sh\necho "$*" >> ${calls}\n`, { mode: 0o755 });
   // unshare forks PID 1 of the new namespace; --kill-child ends it with unshare, which dies with this process.
-  const init: ManagedProcess = spawnLogged('unshare', ['--pid', '--mount', '--propagation', 'private', '--fork', '--kill-child', '--',
-    'sh', '-c', `mount --bind ${bin} /usr/local/bin && exec sleep infinity`], join(dir, 'node-init.log'));
+  const init: ManagedProcess = spawnLogged(
+    'unshare',
+    [
+      '--pid',
+      '--mount',
+      '--propagation',
+      'private',
+      '--fork',
+      '--kill-child',
+      '--',
+      'sh',
+      '-c',
+      `mount --bind ${bin} /usr/local/bin && exec sleep infinity`,
+    ],
+    join(dir, 'node-init.log'),
+  );
   try {
     const pid1 = await waitFor(`the node's PID 1 (log ${init.logPath})`, () => {
       const child = readFileSync(`/proc/${init.pid}/task/${init.pid}/children`, 'utf8').trim();
@@ -34,7 +48,10 @@ export async function startNodeInit(dir: string): Promise<NodeInit> {
     });
     return {
       pidNamespace: `/proc/${pid1}/ns/pid`,
-      systemctlCalls: () => readFileSync(calls, 'utf8').split('\n').filter((l) => l !== ''),
+      systemctlCalls: () =>
+        readFileSync(calls, 'utf8')
+          .split('\n')
+          .filter((l) => l !== ''),
       stop: () => init.stop(),
     };
   } catch (error) {

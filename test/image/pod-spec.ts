@@ -5,10 +5,24 @@ import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { repoPath } from '../packaging/tools.js';
 
-interface EnvVar { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }
-interface Mount { name: string; mountPath: string; readOnly?: boolean; subPath?: string }
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { fieldRef?: { fieldPath: string } };
+}
+interface Mount {
+  name: string;
+  mountPath: string;
+  readOnly?: boolean;
+  subPath?: string;
+}
 interface Container {
-  name: string; image: string; command?: string[]; args?: string[]; env?: EnvVar[]; volumeMounts?: Mount[];
+  name: string;
+  image: string;
+  command?: string[];
+  args?: string[];
+  env?: EnvVar[];
+  volumeMounts?: Mount[];
   ports?: Array<{ name: string; containerPort: number }>;
   securityContext?: { privileged?: boolean };
   livenessProbe?: { httpGet: { path: string; port: string } };
@@ -21,10 +35,20 @@ export interface Volume {
   hostPath?: { path: string; type?: string };
 }
 export interface PodSpec {
-  hostNetwork?: boolean; hostPID?: boolean; terminationGracePeriodSeconds?: number;
-  initContainers?: Container[]; containers: Container[]; volumes: Volume[];
+  hostNetwork?: boolean;
+  hostPID?: boolean;
+  terminationGracePeriodSeconds?: number;
+  initContainers?: Container[];
+  containers: Container[];
+  volumes: Volume[];
 }
-interface Doc { kind: string; metadata: { name: string }; spec?: { template?: { spec: PodSpec } }; data?: Record<string, string>; stringData?: Record<string, string> }
+interface Doc {
+  kind: string;
+  metadata: { name: string };
+  spec?: { template?: { spec: PodSpec } };
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+}
 
 /** Every document of the manifest files under `dir` (relative to the repository). */
 export function manifestDocs(...files: string[]): Doc[] {
@@ -67,7 +91,11 @@ export function resolveEnv(c: Container, fieldRefs: Record<string, string>): Rec
   return env;
 }
 
-export interface BindMount { source: string; target: string; readOnly: boolean }
+export interface BindMount {
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
 
 /** The container's mounts, each volume placed by `source` (a host directory for every volume). */
 export function bindMounts(pod: PodSpec, c: Container, source: (volume: Volume) => string): BindMount[] {

@@ -31,7 +31,12 @@ export function agentStatus(overrides: Partial<AgentStatus> = {}): AgentStatus {
       ]),
       registry('ghcr.io', 'upstream', [
         mirror('http://cache:5001', 'down', {
-          lastProbe: { ok: false, error: 'connect ETIMEDOUT after 1000ms', durationMs: 1000, at: new Date(NOW.getTime() - 1000).toISOString() },
+          lastProbe: {
+            ok: false,
+            error: 'connect ETIMEDOUT after 1000ms',
+            durationMs: 1000,
+            at: new Date(NOW.getTime() - 1000).toISOString(),
+          },
         }),
       ]),
     ],

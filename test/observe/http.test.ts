@@ -11,7 +11,9 @@ import { createMetrics } from '../../src/observe/metrics.js';
 import type { AgentStatus } from '../../src/observe/status-format.js';
 import { agentStatus } from './fixtures.js';
 
-function options(overrides: Partial<HttpServerOptions> = {}): HttpServerOptions & { state: { healthy: boolean; ready: boolean; status: AgentStatus } } {
+function options(
+  overrides: Partial<HttpServerOptions> = {},
+): HttpServerOptions & { state: { healthy: boolean; ready: boolean; status: AgentStatus } } {
   const state = { healthy: true, ready: true, status: agentStatus() };
   const metrics = createMetrics({ version: '0.1.0' });
   return {
@@ -63,13 +65,19 @@ describe('http server', () => {
     t.after(() => server.close());
 
     o.state.healthy = false;
-    assert.deepEqual(await get(server.address, '/healthz').then((r) => [r.code, r.body]), [503, 'the reconcile or probe loop stopped making progress\n']);
+    assert.deepEqual(await get(server.address, '/healthz').then((r) => [r.code, r.body]), [
+      503,
+      'the reconcile or probe loop stopped making progress\n',
+    ]);
     o.state.healthy = true;
     assert.equal((await get(server.address, '/healthz')).code, 200);
 
     o.state.ready = false;
     o.state.status = agentStatus({ config: { files: ['/c.yaml'], lastError: '/c.yaml: registries: expected array [CMA_CONFIG_FIELD]' } });
-    assert.deepEqual(await get(server.address, '/readyz').then((r) => [r.code, r.body]), [503, 'not ready: /c.yaml: registries: expected array [CMA_CONFIG_FIELD]\n']);
+    assert.deepEqual(await get(server.address, '/readyz').then((r) => [r.code, r.body]), [
+      503,
+      'not ready: /c.yaml: registries: expected array [CMA_CONFIG_FIELD]\n',
+    ]);
     o.state.ready = true;
     const r = await get(server.address, '/readyz');
     assert.equal(r.code, 200);
@@ -77,13 +85,19 @@ describe('http server', () => {
   });
 
   it('takes a reason from a check', async (t) => {
-    const server = await startHttpServer(options({ healthy: () => ({ ok: false, reason: 'probe loop made no progress for 45s (deadline 30s)' }) }));
+    const server = await startHttpServer(
+      options({ healthy: () => ({ ok: false, reason: 'probe loop made no progress for 45s (deadline 30s)' }) }),
+    );
     t.after(() => server.close());
     assert.equal((await get(server.address, '/healthz')).body, 'probe loop made no progress for 45s (deadline 30s)\n');
   });
 
   it('turns a failing handler into a 500 and keeps serving', async (t) => {
-    const o = options({ status: () => { throw new Error('boom'); } });
+    const o = options({
+      status: () => {
+        throw new Error('boom');
+      },
+    });
     const server = await startHttpServer(o);
     t.after(() => server.close());
     assert.equal((await get(server.address, '/status')).code, 500);
@@ -132,7 +146,10 @@ describe('http server', () => {
   it('off loopback serves only /metrics, /healthz and /readyz, without error text; loopback (or --expose-status) gets all', async () => {
     // No traffic may leave loopback here, so the off-loopback side is asked directly, with what its listener decides.
     const o = options();
-    o.state.status = { ...o.state.status, config: { ...o.state.status.config, lastError: '/etc/cma/c.yaml: registries: secret path [CMA_CONFIG_FIELD]' } };
+    o.state.status = {
+      ...o.state.status,
+      config: { ...o.state.status.config, lastError: '/etc/cma/c.yaml: registries: secret path [CMA_CONFIG_FIELD]' },
+    };
     const status = await answer('GET', '/status', o, false);
     assert.equal(status.code, 404);
     assert.doesNotMatch(status.body, /etc\/cma|secret path/);
@@ -144,11 +161,14 @@ describe('http server', () => {
     assert.equal((await answer('GET', '/metrics', o, false)).code, 200);
     assert.equal((await answer('GET', '/status', o, true)).code, 200, 'on loopback');
     for (const address of ['127.0.0.1', '127.3.4.5', '::1', '::ffff:127.0.0.1']) assert.ok(isLoopbackAddress(address), address);
-    for (const address of ['10.0.0.7', '::ffff:10.0.0.7', 'fe80::1', '0.0.0.0', '::', undefined]) assert.ok(!isLoopbackAddress(address), String(address));
+    for (const address of ['10.0.0.7', '::ffff:10.0.0.7', 'fe80::1', '0.0.0.0', '::', undefined])
+      assert.ok(!isLoopbackAddress(address), String(address));
   });
 
   it('a --listen on a node address also binds loopback on its port, where /status is served', async (t) => {
-    const nodeAddress = Object.values(networkInterfaces()).flat().find((i) => i?.family === 'IPv4' && !i.internal)?.address;
+    const nodeAddress = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i?.family === 'IPv4' && !i.internal)?.address;
     if (nodeAddress === undefined) return t.skip('no non-loopback IPv4 address to bind');
     // Bound, never connected to: the only traffic goes to the loopback twin.
     const o = options({ listen: `${nodeAddress}:0` });
@@ -176,7 +196,11 @@ describe('http server', () => {
 
   it('rejects a malformed --listen as CMA_USAGE', () => {
     for (const bad of ['10147', ':10147', '127.0.0.1:99999', '[zz]:1', '::1:80', '127.0.0.1:']) {
-      assert.throws(() => parseListen(bad), (e: Error & { code?: string }) => e.code === 'CMA_USAGE', bad);
+      assert.throws(
+        () => parseListen(bad),
+        (e: Error & { code?: string }) => e.code === 'CMA_USAGE',
+        bad,
+      );
     }
     assert.deepEqual(parseListen('[::1]:10147'), { host: '::1', port: 10147 });
     assert.deepEqual(parseListen('localhost:0'), { host: 'localhost', port: 0 });

@@ -14,7 +14,14 @@ function capture(env: NodeJS.ProcessEnv, secrets?: () => string[]) {
   const chunks: string[] = [];
   stream.on('data', (c: Buffer) => chunks.push(c.toString()));
   const logger = createLogger({ destination: stream, level: 'debug', env, ...(secrets ? { secrets } : {}) });
-  return { logger, lines: () => chunks.join('').split('\n').filter((l) => l !== '') };
+  return {
+    logger,
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter((l) => l !== ''),
+  };
 }
 
 describe('logger', () => {
@@ -26,7 +33,10 @@ describe('logger', () => {
     logger.info('i');
     logger.debug('d');
     const out = lines();
-    assert.deepEqual(out.map((l) => l.slice(0, 3)), ['<2>', '<3>', '<4>', '<6>', '<7>']);
+    assert.deepEqual(
+      out.map((l) => l.slice(0, 3)),
+      ['<2>', '<3>', '<4>', '<6>', '<7>'],
+    );
     const parsed = JSON.parse(out[2]!.slice(3)) as { level: string; msg: string };
     assert.equal(parsed.level, 'warn');
     assert.equal(parsed.msg, 'mirror http://127.0.0.1:5001 of docker.io is down');
@@ -62,11 +72,18 @@ describe('logger', () => {
     const { logger, lines } = capture({});
     const child = logger.child({ token: PASSWORD });
     const err = Object.assign(new Error('pull failed'), { config: { Authorization: `Basic ${PASSWORD}` } });
-    child.info({
-      registry: { name: 'docker.io', auth: { username: 'u', password: PASSWORD }, mirrors: [{ url: 'http://m', identityToken: PASSWORD, identitytoken: PASSWORD }] },
-      headers: { authorization: PASSWORD },
-      err,
-    }, 'loaded');
+    child.info(
+      {
+        registry: {
+          name: 'docker.io',
+          auth: { username: 'u', password: PASSWORD },
+          mirrors: [{ url: 'http://m', identityToken: PASSWORD, identitytoken: PASSWORD }],
+        },
+        headers: { authorization: PASSWORD },
+        err,
+      },
+      'loaded',
+    );
     const [line] = lines();
     assert.ok(!line!.includes('Pa55'), line);
     const parsed = JSON.parse(line!) as { token: string; registry: unknown; headers: unknown; err: { message: string; config: unknown } };
@@ -101,6 +118,9 @@ describe('logger', () => {
   });
 
   it('rejects an unknown level naming LOG_LEVEL', () => {
-    assert.throws(() => createLogger({ env: { LOG_LEVEL: 'verbose' } }), (e: Error & { code?: string }) => e.code === 'CMA_USAGE' && /verbose/.test(e.message));
+    assert.throws(
+      () => createLogger({ env: { LOG_LEVEL: 'verbose' } }),
+      (e: Error & { code?: string }) => e.code === 'CMA_USAGE' && /verbose/.test(e.message),
+    );
   });
 });

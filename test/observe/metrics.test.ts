@@ -26,7 +26,9 @@ describe('metrics', () => {
 
   it('exports every metric with its exact name and labels', async () => {
     const m = createMetrics({ version: '1.2.3' });
-    m.observeStatus(agentStatus({ containerd: { version: '1.6.20', hostsInEffect: null, restartPending: true, restartReason: 'auth changed' } }));
+    m.observeStatus(
+      agentStatus({ containerd: { version: '1.6.20', hostsInEffect: null, restartPending: true, restartReason: 'auth changed' } }),
+    );
     m.probe('http://10.96.0.50:5000', true, 12);
     m.probe('http://cache:5001', false, 1000);
     m.modeTransition('ghcr.io', 'upstream');
@@ -60,8 +62,14 @@ describe('metrics', () => {
     ]) {
       assert.ok(s.includes(line), `missing: ${line}`);
     }
-    assert.ok(s.some((l) => l.startsWith(`${P}process_cpu_seconds_total `)), 'default process metrics carry the prefix');
-    assert.ok(s.every((l) => l.startsWith(P)), 'every series carries the prefix');
+    assert.ok(
+      s.some((l) => l.startsWith(`${P}process_cpu_seconds_total `)),
+      'default process metrics carry the prefix',
+    );
+    assert.ok(
+      s.every((l) => l.startsWith(P)),
+      'every series carries the prefix',
+    );
   });
 
   it('config_rejected is 1 exactly while a rejected config is reported', async () => {
@@ -76,9 +84,13 @@ describe('metrics', () => {
 
   it('has no mirror_up series for an unknown or unprobed mirror', async () => {
     const m = createMetrics({ version: '1' });
-    m.observeStatus(agentStatus({
-      registries: [registry('quay.io', 'upstream', [mirror('http://boot:5000', 'unknown'), mirror('http://static:5000', 'up', { probe: false })])],
-    }));
+    m.observeStatus(
+      agentStatus({
+        registries: [
+          registry('quay.io', 'upstream', [mirror('http://boot:5000', 'unknown'), mirror('http://static:5000', 'up', { probe: false })]),
+        ],
+      }),
+    );
     const s = await samples(m);
     assert.ok(!s.some((l) => l.includes(`${P}mirror_up`)), s.join('\n'));
     assert.ok(s.includes(`${P}registry_mode{registry="quay.io",mode="upstream"} 1`));
@@ -91,7 +103,10 @@ describe('metrics', () => {
     m.modeTransition('ghcr.io', 'upstream');
     m.observeStatus(agentStatus({ registries: [registry('docker.io', 'mirror', [mirror('http://10.96.0.50:5000', 'up')])] }));
     const s = await samples(m);
-    assert.deepEqual(s.filter((l) => l.includes('ghcr.io') || l.includes('cache:5001')), []);
+    assert.deepEqual(
+      s.filter((l) => l.includes('ghcr.io') || l.includes('cache:5001')),
+      [],
+    );
     assert.ok(s.includes(`${P}mirror_up{registry="docker.io",mirror="http://10.96.0.50:5000"} 1`));
     // A mirror that goes back to unknown (e.g. its URL changed and came back) loses its stale 0/1.
     m.observeStatus(agentStatus({ registries: [registry('docker.io', 'upstream', [mirror('http://10.96.0.50:5000', 'unknown')])] }));
@@ -101,7 +116,16 @@ describe('metrics', () => {
   it("keeps a named mirror's address probe series while it resolves to it, drops them after", async () => {
     const m = createMetrics({ version: '1' });
     const named = (addresses: string[]) =>
-      agentStatus({ registries: [registry('docker.io', 'mirror', [mirror('http://cache.ns.svc.cluster.local:5000', 'up', { name: 'cache.ns.svc.cluster.local', addresses: addresses.map((url) => ({ url, state: 'up', since: '2026-12-01T10:00:00.000Z', written: true })) })])] });
+      agentStatus({
+        registries: [
+          registry('docker.io', 'mirror', [
+            mirror('http://cache.ns.svc.cluster.local:5000', 'up', {
+              name: 'cache.ns.svc.cluster.local',
+              addresses: addresses.map((url) => ({ url, state: 'up', since: '2026-12-01T10:00:00.000Z', written: true })),
+            }),
+          ]),
+        ],
+      });
     m.observeStatus(named(['http://10.96.0.7:5000']));
     m.probe('http://10.96.0.7:5000', true, 5);
     m.observeStatus(named(['http://10.96.0.7:5000']));

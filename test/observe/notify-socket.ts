@@ -26,7 +26,9 @@ export interface NotifySocket {
 }
 
 export function python3Missing(): string | undefined {
-  return spawnSync('python3', ['-c', 'import socket'], { stdio: 'ignore' }).status === 0 ? undefined : 'needs python3 for a unix datagram socket';
+  return spawnSync('python3', ['-c', 'import socket'], { stdio: 'ignore' }).status === 0
+    ? undefined
+    : 'needs python3 for a unix datagram socket';
 }
 
 export async function openNotifySocket(): Promise<NotifySocket> {

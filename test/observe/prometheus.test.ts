@@ -21,7 +21,13 @@ describe('prometheus registry', () => {
     const h = r.register(new Histogram('t_h', 'h', ['kind'], [0.1, 1]));
     for (const v of [0.05, 0.5, 5]) h.observe({ kind: 'a' }, v);
     const lines = r.scrape().body.split('\n');
-    for (const line of ['t_h_bucket{le="0.1",kind="a"} 1', 't_h_bucket{le="1",kind="a"} 2', 't_h_bucket{le="+Inf",kind="a"} 3', 't_h_sum{kind="a"} 5.55', 't_h_count{kind="a"} 3']) {
+    for (const line of [
+      't_h_bucket{le="0.1",kind="a"} 1',
+      't_h_bucket{le="1",kind="a"} 2',
+      't_h_bucket{le="+Inf",kind="a"} 3',
+      't_h_sum{kind="a"} 5.55',
+      't_h_count{kind="a"} 3',
+    ]) {
       assert.ok(lines.includes(line), `missing ${line}`);
     }
   });
@@ -40,7 +46,12 @@ describe('prometheus registry', () => {
 
   it('process metrics are read at scrape time, under the prefix', () => {
     const body = new MetricRegistry('t_').scrape().body;
-    for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'process_start_time_seconds', 'nodejs_heap_size_used_bytes']) {
+    for (const name of [
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+      'process_start_time_seconds',
+      'nodejs_heap_size_used_bytes',
+    ]) {
       assert.match(body, new RegExp(`^t_${name} \\d`, 'm'), name);
     }
   });

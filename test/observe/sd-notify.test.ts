@@ -51,7 +51,10 @@ describe('sd-notify', () => {
     ];
     await Promise.all(calls);
     const messages = await socket.waitFor(4);
-    assert.ok(messages.every((m) => m.includes(`MAINPID=${PID}`)), JSON.stringify(messages));
+    assert.ok(
+      messages.every((m) => m.includes(`MAINPID=${PID}`)),
+      JSON.stringify(messages),
+    );
     assert.deepEqual(withoutMainPid(messages), [
       ['READY=1', 'STATUS=1 registry: docker.io upstream-only (cache:5000 unknown 0s)'],
       ['STATUS=1 registry: docker.io mirror'],
@@ -65,7 +68,11 @@ describe('sd-notify', () => {
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     // Stands in for systemd-notify: records its arguments, and "overlap" when another copy is still running.
     const binary = join(dir, 'slow-notify');
-    writeFileSync(binary, '#!/bin/sh\nmkdir "$LOCK" 2>/dev/null || echo overlap >> "$LOG"\necho "$*" >> "$LOG"\nsleep 0.2\nrmdir "$LOCK"\n', { mode: 0o755 });
+    writeFileSync(
+      binary,
+      '#!/bin/sh\nmkdir "$LOCK" 2>/dev/null || echo overlap >> "$LOG"\necho "$*" >> "$LOG"\nsleep 0.2\nrmdir "$LOCK"\n',
+      { mode: 0o755 },
+    );
     const env = { NOTIFY_SOCKET: '/run/notify', LOCK: join(dir, 'lock'), LOG: join(dir, 'log'), PATH: process.env.PATH };
     const n = createNotifier(env, { binary, pid: PID });
     await Promise.all([n.ready('a'), n.status('b'), n.watchdog(), n.stopping()]);
@@ -88,7 +95,14 @@ describe('sd-notify', () => {
   it('never throws when systemd-notify fails, and warns once', async () => {
     const out: string[] = [];
     const stream = new PassThrough();
-    stream.on('data', (c: Buffer) => out.push(...c.toString().split('\n').filter((l) => l !== '')));
+    stream.on('data', (c: Buffer) =>
+      out.push(
+        ...c
+          .toString()
+          .split('\n')
+          .filter((l) => l !== ''),
+      ),
+    );
     const logger = createLogger({ destination: stream, env: {} });
     const n = createNotifier({ NOTIFY_SOCKET: '/nonexistent/notify.sock' }, { binary: '/nonexistent/systemd-notify', logger });
     await n.ready('a');
@@ -102,7 +116,10 @@ describe('sd-notify', () => {
   it('pings the watchdog at half WATCHDOG_USEC, only when WATCHDOG_PID is ours or unset', () => {
     const socket = { NOTIFY_SOCKET: '/run/notify' };
     assert.equal(createNotifier({ ...socket, WATCHDOG_USEC: '30000000' }, { pid: PID }).watchdogIntervalMs, 15_000);
-    assert.equal(createNotifier({ ...socket, WATCHDOG_USEC: '30000000', WATCHDOG_PID: String(PID) }, { pid: PID }).watchdogIntervalMs, 15_000);
+    assert.equal(
+      createNotifier({ ...socket, WATCHDOG_USEC: '30000000', WATCHDOG_PID: String(PID) }, { pid: PID }).watchdogIntervalMs,
+      15_000,
+    );
     assert.equal(createNotifier({ ...socket, WATCHDOG_USEC: '30000000', WATCHDOG_PID: '1' }, { pid: PID }).watchdogIntervalMs, undefined);
     assert.equal(createNotifier({ ...socket, WATCHDOG_USEC: 'x' }, { pid: PID }).watchdogIntervalMs, undefined);
     assert.equal(createNotifier({ ...socket }, { pid: PID }).watchdogIntervalMs, undefined);

@@ -50,7 +50,10 @@ describe('watchdog pings to a real NOTIFY_SOCKET (invariant 8)', () => {
     const stream = new PassThrough();
     stream.on('data', (c: Buffer) => logLines.push(c.toString()));
     // Any call would run the missing binary and log a warning.
-    const notifier = createNotifier({ NOTIFY_SOCKET: '/run/x' }, { binary: '/nonexistent', logger: createLogger({ destination: stream, env: {} }) });
+    const notifier = createNotifier(
+      { NOTIFY_SOCKET: '/run/x' },
+      { binary: '/nonexistent', logger: createLogger({ destination: stream, env: {} }) },
+    );
     const stop = startWatchdogPings(notifier, new WatchdogGate({ reconcileMs: 1_000, probeMs: 1_000 }));
     await notifier.stopping();
     stop();

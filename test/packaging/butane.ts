@@ -52,7 +52,8 @@ export function butaneToIgnition(text: string, filesDir: string): Obj {
         if (u.enabled !== undefined) unit.enabled = u.enabled;
         const local = u.contents_local as string | undefined;
         unit.contents = local === undefined ? u.contents : readFileSync(join(filesDir, local), 'utf8');
-        if (u.dropins !== undefined) unit.dropins = (u.dropins as Obj[]).map((d, j) => only({ ...d }, `systemd.units.${i}.dropins.${j}`, ['name', 'contents']));
+        if (u.dropins !== undefined)
+          unit.dropins = (u.dropins as Obj[]).map((d, j) => only({ ...d }, `systemd.units.${i}.dropins.${j}`, ['name', 'contents']));
         return unit;
       }),
     };

@@ -31,16 +31,24 @@ describe('shipped command lines', () => {
   });
 
   it('the Ignition drop-in runs the same from /opt/bin', () => {
-    const butane = parse(read('packaging/ignition/containerd-mirror-agent.bu')) as { systemd: { units: Array<{ dropins: Array<{ contents: string }> }> } };
+    const butane = parse(read('packaging/ignition/containerd-mirror-agent.bu')) as {
+      systemd: { units: Array<{ dropins: Array<{ contents: string }> }> };
+    };
     const { binary, args } = execStartArgs(butane.systemd.units[0]!.dropins[0]!.contents);
     assert.equal(binary, '/opt/bin/containerd-mirror-agent');
     assert.deepEqual(sourcesOf(parseCommandFlags('run', args, {})), HOST_SOURCES);
   });
 
   it('the DaemonSet args and CMA_ env give the node paths and a node-address listener', () => {
-    const ds = parseAllDocuments(read('packaging/kubernetes/daemonset/daemonset.yaml')).map((d) => d.toJS() as {
-      kind: string; spec: { template: { spec: { containers: Array<{ args: string[]; env: Array<{ name: string; value?: string }> }> } } };
-    }).find((d) => d.kind === 'DaemonSet')!;
+    const ds = parseAllDocuments(read('packaging/kubernetes/daemonset/daemonset.yaml'))
+      .map(
+        (d) =>
+          d.toJS() as {
+            kind: string;
+            spec: { template: { spec: { containers: Array<{ args: string[]; env: Array<{ name: string; value?: string }> }> } } };
+          },
+      )
+      .find((d) => d.kind === 'DaemonSet')!;
     const [container] = ds.spec.template.spec.containers;
     const env: NodeJS.ProcessEnv = {};
     // The kubelet expands $(HOST_IP) from the downward API; a node address stands in for it.
@@ -52,7 +60,10 @@ describe('shipped command lines', () => {
     assert.equal(flags.containerdConfig, '/etc/containerd/config.toml');
     assert.deepEqual(parseListen(flags.listen), { host: '10.0.0.7', port: 10147 });
     // The image's node.yaml is node-owned; the mounted ConfigMap and Secret are cluster-provided.
-    assert.deepEqual(sourcesOf(flags), { config: ['/etc/containerd-mirror-agent/node.yaml'], clusterConfig: ['/etc/containerd-mirror-agent/config/', '/etc/containerd-mirror-agent/credentials/'] });
+    assert.deepEqual(sourcesOf(flags), {
+      config: ['/etc/containerd-mirror-agent/node.yaml'],
+      clusterConfig: ['/etc/containerd-mirror-agent/config/', '/etc/containerd-mirror-agent/credentials/'],
+    });
     assert.equal(flags.exposeStatus, false, '/status stays off the node address');
   });
 });

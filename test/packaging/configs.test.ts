@@ -32,7 +32,10 @@ describe('shipped configs', () => {
       const cluster = name.startsWith('ConfigMap');
       const { config } = await loadConfig(cluster ? [] : [file], { checkFileRefs: false, clusterSources: cluster ? [file] : [] });
       assert.ok(config.registries.length > 0);
-      assert.ok(config.registries.every((r) => r.mirrors.length > 0), 'every registry has a mirror');
+      assert.ok(
+        config.registries.every((r) => r.mirrors.length > 0),
+        'every registry has a mirror',
+      );
     });
   }
 });

@@ -15,7 +15,10 @@ const UNIT = readFileSync(repoPath('systemd/containerd-mirror-agent.service'), '
 
 interface Ignition {
   ignition: { version: string };
-  storage: { directories: Array<{ path: string; mode: number }>; files: Array<{ path: string; mode: number; contents: { source: string } }> };
+  storage: {
+    directories: Array<{ path: string; mode: number }>;
+    files: Array<{ path: string; mode: number; contents: { source: string } }>;
+  };
   systemd: { units: Array<{ name: string; enabled: boolean; contents: string; dropins: Array<{ name: string; contents: string }> }> };
 }
 
@@ -26,14 +29,17 @@ const ign = JSON.parse(readFileSync(IGN, 'utf8')) as Ignition;
 function pythonJsonschema(): string | undefined {
   const skip = missing('python3', 'runs the JSON-schema validator');
   if (skip) return skip;
-  return run('python3', ['-c', 'import jsonschema']).code === 0 ? undefined : 'python3-jsonschema not installed (`make package-deps` installs it as root)';
+  return run('python3', ['-c', 'import jsonschema']).code === 0
+    ? undefined
+    : 'python3-jsonschema not installed (`make package-deps` installs it as root)';
 }
 
 /** Validates `doc` against the spec subset with python3-jsonschema; returns its error, '' when valid. */
 function schemaErrors(t: TestContext, doc: unknown): string {
   const file = join(tempDirSync(t, 'packaging-ign'), 'config.ign');
   writeFileSync(file, JSON.stringify(doc));
-  const script = 'import json,sys,jsonschema\ntry:\n  jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))\nexcept jsonschema.ValidationError as e:\n  print(e.message); sys.exit(1)';
+  const script =
+    'import json,sys,jsonschema\ntry:\n  jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))\nexcept jsonschema.ValidationError as e:\n  print(e.message); sys.exit(1)';
   const r = run('python3', ['-c', script, file, SCHEMA]);
   assert.ok(r.code === 0 || r.code === 1, r.stderr);
   return r.stdout.trim();

@@ -16,7 +16,9 @@ interface Doc {
 
 function documents(): Array<{ file: string; doc: Doc }> {
   const out: Array<{ file: string; doc: Doc }> = [];
-  for (const file of readdirSync(repoPath(DIR)).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const file of readdirSync(repoPath(DIR))
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     for (const d of parseAllDocuments(readFileSync(repoPath(DIR, file), 'utf8'))) {
       assert.deepEqual(d.errors, [], file);
       out.push({ file, doc: d.toJS() as Doc });
@@ -25,18 +27,27 @@ function documents(): Array<{ file: string; doc: Doc }> {
   return out;
 }
 
-interface Probe { httpGet: { path: string; port: string | number } }
+interface Probe {
+  httpGet: { path: string; port: string | number };
+}
 interface Container {
-  name: string; image: string; args: string[];
+  name: string;
+  image: string;
+  args: string[];
   env: Array<{ name: string; value?: string }>;
   ports: Array<{ name: string; containerPort: number }>;
   securityContext: { privileged?: boolean };
-  livenessProbe: Probe; readinessProbe: Probe;
+  livenessProbe: Probe;
+  readinessProbe: Probe;
   resources: { requests: { cpu: string; memory: string }; limits: { memory: string } };
   volumeMounts: Array<{ name: string; mountPath: string; subPath?: string; readOnly?: boolean }>;
 }
 interface PodSpec {
-  hostNetwork: boolean; hostPID: boolean; dnsPolicy: string; priorityClassName: string; serviceAccountName: string;
+  hostNetwork: boolean;
+  hostPID: boolean;
+  dnsPolicy: string;
+  priorityClassName: string;
+  serviceAccountName: string;
   tolerations: Array<{ operator: string; key?: string; effect?: string }>;
   containers: Container[];
   volumes: Array<{ name: string; configMap?: { name: string }; secret?: { secretName: string }; hostPath?: { path: string } }>;
@@ -74,7 +85,10 @@ describe('Kubernetes manifests', () => {
     assert.equal(pod.dnsPolicy, 'Default', 'resolves names as containerd on the node does');
     assert.equal(agent.securityContext.privileged, true);
     assert.equal(pod.priorityClassName, 'system-node-critical');
-    assert.ok(pod.tolerations.some((t) => t.operator === 'Exists' && t.key === undefined && t.effect === undefined), 'a toleration for every taint');
+    assert.ok(
+      pod.tolerations.some((t) => t.operator === 'Exists' && t.key === undefined && t.effect === undefined),
+      'a toleration for every taint',
+    );
     assert.equal(pod.serviceAccountName, byKind('ServiceAccount').metadata.name);
   });
 
@@ -99,7 +113,12 @@ describe('Kubernetes manifests', () => {
     const configMount = mountOf((v) => v.configMap?.name === byKind('ConfigMap').metadata.name);
     const secretMount = mountOf((v) => v.secret?.secretName === byKind('Secret').metadata.name);
     // Both volumes come from the cluster: read as --cluster-config, never as node-owned --config.
-    assert.deepEqual(agent.args.slice(3), ['--cluster-config', `${configMount.mountPath}/`, '--cluster-config', `${secretMount.mountPath}/`]);
+    assert.deepEqual(agent.args.slice(3), [
+      '--cluster-config',
+      `${configMount.mountPath}/`,
+      '--cluster-config',
+      `${secretMount.mountPath}/`,
+    ]);
     for (const m of agent.volumeMounts) {
       const hostPath = volume(m.name).hostPath?.path;
       if (hostPath !== undefined) assert.equal(m.mountPath, hostPath, `${m.name} at the host's path`);
@@ -128,7 +147,9 @@ describe('Kubernetes manifests', () => {
     if (skip) return t.skip(skip);
     const r = run('kubectl', ['kustomize', repoPath(DIR)]);
     assert.equal(r.code, 0, r.stderr);
-    const kinds = parseAllDocuments(r.stdout).map((d) => (d.toJS() as Doc).kind).sort();
+    const kinds = parseAllDocuments(r.stdout)
+      .map((d) => (d.toJS() as Doc).kind)
+      .sort();
     assert.deepEqual(kinds, resources.map((x) => x.doc.kind).sort());
   });
 });

@@ -9,9 +9,17 @@ import { repoPath } from './tools.js';
 
 // The names the issue's contract lists; each must also be what the agent's registry really exports.
 const CONTRACT = [
-  'mirror_up', 'registry_mode', 'probe_duration_seconds', 'mode_transitions_total', 'config_applies_total',
-  'config_load_errors_total', 'last_successful_apply_timestamp_seconds', 'build_info', 'restart_pending',
-  'containerd_restarts_total', 'config_rejected',
+  'mirror_up',
+  'registry_mode',
+  'probe_duration_seconds',
+  'mode_transitions_total',
+  'config_applies_total',
+  'config_load_errors_total',
+  'last_successful_apply_timestamp_seconds',
+  'build_info',
+  'restart_pending',
+  'containerd_restarts_total',
+  'config_rejected',
 ].map((n) => `containerd_mirror_agent_${n}`);
 
 async function exported(): Promise<Set<string>> {
@@ -32,7 +40,11 @@ function unknown(expr: string, real: Set<string>): string[] {
 
 describe('metric name check', () => {
   it('finds metric names and ignores functions, labels, ranges and grouping', () => {
-    assert.deepEqual(metricNames('sum by (registry, mirror) (rate(a_total{result="x"}[5m])) / on(instance) b or up == 0'), ['a_total', 'b', 'up']);
+    assert.deepEqual(metricNames('sum by (registry, mirror) (rate(a_total{result="x"}[5m])) / on(instance) b or up == 0'), [
+      'a_total',
+      'b',
+      'up',
+    ]);
   });
   it('flags a name the agent does not export', async () => {
     const real = await exported();
@@ -43,13 +55,17 @@ describe('metric name check', () => {
 
 describe('Prometheus alert rules', () => {
   const doc = parse(readFileSync(repoPath('packaging/prometheus/alerts.yaml'), 'utf8')) as {
-    groups: Array<{ name: string; rules: Array<{ alert: string; expr: string; for?: string; labels: { severity: string }; annotations: { summary: string } }> }>;
+    groups: Array<{
+      name: string;
+      rules: Array<{ alert: string; expr: string; for?: string; labels: { severity: string }; annotations: { summary: string } }>;
+    }>;
   };
   const rules = doc.groups.flatMap((g) => g.rules);
 
   it('has the alerts the issue asks for', () => {
     const names = rules.map((r) => r.alert);
-    for (const a of ['ContainerdMirrorCacheDownOnManyNodes', 'ContainerdMirrorAgentConfigRejected', 'ContainerdMirrorAgentRestartPending']) assert.ok(names.includes(a), a);
+    for (const a of ['ContainerdMirrorCacheDownOnManyNodes', 'ContainerdMirrorAgentConfigRejected', 'ContainerdMirrorAgentRestartPending'])
+      assert.ok(names.includes(a), a);
     assert.equal(new Set(names).size, names.length, 'alert names are unique');
   });
 
@@ -68,9 +84,17 @@ describe('Prometheus alert rules', () => {
 
 describe('Grafana dashboard', () => {
   const dash = JSON.parse(readFileSync(repoPath('packaging/grafana/containerd-mirror-agent.json'), 'utf8')) as {
-    uid: string; title: string; schemaVersion: number;
+    uid: string;
+    title: string;
+    schemaVersion: number;
     templating: { list: Array<{ name: string; type: string }> };
-    panels: Array<{ id: number; title: string; gridPos: object; datasource: { uid: string }; targets: Array<{ refId: string; expr: string }> }>;
+    panels: Array<{
+      id: number;
+      title: string;
+      gridPos: object;
+      datasource: { uid: string };
+      targets: Array<{ refId: string; expr: string }>;
+    }>;
   };
 
   it('is importable: uid, title, schema version, a data source variable every panel uses', () => {

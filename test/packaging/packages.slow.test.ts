@@ -51,7 +51,7 @@ function scratchRoot(t: TestContext): string {
 }
 
 describe('.deb', () => {
-  const skip = !deb ? notBuilt('.deb') : missing('dpkg', 'Debian') ?? (process.getuid?.() === 0 ? undefined : 'dpkg --root needs root');
+  const skip = !deb ? notBuilt('.deb') : (missing('dpkg', 'Debian') ?? (process.getuid?.() === 0 ? undefined : 'dpkg --root needs root'));
 
   it('declares its runtime needs and its conffiles', (t) => {
     if (skip) return t.skip(skip);
@@ -66,11 +66,19 @@ describe('.deb', () => {
     const root = scratchRoot(t);
     const out = dpkg(root, '-i', deb!);
     for (const [path, mode] of Object.entries(TREE)) assert.equal(lstatSync(join(root, path)).mode, mode, `${path} mode`);
-    const files = run('dpkg-deb', ['-c', deb!]).stdout.split('\n').filter((l) => l.startsWith('-')).map((l) => l.split(/\s+/).at(-1)!.slice(1));
-    assert.deepEqual(files.sort(), Object.keys(TREE).filter((p) => TREE[p]! >= 0o100000).sort());
+    const files = run('dpkg-deb', ['-c', deb!])
+      .stdout.split('\n')
+      .filter((l) => l.startsWith('-'))
+      .map((l) => l.split(/\s+/).at(-1)!.slice(1));
+    assert.deepEqual(
+      files.sort(),
+      Object.keys(TREE)
+        .filter((p) => TREE[p]! >= 0o100000)
+        .sort(),
+    );
     assert.equal(readlinkSync(join(root, WANTS)), `/usr/lib/systemd/system/${UNIT}`);
     assert.match(out, /enabled, not started: no config/);
-    assert.ok(!existsSync(join(root, 'var/lib/containerd-mirror-agent')), 'the state dir is systemd\'s (StateDirectory=) to create');
+    assert.ok(!existsSync(join(root, 'var/lib/containerd-mirror-agent')), "the state dir is systemd's (StateDirectory=) to create");
   });
 
   it('with a config written first (cloud-init, Ignition, or the sync DaemonSet), does not ask for one', (t) => {
@@ -129,12 +137,21 @@ describe('.rpm', () => {
   it('owns exactly the tree with the same modes, the executable byte-identical (not stripped)', (t) => {
     if (skip) return t.skip(skip);
     // --dump: path size mtime sha256 mode owner group isconfig isdoc rdev symlink
-    const rows = run('rpm', ['-qp', '--dump', rpm!]).stdout.trim().split('\n').map((l) => l.split(' '));
+    const rows = run('rpm', ['-qp', '--dump', rpm!])
+      .stdout.trim()
+      .split('\n')
+      .map((l) => l.split(' '));
     const modes = Object.fromEntries(rows.map((r) => [r[0]!, parseInt(r[4]!, 8)]));
     assert.deepEqual(modes, TREE);
     const exe = rows.find((r) => r[0] === '/usr/bin/containerd-mirror-agent')!;
     assert.equal(exe[3], sha256(repoPath('build/bin/containerd-mirror-agent')));
-    assert.deepEqual(rows.filter((r) => r[7] === '1').map((r) => r[0]).sort(), CONFFILES);
+    assert.deepEqual(
+      rows
+        .filter((r) => r[7] === '1')
+        .map((r) => r[0])
+        .sort(),
+      CONFFILES,
+    );
   });
 
   it('carries the shared maintainer logic in its scriptlets', (t) => {
@@ -157,8 +174,15 @@ describe('release assets', () => {
 
   it('SHA256SUMS names the executable, the .deb and the .rpm, and they match', (t) => {
     if (!existsSync(sums)) return t.skip(notBuilt('SHA256SUMS'));
-    const names = readFileSync(sums, 'utf8').trim().split('\n').map((l) => l.split(/\s+/)[1]);
-    const expected = [/^containerd-mirror-agent-linux-(amd64|arm64)$/, new RegExp(`^containerd-mirror-agent_${escaped}_(amd64|arm64)\\.deb$`), new RegExp(`^containerd-mirror-agent-${escaped}-1\\.(x86_64|aarch64)\\.rpm$`)];
+    const names = readFileSync(sums, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/\s+/)[1]);
+    const expected = [
+      /^containerd-mirror-agent-linux-(amd64|arm64)$/,
+      new RegExp(`^containerd-mirror-agent_${escaped}_(amd64|arm64)\\.deb$`),
+      new RegExp(`^containerd-mirror-agent-${escaped}-1\\.(x86_64|aarch64)\\.rpm$`),
+    ];
     assert.equal(names.length, expected.length);
     expected.forEach((re, i) => assert.match(names[i]!, re));
     for (const line of readFileSync(sums, 'utf8').trim().split('\n')) {

@@ -1,6 +1,20 @@
 // The metric names a PromQL expression reads. Enough of PromQL for our rules and panels: strings, label
 // matchers, range selectors, grouping clauses and function calls are removed; what remains are metric names.
-const KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'and', 'or', 'unless', 'offset', 'inf', 'nan']);
+const KEYWORDS = new Set([
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'bool',
+  'and',
+  'or',
+  'unless',
+  'offset',
+  'inf',
+  'nan',
+]);
 
 export function metricNames(expr: string): string[] {
   const bare = expr

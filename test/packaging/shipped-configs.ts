@@ -7,7 +7,11 @@ import { repoPath } from './tools.js';
 
 const read = (path: string): string => readFileSync(repoPath(path), 'utf8');
 
-interface WrittenFile { path: string; content?: string; contents?: { inline?: string } }
+interface WrittenFile {
+  path: string;
+  content?: string;
+  contents?: { inline?: string };
+}
 
 function writtenConfigs(source: string, files: WrittenFile[]): Array<[string, string]> {
   return files

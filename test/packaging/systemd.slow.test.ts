@@ -79,7 +79,8 @@ describe('systemd unit', () => {
     assert.deepEqual(values('Service', 'ReadWritePaths'), ['/etc/containerd']);
     assert.deepEqual(values('Service', 'StateDirectory'), ['containerd-mirror-agent']);
     assert.ok(values('Service', 'ExecStartPre').includes('+/bin/mkdir -p /etc/containerd'));
-    for (const key of ['NoNewPrivileges', 'PrivateTmp', 'ProtectHome', 'PrivateDevices']) assert.deepEqual(values('Service', key), ['yes'], key);
+    for (const key of ['NoNewPrivileges', 'PrivateTmp', 'ProtectHome', 'PrivateDevices'])
+      assert.deepEqual(values('Service', key), ['yes'], key);
     // systemctl restart containerd talks to PID 1 over a unix socket.
     assert.ok(values('Service', 'RestrictAddressFamilies')[0]?.split(/\s+/).includes('AF_UNIX'));
   });

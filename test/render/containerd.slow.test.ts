@@ -10,7 +10,14 @@ import type { ContainerdFacts, HealthView, Registry } from '../../src/model.js';
 import { renderHostsTree, rejectsHostlessFile } from '../../src/render/index.js';
 import { agentConfig, CONTAINERD_2_1, mirror, registry } from './fixtures.js';
 import {
-  containerdUnavailable, deadLoopbackHost, installedContainerdFacts, pull, startContainerd, startRecorder, type Daemon, type Recorder,
+  containerdUnavailable,
+  deadLoopbackHost,
+  installedContainerdFacts,
+  pull,
+  startContainerd,
+  startRecorder,
+  type Daemon,
+  type Recorder,
 } from './real-containerd.js';
 
 const unavailable = await containerdUnavailable();
@@ -29,7 +36,13 @@ describe('rendered hosts.toml on the installed containerd', { skip: unavailable 
   before(async () => {
     facts = await installedContainerdFacts();
     hostsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'render-hosts-'));
-    [daemon, upstream, cacheA, cacheB, name] = await Promise.all([startContainerd(), startRecorder(), startRecorder(), startRecorder(), deadLoopbackHost()]);
+    [daemon, upstream, cacheA, cacheB, name] = await Promise.all([
+      startContainerd(),
+      startRecorder(),
+      startRecorder(),
+      startRecorder(),
+      deadLoopbackHost(),
+    ]);
     v6 = await Promise.all([startRecorder('::1'), startRecorder('::1'), startRecorder('::1')]);
   });
   after(async () => {
@@ -73,7 +86,14 @@ describe('rendered hosts.toml on the installed containerd', { skip: unavailable 
         mirror(`${cacheB.url}/v2/mirrored`, { overridePath: true }),
       ],
     });
-    await renderAndPull(reg, new Map([[cacheA.url, 'up'], [`${cacheB.url}/v2/mirrored`, 'up']]), facts);
+    await renderAndPull(
+      reg,
+      new Map([
+        [cacheA.url, 'up'],
+        [`${cacheB.url}/v2/mirrored`, 'up'],
+      ]),
+      facts,
+    );
     const [a, b, up] = [manifestRequests(cacheA), manifestRequests(cacheB), manifestRequests(upstream)];
     assert.ok(a.length > 0 && b.length > 0 && up.length > 0, 'every host was asked');
     assert.ok(a[0]!.seq < b[0]!.seq && b[0]!.seq < up[0]!.seq, 'order: first mirror, second mirror, server');
@@ -95,9 +115,16 @@ describe('rendered hosts.toml on the installed containerd', { skip: unavailable 
     });
     await renderAndPull(reg, new Map(order.map((r) => [r.url, 'up'])), facts);
     const firsts = [...order, upstream].map((r) => manifestRequests(r)[0]);
-    assert.ok(firsts.every((f) => f !== undefined), 'every host was asked');
+    assert.ok(
+      firsts.every((f) => f !== undefined),
+      'every host was asked',
+    );
     const seqs = firsts.map((f) => f.seq);
-    assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y), 'order: the mirrors as configured, then the server');
+    assert.deepEqual(
+      seqs,
+      [...seqs].sort((x, y) => x - y),
+      'order: the mirrors as configured, then the server',
+    );
     order.forEach((r, i) => assert.equal(manifestRequests(r)[0]!.authorization, basic(i)));
     assert.equal(manifestRequests(upstream)[0]!.authorization, undefined);
   });

@@ -6,7 +6,16 @@ import type { AgentConfig, ContainerdFacts, HealthView, MirrorState } from '../.
 import { renderHostsTree } from '../../src/render/index.js';
 import { assertTreeMatchesDir } from './golden.js';
 import {
-  agentConfig, CONTAINERD_1_6, CONTAINERD_1_7_OLD, CONTAINERD_2_0_6, CONTAINERD_2_1, CONTAINERD_UNKNOWN, HOSTS_DIR, mirror, noTls, registry,
+  agentConfig,
+  CONTAINERD_1_6,
+  CONTAINERD_1_7_OLD,
+  CONTAINERD_2_0_6,
+  CONTAINERD_2_1,
+  CONTAINERD_UNKNOWN,
+  HOSTS_DIR,
+  mirror,
+  noTls,
+  registry,
 } from './fixtures.js';
 
 const CACHE = 'http://10.96.0.50:5000';
@@ -38,7 +47,12 @@ const tlsConfig = agentConfig([
 // IPv6 literals: containerd 1.x cannot read a table header holding `]` (issue 10055), 2.x reads only headers.
 const V6_CACHE = 'http://[fd00::50]:5000';
 const ipv6Config = agentConfig([
-  registry('docker.io', { mirrors: [mirror(V6_CACHE, { auth: { kind: 'basic', username: 'cache', password: 'pass' } }), mirror(CACHE2, { tls: { ca: ['/etc/ssl/cache-ca.pem'], client: [], skipVerify: false } })] }),
+  registry('docker.io', {
+    mirrors: [
+      mirror(V6_CACHE, { auth: { kind: 'basic', username: 'cache', password: 'pass' } }),
+      mirror(CACHE2, { tls: { ca: ['/etc/ssl/cache-ca.pem'], client: [], skipVerify: false } }),
+    ],
+  }),
   registry('[fd00::1]:5000', { server: 'http://[fd00::1]:5000' }),
 ]);
 const ipv6Health = health({ [V6_CACHE]: 'up', [CACHE2]: 'up' });
@@ -52,19 +66,35 @@ const withDefault = agentConfig([
 // Mirror-only: one registry with one mirror, one with two; written whatever their health.
 const mirrorOnly = agentConfig([
   registry('registry.corp.example', { fallback: false, mirrors: [mirror(CACHE)] }),
-  registry('ghcr.io', { fallback: false, mirrors: [mirror(CACHE), mirror('https://cache.example:5443', { tls: { ca: ['/etc/ssl/cache-ca.pem'], client: [], skipVerify: false } })] }),
+  registry('ghcr.io', {
+    fallback: false,
+    mirrors: [
+      mirror(CACHE),
+      mirror('https://cache.example:5443', { tls: { ca: ['/etc/ssl/cache-ca.pem'], client: [], skipVerify: false } }),
+    ],
+  }),
   registry('_default', { server: undefined, fallback: false, mirrors: [mirror(CACHE2)] }),
 ]);
 
 // Mirrors named by a cluster DNS name: written as the addresses they resolved to (IPv6 dotted for 1.x), left
 // out while they have none, kept by name as the server of a mirror-only registry (the pull fails, no upstream).
 const NAMED = 'http://registry-cache.kube-system.svc.cluster.local:5000';
-const named = (fallback: boolean) => registry(fallback ? 'docker.io' : 'registry.corp.example', { fallback, mirrors: [mirror(NAMED, { dnsName: 'registry-cache.kube-system.svc.cluster.local' })] });
+const named = (fallback: boolean) =>
+  registry(fallback ? 'docker.io' : 'registry.corp.example', {
+    fallback,
+    mirrors: [mirror(NAMED, { dnsName: 'registry-cache.kube-system.svc.cluster.local' })],
+  });
 const namedConfig = agentConfig([named(true), named(false)]);
 const NAMED_ADDRESSES = ['http://10.96.0.7:5000', 'http://10.96.0.8:5000', 'http://[fd00::7]:5000'];
 const resolvedNamed = new Map([[NAMED, NAMED_ADDRESSES]]);
 
-const cases: Array<{ name: string; config: AgentConfig; health: HealthView; facts: ContainerdFacts; resolved?: ReadonlyMap<string, readonly string[]> }> = [
+const cases: Array<{
+  name: string;
+  config: AgentConfig;
+  health: HealthView;
+  facts: ContainerdFacts;
+  resolved?: ReadonlyMap<string, readonly string[]>;
+}> = [
   {
     name: 'all-up',
     config: agentConfig([
@@ -75,8 +105,18 @@ const cases: Array<{ name: string; config: AgentConfig; health: HealthView; fact
     facts: CONTAINERD_2_1,
   },
   { name: 'one-of-two-down', config: dockerTwoCaches, health: health({ [CACHE]: 'down', [CACHE2]: 'up' }), facts: CONTAINERD_1_6 },
-  { name: 'all-down-containerd-1.6', config: dockerTwoCaches, health: health({ [CACHE]: 'down', [CACHE2]: 'down' }), facts: CONTAINERD_1_6 },
-  { name: 'all-down-containerd-2.1', config: dockerTwoCaches, health: health({ [CACHE]: 'down', [CACHE2]: 'down' }), facts: CONTAINERD_2_1 },
+  {
+    name: 'all-down-containerd-1.6',
+    config: dockerTwoCaches,
+    health: health({ [CACHE]: 'down', [CACHE2]: 'down' }),
+    facts: CONTAINERD_1_6,
+  },
+  {
+    name: 'all-down-containerd-2.1',
+    config: dockerTwoCaches,
+    health: health({ [CACHE]: 'down', [CACHE2]: 'down' }),
+    facts: CONTAINERD_2_1,
+  },
   { name: 'boot-unknown-health', config: dockerTwoCaches, health: health({}), facts: CONTAINERD_UNKNOWN },
   {
     name: 'probe-false',
@@ -117,14 +157,46 @@ const cases: Array<{ name: string; config: AgentConfig; health: HealthView; fact
   { name: 'ipv6-containerd-1.6', config: ipv6Config, health: ipv6Health, facts: CONTAINERD_1_6 },
   { name: 'ipv6-containerd-2.1', config: ipv6Config, health: ipv6Health, facts: CONTAINERD_2_1 },
   { name: 'default-registry-up', config: withDefault, health: health({ [CACHE]: 'up', [CACHE2]: 'down' }), facts: CONTAINERD_2_1 },
-  { name: 'default-registry-down-containerd-1.6', config: withDefault, health: health({ [CACHE]: 'down', [CACHE2]: 'down' }), facts: CONTAINERD_1_6 },
-  { name: 'mirror-only-containerd-1.6', config: mirrorOnly, health: health({ [CACHE]: 'down', [CACHE2]: 'down', 'https://cache.example:5443': 'down' }), facts: CONTAINERD_1_6 },
+  {
+    name: 'default-registry-down-containerd-1.6',
+    config: withDefault,
+    health: health({ [CACHE]: 'down', [CACHE2]: 'down' }),
+    facts: CONTAINERD_1_6,
+  },
+  {
+    name: 'mirror-only-containerd-1.6',
+    config: mirrorOnly,
+    health: health({ [CACHE]: 'down', [CACHE2]: 'down', 'https://cache.example:5443': 'down' }),
+    facts: CONTAINERD_1_6,
+  },
   { name: 'mirror-only-containerd-2.1', config: mirrorOnly, health: health({ [CACHE]: 'up', [CACHE2]: 'unknown' }), facts: CONTAINERD_2_1 },
-  { name: 'named-mirror-containerd-2.1', config: namedConfig, health: health({ 'http://10.96.0.7:5000': 'up', 'http://10.96.0.8:5000': 'down', 'http://[fd00::7]:5000': 'up' }), facts: CONTAINERD_2_1, resolved: resolvedNamed },
-  { name: 'named-mirror-containerd-1.6', config: namedConfig, health: health({ 'http://10.96.0.7:5000': 'up', 'http://10.96.0.8:5000': 'up', 'http://[fd00::7]:5000': 'up' }), facts: CONTAINERD_1_6, resolved: resolvedNamed },
+  {
+    name: 'named-mirror-containerd-2.1',
+    config: namedConfig,
+    health: health({ 'http://10.96.0.7:5000': 'up', 'http://10.96.0.8:5000': 'down', 'http://[fd00::7]:5000': 'up' }),
+    facts: CONTAINERD_2_1,
+    resolved: resolvedNamed,
+  },
+  {
+    name: 'named-mirror-containerd-1.6',
+    config: namedConfig,
+    health: health({ 'http://10.96.0.7:5000': 'up', 'http://10.96.0.8:5000': 'up', 'http://[fd00::7]:5000': 'up' }),
+    facts: CONTAINERD_1_6,
+    resolved: resolvedNamed,
+  },
   { name: 'named-mirror-unresolved', config: namedConfig, health: health({ [NAMED]: 'up' }), facts: CONTAINERD_2_1 },
-  { name: 'tls-options-containerd-2.1', config: tlsConfig, health: health({ 'https://cache.example:5443': 'up', 'https://cache2.example': 'up' }), facts: CONTAINERD_2_1 },
-  { name: 'tls-options-containerd-2.0.6', config: tlsConfig, health: health({ 'https://cache.example:5443': 'up', 'https://cache2.example': 'up' }), facts: CONTAINERD_2_0_6 },
+  {
+    name: 'tls-options-containerd-2.1',
+    config: tlsConfig,
+    health: health({ 'https://cache.example:5443': 'up', 'https://cache2.example': 'up' }),
+    facts: CONTAINERD_2_1,
+  },
+  {
+    name: 'tls-options-containerd-2.0.6',
+    config: tlsConfig,
+    health: health({ 'https://cache.example:5443': 'up', 'https://cache2.example': 'up' }),
+    facts: CONTAINERD_2_0_6,
+  },
 ];
 
 describe('render golden trees', () => {

@@ -49,7 +49,11 @@ export function assertTreeMatchesDir(tree: RenderedTree, expectedDir: string, ro
   if (process.env.UPDATE_GOLDEN === '1') rewrite(entries, expectedDir);
 
   assert.ok(fs.existsSync(expectedDir), `${expectedDir} does not exist; run with UPDATE_GOLDEN=1 to create it`);
-  assert.deepEqual(entries.map(([rel]) => rel), listFiles(expectedDir), `files under ${expectedDir}`);
+  assert.deepEqual(
+    entries.map(([rel]) => rel),
+    listFiles(expectedDir),
+    `files under ${expectedDir}`,
+  );
   for (const [rel, content] of entries) {
     assert.equal(content, fs.readFileSync(path.join(expectedDir, rel), 'utf8'), `content of ${rel}`);
   }

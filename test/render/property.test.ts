@@ -12,7 +12,23 @@ import { agentConfig } from './fixtures.js';
 // Pieces that break naive TOML writers: quotes, escapes, newlines, a table header smuggled into a value.
 const nastyPiece = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 6 }),
-  fc.constantFrom('"', '\\', '\n', '\r\n', '\t', '\u0000', '\u001f', '\u007f', '\u2028', 'ü', '😀', '"""', "'''", '\\u0041', '"\n[host."evil"]\nserver = "x'),
+  fc.constantFrom(
+    '"',
+    '\\',
+    '\n',
+    '\r\n',
+    '\t',
+    '\u0000',
+    '\u001f',
+    '\u007f',
+    '\u2028',
+    'ü',
+    '😀',
+    '"""',
+    "'''",
+    '\\u0041',
+    '"\n[host."evil"]\nserver = "x',
+  ),
 );
 const nasty = fc.array(nastyPiece, { maxLength: 4 }).map((parts) => parts.join(''));
 
@@ -47,7 +63,8 @@ const mirror: fc.Arbitrary<Mirror> = fc.record({
   authMode,
 });
 
-const registryName = fc.tuple(fc.domain(), fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }))
+const registryName = fc
+  .tuple(fc.domain(), fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }))
   .map(([host, port]) => (port === undefined ? host : `${host}:${port}`));
 
 /** The property covers registries with an upstream; `_default` and mirror-only have goldens. */
@@ -63,16 +80,22 @@ const registry: fc.Arbitrary<UpstreamRegistry> = fc.record({
   fallback: fc.constant(true),
 });
 
-const facts: fc.Arbitrary<ContainerdFacts> = fc.option(
-  fc.record({ major: fc.integer({ min: 1, max: 3 }), minor: fc.integer({ min: 0, max: 8 }), patch: fc.integer({ min: 0, max: 40 }) }),
-  { nil: undefined },
-).map((version) => (version === undefined ? {} : { version }));
+const facts: fc.Arbitrary<ContainerdFacts> = fc
+  .option(
+    fc.record({ major: fc.integer({ min: 1, max: 3 }), minor: fc.integer({ min: 0, max: 8 }), patch: fc.integer({ min: 0, max: 40 }) }),
+    { nil: undefined },
+  )
+  .map((version) => (version === undefined ? {} : { version }));
 
-const scenario = fc.uniqueArray(registry, { selector: (r) => r.name, maxLength: 4 })
+const scenario = fc
+  .uniqueArray(registry, { selector: (r) => r.name, maxLength: 4 })
   .map((registries) => agentConfig(registries))
   .chain((config) => {
     const urls = [...new Set(config.registries.flatMap((r) => r.mirrors.map((m) => m.url)))];
-    const states = fc.array(fc.constantFrom('up' as const, 'down' as const, 'unknown' as const, undefined), { minLength: urls.length, maxLength: urls.length });
+    const states = fc.array(fc.constantFrom('up' as const, 'down' as const, 'unknown' as const, undefined), {
+      minLength: urls.length,
+      maxLength: urls.length,
+    });
     const health = states.map((s): HealthView => new Map(urls.flatMap((u, i) => (s[i] === undefined ? [] : [[u, s[i]] as const]))));
     return fc.tuple(fc.constant(config), health, facts);
   });
@@ -103,7 +126,10 @@ function assertTls(table: TomlTable, want: TlsSettings): void {
   const ca = table.ca === undefined ? [] : typeof table.ca === 'string' ? [table.ca] : table.ca;
   assert.deepEqual(ca, want.ca);
   const client = (table.client ?? []) as Array<string | string[]>;
-  assert.deepEqual(client.map((c) => (typeof c === 'string' ? { cert: c, key: '' } : { cert: c[0], key: c[1] })), want.client);
+  assert.deepEqual(
+    client.map((c) => (typeof c === 'string' ? { cert: c, key: '' } : { cert: c[0], key: c[1] })),
+    want.client,
+  );
   assert.equal(table.skip_verify, want.skipVerify ? true : undefined);
 }
 
@@ -120,9 +146,13 @@ function checkFile(content: string, mode: number, r: UpstreamRegistry, health: H
   assert.equal(content.split('\n')[0], OWNER_MARKER);
   assert.ok(content.endsWith('\n') && !content.endsWith('\n\n'), 'ends with exactly one newline');
   // containerd 1.x (go-toml v1) drops a whole file whose table header holds a bracket (issue 10055).
-  if ((f.version?.major ?? 1) < 2) for (const line of content.split('\n').filter((l) => l.startsWith('['))) assert.match(line, /^\[[^[\]]*\]$/);
+  if ((f.version?.major ?? 1) < 2)
+    for (const line of content.split('\n').filter((l) => l.startsWith('['))) assert.match(line, /^\[[^[\]]*\]$/);
   const doc = parse(content);
-  assert.deepEqual(Object.keys(doc).filter((k) => !TOP_KEYS.has(k)), []);
+  assert.deepEqual(
+    Object.keys(doc).filter((k) => !TOP_KEYS.has(k)),
+    [],
+  );
   assert.equal(doc.server, r.server);
   assertTls(doc, r.serverTls);
   const upstreamBasic = expectedBasic(r.auth, r.authMode, 'upstream');
@@ -132,7 +162,11 @@ function checkFile(content: string, mode: number, r: UpstreamRegistry, health: H
   const hosts = (doc.host ?? {}) as Record<string, TomlTable>;
   const upstreamListed = mirrors.length === 0 && oldContainerd(f);
   assert.deepEqual(Object.keys(hosts), upstreamListed ? [r.server] : mirrors.map((m) => m.url));
-  for (const table of Object.values(hosts)) assert.deepEqual(Object.keys(table).filter((k) => !HOST_KEYS.has(k)), []);
+  for (const table of Object.values(hosts))
+    assert.deepEqual(
+      Object.keys(table).filter((k) => !HOST_KEYS.has(k)),
+      [],
+    );
 
   let secret = upstreamBasic !== undefined;
   if (upstreamListed) {

@@ -55,7 +55,9 @@ export async function startContainerd(): Promise<Daemon> {
 
 /** Resolves a reference through `--hosts-dir`; the outcome does not matter, only what the servers saw. */
 export async function pull(daemon: Daemon, hostsDir: string, ref: string): Promise<void> {
-  await run(selectedBuild().ctr, ['--address', daemon.socket, 'images', 'pull', '--hosts-dir', hostsDir, ref], { timeout: 60_000 }).catch(() => undefined);
+  await run(selectedBuild().ctr, ['--address', daemon.socket, 'images', 'pull', '--hosts-dir', hostsDir, ref], { timeout: 60_000 }).catch(
+    () => undefined,
+  );
 }
 
 export interface SeenRequest {

@@ -5,7 +5,12 @@ import { describe, it } from 'node:test';
 import { parse } from 'smol-toml';
 import type { ContainerdFacts, HealthView } from '../../src/model.js';
 import {
-  activeMirrors, hostsTomlPath, registryMode, rejectsHostlessFile, renderHostsToml, supportsDialTimeout,
+  activeMirrors,
+  hostsTomlPath,
+  registryMode,
+  rejectsHostlessFile,
+  renderHostsToml,
+  supportsDialTimeout,
 } from '../../src/render/index.js';
 import { CONTAINERD_2_1, HOSTS_DIR, mirror, registry } from './fixtures.js';
 
@@ -41,8 +46,14 @@ describe('activeMirrors and registryMode', () => {
   const reg = registry('docker.io', { mirrors: [mirror(A), mirror(B, { probe: false }), mirror('http://10.96.0.52:5000')] });
 
   it('lists a probed mirror only when it is up, an unprobed one always, in configured order', () => {
-    const health: HealthView = new Map([[A, 'up'], ['http://10.96.0.52:5000', 'unknown']]);
-    assert.deepEqual(activeMirrors(reg, health).map((m) => m.url), [A, B]);
+    const health: HealthView = new Map([
+      [A, 'up'],
+      ['http://10.96.0.52:5000', 'unknown'],
+    ]);
+    assert.deepEqual(
+      activeMirrors(reg, health).map((m) => m.url),
+      [A, B],
+    );
     assert.equal(registryMode(reg, health), 'mirror');
   });
 
@@ -50,13 +61,28 @@ describe('activeMirrors and registryMode', () => {
     const onlyProbed = registry('docker.io', { mirrors: [mirror(A), mirror(B)] });
     assert.deepEqual(activeMirrors(onlyProbed, new Map()), []);
     assert.equal(registryMode(onlyProbed, new Map()), 'upstream');
-    assert.equal(registryMode(onlyProbed, new Map([[A, 'down'], [B, 'unknown']])), 'upstream');
+    assert.equal(
+      registryMode(
+        onlyProbed,
+        new Map([
+          [A, 'down'],
+          [B, 'unknown'],
+        ]),
+      ),
+      'upstream',
+    );
   });
 
   it('keeps a repeated mirror URL once, so the file still parses', () => {
     const dup = registry('docker.io', { mirrors: [mirror(A), mirror(B), mirror(A, { capabilities: ['pull'] })] });
-    const health: HealthView = new Map([[A, 'up'], [B, 'up']]);
-    assert.deepEqual(activeMirrors(dup, health).map((m) => m.url), [A, B]);
+    const health: HealthView = new Map([
+      [A, 'up'],
+      [B, 'up'],
+    ]);
+    assert.deepEqual(
+      activeMirrors(dup, health).map((m) => m.url),
+      [A, B],
+    );
     const doc = parse(renderHostsToml(dup, health, CONTAINERD_2_1).content);
     assert.deepEqual(Object.keys(doc.host as object), [A, B]);
   });

@@ -30,7 +30,10 @@ it('run --config HOSTDIR never loads a mix of two published generations', { time
     await source.swap(state(n));
     await syncer.sync();
   }
-  const loads = agent.logs().filter((l) => l.event === 'config_loaded').map((l) => (l.registries as string[]).join(','));
+  const loads = agent
+    .logs()
+    .filter((l) => l.event === 'config_loaded')
+    .map((l) => (l.registries as string[]).join(','));
   const mixed = loads.filter((names) => {
     const m = /^reg-a-(\d+)\.test,reg-b-(\d+)\.test$/.exec(names);
     return m === null || m[1] !== m[2];

@@ -34,7 +34,8 @@ describe('sync: credentials', () => {
     const status = await sync.waitForStatus('the first copy', (s) => s.ready);
     assert.deepEqual(status.config.credentialFiles, ['.dockerconfigjson', 'opaque-value']);
     const modes: Record<string, number> = {};
-    for (const key of ['.dockerconfigjson', 'opaque-value', 'mirrors.yaml', 'extra-ca.pem']) modes[key] = (await stat(join(hostDir, key))).mode & 0o777;
+    for (const key of ['.dockerconfigjson', 'opaque-value', 'mirrors.yaml', 'extra-ca.pem'])
+      modes[key] = (await stat(join(hostDir, key))).mode & 0o777;
     assert.deepEqual(modes, { '.dockerconfigjson': 0o600, 'opaque-value': 0o600, 'mirrors.yaml': 0o644, 'extra-ca.pem': 0o644 });
 
     const agent = await startAgentProcess(['--cluster-config', hostDir, '--hosts-dir', hostsDir, '--state-dir', join(root, 'state')]);
@@ -44,16 +45,26 @@ describe('sync: credentials', () => {
     assert.ok((loaded.files as string[]).includes(join(hostDir, '.dockerconfigjson')), `the agent read ${String(loaded.files)}`);
 
     // Broken Secrets that carry the password: a missing username, then a JSON syntax error.
-    for (const [entry, code] of [[`{"password": "${PASSWORD}"}`, 'CMA_CONFIG_FIELD'], [`{"auth": "${PASSWORD}"`, 'CMA_CONFIG_SYNTAX']] as const) {
+    for (const [entry, code] of [
+      [`{"password": "${PASSWORD}"}`, 'CMA_CONFIG_FIELD'],
+      [`{"auth": "${PASSWORD}"`, 'CMA_CONFIG_SYNTAX'],
+    ] as const) {
       await secret.swap({ '.dockerconfigjson': dockerConfig(entry), 'opaque-value': 'x' });
-      const readyz = await until(`the ${code} rejection`, () => sync.get('/readyz'), (r) => (r.code === 503 && r.body.includes(code) ? r : undefined));
+      const readyz = await until(
+        `the ${code} rejection`,
+        () => sync.get('/readyz'),
+        (r) => (r.code === 503 && r.body.includes(code) ? r : undefined),
+      );
       assert.match(readyz.body, /secret\/\.dockerconfigjson/, 'the error names the Secret key');
       assert.ok(!readyz.body.includes(PASSWORD), `/readyz leaks the password: ${readyz.body}`);
       assert.ok(!(await sync.get('/status')).body.includes(PASSWORD), '/status leaks the password');
     }
     assert.ok(!(await sync.get('/metrics')).body.includes(PASSWORD), '/metrics leaks the password');
     assert.equal(await sync.stop('SIGTERM'), 0);
-    assert.ok(sync.logs().some((l) => l.event === 'sync_rejected'), 'the rejections were logged');
+    assert.ok(
+      sync.logs().some((l) => l.event === 'sync_rejected'),
+      'the rejections were logged',
+    );
     assert.ok(!sync.output().includes(PASSWORD), 'the sync output leaks the password');
     assert.match(await readFile(join(hostDir, '.dockerconfigjson'), 'utf8'), /"username": "robot"/, 'the host keeps the last good Secret');
   });

@@ -29,7 +29,9 @@ function whichPayload(state: HostState | undefined): 'A' | 'B' {
   assert.ok(state !== undefined, 'no ..data');
   for (const name of ['A', 'B'] as const) {
     const want = payload(name);
-    const same = state.files.size === Object.keys(want).length && Object.entries(want).every(([k, v]) => state.files.get(k)?.content === v && state.files.get(k)?.mode === 0o644);
+    const same =
+      state.files.size === Object.keys(want).length &&
+      Object.entries(want).every(([k, v]) => state.files.get(k)?.content === v && state.files.get(k)?.mode === 0o644);
     if (same) return name;
   }
   const summary = [...state.files].map(([k, f]) => `${k}:${f.content.length}:${f.content.slice(0, 1)}:${f.mode.toString(8)}`).join(' ');
@@ -37,35 +39,39 @@ function whichPayload(state: HostState | undefined): 'A' | 'B' {
 }
 
 describe('kill -9 during sync', () => {
-  it(`leaves HOSTDIR at a complete set over ${KILLS} kills; the next sync converges and removes every leftover`, { timeout: 60_000 + KILLS * 2_000 }, async (t) => {
-    const root = await tempDir(t, 'sync-kill');
-    const hostDir = join(root, 'cluster.d');
-    const a = await createKubeletVolume(join(root, 'a'), payload('A'));
-    const b = await createKubeletVolume(join(root, 'b'), payload('B'));
-    // The child syncs B, then A, then B... until it is killed.
-    const bundle = await bundleChild(new URL('./kill-child.ts', import.meta.url), root);
-    const converge = new Syncer({ from: [a.dir], to: hostDir });
-    await converge.sync();
+  it(
+    `leaves HOSTDIR at a complete set over ${KILLS} kills; the next sync converges and removes every leftover`,
+    { timeout: 60_000 + KILLS * 2_000 },
+    async (t) => {
+      const root = await tempDir(t, 'sync-kill');
+      const hostDir = join(root, 'cluster.d');
+      const a = await createKubeletVolume(join(root, 'a'), payload('A'));
+      const b = await createKubeletVolume(join(root, 'b'), payload('B'));
+      // The child syncs B, then A, then B... until it is killed.
+      const bundle = await bundleChild(new URL('./kill-child.ts', import.meta.url), root);
+      const converge = new Syncer({ from: [a.dir], to: hostDir });
+      await converge.sync();
 
-    let sawB = 0;
-    let sawLeftovers = 0;
-    for (let kill = 0; kill < KILLS; kill++) {
-      await startAndKill(bundle, [hostDir, a.dir, b.dir], 400);
+      let sawB = 0;
+      let sawLeftovers = 0;
+      for (let kill = 0; kill < KILLS; kill++) {
+        await startAndKill(bundle, [hostDir, a.dir, b.dir], 400);
 
-      if (whichPayload(await readHostState(hostDir)) === 'B') sawB++;
-      if ((await leftovers(hostDir)).length > 0) sawLeftovers++;
+        if (whichPayload(await readHostState(hostDir)) === 'B') sawB++;
+        if ((await leftovers(hostDir)).length > 0) sawLeftovers++;
 
-      const outcome = await converge.sync();
-      assert.notEqual(outcome.result, 'rejected');
-      assert.equal(whichPayload(await readHostState(hostDir)), 'A', `kill ${kill}: the restarted sync converged`);
-      assert.deepEqual(await leftovers(hostDir), [], `kill ${kill}: leftovers after the restarted sync`);
-      for (const key of Object.keys(payload('A'))) assert.equal(await readlink(join(hostDir, key)), join('..data', key));
-    }
-    t.diagnostic(`kills that left B on the host: ${sawB}; kills that left a generation or ..data_tmp behind: ${sawLeftovers}`);
-    // The kills landed while the child was copying, not only before it started or between passes.
-    assert.ok(sawB > 0, 'no kill happened after a complete swap');
-    assert.ok(sawLeftovers > 0, 'no kill happened in the middle of a copy');
-  });
+        const outcome = await converge.sync();
+        assert.notEqual(outcome.result, 'rejected');
+        assert.equal(whichPayload(await readHostState(hostDir)), 'A', `kill ${kill}: the restarted sync converged`);
+        assert.deepEqual(await leftovers(hostDir), [], `kill ${kill}: leftovers after the restarted sync`);
+        for (const key of Object.keys(payload('A'))) assert.equal(await readlink(join(hostDir, key)), join('..data', key));
+      }
+      t.diagnostic(`kills that left B on the host: ${sawB}; kills that left a generation or ..data_tmp behind: ${sawLeftovers}`);
+      // The kills landed while the child was copying, not only before it started or between passes.
+      assert.ok(sawB > 0, 'no kill happened after a complete swap');
+      assert.ok(sawLeftovers > 0, 'no kill happened in the middle of a copy');
+    },
+  );
 
   it('the real `sync` daemon killed mid-copy restarts and converges', { timeout: 60_000 }, async (t) => {
     const root = await tempDir(t, 'sync-kill-cli');

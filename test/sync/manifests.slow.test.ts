@@ -22,17 +22,31 @@ interface Doc {
   metadata: { name: string; namespace?: string };
   [key: string]: unknown;
 }
-interface Mount { name: string; mountPath: string; subPath?: string; readOnly?: boolean }
+interface Mount {
+  name: string;
+  mountPath: string;
+  subPath?: string;
+  readOnly?: boolean;
+}
 interface Container {
   args: string[];
   ports: Array<{ name: string; containerPort: number }>;
-  securityContext: { privileged?: boolean; allowPrivilegeEscalation?: boolean; readOnlyRootFilesystem?: boolean; capabilities?: { drop?: string[]; add?: string[] } };
+  securityContext: {
+    privileged?: boolean;
+    allowPrivilegeEscalation?: boolean;
+    readOnlyRootFilesystem?: boolean;
+    capabilities?: { drop?: string[]; add?: string[] };
+  };
   livenessProbe: { httpGet: { path: string; port: string } };
   readinessProbe: { httpGet: { path: string; port: string } };
   volumeMounts: Mount[];
 }
 interface PodSpec {
-  hostNetwork?: boolean; hostPID?: boolean; hostIPC?: boolean; automountServiceAccountToken?: boolean; serviceAccountName: string;
+  hostNetwork?: boolean;
+  hostPID?: boolean;
+  hostIPC?: boolean;
+  automountServiceAccountToken?: boolean;
+  serviceAccountName: string;
   tolerations: Array<{ operator: string; key?: string; effect?: string }>;
   containers: Container[];
   initContainers?: Container[];
@@ -58,7 +72,9 @@ describe('host-mode manifests', async () => {
     assert.equal(found.length, 1, `one ${kind}`);
     return found[0]!.doc as T;
   };
-  const daemonSet = one<Doc & { spec: { updateStrategy: { rollingUpdate: { maxSurge?: number } }; template: { spec: PodSpec } } }>('DaemonSet');
+  const daemonSet = one<Doc & { spec: { updateStrategy: { rollingUpdate: { maxSurge?: number } }; template: { spec: PodSpec } } }>(
+    'DaemonSet',
+  );
   const pod = daemonSet.spec.template.spec;
   const sync = pod.containers[0]!;
 
@@ -82,9 +98,19 @@ describe('host-mode manifests', async () => {
     assert.equal(sc.readOnlyRootFilesystem, true);
     assert.deepEqual(sc.capabilities, { drop: ['ALL'] });
     const hostPaths = pod.volumes.filter((v) => v.hostPath !== undefined);
-    assert.deepEqual(hostPaths.map((v) => v.hostPath!.path), ['/etc/containerd-mirror-agent/cluster.d']);
-    assert.ok(pod.tolerations.some((t) => t.operator === 'Exists' && t.key === undefined && t.effect === undefined), 'a toleration for every taint');
-    assert.equal(daemonSet.spec.updateStrategy.rollingUpdate.maxSurge, 0, 'one sync (one writer of the host dir) per node, also during a rollout');
+    assert.deepEqual(
+      hostPaths.map((v) => v.hostPath!.path),
+      ['/etc/containerd-mirror-agent/cluster.d'],
+    );
+    assert.ok(
+      pod.tolerations.some((t) => t.operator === 'Exists' && t.key === undefined && t.effect === undefined),
+      'a toleration for every taint',
+    );
+    assert.equal(
+      daemonSet.spec.updateStrategy.rollingUpdate.maxSurge,
+      0,
+      'one sync (one writer of the host dir) per node, also during a rollout',
+    );
   });
 
   it('mounts the ConfigMap and Secret as directories and runs `sync` from them into the hostPath, at its node path', () => {
@@ -101,24 +127,39 @@ describe('host-mode manifests', async () => {
       mountOf((v) => v.configMap?.name === one('ConfigMap').metadata.name),
       mountOf((v) => v.secret?.secretName === one('Secret').metadata.name),
     ]);
-    assert.equal(flags.to, mountOf((v) => v.hostPath !== undefined));
+    assert.equal(
+      flags.to,
+      mountOf((v) => v.hostPath !== undefined),
+    );
     assert.equal(flags.to, '/etc/containerd-mirror-agent/cluster.d', 'the hostPath is mounted at its node path');
     const port = sync.ports.find((p) => p.name === 'http')!.containerPort;
     assert.equal(flags.listen, `0.0.0.0:${port}`);
-    assert.deepEqual([sync.livenessProbe.httpGet, sync.readinessProbe.httpGet], [{ path: '/healthz', port: 'http' }, { path: '/readyz', port: 'http' }]);
+    assert.deepEqual(
+      [sync.livenessProbe.httpGet, sync.readinessProbe.httpGet],
+      [
+        { path: '/healthz', port: 'http' },
+        { path: '/readyz', port: 'http' },
+      ],
+    );
   });
 
   it('the example ConfigMap and Secret are a set the sync accepts, credentials path included', async (t) => {
     const staged = join(await tempDir(t, 'sync-manifests'), 'staged');
     await mkdir(staged);
     const set = new Map<string, SourcedFile>();
-    const data = { ...(one<Doc & { data: Record<string, string> }>('ConfigMap').data), ...(one<Doc & { stringData: Record<string, string> }>('Secret').stringData) };
+    const data = {
+      ...one<Doc & { data: Record<string, string> }>('ConfigMap').data,
+      ...one<Doc & { stringData: Record<string, string> }>('Secret').stringData,
+    };
     for (const [key, text] of Object.entries(data)) {
       await writeFile(join(staged, key), text);
       set.set(key, { bytes: Buffer.from(text), mode: hostMode(key, Buffer.from(text), 0o400), source: key });
     }
     assert.ok(set.has('.dockerconfigjson'));
-    assert.deepEqual((await validateStaged(staged, set, '/etc/containerd-mirror-agent/cluster.d')).map((e) => e.toLine()), []);
+    assert.deepEqual(
+      (await validateStaged(staged, set, '/etc/containerd-mirror-agent/cluster.d')).map((e) => e.toLine()),
+      [],
+    );
   });
 
   it('kubectl kustomize renders the directory', (t) => {

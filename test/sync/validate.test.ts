@@ -24,17 +24,41 @@ describe('sync: validation of the set', () => {
     const syncer = new Syncer({ from: [volume.dir], to });
     const lines = errorsOf(await syncer.sync());
     assert.equal(lines.length, 3, lines.join('\n'));
-    assert.match(lines[0]!, new RegExp(`^registries\\.quay\\.io\\.ca\\[0\\]: names ${to}/ca\\.pem, but no --from directory has the key "ca\\.pem".*\\[CMA_CONFIG_FILE_REF\\]$`));
-    assert.match(lines[1]!, new RegExp(`^registries\\.quay\\.io\\.ca\\[1\\]: names /etc/ssl/node-only\\.pem, outside ${to}: .*\\[CMA_CONFIG_TRUST\\]$`), 'a node file is never named by a cluster set');
-    assert.match(lines[2]!, new RegExp(`credentials\\[0\\]: cannot read credentials ${to}/\\.dockerconfigjson: ENOENT \\[CMA_CONFIG_FILE_REF\\]$`));
+    assert.match(
+      lines[0]!,
+      new RegExp(
+        `^registries\\.quay\\.io\\.ca\\[0\\]: names ${to}/ca\\.pem, but no --from directory has the key "ca\\.pem".*\\[CMA_CONFIG_FILE_REF\\]$`,
+      ),
+    );
+    assert.match(
+      lines[1]!,
+      new RegExp(`^registries\\.quay\\.io\\.ca\\[1\\]: names /etc/ssl/node-only\\.pem, outside ${to}: .*\\[CMA_CONFIG_TRUST\\]$`),
+      'a node file is never named by a cluster set',
+    );
+    assert.match(
+      lines[2]!,
+      new RegExp(`credentials\\[0\\]: cannot read credentials ${to}/\\.dockerconfigjson: ENOENT \\[CMA_CONFIG_FILE_REF\\]$`),
+    );
     assert.deepEqual(await leftovers(to), [], 'the rejected staging is removed');
 
-    await volume.swap({ 'c.yaml': `credentials: [${to}]\nregistries:\n  quay.io:\n    ca: [${to}/ca.pem]\n`, 'ca.pem': 'PEM', '.dockerconfigjson': '{"auths": {"quay.io": {"auth": 42}}}' });
+    await volume.swap({
+      'c.yaml': `credentials: [${to}]\nregistries:\n  quay.io:\n    ca: [${to}/ca.pem]\n`,
+      'ca.pem': 'PEM',
+      '.dockerconfigjson': '{"auths": {"quay.io": {"auth": 42}}}',
+    });
     const broken = errorsOf(await syncer.sync());
     assert.equal(broken.length, 1, broken.join('\n'));
-    assert.match(broken[0]!, new RegExp(`^${volume.dir}/\\.dockerconfigjson: auths\\.quay\\.io\\.auth: .*\\[CMA_CONFIG_FIELD\\]$`), 'names the --from key, not the staging dir');
+    assert.match(
+      broken[0]!,
+      new RegExp(`^${volume.dir}/\\.dockerconfigjson: auths\\.quay\\.io\\.auth: .*\\[CMA_CONFIG_FIELD\\]$`),
+      'names the --from key, not the staging dir',
+    );
 
-    await volume.swap({ 'c.yaml': `credentials: [${to}]\nregistries:\n  quay.io:\n    ca: [${to}/ca.pem]\n`, 'ca.pem': 'PEM', '.dockerconfigjson': '{"auths": {"quay.io": {"auth": "dTpw"}}}' });
+    await volume.swap({
+      'c.yaml': `credentials: [${to}]\nregistries:\n  quay.io:\n    ca: [${to}/ca.pem]\n`,
+      'ca.pem': 'PEM',
+      '.dockerconfigjson': '{"auths": {"quay.io": {"auth": "dTpw"}}}',
+    });
     assert.equal((await syncer.sync()).result, 'published');
   });
 
@@ -66,7 +90,10 @@ describe('sync: a host dir it cannot write', () => {
     await writeFile(join(to, 'a.yaml'), 'hand-written');
     const syncer = new Syncer({ from: [volume.dir], to });
     await assert.rejects(syncer.sync(), (err: AgentError) => {
-      assert.equal(err.toLine(), `${to}/a.yaml: the key "a.yaml" is taken by a file or directory the sync did not create; remove it [CMA_SYNC_IO]`);
+      assert.equal(
+        err.toLine(),
+        `${to}/a.yaml: the key "a.yaml" is taken by a file or directory the sync did not create; remove it [CMA_SYNC_IO]`,
+      );
       return true;
     });
     assert.equal(await readFile(join(to, 'a.yaml'), 'utf8'), 'hand-written', 'left alone');

@@ -42,7 +42,10 @@ describe('createDebouncer', () => {
       mock.timers.tick(20);
     }
     const start = 1_000_000;
-    assert.deepEqual(fired, [1, 2, 3, 4, 5].map((k) => start + k * CEILING));
+    assert.deepEqual(
+      fired,
+      [1, 2, 3, 4, 5].map((k) => start + k * CEILING),
+    );
   });
 
   it('an event after a fire starts a new window', () => {

@@ -218,7 +218,14 @@ describe('SourceWatcher', () => {
     await writeFile(file, '1');
     const errors: Error[] = [];
     let calls = 0;
-    const w = new SourceWatcher({ sources: [file], onChange: () => { calls++; throw new Error('boom'); }, onError: (e) => errors.push(e) });
+    const w = new SourceWatcher({
+      sources: [file],
+      onChange: () => {
+        calls++;
+        throw new Error('boom');
+      },
+      onError: (e) => errors.push(e),
+    });
     t.after(() => w.close());
     await w.start();
     for (const v of ['2', '3']) {
@@ -300,11 +307,23 @@ describe('SourceWatcher in its own process', () => {
     await child.waitFor('second resync', (l) => l.change === 'resync', resync + 1);
 
     // The operator raises the limit (inside the child's namespace); the next resync rebuilds the watch.
-    const raise = spawnSync('nsenter', ['--preserve-credentials', '-U', '-t', String(child.proc.pid), 'sh', '-c', 'echo 100000 > /proc/sys/user/max_inotify_watches']);
+    const raise = spawnSync('nsenter', [
+      '--preserve-credentials',
+      '-U',
+      '-t',
+      String(child.proc.pid),
+      'sh',
+      '-c',
+      'echo 100000 > /proc/sys/user/max_inotify_watches',
+    ]);
     assert.equal(raise.status, 0, raise.stderr.toString());
     const rewatch = await child.waitFor('rewatch after the limit was raised', (l) => l.change === 'rewatch', child.lines.length);
     await vol.swap({ 'config.yaml': 'b' });
-    await child.waitFor('a swap seen by the rebuilt watch', (l) => typeof l.change === 'string' && !['resync', 'rewatch'].includes(l.change), rewatch);
+    await child.waitFor(
+      'a swap seen by the rebuilt watch',
+      (l) => typeof l.change === 'string' && !['resync', 'rewatch'].includes(l.change),
+      rewatch,
+    );
 
     child.proc.kill('SIGTERM');
     assert.equal(await child.exitsBy(DEADLINE_MS), true, 'process still running after close()');

@@ -14,7 +14,9 @@ const AGENT_PATH = 'usr/bin/containerd-mirror-agent';
 const REPO = 'containerd-mirror-agent/containerd-mirror-agent';
 const NONE = 'NOASSERTION';
 
-interface Descriptor { digest: string }
+interface Descriptor {
+  digest: string;
+}
 const blob = (d: Descriptor): Buffer => readFileSync(join(layout, 'blobs', ...d.digest.split(':')));
 const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as { manifests: Descriptor[] };
 const manifestDescriptor = index.manifests[0]!;
@@ -32,58 +34,99 @@ function control(text: string): Record<string, string> {
 }
 
 interface Pkg {
-  SPDXID: string; name: string; versionInfo: string; downloadLocation: string; supplier?: string;
-  licenseConcluded: string; licenseDeclared: string; copyrightText: string; filesAnalyzed: false;
-  checksums?: Array<{ algorithm: 'SHA256'; checksumValue: string }>; primaryPackagePurpose?: string;
+  SPDXID: string;
+  name: string;
+  versionInfo: string;
+  downloadLocation: string;
+  supplier?: string;
+  licenseConcluded: string;
+  licenseDeclared: string;
+  copyrightText: string;
+  filesAnalyzed: false;
+  checksums?: Array<{ algorithm: 'SHA256'; checksumValue: string }>;
+  primaryPackagePurpose?: string;
   externalRefs: Array<{ referenceCategory: 'PACKAGE-MANAGER'; referenceType: 'purl'; referenceLocator: string }>;
 }
 const id = (kind: string, name: string): string => `SPDXRef-${kind}-${name.replace(/[^A-Za-z0-9.-]/g, '-')}`;
-const purl = (locator: string): Pkg['externalRefs'] => [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: locator }];
-const pkg = (p: Omit<Pkg, 'licenseConcluded' | 'copyrightText' | 'filesAnalyzed'>): Pkg => ({ ...p, licenseConcluded: NONE, copyrightText: NONE, filesAnalyzed: false });
+const purl = (locator: string): Pkg['externalRefs'] => [
+  { referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: locator },
+];
+const pkg = (p: Omit<Pkg, 'licenseConcluded' | 'copyrightText' | 'filesAnalyzed'>): Pkg => ({
+  ...p,
+  licenseConcluded: NONE,
+  copyrightText: NONE,
+  filesAnalyzed: false,
+});
 
 const agentBytes = readFileSync(join(rootfs, AGENT_PATH));
 const nodeVersion = /nodejs\.org\/download\/release\/(v[\d.]+)\//.exec(agentBytes.toString('latin1'))?.[1] ?? NONE;
 const image = pkg({
-  SPDXID: 'SPDXRef-Image', name: 'containerd-mirror-agent-image', versionInfo: version, downloadLocation: NONE,
-  licenseDeclared: NONE, primaryPackagePurpose: 'CONTAINER',
+  SPDXID: 'SPDXRef-Image',
+  name: 'containerd-mirror-agent-image',
+  versionInfo: version,
+  downloadLocation: NONE,
+  licenseDeclared: NONE,
+  primaryPackagePurpose: 'CONTAINER',
   checksums: [{ algorithm: 'SHA256', checksumValue: manifestDescriptor.digest.replace(/^sha256:/, '') }],
   externalRefs: purl(`pkg:oci/containerd-mirror-agent@${encodeURIComponent(manifestDescriptor.digest)}?arch=${arch}`),
 });
 const agent = pkg({
-  SPDXID: 'SPDXRef-Agent', name: 'containerd-mirror-agent', versionInfo: version, licenseDeclared: label('licenses'),
-  downloadLocation: `git+https://github.com/${REPO}@${label('revision')}`, primaryPackagePurpose: 'APPLICATION',
+  SPDXID: 'SPDXRef-Agent',
+  name: 'containerd-mirror-agent',
+  versionInfo: version,
+  licenseDeclared: label('licenses'),
+  downloadLocation: `git+https://github.com/${REPO}@${label('revision')}`,
+  primaryPackagePurpose: 'APPLICATION',
   checksums: [{ algorithm: 'SHA256', checksumValue: createHash('sha256').update(agentBytes).digest('hex') }],
   externalRefs: purl(`pkg:github/${REPO}@${version}`),
 });
 const node = pkg({
-  SPDXID: 'SPDXRef-Node', name: 'node', versionInfo: nodeVersion, licenseDeclared: 'MIT',
-  downloadLocation: `https://nodejs.org/download/release/${nodeVersion}/`, externalRefs: purl(`pkg:generic/node@${nodeVersion}`),
+  SPDXID: 'SPDXRef-Node',
+  name: 'node',
+  versionInfo: nodeVersion,
+  licenseDeclared: 'MIT',
+  downloadLocation: `https://nodejs.org/download/release/${nodeVersion}/`,
+  externalRefs: purl(`pkg:generic/node@${nodeVersion}`),
 });
 
-interface LockEntry { version: string; license?: string; dev?: boolean; devOptional?: boolean }
+interface LockEntry {
+  version: string;
+  license?: string;
+  dev?: boolean;
+  devOptional?: boolean;
+}
 const lock = JSON.parse(readFileSync('package-lock.json', 'utf8')) as { packages: Record<string, LockEntry> };
 const npm = Object.entries(lock.packages)
   .filter(([path, e]) => path.startsWith('node_modules/') && !e.dev && !e.devOptional)
   .map(([path, e]) => {
     const name = path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
     return pkg({
-      SPDXID: id('npm', `${name}-${e.version}`), name, versionInfo: e.version, licenseDeclared: e.license ?? NONE,
+      SPDXID: id('npm', `${name}-${e.version}`),
+      name,
+      versionInfo: e.version,
+      licenseDeclared: e.license ?? NONE,
       downloadLocation: `https://registry.npmjs.org/${name}/-/${name.split('/').pop()}-${e.version}.tgz`,
       externalRefs: purl(`pkg:npm/${name.replace(/^@/, '%40')}@${e.version}`),
     });
   });
 
 const statusDir = join(rootfs, 'var/lib/dpkg/status.d');
-const debs = readdirSync(statusDir).sort().map((file) => {
-  const c = control(readFileSync(join(statusDir, file), 'utf8'));
-  const name = c.Package ?? file;
-  const ver = c.Version ?? NONE;
-  return pkg({
-    SPDXID: id('deb', `${name}-${ver}`), name, versionInfo: ver, downloadLocation: NONE, licenseDeclared: NONE,
-    supplier: c.Maintainer ? `Organization: ${c.Maintainer}` : NONE,
-    externalRefs: purl(`pkg:deb/debian/${name}@${encodeURIComponent(ver)}?arch=${c.Architecture ?? arch}&distro=debian-12`),
+const debs = readdirSync(statusDir)
+  .sort()
+  .map((file) => {
+    const c = control(readFileSync(join(statusDir, file), 'utf8'));
+    const name = c.Package ?? file;
+    const ver = c.Version ?? NONE;
+    return pkg({
+      SPDXID: id('deb', `${name}-${ver}`),
+      name,
+      versionInfo: ver,
+      downloadLocation: NONE,
+      licenseDeclared: NONE,
+      supplier: c.Maintainer ? `Organization: ${c.Maintainer}` : NONE,
+      externalRefs: purl(`pkg:deb/debian/${name}@${encodeURIComponent(ver)}?arch=${c.Architecture ?? arch}&distro=debian-12`),
+    });
   });
-});
 
 const contains = (from: Pkg, to: Pkg[]): Array<{ spdxElementId: string; relationshipType: string; relatedSpdxElement: string }> =>
   to.map((p) => ({ spdxElementId: from.SPDXID, relationshipType: 'CONTAINS', relatedSpdxElement: p.SPDXID }));

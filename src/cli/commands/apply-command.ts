@@ -27,7 +27,9 @@ async function applyClaimed(flags: CommandFlags, loaded: LoadedConfig): Promise<
   for (const path of result.written) process.stdout.write(`wrote ${path}\n`);
   for (const path of result.removed) process.stdout.write(`removed ${path}\n`);
   for (const path of result.restored) process.stdout.write(`restored ${path}\n`);
-  process.stdout.write(`applied: ${result.written.length} written, ${result.removed.length} removed, ${result.unchanged.length} unchanged\n`);
+  process.stdout.write(
+    `applied: ${result.written.length} written, ${result.removed.length} removed, ${result.unchanged.length} unchanged\n`,
+  );
 
   const containerdConfig = managedContainerdConfig(flags);
   if (containerdConfig === undefined) return EXIT_OK;

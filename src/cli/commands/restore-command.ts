@@ -16,7 +16,6 @@ import { managedContainerdConfig, type CommandFlags } from '../args.js';
 import { DEFAULT_HOSTS_DIR, DEFAULT_RESTART_COMMAND } from '../../config/native-schema.js';
 import { EXIT_OK } from '../../errors.js';
 
-
 export async function restoreCommand(flags: CommandFlags): Promise<number> {
   return whileClaimed(flags.stateDir, 'containerd-mirror-agent restore', () => restoreClaimed(flags));
 }

@@ -35,7 +35,9 @@ export const selectedBuild = (): ContainerdBuild => containerdBuild(selectedMajo
 
 /** Why containerd 2.x cannot run here, or undefined when it is installed. */
 export function containerd2Missing(): string | undefined {
-  return existsSync(containerdBuild(2).containerd) ? undefined : `containerd 2.x is not installed in ${CONTAINERD2_PREFIX} (make test-deps installs it as root)`;
+  return existsSync(containerdBuild(2).containerd)
+    ? undefined
+    : `containerd 2.x is not installed in ${CONTAINERD2_PREFIX} (make test-deps installs it as root)`;
 }
 
 /** The environment for a process that should see this build's binaries first. */

@@ -48,7 +48,12 @@ export function privateSettings(dir: string, major: 1 | 2, version: 2 | 3 = majo
     root: join(dir, 'root'),
     state: join(dir, 'state'),
     // Snapshotters that cannot work here only add noise to the log.
-    disabled_plugins: ['io.containerd.snapshotter.v1.aufs', 'io.containerd.snapshotter.v1.btrfs', 'io.containerd.snapshotter.v1.zfs', 'io.containerd.snapshotter.v1.devmapper'],
+    disabled_plugins: [
+      'io.containerd.snapshotter.v1.aufs',
+      'io.containerd.snapshotter.v1.btrfs',
+      'io.containerd.snapshotter.v1.zfs',
+      'io.containerd.snapshotter.v1.devmapper',
+    ],
     grpc: { address: join(dir, 'containerd.sock') },
     ttrpc: { address: join(dir, 'containerd.sock.ttrpc') },
   };
@@ -56,13 +61,18 @@ export function privateSettings(dir: string, major: 1 | 2, version: 2 | 3 = majo
   const server = { disable_tcp_service: true, stream_server_address: '127.0.0.1', stream_server_port: '0' };
   const cni = join(dir, 'cni');
   // 2.x enables NRI (a host-wide socket) and keeps opt under /opt unless told otherwise.
-  const only2 = major === 2 ? { 'io.containerd.nri.v1.nri': { disable: true }, 'io.containerd.internal.v1.opt': { path: join(dir, 'opt') } } : {};
-  if (version === 2) return { ...common, plugins: { [CRI]: { ...server, cni: { bin_dir: join(cni, 'bin'), conf_dir: join(cni, 'conf') } }, ...only2 } };
+  const only2 =
+    major === 2 ? { 'io.containerd.nri.v1.nri': { disable: true }, 'io.containerd.internal.v1.opt': { path: join(dir, 'opt') } } : {};
+  if (version === 2)
+    return { ...common, plugins: { [CRI]: { ...server, cni: { bin_dir: join(cni, 'bin'), conf_dir: join(cni, 'conf') } }, ...only2 } };
   return {
     ...common,
     plugins: {
       [CRI]: server,
-      'io.containerd.cri.v1.runtime': { netns_mounts_under_state_dir: true, cni: { bin_dirs: [join(cni, 'bin')], conf_dir: join(cni, 'conf') } },
+      'io.containerd.cri.v1.runtime': {
+        netns_mounts_under_state_dir: true,
+        cni: { bin_dirs: [join(cni, 'bin')], conf_dir: join(cni, 'conf') },
+      },
       ...only2,
     },
   };
@@ -101,12 +111,19 @@ export function containerdConfig(dir: string, hostsDir: string, major: 1 | 2 = s
 async function spawnServing(build: ContainerdBuild, dir: string, ctr: Containerd['ctr']): Promise<ManagedProcess> {
   const socket = join(dir, 'containerd.sock');
   // The log is appended to, so offsets taken before a restart stay valid.
-  const proc = spawnLogged(build.containerd, ['--config', join(dir, 'config.toml'), '--log-level', 'debug'], join(dir, 'containerd.log'), { env: envFor(build) });
+  const proc = spawnLogged(build.containerd, ['--config', join(dir, 'config.toml'), '--log-level', 'debug'], join(dir, 'containerd.log'), {
+    env: envFor(build),
+  });
   try {
-    await waitFor(`containerd to serve on ${socket} (log ${proc.logPath})`, async () => {
-      const plugins = await ctr(['plugins', 'ls'], 5_000);
-      return /^io\.containerd\.grpc\.v1\s+cri\s+\S+\s+ok\b/m.test(plugins) ? true : undefined;
-    }, 30_000, 200);
+    await waitFor(
+      `containerd to serve on ${socket} (log ${proc.logPath})`,
+      async () => {
+        const plugins = await ctr(['plugins', 'ls'], 5_000);
+        return /^io\.containerd\.grpc\.v1\s+cri\s+\S+\s+ok\b/m.test(plugins) ? true : undefined;
+      },
+      30_000,
+      200,
+    );
     return proc;
   } catch (error) {
     await proc.kill();

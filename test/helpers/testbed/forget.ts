@@ -8,7 +8,11 @@ import type { Containerd } from './containerd.js';
 
 export const NAMESPACES = ['k8s.io', 'default'] as const;
 
-const lines = (text: string): string[] => text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+const lines = (text: string): string[] =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
 
 function blobsLeft(root: string): string[] {
   try {
@@ -29,5 +33,6 @@ export async function forgetAllImages(containerd: Containerd): Promise<void> {
     if (blobs.length > 0) await containerd.ctr(['-n', ns, 'content', 'rm', ...blobs]);
   }
   const left = blobsLeft(containerd.root);
-  if (left.length > 0) throw new Error(`containerd still holds ${left.length} blob(s) after removing every image: the next pull would be free`);
+  if (left.length > 0)
+    throw new Error(`containerd still holds ${left.length} blob(s) after removing every image: the next pull would be free`);
 }

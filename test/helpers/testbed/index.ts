@@ -3,7 +3,16 @@ export { spawnLogged, type ManagedProcess } from './process.js';
 export { until, waitFor } from './wait.js';
 export { startRegistry, parseAccessLog, type Registry, type AccessLogEntry } from './registry.js';
 export { startContainerd, containerdConfig, privateSettings, privatize, registryPlugin, type Containerd } from './containerd.js';
-export { containerdBuild, containerd2Missing, envFor, selectedBuild, selectedMajor, CONTAINERD2_PREFIX, type ContainerdBuild, type ContainerdMajor } from './build.js';
+export {
+  containerdBuild,
+  containerd2Missing,
+  envFor,
+  selectedBuild,
+  selectedMajor,
+  CONTAINERD2_PREFIX,
+  type ContainerdBuild,
+  type ContainerdMajor,
+} from './build.js';
 export { pullImage, removeImage, listImages, GrpcError, type CriImage } from '../../../src/containerd/cri-client.js';
 export { seedImage, SMALL_IMAGE, LARGE_IMAGE, type ImageSpec } from './images.js';
 export { forgetAllImages, NAMESPACES } from './forget.js';

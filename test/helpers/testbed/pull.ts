@@ -19,5 +19,9 @@ export async function freshPull(containerd: Containerd, ref: string): Promise<Pu
 
 /** containerd log lines since `mark` that mention `address` (host:port): any attempt to reach it. */
 export function linesMentioning(containerd: Containerd, address: string, mark = 0): string[] {
-  return containerd.process.log().slice(mark).split('\n').filter((line) => line.includes(address));
+  return containerd.process
+    .log()
+    .slice(mark)
+    .split('\n')
+    .filter((line) => line.includes(address));
 }

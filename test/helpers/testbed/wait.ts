@@ -4,7 +4,12 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Polls until check() returns a value other than undefined, or fails naming what was awaited. */
-export async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 15_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -26,6 +31,11 @@ export async function waitFor<T>(what: string, check: () => T | undefined | Prom
  * Polls check() until map() accepts its value (returns other than undefined), and returns what map returned:
  * "read this, until it looks like that", without an inline arrow around every read.
  */
-export async function until<T, R>(what: string, check: () => T | Promise<T>, map: (value: T) => R | undefined, timeoutMs?: number): Promise<R> {
+export async function until<T, R>(
+  what: string,
+  check: () => T | Promise<T>,
+  map: (value: T) => R | undefined,
+  timeoutMs?: number,
+): Promise<R> {
   return waitFor(what, async () => map(await check()), timeoutMs);
 }
