@@ -10,8 +10,9 @@ import { stringify as toYaml } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-// Labels start with a letter: an all-digit last label reads as an IPv4 address and is refused.
-const label = fc.stringMatching(/^[a-z]([a-z0-9-]{0,8}[a-z0-9])?$/);
+// Labels start with a letter: an all-digit last label reads as an IPv4 address and is refused. No `xn--`
+// label: the URL parser rejects one that is not valid punycode, so the generator itself would throw.
+const label = fc.stringMatching(/^[a-z]([a-z0-9-]{0,8}[a-z0-9])?$/).filter((l) => !l.startsWith('xn--'));
 // Ports avoid 80 and 443, which URL normalisation drops.
 const host = fc
   .tuple(fc.array(label, { minLength: 1, maxLength: 3 }), fc.option(fc.integer({ min: 1024, max: 65535 }), { nil: undefined }))
