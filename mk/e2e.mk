@@ -1,7 +1,7 @@
 # End-to-end suite and benchmark on real software (issue 5): distribution upstream + pull-through cache,
 # a private containerd, iptables blackholes on loopback, and the built agent. Needs root on Debian;
 # without it every scenario skips and says why.
-.PHONY: e2e bench containerd2-deps
+.PHONY: e2e bench containerd2-deps acceptance-containerd2
 
 # containerd 2.x beside the system's 1.6 (issue 11), unpacked into a private prefix.
 test-deps: containerd2-deps
@@ -21,3 +21,8 @@ e2e: node_modules/.installed test-deps build $(if $(CMA_AGENT_BIN),binary)
 # On the shipped runtime: the packaged executable, and the in-process figures on the Node it embeds.
 bench: node_modules/.installed test-deps build binary
 	CMA_AGENT_BIN=$(PACKAGED_AGENT) $(SHIPPED_NODE_BIN)/node --import tsx bench/main.ts
+
+# The acceptance proofs of issue 12's mirror shapes (_default, fallback: false) on the 2.x bed too; `make test`
+# runs them on Debian's 1.6.
+acceptance-containerd2: node_modules/.installed test-deps build
+	CMA_CONTAINERD=2 $(NODE_TEST) test/acceptance/mirror-shapes.slow.test.ts

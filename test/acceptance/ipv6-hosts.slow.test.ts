@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
 import type { ContainerdFacts } from '../../src/model.js';
-import { detectContainerdFacts } from '../../src/containerd/detect.js';
+import { installedContainerdFacts } from '../render/real-containerd.js';
 import {
   forgetAllImages,
   pullImage,
@@ -40,7 +40,7 @@ describe('IPv6 hosts in hosts.toml on real containerd', { skip: testbedUnavailab
     // The upstream on 127.0.0.1, its pull-through cache on [::1].
     bed = await startTestbed({ images: [SMALL_IMAGE], cacheHost: '::1' });
     containerd = bed.containerd as Containerd;
-    facts = await detectContainerdFacts();
+    facts = await installedContainerdFacts();
   });
   after(async () => {
     await bed?.stop();
