@@ -33,6 +33,11 @@ export interface DoctorOptions {
   loadError?: string;
   probe: Probe;
   containerdBinary?: string;
+  /**
+   * The running agent's canary verdict (its /status `containerd`), or why it could not be asked. doctor does not
+   * run a canary of its own: a CRI pull is the agent's to make, on its schedule.
+   */
+  agent?: { hostsInEffect: boolean | null; checkedAt?: string; reason?: string } | { unreachable: string };
 }
 
 export async function runDoctor(options: DoctorOptions): Promise<DoctorResult> {
@@ -56,6 +61,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorResult> {
     );
   }
   checkConfigMode(report, options.containerdConfig, effective);
+  if (options.agent !== undefined) checkHostsInEffect(report, options.agent);
   await checkRestart(report, options.stateDir, options.config?.restartCommand.join(' ') ?? DEFAULT_RESTART_COMMAND.join(' '));
   return report.result();
 }
@@ -221,4 +227,22 @@ async function checkRestart(report: DoctorReport, stateDir: string, command: str
   }
   if (state?.lastError)
     report.problem(`the last containerd restart failed: ${state.lastError}`, `run \`${command}\` by hand and read its error`);
+}
+
+/** What the running agent's canary proved: the one check that sees containerd actually read the hosts dir. */
+function checkHostsInEffect(report: DoctorReport, agent: NonNullable<DoctorOptions['agent']>): void {
+  if ('unreachable' in agent) {
+    report.line(`hosts in effect: not known (${agent.unreachable}); \`containerd-mirror-agent run\` checks it with a canary pull`);
+  } else if (agent.hostsInEffect === true) {
+    report.line(
+      `hosts in effect: yes, containerd read the agent's canary hosts.toml${agent.checkedAt === undefined ? '' : ` (checked ${agent.checkedAt})`}`,
+    );
+  } else if (agent.hostsInEffect === false) {
+    report.problem(
+      `containerd does not read the agent's hosts dir (the running agent's canary pull): ${agent.reason ?? 'no reason given'}`,
+      'fix what the reason names (the checks above say how), then wait for the next check (every 5 minutes, and after each restart) or restart the agent',
+    );
+  } else {
+    report.line(`hosts in effect: not checked yet by the running agent${agent.reason === undefined ? '' : `: ${agent.reason}`}`);
+  }
 }

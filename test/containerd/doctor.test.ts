@@ -175,6 +175,24 @@ describe('runDoctor', () => {
     assert.ok(result.problems.some((p) => /agent config could not be loaded: .*expected a URL/.test(p.problem)));
   });
 
+  it("shows the running agent's hosts-in-effect verdict: a problem with its reason when false, a line otherwise", async () => {
+    const n = node('hosts-in-effect');
+    const run = (agent: Parameters<typeof runDoctor>[0]['agent']) => runDoctor({ ...n, agent, probe: () => Promise.resolve({ ok: true }) });
+    const reason = 'a 127.0.0.1_10147_ directory in the hosts dir shadows the canary file';
+    const notInEffect = await run({ hostsInEffect: false, checkedAt: '2026-12-02T16:00:00.000Z', reason });
+    assert.ok(
+      notInEffect.problems.some((p) => p.problem.includes("containerd does not read the agent's hosts dir") && p.problem.includes(reason)),
+      formatDoctorReport(notInEffect),
+    );
+    const inEffect = await run({ hostsInEffect: true, checkedAt: '2026-12-02T16:00:00.000Z' });
+    assert.ok(!inEffect.problems.some((p) => p.problem.includes('hosts dir (the running agent')));
+    assert.match(
+      formatDoctorReport(inEffect),
+      /hosts in effect: yes, containerd read the agent's canary hosts\.toml \(checked 2026-12-02T16:00:00\.000Z\)/,
+    );
+    assert.match(formatDoctorReport(await run({ unreachable: 'no agent answers' })), /hosts in effect: not known \(no agent answers\)/);
+  });
+
   it('says that a list config_path is not read on the transfer service, with the fix for each list', async () => {
     const n = node('list');
     await mkdir(dirname(n.containerdConfig), { recursive: true });

@@ -7,6 +7,7 @@ import { withHostsDir } from '../../config/effective-config.js';
 import { DEFAULT_HOSTS_DIR } from '../../config/native-schema.js';
 import type { AgentConfig } from '../../model.js';
 import type { CommandFlags } from '../args.js';
+import { fetchAgentStatus } from '../../observe/status-client.js';
 
 export async function doctorCommand(flags: CommandFlags): Promise<number> {
   let config: AgentConfig | undefined;
@@ -20,7 +21,13 @@ export async function doctorCommand(flags: CommandFlags): Promise<number> {
   }
   const timeoutMs = config?.probe.timeoutMs ?? 1000;
   const mirrors = new Map((config?.registries ?? []).flatMap((r) => r.mirrors.map((m) => [m.url, m] as const)));
+  // The running agent (at CMA_LISTEN or the default) holds the canary's verdict; doctor works without one.
+  const agent = await fetchAgentStatus(flags.listen, 2_000).then(
+    (status) => status.containerd,
+    (err: unknown) => ({ unreachable: errorLines(err).lines.join('; ') }),
+  );
   const result = await runDoctor({
+    agent,
     containerdConfig: flags.containerdConfig,
     hostsDir: config?.hostsDir ?? flags.hostsDir ?? DEFAULT_HOSTS_DIR,
     stateDir: flags.stateDir,
