@@ -28,6 +28,8 @@ export const ONE_SHOT_RESTART_ATTEMPTS = 3;
 export class ContainerdConfig {
   private policy: RestartPolicy | undefined;
   private syncedHash: string | undefined;
+  /** The registry.configs note of the config.toml last written, shown in status as a warning. */
+  private registryConfigsWarning: string | undefined;
 
   constructor(private readonly options: ContainerdConfigOptions) {}
 
@@ -62,9 +64,15 @@ export class ContainerdConfig {
     }
     const note = registryConfigsNote(this.options.facts, plan.managedHosts);
     if (note !== undefined) this.options.logger.warn({ event: 'registry_configs_deprecated', hosts: plan.managedHosts }, note);
+    this.registryConfigsWarning = note;
     policy.configWritten(plan.content, plan.changes.join(', ') || 'config.toml changed');
     this.syncedHash = hash;
     return plan;
+  }
+
+  /** What works but should not stay so (registry.configs on containerd 2.x), one line each. */
+  warnings(): string[] {
+    return this.registryConfigsWarning === undefined ? [] : [this.registryConfigsWarning];
   }
 
   restartInfo(): RestartInfo {

@@ -11,7 +11,7 @@ import { createLogger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
 import { startHttpServer, type HttpServer } from '../observe/http.js';
 import { createNotifier } from '../observe/sd-notify.js';
-import { summaryLine } from '../observe/status-format.js';
+import { summaryLine, type AgentStatus } from '../observe/status-format.js';
 import { onSignals } from '../signals.js';
 import { EXIT_OK } from '../errors.js';
 import { WatchdogGate, type WatchdogDeadlines } from '../observe/watchdog.js';
@@ -132,8 +132,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
   );
   late.reconciler = reconciler;
-  const currentStatus = () =>
-    buildStatus(
+  const currentStatus = (): AgentStatus => {
+    const status = buildStatus(
       reconciler.snapshot(),
       reconciler.monitor.snapshot(),
       restartInfo(),
@@ -141,6 +141,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       reconciler.monitor.named(),
       hostsCheck.snapshot(),
     );
+    status.warnings.push(...(containerd?.warnings() ?? []));
+    return status;
+  };
   function publishStatus(): void {
     const status = currentStatus();
     metrics.observeStatus(status);
