@@ -22,7 +22,7 @@ e2e: node_modules/.installed test-deps build $(if $(CMA_AGENT_BIN),binary)
 bench: node_modules/.installed test-deps build binary
 	CMA_AGENT_BIN=$(PACKAGED_AGENT) $(SHIPPED_NODE_BIN)/node --import tsx bench/main.ts
 
-# The acceptance proofs of issue 12's mirror shapes (_default, fallback: false) on the 2.x bed too; `make test`
-# runs them on Debian's 1.6.
+# The acceptance proofs of issue 12's mirror shapes (_default, fallback: false) and issue 10's IPv6 files on
+# the 2.x bed too; `make test` runs them on Debian's 1.6.
 acceptance-containerd2: node_modules/.installed test-deps build
-	CMA_CONTAINERD=2 $(NODE_TEST) test/acceptance/mirror-shapes.slow.test.ts
+	CMA_CONTAINERD=2 $(NODE_TEST) test/acceptance/mirror-shapes.slow.test.ts test/acceptance/ipv6-hosts.slow.test.ts

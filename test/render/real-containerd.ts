@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { ContainerdFacts } from '../../src/model.js';
+import { detectContainerdFacts } from '../../src/containerd/detect.js';
 
 const run = promisify(execFile);
 
@@ -25,10 +26,9 @@ export async function containerdUnavailable(): Promise<string | undefined> {
   return undefined;
 }
 
-export async function installedContainerdFacts(): Promise<ContainerdFacts> {
-  const { stdout } = await run(selectedBuild().containerd, ['--version']);
-  const m = /\s v?(\d+)\.(\d+)\.(\d+)/.exec(stdout);
-  return m === null ? {} : { version: { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) } };
+/** The bed's containerd as the agent reads it (the agent's own parser: `… containerd/v2 2.1.9+unknown`). */
+export function installedContainerdFacts(): Promise<ContainerdFacts> {
+  return detectContainerdFacts(selectedBuild().containerd);
 }
 
 export interface Daemon {
