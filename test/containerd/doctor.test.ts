@@ -61,11 +61,13 @@ describe('runDoctor', () => {
     };
   }
 
-  it('reports a correctly set up node as healthy, naming credential hosts but never their values', async () => {
-    const n = node('healthy');
+  /** A node with Debian's stock config.toml (0644) and the agent's hosts.toml files, both mirrors up. */
+  async function stockNode(name: string): Promise<ReturnType<typeof node>> {
+    const n = node(name);
     await mkdir(dirname(n.containerdConfig), { recursive: true });
-    await writeFile(n.containerdConfig, await readFile(new URL('./fixtures/default-1.6.20.toml', import.meta.url), 'utf8'));
-    await updateContainerdConfig({ path: n.containerdConfig, stateDir: n.stateDir, hostsDir: n.hostsDir, config: n.cfg, facts: {} });
+    await writeFile(n.containerdConfig, await readFile(new URL('./fixtures/default-1.6.20.toml', import.meta.url), 'utf8'), {
+      mode: 0o644,
+    });
     await writeTree(
       n.cfg,
       new Map([
@@ -73,6 +75,12 @@ describe('runDoctor', () => {
         ['http://127.0.0.1:5002', 'up'],
       ]),
     );
+    return n;
+  }
+
+  it('reports a correctly set up node as healthy, naming credential hosts but never their values', async () => {
+    const n = await stockNode('healthy');
+    await updateContainerdConfig({ path: n.containerdConfig, stateDir: n.stateDir, hostsDir: n.hostsDir, config: n.cfg, facts: {} });
     const result = await runDoctor({ ...n, probe: () => Promise.resolve({ ok: true }) });
     const text = formatDoctorReport(result);
     assert.deepEqual(result.problems, [], text);
@@ -96,18 +104,7 @@ describe('runDoctor', () => {
   });
 
   it("does not call Debian's stock config.toml, which holds no credential, too open", async () => {
-    const n = node('stock');
-    await mkdir(dirname(n.containerdConfig), { recursive: true });
-    await writeFile(n.containerdConfig, await readFile(new URL('./fixtures/default-1.6.20.toml', import.meta.url), 'utf8'), {
-      mode: 0o644,
-    });
-    await writeTree(
-      n.cfg,
-      new Map([
-        [CACHE, 'up'],
-        ['http://127.0.0.1:5002', 'up'],
-      ]),
-    );
+    const n = await stockNode('stock');
     const result = await runDoctor({ ...n, probe: () => Promise.resolve({ ok: true }) });
     const problems = result.problems.map((p) => p.problem).join('\n');
     assert.match(problems, /credential for registry-1\.docker\.io is not in containerd's config\.toml auth/);
