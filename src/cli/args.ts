@@ -3,14 +3,14 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AgentError } from '../errors.js';
 import { HOSTS_DIR_LIST_MESSAGE } from '../config/native-schema.js';
 
-export const DEFAULT_STATE_DIR = '/var/lib/containerd-mirror-agent';
-export const DEFAULT_CONTAINERD_CONFIG = '/etc/containerd/config.toml';
+const DEFAULT_STATE_DIR = '/var/lib/containerd-mirror-agent';
+const DEFAULT_CONTAINERD_CONFIG = '/etc/containerd/config.toml';
 /** containerd's gRPC socket, where the hosts-in-effect canary makes its CRI pull. */
-export const DEFAULT_CONTAINERD_SOCKET = '/run/containerd/containerd.sock';
+const DEFAULT_CONTAINERD_SOCKET = '/run/containerd/containerd.sock';
 import { DEFAULT_LISTEN } from '../observe/listen.js';
 
 /** Next to the agent's port, so a node can run both; see DEFAULT_LISTEN for why this range. */
-export const DEFAULT_SYNC_LISTEN = '127.0.0.1:10148';
+const DEFAULT_SYNC_LISTEN = '127.0.0.1:10148';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

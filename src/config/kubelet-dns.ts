@@ -11,7 +11,7 @@ import { parseConfigFile } from './parse.js';
 import { readLimited, Vanished, type SourceFile } from './read-sources.js';
 import { dnsServerProblem } from './native-schema.js';
 
-export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
+const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
 
 /** Neither `clusterDNS` nor a kubelet file: /etc/resolv.conf's servers and Kubernetes' default domain. */
 export const SYSTEM_DNS: DnsSettings = { servers: [], source: 'system', clusterDomain: DEFAULT_CLUSTER_DOMAIN };

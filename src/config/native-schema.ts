@@ -145,7 +145,7 @@ const dnsServer = z.string().superRefine((text, ctx) => {
 });
 
 /** Where the kubelet keeps its config (clusterDNS, clusterDomain) on a kubeadm node. */
-export const DEFAULT_KUBELET_CONFIG = '/var/lib/kubelet/config.yaml';
+const DEFAULT_KUBELET_CONFIG = '/var/lib/kubelet/config.yaml';
 
 const threshold = z.number().int('must be a whole number').min(1, 'must be at least 1');
 

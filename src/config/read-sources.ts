@@ -6,7 +6,7 @@ import { AgentError } from '../errors.js';
 import { FileReadError, readRegularFile } from '../regular-file.js';
 import { LIMITS, limitError } from './limits.js';
 
-export const MAX_CONFIG_BYTES = LIMITS.fileBytes;
+const MAX_CONFIG_BYTES = LIMITS.fileBytes;
 export const CONFIG_EXTENSIONS = /\.(ya?ml|json|toml)$/;
 
 export interface SourceFile {

@@ -12,7 +12,7 @@ import { formatPath, type PathKey } from './field-path.js';
 import type { Plain, Provenance } from './merge.js';
 
 /** Top-level native keys only a node-owned source may set, and why. */
-export const NODE_ONLY_KEYS: Readonly<Record<string, string>> = {
+const NODE_ONLY_KEYS: Readonly<Record<string, string>> = {
   restartCommand: 'it names a program the agent runs as root on the node',
   hostsDir: 'it decides where on the node the agent writes',
   kubeletConfig: 'it names a node file the agent reads',

@@ -11,8 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { GrpcError, pullImage } from './cri-client.js';
 import { OWNER_MARKER } from '../ownership.js';
 
-export const CANARY_PATH = '/cma-canary';
-export const CANARY_REPOSITORY = 'containerd-mirror-agent/canary';
+const CANARY_PATH = '/cma-canary';
+const CANARY_REPOSITORY = 'containerd-mirror-agent/canary';
 const PULL_TIMEOUT_MS = 15_000;
 
 /**

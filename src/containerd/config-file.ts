@@ -12,7 +12,7 @@ import { parseTomlSafely } from './toml-text.js';
 
 export const CONFIG_BACKUP_FILE = 'containerd-config.toml.orig';
 /** The config_path values the agent set in config.toml, one a line, so a later change of hostsDir may move them. */
-export const CONFIG_PATH_FILE = 'containerd-config-path';
+const CONFIG_PATH_FILE = 'containerd-config-path';
 
 export interface CurrentConfig {
   /** The file actually written: a symlinked config.toml is edited at its target, the link stays. */

@@ -19,7 +19,7 @@ import { headerPath, isTableLine, parseTomlSafely, samePath, tableAt, tomlKey, t
 import { isDeepStrictEqual } from 'node:util';
 
 export const BLOCK_BEGIN = '# BEGIN containerd-mirror-agent: registry auth managed by the agent; edits between these lines are overwritten';
-export const BLOCK_END = '# END containerd-mirror-agent';
+const BLOCK_END = '# END containerd-mirror-agent';
 
 /** config.toml `version` -> the plugin holding `registry`. */
 export const REGISTRY_PLUGIN = { 2: 'io.containerd.grpc.v1.cri', 3: 'io.containerd.cri.v1.images' } as const;

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { AgentError } from '../errors.js';
 import { writeFileAtomic } from '../apply/atomic-write.js';
 
-export const RESTART_STATE_FILE = 'restart-pending.json';
+const RESTART_STATE_FILE = 'restart-pending.json';
 
 const restartStateSchema = z.object({
   restartPending: z.boolean(),

@@ -21,11 +21,11 @@ import type { StateClaim } from '../apply/state-claim.js';
 import { VERSION } from '../version.js';
 
 /** A reconcile runs at least this often, to repair files changed behind the agent's back. */
-export const RECONCILE_INTERVAL_MS = 30_000;
+const RECONCILE_INTERVAL_MS = 30_000;
 /** How often an idle probe loop (nothing to probe) reports that it is alive. */
 const IDLE_PROBE_HEARTBEAT_MS = 2_000;
 /** A reload running longer than this stops the watchdog pings and fails /healthz. */
-export const RELOAD_DEADLINE_MS = 3 * RECONCILE_INTERVAL_MS;
+const RELOAD_DEADLINE_MS = 3 * RECONCILE_INTERVAL_MS;
 
 export interface DaemonOptions {
   sources: string[];

@@ -19,7 +19,7 @@ const exists = (path: string): Promise<boolean> =>
   );
 
 /** How often the canary runs when nothing else asks for it. */
-export const HOSTS_CHECK_INTERVAL_MS = 5 * 60_000;
+const HOSTS_CHECK_INTERVAL_MS = 5 * 60_000;
 
 export interface HostsCheckView {
   version: string | null;

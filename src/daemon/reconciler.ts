@@ -22,7 +22,7 @@ import type { StateClaim } from '../apply/state-claim.js';
 /** The first write never waits longer than this for the first probes, whatever the thresholds. */
 export const BOOT_SETTLE_CAP_MS = 15_000;
 /** Longest wait between retries of a failed apply. */
-export const APPLY_RETRY_MAX_MS = 30_000;
+const APPLY_RETRY_MAX_MS = 30_000;
 
 export interface ReconcilerOptions {
   sources: string[];

@@ -41,7 +41,7 @@ export interface RoundDeps {
  * Half an interval: steady-state probes are at least 0.8 intervals apart, so each asks the DNS again and a
  * changed record is seen by the first probe after the change.
  */
-export function resolutionCeilingMs(settings: ProbeSettings): number {
+function resolutionCeilingMs(settings: ProbeSettings): number {
   return settings.intervalMs / 2;
 }
 

@@ -44,7 +44,7 @@ function numericKey(address: string): string {
   return `6${address}`;
 }
 
-export function sortAddresses(addresses: Iterable<string>): string[] {
+function sortAddresses(addresses: Iterable<string>): string[] {
   return [...new Set(addresses)].sort((a, b) => (numericKey(a) < numericKey(b) ? -1 : numericKey(a) > numericKey(b) ? 1 : 0));
 }
 

@@ -27,7 +27,7 @@ export interface MirrorHealth {
 /** The flap window, in probe intervals (with a 2 s interval: 2 minutes). */
 export const FLAP_WINDOW_INTERVALS = 60;
 /** The hold-down multiplier stops doubling after this many doublings (×8). */
-export const MAX_DAMPING_DOUBLINGS = 3;
+const MAX_DAMPING_DOUBLINGS = 3;
 
 export function initialHealth(now: number): MirrorHealth {
   return { state: 'unknown', consecutiveOk: 0, consecutiveFail: 0, since: now, transitions: [] };

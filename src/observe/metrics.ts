@@ -5,10 +5,10 @@ import { Counter, Gauge, Histogram, MetricRegistry } from './prometheus.js';
 import { redactUrl } from './redact.js';
 import type { AgentStatus } from './status-format.js';
 
-export const METRIC_PREFIX = 'containerd_mirror_agent_';
+const METRIC_PREFIX = 'containerd_mirror_agent_';
 
 // A probe has a 1 s deadline by default: fine resolution below it, a few buckets above for longer timeouts.
-export const PROBE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2, 5, 10];
+const PROBE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2, 5, 10];
 
 export type ApplyResult = 'changed' | 'unchanged' | 'failed';
 export type RegistryMode = 'mirror' | 'upstream' | 'degraded';

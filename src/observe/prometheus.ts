@@ -4,7 +4,7 @@
 // scrape-less second (README, "Why these dependencies"). Process metrics are read at scrape time only.
 import { readdirSync, readFileSync } from 'node:fs';
 
-export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 type Labels<L extends string> = Partial<Record<L, string>>;
 

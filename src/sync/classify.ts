@@ -3,8 +3,8 @@
 // name or content that mentions credential fields. Erring towards 0600 costs nothing: the host agent is root.
 const CREDENTIAL_WORDS = /password|auth|identitytoken|dockerconfigjson/i;
 
-export const CREDENTIAL_MODE = 0o600;
-export const PLAIN_MODE = 0o644;
+const CREDENTIAL_MODE = 0o600;
+const PLAIN_MODE = 0o644;
 
 export function hostMode(key: string, bytes: Buffer, sourceMode: number): number {
   const secret = (sourceMode & 0o004) === 0 || CREDENTIAL_WORDS.test(key) || CREDENTIAL_WORDS.test(bytes.toString('latin1'));

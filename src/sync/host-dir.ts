@@ -10,8 +10,8 @@ import { errnoCode, isAbsent } from '../apply/io-error.js';
 import { syncIoError } from './sync-io-error.js';
 import { isReservedName, type SyncFile, type SyncSet } from './set.js';
 
-export const DATA = '..data';
-export const DATA_TMP = '..data_tmp';
+const DATA = '..data';
+const DATA_TMP = '..data_tmp';
 
 async function io<T>(path: string, syscall: string, op: () => Promise<T>): Promise<T> {
   try {

@@ -1,7 +1,7 @@
 // The sync pod's Prometheus metrics, on a registry of its own (the host agent's series mean nothing here).
 import { Counter, Gauge, MetricRegistry } from '../observe/prometheus.js';
 
-export const SYNC_METRIC_PREFIX = 'containerd_mirror_agent_sync_';
+const SYNC_METRIC_PREFIX = 'containerd_mirror_agent_sync_';
 
 export type PassResult = 'published' | 'unchanged' | 'rejected' | 'failed';
 const RESULTS: PassResult[] = ['published', 'unchanged', 'rejected', 'failed'];
