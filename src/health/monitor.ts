@@ -7,6 +7,14 @@
 // rollout, a cache restart) drifts apart instead of probing the cache in lock-step. A new endpoint is probed
 // after a small random delay (< FIRST_PROBE_SPREAD_MS), not a full interval, so boot reaches `up` quickly.
 //
+// Rounds: when one endpoint's timer fires, every waiting endpoint whose last probe started at least the
+// jitter's floor (0.8 × its gap) ago is probed with it, and all of them wait the same jittered interval for the
+// next round. One agent's
+// endpoints thus converge on one wake-up per interval: an idle process woken for one probe pays most of its
+// CPU in the waking (cold caches, timers, microtasks, a GC step), so ten probes in one wake-up cost about a
+// third of ten wake-ups (README, "Footprint"). Only ever earlier than due, so the bounds above still hold; the
+// fleet's spread comes from each agent's own jitter, which a round keeps.
+//
 // A mirror named by a cluster host name is one endpoint here (one timer, one round at a time) whose round
 // resolves the name and probes each of its addresses (named-endpoint.ts); each address has its own health,
 // keyed by the URL written for it, so render and status read them like any other mirror.
@@ -65,6 +73,8 @@ interface Endpoint {
   health: MirrorHealth;
   named?: NamedState;
   timer?: unknown;
+  /** clock.now() before which a round started by another endpoint must not take this one early. */
+  earliest?: number;
   inFlight?: Promise<void>;
 }
 
@@ -128,12 +138,13 @@ export class HealthMonitor {
           ...(target.dnsName === undefined ? {} : { named: { addresses: new Map() } }),
         };
         this.endpoints.set(url, endpoint);
-        this.schedule(url, endpoint, this.random() * Math.min(FIRST_PROBE_SPREAD_MS, settings.intervalMs));
+        // A first probe has no previous one to keep a gap from: any round may take it.
+        this.schedule(url, endpoint, this.random() * Math.min(FIRST_PROBE_SPREAD_MS, settings.intervalMs), -Infinity);
         continue;
       }
       existing.target = target;
       // A waiting endpoint would otherwise sleep out the old interval (e.g. 60 s after it was set to 2 s).
-      if (intervalChanged && existing.inFlight === undefined) this.schedule(url, existing, this.jitteredInterval());
+      if (intervalChanged && existing.inFlight === undefined) this.schedule(url, existing, this.jitteredInterval(), this.clock.now());
     }
   }
 
@@ -202,22 +213,37 @@ export class HealthMonitor {
     return this.settings.intervalMs * (1 - JITTER_FRACTION * this.random());
   }
 
-  /** An `unknown` endpoint is settled quickly (see UNKNOWN_PROBE_GAP_MS); a decided one at the interval. */
-  private nextGap(state: MirrorState): number {
-    return state === 'unknown' ? Math.min(UNKNOWN_PROBE_GAP_MS, this.jitteredInterval()) : this.jitteredInterval();
+  /**
+   * An `unknown` endpoint is settled quickly (see UNKNOWN_PROBE_GAP_MS); a decided one at the round's interval.
+   * Another round may take it from the jitter's floor of that gap on.
+   */
+  private scheduleNext(url: string, endpoint: Endpoint, state: MirrorState, startedAt: number, roundIntervalMs: number): void {
+    const gap = state === 'unknown' ? Math.min(UNKNOWN_PROBE_GAP_MS, roundIntervalMs) : roundIntervalMs;
+    const nominal = state === 'unknown' ? Math.min(UNKNOWN_PROBE_GAP_MS, this.settings.intervalMs) : this.settings.intervalMs;
+    this.schedule(url, endpoint, startedAt + gap - this.clock.now(), startedAt + (1 - JITTER_FRACTION) * nominal);
   }
 
-  private schedule(url: string, endpoint: Endpoint, delayMs: number): void {
+  private schedule(url: string, endpoint: Endpoint, delayMs: number, earliest: number): void {
     this.clock.clearTimeout(endpoint.timer);
-    endpoint.timer = this.clock.setTimeout(
-      () => {
-        endpoint.timer = undefined;
-        endpoint.inFlight = this.runProbe(url, endpoint).finally(() => {
-          endpoint.inFlight = undefined;
-        });
-      },
-      Math.max(0, delayMs),
-    );
+    endpoint.earliest = earliest;
+    endpoint.timer = this.clock.setTimeout(() => this.startRound(url), Math.max(0, delayMs));
+  }
+
+  /** Probes `firedUrl` and every waiting endpoint past its `earliest`, all with one shared interval. */
+  private startRound(firedUrl: string): void {
+    const now = this.clock.now();
+    const roundIntervalMs = this.jitteredInterval();
+    for (const [url, endpoint] of this.endpoints) {
+      if (endpoint.earliest === undefined) continue;
+      // The fired endpoint always: a wall clock stepped back would otherwise show it as not yet due.
+      if (url !== firedUrl && now < endpoint.earliest) continue;
+      this.clock.clearTimeout(endpoint.timer);
+      endpoint.timer = undefined;
+      endpoint.earliest = undefined;
+      endpoint.inFlight = this.runProbe(url, endpoint, roundIntervalMs).finally(() => {
+        endpoint.inFlight = undefined;
+      });
+    }
   }
 
   /** probeOnce reports failures as results; an injected probe that throws must not end an endpoint's loop. */
@@ -230,10 +256,10 @@ export class HealthMonitor {
     }));
   }
 
-  private async runProbe(url: string, endpoint: Endpoint): Promise<void> {
+  private async runProbe(url: string, endpoint: Endpoint, roundIntervalMs: number): Promise<void> {
     const { named, target } = endpoint;
     if (named !== undefined && target.dnsName !== undefined)
-      return this.runNamed(url, endpoint, named, { ...target, dnsName: target.dnsName });
+      return this.runNamed(url, endpoint, named, { ...target, dnsName: target.dnsName }, roundIntervalMs);
     const startedAt = this.clock.now();
     const result = await this.probeSafely(target);
     // Removed or stopped while the request was in flight: the result belongs to nobody.
@@ -242,12 +268,18 @@ export class HealthMonitor {
     this.lastProgress = now;
     const from = endpoint.health.state;
     endpoint.health = nextHealth(endpoint.health, result, this.settings, now);
-    this.schedule(url, endpoint, startedAt + this.nextGap(endpoint.health.state) - now);
+    this.scheduleNext(url, endpoint, endpoint.health.state, startedAt, roundIntervalMs);
     this.events.onResult(url, result, endpoint.health);
     if (endpoint.health.state !== from) this.events.onTransition(url, from, endpoint.health.state, endpoint.health);
   }
 
-  private async runNamed(url: string, endpoint: Endpoint, named: NamedState, target: MirrorTarget & { dnsName: string }): Promise<void> {
+  private async runNamed(
+    url: string,
+    endpoint: Endpoint,
+    named: NamedState,
+    target: MirrorTarget & { dnsName: string },
+    roundIntervalMs: number,
+  ): Promise<void> {
     const startedAt = this.clock.now();
     const deps = {
       resolver: this.resolver,
@@ -268,7 +300,7 @@ export class HealthMonitor {
       this.events.onResult(address, result, after);
       if (after.state !== before.state) transitions.push([address, before.state, after]);
     }
-    this.schedule(url, endpoint, startedAt + this.nextGap(namedCadenceState(named)) - now);
+    this.scheduleNext(url, endpoint, namedCadenceState(named), startedAt, roundIntervalMs);
     if (round.changed && named.resolution !== undefined) this.events.onResolved?.(url, named.resolution);
     for (const [address, from, health] of transitions) this.events.onTransition(address, from, health.state, health);
   }

@@ -7,7 +7,7 @@ import {
   UNKNOWN_PROBE_GAP_MS,
   type MonitorEvents,
 } from '../../src/health/monitor.js';
-import type { ProbeResult } from '../../src/health/probe.js';
+import type { ProbeResult, ProbeTarget } from '../../src/health/probe.js';
 import type { MirrorState } from '../../src/model.js';
 import { hangServer, httpServer, statusHandler, switchableServer } from '../helpers/servers.js';
 import { fdCount, fdCountUnavailable, fdsSettleTo } from './fds.js';
@@ -145,13 +145,18 @@ describe('HealthMonitor scheduling (mock timers)', () => {
     await stopped;
   }
 
-  function scheduled(probeMs: number, randoms: number[]): { monitor: HealthMonitor; starts: number[]; maxConcurrent: () => number } {
+  function scheduled(
+    probeMs: number,
+    randoms: number[],
+  ): { monitor: HealthMonitor; starts: number[]; startsOf: Map<string, number[]>; maxConcurrent: () => number } {
     mock.timers.enable({ apis: ['setTimeout', 'Date'], now: T0 });
     const starts: number[] = [];
+    const startsOf = new Map<string, number[]>();
     let running = 0;
     let peak = 0;
-    const probe = async (): Promise<ProbeResult> => {
+    const probe = async ({ url }: ProbeTarget): Promise<ProbeResult> => {
       starts.push(Date.now());
+      startsOf.set(url, [...(startsOf.get(url) ?? []), Date.now()]);
       peak = Math.max(peak, ++running);
       await new Promise((r) => setTimeout(r, probeMs));
       running--;
@@ -161,7 +166,7 @@ describe('HealthMonitor scheduling (mock timers)', () => {
     const random = (): number => randoms[i++ % randoms.length] ?? 0;
     const events: MonitorEvents = { onResult: () => undefined, onTransition: () => undefined };
     const monitor = new HealthMonitor({ settings: { ...FAST, intervalMs: 1000 }, events, probe, random });
-    return { monitor, starts, maxConcurrent: () => peak };
+    return { monitor, starts, startsOf, maxConcurrent: () => peak };
   }
 
   it('probes a new target quickly, then every interval minus up to 20 % jitter, measured from the previous start', async () => {
@@ -175,6 +180,28 @@ describe('HealthMonitor scheduling (mock timers)', () => {
     assert.ok(gaps.length >= 9);
     for (const gap of gaps) assert.ok(gap >= 1000 * (1 - JITTER_FRACTION) && gap <= 1000, `gap ${gap}ms`);
     assert.ok(new Set(gaps).size > 1, `jittered, not constant: ${gaps.join(',')}`);
+  });
+
+  it("one agent's endpoints converge on one wake-up per round, each still 80-100 % of the interval after its last", async () => {
+    const { monitor, startsOf } = scheduled(5, [0.9, 0.1, 0.7, 0.3, 0.5, 0.05, 0.95, 0.2, 0.6, 0.4, 0.8]);
+    const settings = { ...FAST, intervalMs: 1000 };
+    const urls = Array.from({ length: 5 }, (_, i) => `http://127.0.0.1:${i + 1}`);
+    monitor.setTargets([target(urls[0] ?? '')], settings);
+    await advance(2500);
+    // Added mid-interval, out of step with the first: they join its rounds.
+    monitor.setTargets(
+      urls.map((u) => target(u)),
+      settings,
+    );
+    await advance(12_000);
+    await stopUnderMockTimers(monitor);
+    const lastRounds = urls.map((u) => (startsOf.get(u) ?? []).slice(-4));
+    for (const rounds of lastRounds) assert.deepEqual(rounds, lastRounds[0], `rounds per endpoint: ${JSON.stringify(lastRounds)}`);
+    for (const url of urls) {
+      const own = (startsOf.get(url) ?? []).filter((t) => t > T0 + 4000);
+      const gaps = own.slice(1).map((s, i) => s - (own[i] ?? 0));
+      for (const gap of gaps) assert.ok(gap >= 1000 * (1 - JITTER_FRACTION) && gap <= 1000, `${url}: gap ${gap}ms`);
+    }
   });
 
   it('settles an unknown endpoint quickly: the thresholds are met UNKNOWN_PROBE_GAP_MS apart, then the interval applies', async () => {
