@@ -1,12 +1,13 @@
 // The one writer of the hosts dir (ARCHITECTURE.md, invariants 1, 3 and 4): diff the rendered tree against
 // disk, back up what we take over, write what changed, hand back what is no longer rendered.
-import { chmod, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { chmod } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { AgentError, AgentErrors } from '../errors.js';
 import { shadowingDirName } from '../hosts-lookup.js';
 import type { RenderedFile, RenderedTree } from '../model.js';
 import { IO_CONCURRENCY, mapLimit } from './parallel.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { fsyncDir, writeFileAtomic } from './atomic-write.js';
 import { assertRealDirIfPresent, createDirs, ensureDir, missingDirs, removeEmptyDirs } from './dirs.js';
 import { inspect, ownedFilesIn, type Found } from './disk.js';
 import { ioError, isAbsent } from './io-error.js';
@@ -62,10 +63,16 @@ export async function applyTree(tree: RenderedTree, options: ApplyOptions): Prom
   const files = loaded.manifest.files;
   await removeTempsEverywhere(hostsDir, stateDir, Object.keys(files));
 
-  // 1. Decide, reading only. A path that cannot be decided fails alone.
+  // 1. Decide, reading only (synchronously: disk.ts says why). A path that cannot be decided fails alone.
   const sorted = [...tree].sort(([a], [b]) => (a < b ? -1 : 1));
-  const planned = await mapLimit(sorted, IO_CONCURRENCY, ([path, file]) => plan(hostsDir, path, file).catch((err: unknown) => fail(err)));
-  const actions = planned.filter((action): action is Action => action !== undefined);
+  const actions: Action[] = [];
+  for (const [path, file] of sorted) {
+    try {
+      actions.push(plan(hostsDir, path, file));
+    } catch (err) {
+      fail(err);
+    }
+  }
 
   // 2. Record before acting: backups and the manifest entries and directories they belong to reach disk
   //    before any hosts file changes, so a kill at any point leaves nothing the next run cannot hand back.
@@ -85,17 +92,9 @@ export async function applyTree(tree: RenderedTree, options: ApplyOptions): Prom
   }
   loaded = await saveOrThrow(stateDir, loaded, errors, result);
 
-  // 3. Act: directories one at a time (actions may share the hosts dir itself), then the files, each its own
-  //    atomic write, several in flight.
-  const placed: Action[] = [];
-  for (const action of ready) {
-    try {
-      await createDirs(action.dirsToCreate, DIR_MODE);
-      placed.push(action);
-    } catch (err) {
-      fail(err);
-    }
-  }
+  // 3. Act: directories one at a time (actions may share the hosts dir itself), their parents made durable
+  //    once each, then the files, each its own atomic write, several in flight.
+  const placed = await createAllDirs(ready, fail);
   const outcomes = await mapLimit(placed, IO_CONCURRENCY, async (action) => {
     try {
       if (action.kind === 'unchanged') return 'unchanged';
@@ -115,7 +114,7 @@ export async function applyTree(tree: RenderedTree, options: ApplyOptions): Prom
   // 4. Hand back what is no longer rendered: known to the manifest (any hosts dir it was in) or found owned here.
   const fileNames = new Set([...tree.keys()].map((p) => basename(p)).concat('hosts.toml'));
   const rendered = new Set(tree.keys());
-  const found = (await Promise.all([...fileNames].map((n) => ownedFilesIn(hostsDir, n, rendered)))).flat();
+  const found = [...fileNames].flatMap((n) => ownedFilesIn(hostsDir, n, rendered));
   const stale = [...new Set([...Object.keys(files), ...found])].filter((p) => !tree.has(p)).sort();
   const released: string[] = [];
   for (const path of stale) {
@@ -150,15 +149,15 @@ export async function applyTree(tree: RenderedTree, options: ApplyOptions): Prom
   return result;
 }
 
-async function plan(hostsDir: string, path: string, file: RenderedFile): Promise<Action> {
+function plan(hostsDir: string, path: string, file: RenderedFile): Action {
   if (!isAbsolute(path) || resolve(path) !== path || dirname(dirname(path)) !== hostsDir) {
     throw new AgentError('CMA_APPLY_IO', `not a ${hostsDir}/<registry>/<file> path; refusing to write it`, { file: path });
   }
   const dir = dirname(path);
-  await assertRealDirIfPresent(dir);
-  await assertNotShadowed(hostsDir, dir);
-  const dirsToCreate = await missingDirs(dir);
-  const found = dirsToCreate.length > 0 ? ({ kind: 'missing' } as const) : await inspect(path);
+  const present = assertRealDirIfPresent(dir);
+  assertNotShadowed(hostsDir, dir);
+  const dirsToCreate = present ? [] : missingDirs(dir);
+  const found = present ? inspect(path) : ({ kind: 'missing' } as const);
   const base = { path, file, dirsToCreate };
   if (found.kind === 'missing') return { ...base, kind: 'write' };
   if (found.kind === 'other') {
@@ -176,13 +175,14 @@ async function plan(hostsDir: string, path: string, file: RenderedFile): Promise
  * agent writes would never be read while it reports success. Someone's directory may hold certificates their
  * pulls need, so it is not taken over: the path fails, loudly, until it is moved away.
  */
-async function assertNotShadowed(hostsDir: string, dir: string): Promise<void> {
+function assertNotShadowed(hostsDir: string, dir: string): void {
   const name = shadowingDirName(basename(dir));
   if (name === undefined) return;
   const shadow = join(hostsDir, name);
   try {
-    // stat, not lstat: containerd follows a symlink there.
-    await stat(shadow);
+    // stat, not lstat: containerd follows a symlink there. No throw for the usual ENOENT: an exception per
+    // registry was a third of a no-op reconcile's decision.
+    if (statSync(shadow, { throwIfNoEntry: false }) === undefined) return;
   } catch (err) {
     if (isAbsent(err)) return;
   }
@@ -204,6 +204,26 @@ async function takeOverBackup(stateDir: string, path: string, found: Found & { k
   await ensureDir(dirname(target), 0o700);
   await writeFileAtomic(target, found.content, 0o600);
   loaded.manifest.files[path] = { before: 'backup', mode: found.mode, uid: found.uid, gid: found.gid };
+}
+
+/** Creates each action's directories; an action whose directory could not be created or made durable fails alone. */
+async function createAllDirs(actions: readonly Action[], fail: (err: unknown) => void): Promise<Action[]> {
+  const placed: Array<{ action: Action; parents: string[] }> = [];
+  for (const action of actions) {
+    try {
+      placed.push({ action, parents: createDirs(action.dirsToCreate, DIR_MODE).map((d) => dirname(d)) });
+    } catch (err) {
+      fail(err);
+    }
+  }
+  const unsynced = new Set<string>();
+  for (const parent of new Set(placed.flatMap((p) => p.parents))) {
+    await fsyncDir(parent).catch((err: unknown) => {
+      fail(err);
+      unsynced.add(parent);
+    });
+  }
+  return placed.filter((p) => !p.parents.some((d) => unsynced.has(d))).map((p) => p.action);
 }
 
 async function saveOrThrow(stateDir: string, loaded: LoadedManifest, errors: AgentError[], result: ApplyResult): Promise<LoadedManifest> {

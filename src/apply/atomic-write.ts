@@ -1,7 +1,8 @@
 // The only way the agent puts bytes on disk (ARCHITECTURE.md, invariant 1): a reader, or a kill -9 at any
 // instant, sees the complete old file or the complete new one, never a mix.
 import { randomBytes } from 'node:crypto';
-import { open, readdir, rename, unlink } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { errnoCode, ioError, isAbsent } from './io-error.js';
 
@@ -60,11 +61,14 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Removes temp files a killed run left in `dir`; a missing dir has none. Returns the removed paths. */
+/**
+ * Removes temp files a killed run left in `dir`; a missing dir has none. Returns the removed paths. Looked for
+ * synchronously (every apply looks in every registry dir, and almost always finds none: disk.ts says why).
+ */
 export async function removeStaleTemps(dir: string): Promise<string[]> {
   let names: string[];
   try {
-    names = await readdir(dir);
+    names = readdirSync(dir);
   } catch (err) {
     if (isAbsent(err)) return [];
     throw ioError(dir, err, 'scandir');

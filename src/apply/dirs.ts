@@ -1,5 +1,6 @@
 // Directories the agent creates, and takes away again when it created them and they are empty.
-import { chmod, lstat, mkdir, rmdir } from 'node:fs/promises';
+import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
+import { mkdir, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AgentError } from '../errors.js';
 import { fsyncDir } from './atomic-write.js';
@@ -15,28 +16,30 @@ export async function ensureDir(dir: string, mode: number): Promise<void> {
 
 /**
  * A registry dir that is a symlink (or a file) would make the agent write or remove outside the hosts dir:
- * refused, by apply and restore alike. A missing one is fine: apply creates it.
+ * refused, by apply and restore alike. A missing one is fine: apply creates it. Returns whether it exists.
+ * Synchronous: part of apply's read-only decision (disk.ts says why).
  */
-export async function assertRealDirIfPresent(dir: string): Promise<void> {
+export function assertRealDirIfPresent(dir: string): boolean {
   let isDir: boolean;
   try {
-    isDir = (await lstat(dir)).isDirectory();
+    isDir = lstatSync(dir).isDirectory();
   } catch (err) {
-    if (isAbsent(err)) return;
+    if (isAbsent(err)) return false;
     throw ioError(dir, err, 'lstat');
   }
   if (!isDir)
     throw new AgentError('CMA_NOT_OWNED', 'is not a real directory (a symlink or a file); refusing to write or remove through it', {
       file: dir,
     });
+  return true;
 }
 
 /** `dir` and those of its ancestors that do not exist, outermost first: what creating `dir` would create. */
-export async function missingDirs(dir: string): Promise<string[]> {
+export function missingDirs(dir: string): string[] {
   const missing: string[] = [];
   for (let d = dir; ; d = dirname(d)) {
     try {
-      await lstat(d);
+      lstatSync(d);
       return missing;
     } catch (err) {
       if (errnoCode(err) !== 'ENOENT') throw ioError(d, err, 'lstat');
@@ -46,20 +49,29 @@ export async function missingDirs(dir: string): Promise<string[]> {
   }
 }
 
-/** Creates `dirs` (outermost first) with exactly `mode`, which mkdir alone would reduce by the umask. */
-export async function createDirs(dirs: readonly string[], mode: number): Promise<void> {
+/**
+ * Creates `dirs` (outermost first) with exactly `mode`, which mkdir alone would reduce by the umask. Returns
+ * those it created; the caller fsyncs their parents, once each for all of them (a fsync per directory, one
+ * after another, was most of a first apply of 200 registries). Synchronous: nothing here waits on the disk,
+ * and 400 calls through the thread pool took 50-130 ms against a few ms.
+ */
+export function createDirs(dirs: readonly string[], mode: number): string[] {
+  const created: string[] = [];
   for (const dir of dirs) {
     try {
-      await mkdir(dir, { mode });
+      mkdirSync(dir, { mode });
     } catch (err) {
       if (errnoCode(err) !== 'EEXIST') throw ioError(dir, err, 'mkdir');
       continue;
     }
-    await chmod(dir, mode).catch((err: unknown) => {
+    created.push(dir);
+    try {
+      chmodSync(dir, mode);
+    } catch (err) {
       throw ioError(dir, err, 'chmod');
-    });
-    await fsyncDir(dirname(dir));
+    }
   }
+  return created;
 }
 
 /**

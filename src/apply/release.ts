@@ -16,8 +16,8 @@ export type Released = 'removed' | 'restored' | 'untouched';
  * after this returns.
  */
 export async function releasePath(path: string, entry: OwnedEntry | undefined, stateDir: string): Promise<Released> {
-  await assertRealDirIfPresent(dirname(path));
-  const found = await inspect(path);
+  assertRealDirIfPresent(dirname(path));
+  const found = inspect(path);
   const backup = await backupOf(stateDir, path, entry);
   if (backup === undefined) {
     if (found.kind !== 'file' || !found.owned) return 'untouched';

@@ -26,7 +26,7 @@ export async function restoreAll(options: ApplyOptions): Promise<{ removed: stri
 
   const result = { removed: [] as string[], restored: [] as string[] };
   const errors: AgentError[] = [];
-  const paths = [...new Set([...Object.keys(files), ...(await ownedFilesIn(hostsDir, 'hosts.toml'))])].sort();
+  const paths = [...new Set([...Object.keys(files), ...ownedFilesIn(hostsDir, 'hosts.toml')])].sort();
   for (const path of paths) {
     try {
       const outcome = await releasePath(path, files[path], stateDir);
