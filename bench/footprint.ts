@@ -15,7 +15,9 @@ export interface Footprint {
   /** RSS split: the process's own memory, and pages of files it maps (the executable, shared libraries). */
   anonMiB: number;
   fileMiB: number;
+  /** CPU from spawn to the end of the window, and the part of it spent at start (spawn to READY=1). */
   cpuSeconds: number;
+  startCpuSeconds: number;
   seconds: number;
 }
 
@@ -72,14 +74,16 @@ export async function measureFootprint(dir: string, seconds: number, bin?: strin
     });
     try {
       const readyMs = Number((await ready) - start) / 1e6;
-      await sleep(seconds * 1000);
       const pid = agent.process.pid;
+      const startCpuSeconds = cpuSeconds(pid);
+      await sleep(seconds * 1000);
       return {
         readyMs,
         rssMiB: statusMiB(pid, 'VmRSS'),
         anonMiB: statusMiB(pid, 'RssAnon'),
         fileMiB: statusMiB(pid, 'RssFile'),
         cpuSeconds: cpuSeconds(pid),
+        startCpuSeconds,
         seconds,
       };
     } finally {
