@@ -106,12 +106,12 @@ function bareNodeMiB(): number {
 }
 
 /** RSS and CPU of a run beside their targets, as `make bench` and `make bench-footprint` both report them. */
-export function footprintRows(f: Footprint, withReady = true): Row[] {
+export function restingRows(f: Footprint): Row[] {
   const bare = bareNodeMiB();
   // The window starts at READY=1: what the agent costs while it runs, not while it boots (reported apart).
   const windowCpu = f.cpuSeconds - f.startCpuSeconds;
   const cpuPct = (100 * windowCpu) / f.seconds;
-  const rows: Row[] = [
+  return [
     {
       section: 'footprint',
       what: `RSS after ${f.seconds} s probing 10 endpoints every 2 s`,
@@ -124,12 +124,5 @@ export function footprintRows(f: Footprint, withReady = true): Row[] {
       value: `${cpuPct.toFixed(2)} % of a core`,
       note: `target ≤ 0.5 %; ${windowCpu.toFixed(2)} s user + system from READY=1 on: ${((windowCpu * 1000) / (f.seconds * 5)).toFixed(2)} ms per probe at 5 probes/s (a fresh connection each; one wake-up per round for all 10); spawn to READY=1 took ${f.startCpuSeconds.toFixed(2)} s more`,
     },
-    {
-      section: 'footprint',
-      what: 'spawn → READY=1',
-      value: `${f.readyMs.toFixed(0)} ms`,
-      note: 'target ≤ 400 ms; sd_notify received on NOTIFY_SOCKET',
-    },
   ];
-  return withReady ? rows : rows.slice(0, 2);
 }

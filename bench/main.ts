@@ -18,7 +18,7 @@ import {
 } from '../test/helpers/testbed/index.js';
 import { formatContainerdVersion } from '../src/containerd/detect.js';
 import { AGENT_BIN, AGENT_BUILT } from '../test/e2e/agent.js';
-import { footprintRows, measureFootprint } from './footprint.js';
+import { measureFootprint, restingRows } from './footprint.js';
 import { measureRenderApply, RENDER_APPLY_SHAPE } from './render-apply.js';
 import { measureSwaps } from './swap.js';
 import { PullBench } from './pulls.js';
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
       });
       const resting = join(scratch.path, 'footprint');
       mkdirSync(resting);
-      for (const row of footprintRows(await measureFootprint(resting, FOOTPRINT_SECONDS), false)) log(row);
+      for (const row of restingRows(await measureFootprint(resting, FOOTPRINT_SECONDS))) log(row);
     } catch (error) {
       log({
         section: 'agent',

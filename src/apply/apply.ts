@@ -140,7 +140,7 @@ export async function applyTree(tree: RenderedTree, options: ApplyOptions): Prom
   // The manifest no longer names them: a kill before this line leaves an orphan backup, never a lost one.
   for (const path of released) await dropBackup(stateDir, path).catch(fail);
 
-  // Paths are decided and written several at a time: report in path order, whatever finished first.
+  // Paths are written several at a time: report in path order, whatever finished first.
   if (errors.length > 0)
     throw new ApplyErrors(
       errors.sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '')),

@@ -13,6 +13,9 @@ describe('parseDuration', () => {
       ['1.5s', 1500],
       ['.5s', 500],
       ['1500us', 1.5],
+      // Both spellings Go accepts: the micro sign (U+00B5) and the Greek mu (U+03BC).
+      ['1500\u00b5s', 1.5],
+      ['2500\u03bcs', 2.5],
       ['2000000ns', 2],
       ['1h2m3s4ms', 3_723_004],
       ['0s', 0],
