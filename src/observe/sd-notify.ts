@@ -11,7 +11,7 @@ export interface Notifier {
   /** How often to call watchdog(): half of WATCHDOG_USEC; undefined when systemd expects no pings from us. */
   watchdogIntervalMs?: number;
   ready(status: string): Promise<void>;
-  /** A line equal to the last one sent is not sent again. */
+  /** A line equal to the last one sent is not sent again; before ready(), nothing is sent (READY=1 carries the line). */
   status(line: string): Promise<void>;
   watchdog(): Promise<void>;
   stopping(): Promise<void>;
@@ -37,6 +37,7 @@ export function createNotifier(env: NodeJS.ProcessEnv = process.env, options: No
   const logger = options.logger;
   let queue = Promise.resolve();
   let lastStatus: string | undefined;
+  let readySent = false;
   let warned = false;
 
   // One child at a time, in call order: STATUS lines must not overtake each other, nor READY=1.
@@ -62,8 +63,15 @@ export function createNotifier(env: NodeJS.ProcessEnv = process.env, options: No
   return {
     enabled: true,
     watchdogIntervalMs: watchdogInterval(env, pid),
-    ready: (status) => send(['READY=1', ...statusAssignment(status)]),
+    ready: (status) => {
+      readySent = true;
+      return send(['READY=1', ...statusAssignment(status)]);
+    },
+    // A boot changes its status several times within a fraction of a second, and READY=1 queued behind a
+    // systemd-notify child for each of them came a child (about 15 ms, more from a cold page cache) later per
+    // line: until READY=1, only the line it carries is sent. A boot that stalls still logs what it waits for.
     status: (line) => {
+      if (!readySent) return queue;
       const a = statusAssignment(line);
       return a.length === 0 ? queue : send(a);
     },

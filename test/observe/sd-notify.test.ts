@@ -84,12 +84,34 @@ describe('sd-notify', () => {
     ]);
   });
 
+  it('sends no STATUS before READY=1: READY=1 carries the line, one child instead of one per line', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'cma-notify-bin-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const binary = join(dir, 'record-notify');
+    writeFileSync(binary, '#!/bin/sh\necho "$*" >> "$LOG"\n', { mode: 0o755 });
+    const env = { NOTIFY_SOCKET: '/run/notify', LOG: join(dir, 'log'), PATH: process.env.PATH };
+    const n = createNotifier(env, { binary, pid: PID });
+    await n.status('loading');
+    await n.status('settling');
+    await n.ready('ready');
+    await n.status('ready');
+    await n.status('degraded');
+    assert.deepEqual(readFileSync(env.LOG, 'utf8').trim().split('\n'), [
+      `--pid=${PID} READY=1 STATUS=ready`,
+      `--pid=${PID} STATUS=degraded`,
+    ]);
+  });
+
   it('cannot be made to forge an assignment through a newline in a status', async (t) => {
     const socket = await realSocket(t);
     if (socket === undefined) return;
     const n = createNotifier({ NOTIFY_SOCKET: socket.path, PATH: process.env.PATH }, { pid: PID });
+    await n.ready('starting\nSTOPPING=1');
     await n.status('config rejected: bad\nREADY=1\nMAINPID=1');
-    assert.deepEqual(withoutMainPid(await socket.waitFor(1)), [['STATUS=config rejected: bad READY=1 MAINPID=1']]);
+    assert.deepEqual(withoutMainPid(await socket.waitFor(2)), [
+      ['READY=1', 'STATUS=starting STOPPING=1'],
+      ['STATUS=config rejected: bad READY=1 MAINPID=1'],
+    ]);
   });
 
   it('never throws when systemd-notify fails, and warns once', async () => {
