@@ -7,7 +7,7 @@ import { DEFAULT_PROBE } from '../config/native-schema.js';
 import { renderHostsTree, withResolvedMirrors } from '../render/index.js';
 import { applyTree, type ApplyResult } from '../apply/apply.js';
 import { cleartextCredentialWarnings } from '../cleartext-credentials.js';
-import { FIRST_PROBE_SPREAD_MS, HealthMonitor, UNKNOWN_PROBE_GAP_MS } from '../health/monitor.js';
+import { HealthMonitor, UNKNOWN_PROBE_GAP_MS } from '../health/monitor.js';
 import { credentialSecrets } from '../observe/redact.js';
 import type { ProbeResult } from '../health/probe.js';
 import type { Resolution } from '../health/resolver.js';
@@ -408,7 +408,7 @@ export class Reconciler {
 /** How long the first write may wait for the first probes: the thresholds at the quick `unknown` cadence. */
 function settleBudgetMs(probe: ProbeSettings): number {
   const rounds = Math.max(probe.successThreshold, 1);
-  return Math.min(BOOT_SETTLE_CAP_MS, FIRST_PROBE_SPREAD_MS + rounds * (UNKNOWN_PROBE_GAP_MS + probe.timeoutMs));
+  return Math.min(BOOT_SETTLE_CAP_MS, rounds * (UNKNOWN_PROBE_GAP_MS + probe.timeoutMs));
 }
 
 function configSecrets(config: AgentConfig): string[] {

@@ -4,8 +4,9 @@
 // Scheduling: the next probe starts `interval × (0.8..1.0)` after the previous one STARTED (or right after it
 // finished, if it took longer). Never longer than the interval, so a dead mirror is down within
 // failureThreshold × interval + timeout; randomised, so a fleet of agents started together (a node pool
-// rollout, a cache restart) drifts apart instead of probing the cache in lock-step. A new endpoint is probed
-// after a small random delay (< FIRST_PROBE_SPREAD_MS), not a full interval, so boot reaches `up` quickly.
+// rollout, a cache restart) drifts apart instead of probing the cache in lock-step. A new endpoint is probed at
+// once, not after a full interval, so boot reaches `up` quickly (a fleet's agents start at different instants,
+// and one agent's new endpoints share their first round anyway).
 //
 // Rounds: when one endpoint's timer fires, every waiting endpoint whose last probe started at least the
 // jitter's floor (0.8 × its gap) ago is probed with it, and all of them wait the same jittered interval for the
@@ -54,17 +55,13 @@ export interface MonitorOptions {
 /** Fraction of the interval the jitter may take off. */
 export const JITTER_FRACTION = 0.2;
 /**
- * Upper bound of the delay before the first probe of a new endpoint. Small: it only spreads one agent's own
- * endpoints (agents across a fleet start at different instants anyway, and the interval jitter keeps them
- * apart), and the first write, hence READY, waits for these probes.
- */
-export const FIRST_PROBE_SPREAD_MS = 50;
-/**
  * Gap between probes while an endpoint is still `unknown` (at start, or when a mirror is added): the thresholds
- * still apply, but they are met in a fraction of a second, so the agent's first write can wait for them
- * (boot-safe without flapping a correct disk through upstream-only) and READY comes quickly.
+ * still apply, but they are met within a few round trips, so the agent's first write can wait for them
+ * (boot-safe without flapping a correct disk through upstream-only) and READY comes quickly. What the second
+ * success proves is a second answer on a fresh connection, not the passing of time: at 100 ms, a node's boot
+ * (kubelet waits for READY) waited 75 ms more for the same evidence.
  */
-export const UNKNOWN_PROBE_GAP_MS = 100;
+export const UNKNOWN_PROBE_GAP_MS = 25;
 
 interface Endpoint {
   target: MirrorTarget;
@@ -138,7 +135,7 @@ export class HealthMonitor {
         };
         this.endpoints.set(url, endpoint);
         // A first probe has no previous one to keep a gap from: any round may take it.
-        this.schedule(url, endpoint, this.random() * Math.min(FIRST_PROBE_SPREAD_MS, settings.intervalMs), -Infinity);
+        this.schedule(url, endpoint, 0, -Infinity);
         continue;
       }
       existing.target = target;

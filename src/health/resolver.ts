@@ -3,7 +3,7 @@
 // servers it is given) with node:dns's Resolver, which reports each record's TTL. An answer is reused for
 // its TTL, but never longer than the caller's ceiling (half a probe interval, so each steady-state probe
 // asks again and a recreated Service is followed within one interval) and never shorter than a floor (so
-// the fast probes of an `unknown` address do not turn into a query every 100 ms). Failures are values, not
+// the fast probes of an `unknown` address, 25 ms apart, do not each send a query). Failures are values, not
 // exceptions, worded for a human: they become the mirror's reason for being down.
 import { Resolver } from 'node:dns/promises';
 import { isIPv6 } from 'node:net';
