@@ -34,9 +34,19 @@ const versionConstant = {
     b.onLoad({ filter: /[\\/]src[\\/]version\.ts$/ }, () => ({ contents: `export const VERSION = ${JSON.stringify(version)};`, loader: 'ts' }));
   },
 };
+// zod re-exports all its locales as `z.locales`, which the agent never reads (zod registers English itself).
+// Every module the commands reach is lazily initialised (main.ts loads them with import()), and esbuild does
+// not drop unused exports of such modules, so each start evaluated some 50 locales: about 9 ms of boot.
+const noZodLocales = {
+  name: 'no-zod-locales',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (/[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: 'zod-locales', namespace: 'cma-empty' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'cma-empty' }, () => ({ contents: 'export {};', loader: 'js' }));
+  },
+};
 await build({
   entryPoints: ['src/cli/main.ts'], bundle: true, platform: 'node', target: process.env.TARGET, format: 'cjs',
-  outfile: process.env.BUNDLE, legalComments: 'none', minifyWhitespace: true, minifySyntax: true, logLevel: 'warning', plugins: [versionConstant],
+  outfile: process.env.BUNDLE, legalComments: 'none', minifyWhitespace: true, minifySyntax: true, logLevel: 'warning', plugins: [versionConstant, noZodLocales],
   define: { 'import.meta.url': '__cma_import_meta_url' },
   banner: { js: 'const __cma_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
 });

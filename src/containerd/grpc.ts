@@ -1,7 +1,6 @@
 // A unary gRPC call over containerd's unix socket with node:http2: a POST of one 5-byte-prefixed message,
 // the answer's status read from the `grpc-status` trailer (or header, for a trailers-only error). Enough for
 // the agent's CRI canary and the test bed, without a gRPC dependency.
-import { connect, constants } from 'node:http2';
 import { connect as connectUnix } from 'node:net';
 
 export class GrpcError extends Error {
@@ -26,6 +25,9 @@ function unframe(body: Buffer): Buffer {
 }
 
 export async function unaryCall(socket: string, method: string, request: Buffer, timeoutMs: number): Promise<Buffer> {
+  // Loaded at the first call, not at start: compiling node:http2 took 26 ms of the agent's boot (before READY),
+  // and the first canary pull comes after READY, on nodes that have a containerd socket.
+  const { connect, constants } = await import('node:http2');
   const session = connect('http://localhost', { createConnection: () => connectUnix(socket) });
   try {
     return await new Promise<Buffer>((resolve, reject) => {
