@@ -65,13 +65,22 @@ export async function loadManifest(stateDir: string): Promise<LoadedManifest> {
   } catch {
     throw new AgentError('CMA_STATE_INVALID', 'not valid JSON; the agent writes this file atomically, so it was edited', { file: path });
   }
+  if (text === lastValidText) return { manifest: parsed as Manifest, onDisk: text };
   const result = manifestSchema.safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0];
     throw new AgentError('CMA_STATE_INVALID', issue?.message ?? 'unexpected shape', { file: path, field: issue?.path.join('.') });
   }
+  lastValidText = text;
   return { manifest: result.data, onDisk: text };
 }
+
+/**
+ * The last manifest text known to be valid (read and checked, or written by saveManifest). Every reconcile
+ * reads the manifest back from disk, and checking 200 entries against the schema was a quarter of a no-op
+ * reconcile; validity depends on the text alone, so the same text is not checked twice.
+ */
+let lastValidText: string | undefined;
 
 function serialize(manifest: Manifest): string {
   const files = Object.fromEntries(Object.entries(manifest.files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -85,6 +94,7 @@ export async function saveManifest(stateDir: string, loaded: LoadedManifest): Pr
   if (text === loaded.onDisk) return loaded;
   await ensureDir(stateDir, 0o700);
   await writeFileAtomic(manifestPath(stateDir), text, 0o600);
+  lastValidText = text;
   return { manifest: loaded.manifest, onDisk: text };
 }
 

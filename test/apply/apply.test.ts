@@ -163,6 +163,22 @@ describe('applyTree', () => {
     await assert.rejects(stat(o.hostsDir), { code: 'ENOENT' });
   });
 
+  it('rejects an edited manifest with CMA_STATE_INVALID, even right after the agent read and wrote a valid one', async (t) => {
+    const o = await setup(t);
+    const tree = treeOf(o.hostsDir, { 'docker.io': A });
+    await applyTree(tree, o);
+    await applyTree(tree, o);
+    const path = join(o.stateDir, 'manifest.json');
+    await writeFile(path, (await readFile(path, 'utf8')).replace('"absent"', '"gone"'));
+    await assert.rejects(applyTree(tree, o), (err: unknown) => {
+      assert.ok(err instanceof AgentError, String(err));
+      assert.equal(err.code, 'CMA_STATE_INVALID');
+      assert.equal(err.file, path);
+      assert.equal(err.field, `files.${hosts(o, 'docker.io')}`);
+      return true;
+    });
+  });
+
   it('removes temp files a killed run left, and nothing else', async (t) => {
     const o = await setup(t);
     await applyTree(treeOf(o.hostsDir, { 'docker.io': A }), o);
