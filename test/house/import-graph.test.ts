@@ -16,9 +16,11 @@ const FLOORS: Record<string, number> = {
   observe: 1,
   apply: 1,
   containerd: 2,
-  sync: 3,
-  daemon: 3,
-  cli: 4,
+  cri: 3,
+  sync: 4,
+  daemon: 4,
+  doctor: 4,
+  cli: 5,
 };
 
 function sourceFiles(dir: string): string[] {

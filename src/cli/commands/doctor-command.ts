@@ -1,6 +1,6 @@
 // One command an operator runs on a node: is containerd set up to use what the agent writes?
 import { loadConfig } from '../../config/load.js';
-import { formatDoctorReport, runDoctor } from '../../containerd/doctor.js';
+import { formatDoctorReport, runDoctor } from '../../doctor/doctor.js';
 import { probeOnce } from '../../health/probe.js';
 import { EXIT_OK, EXIT_RUNTIME, errorLines } from '../../errors.js';
 import { withHostsDir } from '../../config/effective-config.js';

@@ -13,7 +13,7 @@ export {
   type ContainerdBuild,
   type ContainerdMajor,
 } from './build.js';
-export { pullImage, removeImage, listImages, GrpcError, type CriImage } from '../../../src/containerd/cri-client.js';
+export { pullImage, removeImage, listImages, GrpcError, type CriImage } from '../../../src/cri/cri-client.js';
 export { seedImage, SMALL_IMAGE, LARGE_IMAGE, type ImageSpec } from './images.js';
 export { forgetAllImages, NAMESPACES } from './forget.js';
 export { blackhole, canBlackhole, type Blackhole } from '../blackhole.js';

@@ -1,6 +1,6 @@
 // One measured CRI pull that pays in full: everything containerd holds is removed first.
 import type { Containerd } from './containerd.js';
-import { pullImage } from '../../../src/containerd/cri-client.js';
+import { pullImage } from '../../../src/cri/cri-client.js';
 import { forgetAllImages } from './forget.js';
 
 export interface PullResult {

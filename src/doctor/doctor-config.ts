@@ -4,14 +4,14 @@
 // The dump holds passwords: it is parsed, never printed.
 import { execFile } from 'node:child_process';
 import type { DoctorReport } from './doctor-report.js';
-import { REGISTRY_PLUGIN, registryHoldsCredential } from './config-toml.js';
-import { readContainerdConfig } from './config-file.js';
-import { parseTomlSafely, tableAt, type TomlTable } from './toml-text.js';
+import { REGISTRY_PLUGIN, registryHoldsCredential } from '../containerd/config-toml.js';
+import { readContainerdConfig } from '../containerd/config-file.js';
+import { parseTomlSafely, tableAt, type TomlTable } from '../containerd/toml-text.js';
 import { AgentError } from '../errors.js';
 import type { ContainerdFacts } from '../model.js';
-import { configPathDirs, listIsRead, sameDir } from './config-path.js';
-import { formatContainerdVersion } from './detect.js';
-import { checkImports } from './imports.js';
+import { configPathDirs, listIsRead, sameDir } from '../containerd/config-path.js';
+import { formatContainerdVersion } from '../containerd/detect.js';
+import { checkImports } from '../containerd/imports.js';
 
 const DUMP_TIMEOUT_MS = 10_000;
 

@@ -4,7 +4,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { updateContainerdConfig } from '../../src/containerd/config-file.js';
-import { formatDoctorReport, runDoctor, type DoctorOptions } from '../../src/containerd/doctor.js';
+import { formatDoctorReport, runDoctor, type DoctorOptions } from '../../src/doctor/doctor.js';
 import { writeRestartState } from '../../src/containerd/restart-state.js';
 import { renderHostsTree } from '../../src/render/index.js';
 import type { AgentConfig, HealthView } from '../../src/model.js';
@@ -65,7 +65,7 @@ describe('runDoctor', () => {
   async function stockNode(name: string): Promise<ReturnType<typeof node>> {
     const n = node(name);
     await mkdir(dirname(n.containerdConfig), { recursive: true });
-    await writeFile(n.containerdConfig, await readFile(new URL('./fixtures/default-1.6.20.toml', import.meta.url), 'utf8'), {
+    await writeFile(n.containerdConfig, await readFile(new URL('../containerd/fixtures/default-1.6.20.toml', import.meta.url), 'utf8'), {
       mode: 0o644,
     });
     await writeTree(

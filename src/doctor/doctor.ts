@@ -10,13 +10,13 @@ import { contactedHost } from '../auth-placement.js';
 import type { AgentConfig, Credential, Registry } from '../model.js';
 import { authHeader } from '../render/header.js';
 import { hostsTomlPath } from '../render/hosts-toml.js';
-import { containerdAuths } from './auths.js';
+import { containerdAuths } from '../containerd/auths.js';
 import { checkContainerdConfig, type EffectiveRegistry } from './doctor-config.js';
 import { DoctorReport, type DoctorResult } from './doctor-report.js';
-import { readRestartState } from './restart-state.js';
-import { registryConfigsNote } from './registry-configs-note.js';
-import { parseTomlSafely, tableAt, type TomlTable } from './toml-text.js';
-import { detectContainerdFacts, formatContainerdVersion } from './detect.js';
+import { readRestartState } from '../containerd/restart-state.js';
+import { registryConfigsNote } from '../containerd/registry-configs-note.js';
+import { parseTomlSafely, tableAt, type TomlTable } from '../containerd/toml-text.js';
+import { detectContainerdFacts, formatContainerdVersion } from '../containerd/detect.js';
 import { DEFAULT_RESTART_COMMAND } from '../config/native-schema.js';
 
 export { formatDoctorReport, type DoctorResult, type DoctorProblem } from './doctor-report.js';

@@ -6,12 +6,12 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgentError } from '../errors.js';
 import type { ContainerdFacts } from '../model.js';
-import { configPathDirs, listIsRead, sameDir } from './config-path.js';
-import { readContainerdConfig } from './config-file.js';
-import { REGISTRY_PLUGIN } from './config-toml.js';
-import { formatContainerdVersion } from './detect.js';
-import { checkImports } from './imports.js';
-import { parseTomlSafely, tableAt } from './toml-text.js';
+import { configPathDirs, listIsRead, sameDir } from '../containerd/config-path.js';
+import { readContainerdConfig } from '../containerd/config-file.js';
+import { REGISTRY_PLUGIN } from '../containerd/config-toml.js';
+import { formatContainerdVersion } from '../containerd/detect.js';
+import { checkImports } from '../containerd/imports.js';
+import { parseTomlSafely, tableAt } from '../containerd/toml-text.js';
 
 export interface CauseInput {
   hostsDir: string;
