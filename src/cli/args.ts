@@ -2,6 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AgentError } from '../errors.js';
 import { HOSTS_DIR_LIST_MESSAGE } from '../config/native-schema.js';
+import { parseDuration } from '../config/go-duration.js';
 
 const DEFAULT_STATE_DIR = '/var/lib/containerd-mirror-agent';
 const DEFAULT_CONTAINERD_CONFIG = '/etc/containerd/config.toml';
@@ -27,7 +28,7 @@ const containerdSocket = { type: 'string' } as const;
 
 export const COMMAND_OPTIONS = {
   validate: { config, 'cluster-config': clusterConfig },
-  render: { config, 'cluster-config': clusterConfig, 'assume-mirrors': assumeMirrors, out: { type: 'string' } },
+  render: { config, 'cluster-config': clusterConfig, 'hosts-dir': hostsDir, 'assume-mirrors': assumeMirrors, out: { type: 'string' } },
   apply: {
     config,
     'cluster-config': clusterConfig,
@@ -49,7 +50,7 @@ export const COMMAND_OPTIONS = {
     'expose-status': exposeStatus,
     'containerd-socket': containerdSocket,
   },
-  status: { listen, json: { type: 'boolean' } },
+  status: { listen, json: { type: 'boolean' }, wait: { type: 'string' } },
   doctor: { config, 'cluster-config': clusterConfig, 'hosts-dir': hostsDir, 'state-dir': stateDir, 'containerd-config': containerdConfig },
   sync: {
     from: { type: 'string', multiple: true },
@@ -72,6 +73,8 @@ export interface CommandFlags {
   out?: string;
   listen: string;
   json: boolean;
+  /** status: how long to wait for an agent that does not answer yet (it may be starting). */
+  waitMs: number;
   containerdConfig: string;
   containerdSocket: string;
   noRestart: boolean;
@@ -107,6 +110,17 @@ export function parseCommandFlags(command: CommandName, argv: string[], env: Nod
   if (str('hosts-dir')?.includes(':')) throw usage(`${command}: --hosts-dir ${HOSTS_DIR_LIST_MESSAGE}`);
   const configs = (values.config as string[] | undefined) ?? [];
   const clusterConfigs = (values['cluster-config'] as string[] | undefined) ?? [];
+  const from = (values.from as string[] | undefined) ?? [];
+  for (const [flag, paths] of [
+    ['--config', configs],
+    ['--cluster-config', clusterConfigs],
+    ['--from', from],
+  ] as const) {
+    for (const path of paths) {
+      const problem = generationDirProblem(path);
+      if (problem !== undefined) throw usage(`${command}: ${flag} ${problem}`);
+    }
+  }
   if (['validate', 'render', 'apply', 'run'].includes(command) && configs.length + clusterConfigs.length === 0) {
     throw usage(`${command}: at least one --config PATH (or --cluster-config PATH) is required`);
   }
@@ -119,14 +133,39 @@ export function parseCommandFlags(command: CommandName, argv: string[], env: Nod
     out: str('out'),
     listen: str('listen') ?? env.CMA_LISTEN ?? (command === 'sync' ? DEFAULT_SYNC_LISTEN : DEFAULT_LISTEN),
     json: values.json === true,
+    waitMs: waitFlag(command, str('wait')),
     containerdConfig: str('containerd-config') ?? env.CMA_CONTAINERD_CONFIG ?? DEFAULT_CONTAINERD_CONFIG,
     containerdSocket: str('containerd-socket') ?? env.CMA_CONTAINERD_SOCKET ?? DEFAULT_CONTAINERD_SOCKET,
     noRestart: values['no-restart'] === true,
     exposeStatus: values['expose-status'] === true,
-    from: (values.from as string[] | undefined) ?? [],
+    from,
     to: str('to'),
     once: values.once === true,
   };
+}
+
+/** The kubelet's atomic writer names each generation of a volume `..2026_12_06_10_00_00.123456789`. */
+const KUBELET_GENERATION = /^\.\.\d{4}_\d{2}_\d{2}_\d{2}_\d{2}_\d{2}\.\d+$/;
+
+/** A path into one generation of a kubelet volume reads fine today and vanishes at the volume's next update. */
+function generationDirProblem(path: string): string | undefined {
+  const parts = path.split('/');
+  const at = parts.findIndex((part) => KUBELET_GENERATION.test(part));
+  if (at === -1) return undefined;
+  const volume = parts.slice(0, at).join('/') || '.';
+  return `${path} is inside one generation of a kubelet volume, which the kubelet deletes at the next update of the Secret or ConfigMap; point it at the volume's mount directory (${volume}) instead`;
+}
+
+/** `status` right after `run &` finds an agent still starting (its first probes take a second or two). */
+const DEFAULT_STATUS_WAIT_MS = 10_000;
+
+function waitFlag(command: CommandName, text: string | undefined): number {
+  if (text === undefined) return DEFAULT_STATUS_WAIT_MS;
+  try {
+    return text === '0' ? 0 : parseDuration(text);
+  } catch (err) {
+    throw usage(`${command}: --wait ${(err as Error).message}`);
+  }
 }
 
 /** `--containerd-config none`: leave config.toml to whoever owns it (k3s, an image build); hosts.toml only. */
@@ -141,16 +180,24 @@ Usage: containerd-mirror-agent COMMAND [flags]    (or --help, --version)
 
 Commands:
   validate --config PATH...                      check the config; print errors, or one OK line
-  render   --config PATH... [--assume-mirrors up|down] [--out DIR]
-                                                 print the hosts.toml files (or write them under DIR)
+  render   --config PATH... [--hosts-dir DIR] [--assume-mirrors up|down] [--out DIR]
+                                                 print the hosts.toml files (or write them under DIR), and
+                                                 which mirrors they leave out and why
   apply    --config PATH... [--hosts-dir DIR] [--state-dir DIR] [--assume-mirrors up|down]
            [--containerd-config PATH] [--no-restart]
-                                                 one-shot: probe mirrors once (unless assumed), write files
+                                                 one-shot: probe mirrors once (unless assumed), write files,
+                                                 say which mirrors were left out and why; edits
+                                                 ${DEFAULT_CONTAINERD_CONFIG} (config_path, credentials) and
+                                                 restarts containerd if that file changed (--no-restart:
+                                                 only record it; --containerd-config none: leave it alone)
   run      --config PATH... [--hosts-dir DIR] [--state-dir DIR] [--listen HOST:PORT]
            [--containerd-config PATH] [--no-restart] [--expose-status] [--containerd-socket PATH]
                                                  the daemon: watch, probe, fail over and back, and check
-                                                 that containerd reads the hosts dir (a CRI canary pull)
-  status   [--listen HOST:PORT] [--json]         what a running agent sees
+                                                 that containerd reads the hosts dir (a CRI canary pull);
+                                                 edits config.toml and restarts containerd like apply
+  status   [--listen HOST:PORT] [--json] [--wait DURATION]
+                                                 what a running agent sees; waits for an agent that is
+                                                 still starting (default 10s, --wait 0: ask once)
   doctor   [--config PATH...] [--hosts-dir DIR] [--state-dir DIR] [--containerd-config PATH]
                                                  check this node's containerd setup; exit 1 with fixes
   restore  [--config PATH...] [--hosts-dir DIR] [--state-dir DIR] [--containerd-config PATH]

@@ -18,6 +18,8 @@ export function registryNameProblem(name: string, what = 'registry name'): strin
   if (/[/\\]/.test(name) || name.includes('..')) return `${what} must be host[:port], without \`/\`, \`\\\` or \`..\``;
   if (name !== name.toLowerCase()) return `${what} must be lowercase, as image references write it`;
   const match = /^(\[[^\]]*\]|[^:]*)(?::([^:]*))?$/.exec(name);
+  if (!match && (isIPv6(name) || isIPv6(name.replace(/:\d{1,5}$/, ''))))
+    return `${what} must write an IPv6 address in brackets, as image references do: [fd00::1]:5000`;
   if (!match) return `${what} must be host[:port]`;
   const [, host = '', port] = match;
   if (port !== undefined && portProblem(port) !== undefined) return portProblem(port);
@@ -73,6 +75,11 @@ export function endpointUrlProblem(text: string): string | undefined {
   try {
     url = new URL(text);
   } catch {
+    // `http://fd00::1:5000`: the colons of an IPv6 address read as a port to every URL parser.
+    const authority = /^[a-z]+:\/\/([^/]*)/i.exec(text)?.[1] ?? '';
+    if (!authority.includes('[') && authority.split(':').length > 2) {
+      return 'not a URL: an IPv6 address goes in brackets, e.g. http://[fd00::1]:5000';
+    }
     return 'not a URL: write scheme://host[:port][/path], e.g. http://10.96.0.50:5000';
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'URL scheme must be http or https';

@@ -3,6 +3,7 @@
 import type { core } from 'zod';
 import { AgentError, type ErrorCode } from '../errors.js';
 import { formatPath, type PathKey } from './field-path.js';
+import { schemaSentence } from './schema-sentences.js';
 
 type Issue = core.$ZodIssue;
 
@@ -26,16 +27,16 @@ export function issuesToErrors(
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         const keyPath = [...path, key];
-        errors.push(new AgentError(code, 'unknown key', { file: fileFor(keyPath), field: formatPath(keyPath) }));
+        errors.push(
+          new AgentError(code, 'unknown key: check its spelling and indentation', { file: fileFor(keyPath), field: formatPath(keyPath) }),
+        );
       }
     } else if (issue.code === 'invalid_key') {
       // The key itself is the problem (a registry name): the nested issue says why.
       errors.push(new AgentError(code, issue.issues[0]?.message ?? issue.message, { file: fileFor(path), field: formatPath(path) }));
     } else {
-      // zod calls a mapping a "record"; users wrote a YAML mapping or a JSON/TOML object.
-      const message = issue.message.replace(/\brecord\b/g, 'mapping');
       errors.push(
-        new AgentError(isLimit(issue) ? 'CMA_CONFIG_LIMIT' : code, message, {
+        new AgentError(isLimit(issue) ? 'CMA_CONFIG_LIMIT' : code, schemaSentence(issue, path), {
           file: fileFor(path),
           field: formatPath(path) || '(top level)',
         }),

@@ -84,7 +84,9 @@ const mirror = z
       ctx.addIssue({
         code: 'custom',
         path: ['rewrite'],
-        message: 'rewrite is not supported: containerd hosts.toml cannot rewrite image names',
+        message:
+          'rewrite is not supported: containerd hosts.toml cannot rewrite image names. Remove it; a rewrite that only adds a prefix ' +
+          '(`"^(.*)$": "PREFIX/$1"`) is an endpoint with that path instead, e.g. `https://mirror.example/v2/PREFIX` (containerd override_path)',
       });
     }
   });

@@ -40,6 +40,9 @@ export interface DoctorOptions {
   agent?: { hostsInEffect: boolean | null; checkedAt?: string; reason?: string } | { unreachable: string };
 }
 
+/** What the packaged unit passes to `run` (systemd/containerd-mirror-agent.service). */
+const PACKAGED_CONFIG_FLAGS = '--config /etc/containerd-mirror-agent/ --cluster-config /etc/containerd-mirror-agent/cluster.d/';
+
 export async function runDoctor(options: DoctorOptions): Promise<DoctorResult> {
   const report = new DoctorReport();
   const binary = options.containerdBinary ?? 'containerd';
@@ -54,10 +57,15 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorResult> {
     await checkRegistries(report, options.config, options.hostsDir, options.probe, auths, effective);
     const note = registryConfigsNote(facts, [...auths.keys()].sort());
     if (note !== undefined) report.line(`  note: ${note}`);
-  } else {
+  } else if (options.loadError !== undefined) {
     report.problem(
-      `the agent config could not be loaded${options.loadError ? `: ${options.loadError}` : ''}`,
-      'run `containerd-mirror-agent validate --config PATH` and fix what it reports',
+      `the agent config could not be loaded: ${options.loadError}`,
+      'run `containerd-mirror-agent validate` with the same --config and fix what it reports',
+    );
+  } else {
+    // Not a fault of the node: the registries are simply not checked.
+    report.line(
+      `agent config: not checked, no --config given; to check the registries too, pass the agent's own: ${PACKAGED_CONFIG_FLAGS}`,
     );
   }
   checkConfigMode(report, options.containerdConfig, effective);

@@ -25,9 +25,13 @@ export function assumedHealth(config: AgentConfig, state: MirrorState): HealthVi
   return new Map(probeTargets(config).map((target) => [target.url, state]));
 }
 
-export async function probeHealthOnce(config: AgentConfig): Promise<HealthView> {
+/** One probe per mirror: the health to render, and for each mirror that failed, the probe's one-line reason. */
+export async function probeHealthOnce(config: AgentConfig): Promise<{ health: HealthView; failures: Map<string, string> }> {
   const results = await Promise.all(
-    probeTargets(config).map(async (target) => [target.url, (await probeOnce(target, config.probe.timeoutMs)).ok] as const),
+    probeTargets(config).map(async (target) => [target.url, await probeOnce(target, config.probe.timeoutMs)] as const),
   );
-  return new Map(results.map(([url, ok]) => [url, ok ? 'up' : 'down']));
+  return {
+    health: new Map(results.map(([url, result]) => [url, result.ok ? 'up' : 'down'])),
+    failures: new Map(results.flatMap(([url, result]) => (result.ok ? [] : [[url, result.error ?? 'probe failed'] as const]))),
+  };
 }

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listing } from '../apply/helpers.js';
 import { freeLoopbackPort } from '../helpers/agent-process.js';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { BIN, cli, ensureBuilt } from '../helpers/built-cli.js';
 
 describe('CLI commands', () => {
@@ -44,8 +45,17 @@ describe('CLI commands', () => {
     assert.equal(up.code, 0, up.stderr);
     assert.match(up.stdout, new RegExp(`# ---- ${join(hostsDir, 'docker.io', 'hosts.toml')}`));
     assert.match(up.stdout, /\[host\."http:\/\/127\.0\.0\.1:1"\]/);
+    assert.doesNotMatch(up.stdout, /left out/);
     const down = await cli(['render', '--config', config, '--assume-mirrors', 'down']);
     assert.doesNotMatch(down.stdout, /127\.0\.0\.1:1"/, 'a mirror assumed down is not written');
+    assert.match(down.stdout, /^# left out http:\/\/127\.0\.0\.1:1 for docker\.io: assumed down \(--assume-mirrors down\)/m);
+    const elsewhere = await cli(['render', '--config', config, '--hosts-dir', join(root, 'other-hosts')]);
+    assert.equal(elsewhere.code, 0, elsewhere.stderr);
+    assert.match(
+      elsewhere.stdout,
+      new RegExp(`# ---- ${join(root, 'other-hosts', 'docker.io', 'hosts.toml')}`),
+      'render takes --hosts-dir as apply does',
+    );
     assert.match(down.stdout, /127\.0\.0\.1:2"/, 'an unprobed mirror is always written');
     const out = join(root, 'preview');
     const written = await cli(['render', '--config', config, '--out', out]);
@@ -100,6 +110,12 @@ describe('CLI commands', () => {
     assert.match(applied.stdout, /backed up .*docker\.io\/hosts\.toml/);
     const docker = await readFile(join(hostsDir, 'docker.io', 'hosts.toml'), 'utf8');
     assert.doesNotMatch(docker, /127\.0\.0\.1:1"/, 'nothing listens on port 1: not written');
+    assert.match(
+      applied.stdout,
+      /^left out http:\/\/127\.0\.0\.1:1 for docker\.io: its probe failed \(.+\); `run` adds it once it answers; docker\.io is written upstream-only$/m,
+      'apply says which mirror it left out and why',
+    );
+    assert.doesNotMatch(applied.stdout, /left out http:\/\/127\.0\.0\.1:2/, 'an unprobed mirror is written, not left out');
     assert.match(await readFile(join(hostsDir, 'ghcr.io', 'hosts.toml'), 'utf8'), /127\.0\.0\.1:2/);
     const again = await cli(['apply', '--config', config, ...state()]);
     assert.match(again.stdout, /applied: 0 written, 0 removed, 2 unchanged/);
@@ -134,9 +150,49 @@ describe('CLI commands', () => {
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
       assert.match(result.stderr, /\[CMA_USAGE\]/);
     }
-    const status = await cli(['status', '--listen', `127.0.0.1:${await freeLoopbackPort()}`]);
+    const status = await cli(['status', '--listen', `127.0.0.1:${await freeLoopbackPort()}`, '--wait', '500ms']);
     assert.equal(status.code, 1);
+    assert.match(status.stderr, /yet; waiting up to 0\.5s for it to start\n/);
     assert.match(status.stderr, /\[CMA_AGENT_UNREACHABLE\]/);
+  });
+
+  it('a --config inside one generation of a kubelet volume is refused with the volume to point at', async () => {
+    const volume = join(root, 'volume');
+    const generation = join(volume, '..2026_12_06_10_00_00.123456789');
+    await mkdir(generation, { recursive: true });
+    await writeFile(join(generation, 'config.yaml'), 'registries: {}\n');
+    for (const path of [generation, join(generation, 'config.yaml')]) {
+      const result = await cli(['validate', '--config', path]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(
+        result.stderr,
+        /which the kubelet deletes at the next update .*point it at the volume's mount directory \(.*\/volume\) instead/,
+      );
+      assert.match(result.stderr, /\[CMA_USAGE\]/);
+    }
+  });
+
+  it('status pasted right after `run &` waits for the agent to start and then shows it', async () => {
+    const listen = `127.0.0.1:${await freeLoopbackPort()}`;
+    const status = cli(['status', '--listen', listen, '--wait', '60s']);
+    // Started after status has begun asking, as a shell runs `run &` and the next line at once.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const agent = spawn(
+      BIN,
+      ['run', '--config', config, '--listen', listen, '--state-dir', join(root, 'state-run'), '--containerd-config', 'none'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    try {
+      const result = await status;
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, /^no agent answers at 127\.0\.0\.1:\d+ yet; waiting up to 60s for it to start\n$/);
+      assert.match(result.stdout, /^containerd-mirror-agent \S+ \(pid \d+, up /);
+    } finally {
+      agent.kill('SIGTERM');
+      await once(agent, 'exit');
+    }
     await rm(root, { recursive: true, force: true });
   });
 });

@@ -30,6 +30,7 @@ describe('bad inputs', () => {
       const line = match.toLine();
       assert.ok(line.startsWith(`${join(dir, c.file)}: `), line);
       if (c.fieldIncludes !== undefined) assert.ok(line.includes(c.fieldIncludes), line);
+      if (c.messageIncludes !== undefined) assert.ok(line.includes(c.messageIncludes), line);
       for (const e of err.errors) assert.doesNotMatch(e.toLine(), /\n/, 'one line per error');
       for (const secret of SECRETS) assert.ok(!err.message.includes(secret), `secret leaked:\n${err.message}`);
     });

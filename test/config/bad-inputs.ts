@@ -10,6 +10,8 @@ export interface BadInput {
   code: ErrorCode;
   file: string;
   fieldIncludes?: string;
+  /** What the message must say, for cases whose point is telling the author how to fix it (issue 24). */
+  messageIncludes?: string;
 }
 
 export const SECRETS = ['Hunter2-s3cret', 'tok-9f8e7d6c5b4a', 'SHVudGVyMi1zM2NyZXQ'];
@@ -373,6 +375,7 @@ export const BAD_INPUTS: readonly BadInput[] = [
     code: 'CMA_CONFIG_FIELD',
     file: 'registries.yaml',
     fieldIncludes: 'mirrors.docker.io.rewrite',
+    messageIncludes: 'is an endpoint with that path instead',
   },
   {
     name: 'k3s wildcard in configs',
@@ -750,5 +753,45 @@ export const BAD_INPUTS: readonly BadInput[] = [
     code: 'CMA_CONFIG_FIELD',
     file: 'values.yaml',
     fieldIncludes: 'containerRegistries.r.io[0].credentials.username',
+  },
+  // Issue 24: the shapes new users get wrong, each answered with how to write it.
+  {
+    name: 'mirror written as a plain URL',
+    files: { 'c.yaml': 'registries:\n  docker.io:\n    mirrors:\n      - http://127.0.0.1:5000\n' },
+    code: 'CMA_CONFIG_FIELD',
+    file: 'c.yaml',
+    fieldIncludes: 'registries.docker.io.mirrors[0]',
+    messageIncludes: 'must be a mapping (`key: value` lines), not a string: write each mirror as a mapping with a url',
+  },
+  {
+    name: 'mirrors indented one level too little',
+    files: { 'c.yaml': 'registries:\n  docker.io:\n  mirrors:\n    - url: http://127.0.0.1:5000\n' },
+    code: 'CMA_CONFIG_FIELD',
+    file: 'c.yaml',
+    fieldIncludes: 'registries.mirrors',
+    messageIncludes: "not a list (`- item` lines): `mirrors` is a setting of one registry, so indent it under the registry's name",
+  },
+  {
+    name: 'IPv6 mirror without brackets',
+    files: { 'c.yaml': mirrorOf('url: http://fd00::1:5000') },
+    code: 'CMA_CONFIG_FIELD',
+    file: 'c.yaml',
+    fieldIncludes: 'mirrors[0].url',
+    messageIncludes: 'an IPv6 address goes in brackets, e.g. http://[fd00::1]:5000',
+  },
+  {
+    name: 'IPv6 registry name without brackets',
+    files: { 'c.yaml': reg('fd00::1:5000') },
+    code: 'CMA_CONFIG_FIELD',
+    file: 'c.yaml',
+    messageIncludes: 'IPv6 address in brackets, as image references do',
+  },
+  {
+    name: 'boolean written as a word',
+    files: { 'c.yaml': 'registries:\n  docker.io:\n    fallback: nope\n' },
+    code: 'CMA_CONFIG_FIELD',
+    file: 'c.yaml',
+    fieldIncludes: 'registries.docker.io.fallback',
+    messageIncludes: 'must be true or false, not a string',
   },
 ];

@@ -172,6 +172,16 @@ describe('runDoctor', () => {
     assert.ok(result.problems.some((p) => /agent config could not be loaded: .*expected a URL/.test(p.problem)));
   });
 
+  it('without --config checks the node, not the registries, and says how to include them: no problem of its own', async () => {
+    const n = node('no-config-flag');
+    const result = await runDoctor({ ...n, config: undefined, probe: () => Promise.resolve({ ok: true }) });
+    assert.ok(!result.problems.some((p) => /agent config/.test(p.problem)), formatDoctorReport(result));
+    assert.match(
+      formatDoctorReport(result),
+      /^agent config: not checked, no --config given; .* --config \/etc\/containerd-mirror-agent\/ /m,
+    );
+  });
+
   it("shows the running agent's hosts-in-effect verdict: a problem with its reason when false, a line otherwise", async () => {
     const n = node('hosts-in-effect');
     const run = (agent: Parameters<typeof runDoctor>[0]['agent']) => runDoctor({ ...n, agent, probe: () => Promise.resolve({ ok: true }) });

@@ -11,6 +11,7 @@ import { createLogger } from '../../observe/logger.js';
 import { managedContainerdConfig, type CommandFlags } from '../args.js';
 import { EXIT_OK } from '../../errors.js';
 import { cleartextCredentialWarnings } from '../../cleartext-credentials.js';
+import { formatLeftOut, leftOutMirrors } from '../left-out.js';
 
 export async function applyCommand(flags: CommandFlags): Promise<number> {
   const loaded = await loadConfig(flags.config, { clusterSources: flags.clusterConfig });
@@ -21,7 +22,11 @@ async function applyClaimed(flags: CommandFlags, loaded: LoadedConfig): Promise<
   const config = withHostsDir(loaded.config, flags.hostsDir);
   for (const warning of cleartextCredentialWarnings(config)) process.stderr.write(`warning: ${warning.message}\n`);
   const facts = await detectContainerdFacts();
-  const health = flags.assumeMirrors === undefined ? await probeHealthOnce(config) : assumedHealth(config, flags.assumeMirrors);
+  const probed = flags.assumeMirrors === undefined ? await probeHealthOnce(config) : undefined;
+  const health = probed?.health ?? assumedHealth(config, flags.assumeMirrors ?? 'down');
+  for (const left of leftOutMirrors(config, health, { failures: probed?.failures, assumed: flags.assumeMirrors })) {
+    process.stdout.write(`${formatLeftOut(left)}\n`);
+  }
   const result = await applyTree(renderHostsTree(config, health, facts), { hostsDir: config.hostsDir, stateDir: flags.stateDir });
   for (const path of result.backedUp) process.stdout.write(`backed up ${path}\n`);
   for (const path of result.written) process.stdout.write(`wrote ${path}\n`);

@@ -9,6 +9,13 @@ import type { AgentConfig } from '../../model.js';
 import type { CommandFlags } from '../args.js';
 import { fetchAgentStatus } from '../../observe/status-client.js';
 
+/** The innermost reason (a refused connect, a timeout): doctor has no --listen flag to blame. */
+function rootCause(err: unknown): string {
+  let e = err;
+  for (let depth = 0; e instanceof Error && e.cause instanceof Error && depth < 5; depth++) e = e.cause;
+  return e instanceof Error ? e.message : String(e);
+}
+
 export async function doctorCommand(flags: CommandFlags): Promise<number> {
   let config: AgentConfig | undefined;
   let loadError: string | undefined;
@@ -24,7 +31,7 @@ export async function doctorCommand(flags: CommandFlags): Promise<number> {
   // The running agent (at CMA_LISTEN or the default) holds the canary's verdict; doctor works without one.
   const agent = await fetchAgentStatus(flags.listen, 2_000).then(
     (status) => status.containerd,
-    (err: unknown) => ({ unreachable: errorLines(err).lines.join('; ') }),
+    (err: unknown) => ({ unreachable: `no agent answers at ${flags.listen}, the address CMA_LISTEN sets: ${rootCause(err)}` }),
   );
   const result = await runDoctor({
     agent,

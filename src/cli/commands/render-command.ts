@@ -9,11 +9,16 @@ import { detectContainerdFacts } from '../../containerd/detect.js';
 import { writeFileAtomic } from '../../apply/atomic-write.js';
 import { assumedHealth } from '../../health/once.js';
 import type { CommandFlags } from '../args.js';
+import { formatLeftOut, leftOutMirrors } from '../left-out.js';
 import { EXIT_OK } from '../../errors.js';
 
 export async function renderCommand(flags: CommandFlags): Promise<number> {
   const config = withHostsDir((await loadConfig(flags.config, { clusterSources: flags.clusterConfig })).config, flags.hostsDir);
-  const tree = renderHostsTree(config, assumedHealth(config, flags.assumeMirrors ?? 'up'), await detectContainerdFacts());
+  const assumed = flags.assumeMirrors ?? 'up';
+  const health = assumedHealth(config, assumed);
+  // Comment lines: the listing stays readable as TOML fragments when piped.
+  for (const left of leftOutMirrors(config, health, { assumed })) process.stdout.write(`# ${formatLeftOut(left)}\n`);
+  const tree = renderHostsTree(config, health, await detectContainerdFacts());
   for (const [path, file] of tree) {
     const shown = maskCredentials(file.content);
     if (flags.out === undefined) {
