@@ -42,6 +42,11 @@ export function schemaSentence(issue: core.$ZodIssue, path: readonly PathKey[]):
   if (issue.code === 'invalid_value' && issue.message.startsWith('Invalid')) {
     return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
   }
+  if ((issue.code === 'too_small' || issue.code === 'too_big') && /^Too (small|big)/.test(issue.message)) {
+    const bound = issue.code === 'too_small' ? `at least ${String(issue.minimum)}` : `at most ${String(issue.maximum)}`;
+    const unit = issue.origin === 'string' ? ' characters' : issue.origin === 'array' || issue.origin === 'set' ? ' entries' : '';
+    return issue.origin === 'number' || issue.origin === 'bigint' ? `must be ${bound}` : `must have ${bound}${unit}`;
+  }
   if (issue.code === 'invalid_union' && issue.message === 'Invalid input')
     return 'has none of the accepted forms (see docs/configuration.md)';
   // zod calls a mapping a "record"; users wrote a YAML mapping or a JSON/TOML object.
