@@ -21,7 +21,8 @@ build: node_modules/.installed
 	$(NPX) tsc -p tsconfig.build.json
 
 # The sources prettier keeps in one layout (.prettierrc.json); `make format` rewrites them, lint checks them.
-FORMATTED = 'src/**/*.ts' 'test/**/*.ts' 'bench/**/*.ts' 'packaging/**/*.ts' eslint.config.js
+# The README and docs/ too: prose wrapped at 120 columns (tables and code blocks are left as written).
+FORMATTED = 'src/**/*.ts' 'test/**/*.ts' 'bench/**/*.ts' 'packaging/**/*.ts' eslint.config.js README.md 'docs/**/*.md'
 
 lint: node_modules/.installed
 	$(NPX) tsc -p tsconfig.json

@@ -1,4 +1,4 @@
-// One registry of every error the agent reports to a user. Each code is documented in README.md
+// One registry of every error the agent reports to a user. Each code is documented in docs/operations.md
 // ("Error codes"); test/errors.test.ts fails when one is not.
 
 export const EXIT_OK = 0;

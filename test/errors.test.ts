@@ -4,12 +4,12 @@ import { readFile } from 'node:fs/promises';
 import { ERROR_CODES, AgentError, AgentErrors } from '../src/errors.js';
 
 describe('error registry', () => {
-  it('documents every code in the README with its exit status', async () => {
-    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+  it('documents every code in docs/operations.md with its exit status', async () => {
+    const page = await readFile(new URL('../docs/operations.md', import.meta.url), 'utf8');
     for (const [code, spec] of Object.entries(ERROR_CODES)) {
-      const row = readme.split('\n').find((line) => line.startsWith(`| \`${code}\` |`));
-      assert.ok(row, `README.md has no row for ${code}`);
-      assert.match(row, new RegExp(`^\\| \`${code}\` \\| ${spec.exit} \\|`), `README.md gives ${code} the wrong exit status`);
+      const row = page.split('\n').find((line) => line.startsWith(`| \`${code}\` |`));
+      assert.ok(row, `docs/operations.md has no row for ${code}`);
+      assert.match(row, new RegExp(`^\\| \`${code}\` \\| ${spec.exit} \\|`), `docs/operations.md gives ${code} the wrong exit status`);
     }
   });
 
