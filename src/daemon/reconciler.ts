@@ -12,9 +12,10 @@ import { credentialSecrets } from '../observe/redact.js';
 import type { ProbeResult } from '../health/probe.js';
 import type { Resolution } from '../health/resolver.js';
 import { probeTargets } from '../health/once.js';
-import type { AgentConfig, ContainerdFacts, MirrorState, ProbeSettings, RenderedTree } from '../model.js';
+import type { AgentConfig, ContainerdFacts, MirrorState, ProbeSettings, RegistryMode, RenderedTree } from '../model.js';
 import { CoalescingRunner } from '../coalescing-runner.js';
-import { RegistryModes, type ModeEntry, type RegistryMode } from './registry-modes.js';
+import { RegistryModes, type ModeEntry } from './registry-modes.js';
+import { EventLines } from './event-lines.js';
 import { withHostsDir } from '../config/effective-config.js';
 import type { ContainerdConfig } from '../containerd/managed-config.js';
 import type { StateClaim } from '../apply/state-claim.js';
@@ -97,6 +98,7 @@ export class Reconciler {
   private lastApply: LastApply | undefined;
   private lastSuccessfulApplyAt: number | undefined;
   private readonly modes: RegistryModes;
+  private readonly lines: EventLines;
   private readonly reloader = new CoalescingRunner(() => this.reload());
   private readonly reconciler = new CoalescingRunner(() => this.reconcile());
   private readonly clock: Clock;
@@ -116,7 +118,8 @@ export class Reconciler {
   ) {
     this.clock = options.clock ?? realClock;
     this.startedAt = this.clock.now();
-    this.modes = new RegistryModes(options.logger, (registry, mode) => this.events.modeChanged(registry, mode));
+    this.lines = new EventLines(options.logger);
+    this.modes = new RegistryModes(this.lines, (registry, mode) => this.events.modeChanged(registry, mode));
     this.monitor = new HealthMonitor({
       settings: DEFAULT_PROBE,
       events: {
@@ -191,24 +194,17 @@ export class Reconciler {
 
   /** Never rejects: a failure is logged, and the next event or tick tries again. */
   requestReload(): Promise<void> {
-    return this.reloader.run().catch((err: unknown) => this.internalError('reload', err));
+    return this.reloader.run().catch((err: unknown) => this.lines.internalError('reload', err));
   }
 
   /** Never rejects, like requestReload. */
   requestReconcile(): Promise<void> {
-    return this.reconciler.run().catch((err: unknown) => this.internalError('reconcile', err));
+    return this.reconciler.run().catch((err: unknown) => this.lines.internalError('reconcile', err));
   }
 
   /** Credential values to scrub from every log line. */
   secrets(): Iterable<string> {
     return this.secretValues;
-  }
-
-  private internalError(what: string, err: unknown): void {
-    this.options.logger.error(
-      { event: 'internal_error', err },
-      `internal error in ${what}, continuing: ${err instanceof Error ? err.message : String(err)}`,
-    );
   }
 
   /**
@@ -233,7 +229,6 @@ export class Reconciler {
 
   private async reload(): Promise<void> {
     if (this.stopping) return;
-    const { logger } = this.options;
     let loaded: LoadedConfig;
     this.events.reloadStarted?.();
     try {
@@ -248,10 +243,7 @@ export class Reconciler {
     this.rejected = undefined;
     if (loaded.hash === this.loaded?.hash) {
       if (wasRejected) {
-        logger.info(
-          { event: 'config_valid_again', hash: loaded.hash },
-          'config is valid again and equal to the applied one; nothing to do',
-        );
+        this.lines.configValidAgain(loaded.hash);
         this.events.changed();
       }
       return;
@@ -261,9 +253,10 @@ export class Reconciler {
     this.loaded = loaded;
     this.config = config;
     this.loadedAt = this.clock.now();
-    logger.info(
-      { event: 'config_loaded', hash: loaded.hash, files: loaded.files, registries: config.registries.map((r) => r.name) },
-      `config loaded from ${plural(loaded.files.length, 'file')}: ${plural(config.registries.length, 'registry', 'registries')} (${config.registries.map((r) => r.name).join(', ') || 'none'}), hash ${loaded.hash.slice(0, 12)}`,
+    this.lines.configLoaded(
+      loaded.hash,
+      loaded.files,
+      config.registries.map((r) => r.name),
     );
     this.warnOnce(config);
     this.monitor.setTargets(probeTargets(config), config.probe, config.dns.servers);
@@ -274,7 +267,7 @@ export class Reconciler {
   private warnOnce(config: AgentConfig): void {
     const current = cleartextCredentialWarnings(config);
     for (const { registry, message } of current) {
-      if (!this.warned.has(message)) this.options.logger.warn({ event: 'credential_in_clear', registry }, message);
+      if (!this.warned.has(message)) this.lines.credentialInClear(registry, message);
     }
     this.warned = new Set(current.map((w) => w.message));
   }
@@ -284,8 +277,7 @@ export class Reconciler {
     const key = lines.join('\n');
     if (this.rejected !== undefined && this.rejected.lines.join('\n') === key) return;
     this.rejected = { lines, at: this.clock.now() };
-    const kept = this.loaded === undefined ? 'nothing applied yet' : `kept the last good config ${this.loaded.hash.slice(0, 12)}`;
-    this.options.logger.error({ event: 'config_rejected', errors: lines }, `config rejected (${kept}): ${lines.join('; ')}`);
+    this.lines.configRejected(lines, this.loaded?.hash);
     this.events.configRejected(codesOf(lines));
     this.events.changed();
   }
@@ -303,7 +295,7 @@ export class Reconciler {
       this.lastApply = { at, result };
       this.lastSuccessfulApplyAt = at;
       this.failedApplies = 0;
-      this.logApply(result);
+      this.lines.filesChanged(result);
       this.events.applied(result, undefined);
       await this.updateContainerdConfig(config);
     } catch (err) {
@@ -311,10 +303,7 @@ export class Reconciler {
       this.lastApply = { at, error: line };
       this.failedApplies += 1;
       const retryMs = Math.min(APPLY_RETRY_MAX_MS, 1000 * 2 ** (this.failedApplies - 1));
-      this.options.logger.error(
-        { event: 'apply_failed', retryInMs: retryMs },
-        `apply failed, retrying in ${Math.round(retryMs / 1000)}s: ${line}`,
-      );
+      this.lines.applyFailed(line, retryMs);
       this.events.applied(undefined, err);
       this.clock.clearTimeout(this.retryTimer);
       this.retryTimer = this.clock.setTimeout(() => void this.requestReconcile(), retryMs);
@@ -328,10 +317,7 @@ export class Reconciler {
   /** Another writer never gets in unnoticed: a lost claim is taken back, or the write fails (CMA_STATE_BUSY). */
   private async reassertClaim(): Promise<void> {
     if (await this.options.claim?.reassert()) {
-      this.options.logger.warn(
-        { event: 'state_claim_reasserted', stateDir: this.options.stateDir },
-        `the claim on ${this.options.stateDir} was gone (was the state dir deleted?); claimed it again before writing`,
-      );
+      this.lines.stateClaimReasserted(this.options.stateDir);
     }
   }
 
@@ -342,27 +328,15 @@ export class Reconciler {
       await this.options.containerd.update(config, this.loaded.hash);
       if (this.containerdRefusal !== undefined) {
         this.containerdRefusal = undefined;
-        this.options.logger.info({ event: 'containerd_config_ok' }, "containerd's config.toml is in line again");
+        this.lines.containerdConfigOk();
       }
     } catch (err) {
       const { lines } = errorLines(err);
       if (this.containerdRefusal?.lines.join('\n') === lines.join('\n')) return;
       this.containerdRefusal = { lines, at: this.clock.now() };
-      this.options.logger.error(
-        { event: 'containerd_config_refused', errors: lines },
-        `containerd's config.toml left as it is (hosts.toml files are still managed; CRI pulls use them only once config_path is set): ${lines.join('; ')}`,
-      );
+      this.lines.containerdConfigRefused(lines);
       this.events.configRejected(codesOf(lines));
     }
-  }
-
-  private logApply(result: ApplyResult): void {
-    const { logger } = this.options;
-    for (const path of result.backedUp)
-      logger.info({ event: 'file_backed_up', path }, `backed up pre-existing ${path} before taking it over`);
-    for (const path of result.written) logger.info({ event: 'file_written', path }, `wrote ${path}`);
-    for (const path of result.removed) logger.info({ event: 'file_removed', path }, `removed ${path} (registry no longer configured)`);
-    for (const path of result.restored) logger.info({ event: 'file_restored', path }, `restored the original ${path}`);
   }
 
   /** The config as written: each DNS-named mirror replaced by the addresses it resolved to. */
@@ -371,18 +345,7 @@ export class Reconciler {
   }
 
   private onResolved(url: string, resolution: Resolution): void {
-    const { logger } = this.options;
-    if (resolution.error === undefined) {
-      logger.info(
-        { event: 'mirror_resolved', mirror: url, name: resolution.name, addresses: resolution.addresses },
-        `mirror ${url} resolves to ${resolution.addresses.join(', ')}`,
-      );
-    } else {
-      logger.warn(
-        { event: 'mirror_resolve_failed', mirror: url, name: resolution.name, error: resolution.error },
-        `mirror ${url} does not resolve: ${resolution.error}`,
-      );
-    }
+    this.lines.mirrorResolved(url, resolution);
     this.events.changed();
     if (!this.stopping) void this.requestReconcile();
   }
@@ -390,17 +353,7 @@ export class Reconciler {
   private onTransition(url: string, from: MirrorState, to: MirrorState, last: ProbeResult | undefined): void {
     const written = this.config === undefined ? [] : this.withAddresses(this.config).registries;
     const registries = written.filter((r) => r.mirrors.some((m) => m.url === url)).map((r) => r.name);
-    const why =
-      last === undefined
-        ? ''
-        : last.ok
-          ? ` (HTTP ${last.status ?? '?'} in ${Math.round(last.durationMs)}ms)`
-          : ` (${last.error ?? 'probe failed'})`;
-    const level = to === 'down' ? 'warn' : 'info';
-    this.options.logger[level](
-      { event: 'mirror_state', mirror: url, from, to, registries },
-      `mirror ${url} of ${registries.join(', ') || 'no registry'} is ${to}${why}, was ${from}`,
-    );
+    this.lines.mirrorState(url, from, to, last, registries);
     if (!this.stopping) void this.requestReconcile();
   }
 }
@@ -415,10 +368,6 @@ function configSecrets(config: AgentConfig): string[] {
   return config.registries
     .flatMap((r) => [r.auth, ...r.mirrors.map((m) => m.auth)])
     .flatMap((c) => (c === undefined ? [] : credentialSecrets(c)));
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 function codesOf(lines: string[]): string[] {
