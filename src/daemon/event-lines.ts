@@ -2,14 +2,19 @@
 // operator reading journalctl. The loop says what happened; this file says it in words. Operators grep these
 // texts and the `event` fields: change them only together with the docs.
 import type { ApplyResult } from '../apply/apply.js';
+import type { CleartextWarning } from '../cleartext-credentials.js';
 import type { ProbeResult } from '../health/probe.js';
 import type { Resolution } from '../health/resolver.js';
-import type { Logger, MirrorState, RegistryMode } from '../model.js';
+import type { AgentConfig, Logger, MirrorState, RegistryMode } from '../model.js';
 
 export class EventLines {
+  /** The cleartext-credential warnings already logged. */
+  private warned = new Set<string>();
+
   constructor(private readonly logger: Logger) {}
 
-  configLoaded(hash: string, files: string[], registries: string[]): void {
+  configLoaded({ hash, files }: { hash: string; files: string[] }, config: AgentConfig): void {
+    const registries = config.registries.map((r) => r.name);
     this.logger.info(
       { event: 'config_loaded', hash, files, registries },
       `config loaded from ${plural(files.length, 'file')}: ${plural(registries.length, 'registry', 'registries')} (${registries.join(', ') || 'none'}), hash ${hash.slice(0, 12)}`,
@@ -26,8 +31,11 @@ export class EventLines {
     this.logger.error({ event: 'config_rejected', errors: lines }, `config rejected (${kept}): ${lines.join('; ')}`);
   }
 
-  credentialInClear(registry: string, message: string): void {
-    this.logger.warn({ event: 'credential_in_clear', registry }, message);
+  /** Each warning is logged when it first appears, not at every reload; status shows the current ones. */
+  credentialsInClear(current: CleartextWarning[]): void {
+    for (const { registry, message } of current)
+      if (!this.warned.has(message)) this.logger.warn({ event: 'credential_in_clear', registry }, message);
+    this.warned = new Set(current.map((w) => w.message));
   }
 
   filesChanged(result: ApplyResult): void {

@@ -3,18 +3,18 @@ import { errorLines } from '../errors.js';
 import type { Logger } from '../model.js';
 import { type Clock, realClock } from '../clock.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
-import { DEFAULT_PROBE } from '../config/native-schema.js';
 import { renderHostsTree, withResolvedMirrors } from '../render/index.js';
 import { applyTree, type ApplyResult } from '../apply/apply.js';
 import { cleartextCredentialWarnings } from '../cleartext-credentials.js';
-import { HealthMonitor, UNKNOWN_PROBE_GAP_MS } from '../health/monitor.js';
-import { credentialSecrets } from '../observe/redact.js';
-import type { ProbeResult } from '../health/probe.js';
+import { type HealthMonitor, UNKNOWN_PROBE_GAP_MS } from '../health/monitor.js';
+import type { MirrorHealth } from '../health/state-machine.js';
+import { configSecrets } from '../observe/redact.js';
 import type { Resolution } from '../health/resolver.js';
-import { probeTargets } from '../health/once.js';
+import { probeTargets } from '../health/probe-targets.js';
 import type { AgentConfig, ContainerdFacts, MirrorState, ProbeSettings, RegistryMode, RenderedTree } from '../model.js';
 import { CoalescingRunner } from '../coalescing-runner.js';
-import { RegistryModes, type ModeEntry } from './registry-modes.js';
+import { RegistryModes } from './registry-modes.js';
+import type { LastApply, ReconcilerSnapshot, Refusal } from './status-view.js';
 import { EventLines } from './event-lines.js';
 import { withHostsDir } from '../config/effective-config.js';
 import type { ContainerdConfig } from '../containerd/managed-config.js';
@@ -35,6 +35,10 @@ export interface ReconcilerOptions {
   /** config.toml management; absent where the agent must not touch it (tests of hosts.toml alone). */
   containerd?: ContainerdConfig;
   logger: Logger;
+  /** The probe loop, built by the daemon; its transitions come back through mirrorChanged / mirrorResolved. */
+  monitor: HealthMonitor;
+  /** Every credential value any loaded config held is added here, for the logger to scrub even after a rotation. */
+  secrets?: Set<string>;
   clock?: Clock;
   /** The state dir's claim, re-asserted before every write; absent in tests that claim nothing. */
   claim?: Pick<StateClaim, 'reassert'>;
@@ -44,7 +48,10 @@ export interface ReconcilerOptions {
 
 export interface ReconcilerEvents {
   /** Something operators see changed: status line, metrics. */
-  changed(): void;
+  changed(snapshot: ReconcilerSnapshot): void;
+  /** A new valid config replaced the previous one (its files are written by the reconcile that follows). */
+  configApplied?(config: AgentConfig): void;
+  /** The config, or config.toml, was refused: the codes of its errors, one per line. */
   configRejected(codes: string[]): void;
   applied(result: ApplyResult | undefined, error: unknown): void;
   /** A reconcile pass finished, whatever its outcome: the watchdog's proof the loop is alive. */
@@ -53,47 +60,16 @@ export interface ReconcilerEvents {
   reloadStarted?(): void;
   reloadEnded?(): void;
   modeChanged(registry: string, mode: RegistryMode): void;
-  probed(url: string, result: ProbeResult): void;
-}
-
-/** Why a config (or config.toml) was refused, as operator lines, and when. */
-export interface Refusal {
-  lines: string[];
-  at: number;
-}
-
-export interface LastApply {
-  at: number;
-  result?: ApplyResult;
-  error?: string;
-}
-
-/** Everything the status view shows of the loop, as plain data. */
-export interface ReconcilerSnapshot {
-  startedAt: number;
-  /** A valid config has been applied to disk. */
-  ready: boolean;
-  config: AgentConfig | undefined;
-  configHash: string | undefined;
-  configFiles: string[];
-  /** The config files read from cluster-provided sources. */
-  clusterFiles: string[];
-  configLoadedAt: number | undefined;
-  /** The config's refusal, else config.toml's. */
-  refusal: Refusal | undefined;
-  lastApply: LastApply | undefined;
-  modes: ReadonlyMap<string, ModeEntry>;
 }
 
 export class Reconciler {
   readonly startedAt: number;
-  readonly monitor: HealthMonitor;
+  private readonly monitor: HealthMonitor;
   private loaded: LoadedConfig | undefined;
   private config: AgentConfig | undefined;
   private rejected: Refusal | undefined;
   /** config.toml could not be brought in line (e.g. `mirrors` set); retried at every reconcile. */
   private containerdRefusal: Refusal | undefined;
-  private warned = new Set<string>();
   private loadedAt: number | undefined;
   private lastApply: LastApply | undefined;
   private lastSuccessfulApplyAt: number | undefined;
@@ -109,29 +85,16 @@ export class Reconciler {
   /** A failed apply is retried sooner than the periodic reconcile, with back-off. */
   private retryTimer: unknown;
   private failedApplies = 0;
-  /** Every credential value any loaded config held: scrubbed from logs even after a rotation. */
-  private readonly secretValues = new Set<string>();
 
   constructor(
     private readonly options: ReconcilerOptions,
     private readonly events: ReconcilerEvents,
   ) {
     this.clock = options.clock ?? realClock;
+    this.monitor = options.monitor;
     this.startedAt = this.clock.now();
     this.lines = new EventLines(options.logger);
     this.modes = new RegistryModes(this.lines, (registry, mode) => this.events.modeChanged(registry, mode));
-    this.monitor = new HealthMonitor({
-      settings: DEFAULT_PROBE,
-      events: {
-        onResult: (url, result) => this.events.probed(url, result),
-        onTransition: (url, from, to, health) => this.onTransition(url, from, to, health.lastResult),
-        onResolved: (url, resolution) => this.onResolved(url, resolution),
-      },
-    });
-  }
-
-  get appliedConfig(): AgentConfig | undefined {
-    return this.config;
   }
 
   /** A valid config has been applied to disk. */
@@ -141,11 +104,6 @@ export class Reconciler {
 
   snapshot(): ReconcilerSnapshot {
     const config = this.config;
-    const modes = new Map<string, ModeEntry>();
-    for (const registry of config?.registries ?? []) {
-      const entry = this.modes.get(registry.name);
-      if (entry !== undefined) modes.set(registry.name, entry);
-    }
     return {
       startedAt: this.startedAt,
       ready: this.ready,
@@ -156,13 +114,8 @@ export class Reconciler {
       configLoadedAt: this.loadedAt,
       refusal: this.rejected ?? this.containerdRefusal,
       lastApply: this.lastApply,
-      modes,
+      modes: this.modes.of(config),
     };
-  }
-
-  /** Sources the watcher must follow: the config and the credential files it names. */
-  watchedPaths(): string[] {
-    return [...this.options.sources, ...(this.options.clusterSources ?? []), ...(this.config?.credentialFiles ?? [])];
   }
 
   /**
@@ -186,9 +139,7 @@ export class Reconciler {
 
   /** `deadline` on the monotonic clock: a wall clock stepped at boot (NTP) must not stretch the settle. */
   private async settle(deadline: number): Promise<void> {
-    const undecided = () =>
-      this.monitor.resolving() || [...this.monitor.snapshot().values()].some((h) => h.state === 'unknown' && h.consecutiveFail === 0);
-    while (!this.stopping && undecided() && this.clock.monotonic() < deadline)
+    while (!this.stopping && this.monitor.undecided() && this.clock.monotonic() < deadline)
       await new Promise((resolve) => this.clock.setTimeout(() => resolve(undefined), 20));
   }
 
@@ -202,11 +153,6 @@ export class Reconciler {
     return this.reconciler.run().catch((err: unknown) => this.lines.internalError('reconcile', err));
   }
 
-  /** Credential values to scrub from every log line. */
-  secrets(): Iterable<string> {
-    return this.secretValues;
-  }
-
   /**
    * No reload, write or boot settle starts after this; a settle in progress ends at its next tick. Called by
    * shutdown before it waits for startup, so a signal during boot does not wait out the settle budget.
@@ -217,14 +163,13 @@ export class Reconciler {
   }
 
   /**
-   * Stops reloading and writing first, then probing: the monitor's view empties when it stops, and a write
-   * rendered from an empty view would take every probed mirror out of its file on the way down.
+   * Stops reloading and writing. The monitor's owner stops it after this, never before: its view empties when
+   * it stops, and a write rendered from an empty view would take every probed mirror out of its file.
    */
   async stop(): Promise<void> {
     this.beginStop();
     await this.reloader.idle();
     await this.reconciler.idle();
-    await this.monitor.stop();
   }
 
   private async reload(): Promise<void> {
@@ -244,52 +189,47 @@ export class Reconciler {
     if (loaded.hash === this.loaded?.hash) {
       if (wasRejected) {
         this.lines.configValidAgain(loaded.hash);
-        this.events.changed();
+        this.events.changed(this.snapshot());
       }
       return;
     }
     const config = withHostsDir(loaded.config, this.options.hostsDir);
-    for (const value of configSecrets(config)) this.secretValues.add(value);
+    for (const value of configSecrets(config)) this.options.secrets?.add(value);
     this.loaded = loaded;
     this.config = config;
     this.loadedAt = this.clock.now();
-    this.lines.configLoaded(
-      loaded.hash,
-      loaded.files,
-      config.registries.map((r) => r.name),
-    );
-    this.warnOnce(config);
+    this.lines.configLoaded(loaded, config);
+    this.events.configApplied?.(config);
+    this.lines.credentialsInClear(cleartextCredentialWarnings(config));
     this.monitor.setTargets(probeTargets(config), config.probe, config.dns.servers);
     await this.reconciler.run();
   }
 
-  /** Each warning is logged when it first appears, not at every reload; status shows the current ones. */
-  private warnOnce(config: AgentConfig): void {
-    const current = cleartextCredentialWarnings(config);
-    for (const { registry, message } of current) {
-      if (!this.warned.has(message)) this.lines.credentialInClear(registry, message);
-    }
-    this.warned = new Set(current.map((w) => w.message));
+  private reject(err: unknown): void {
+    const refusal = this.refusalOf(err, this.rejected);
+    if (refusal === undefined) return;
+    this.rejected = refusal;
+    this.lines.configRejected(refusal.lines, this.loaded?.hash);
+    this.events.configRejected(refusal.codes);
+    this.events.changed(this.snapshot());
   }
 
-  private reject(err: unknown): void {
-    const { lines } = errorLines(err);
-    const key = lines.join('\n');
-    if (this.rejected !== undefined && this.rejected.lines.join('\n') === key) return;
-    this.rejected = { lines, at: this.clock.now() };
-    this.lines.configRejected(lines, this.loaded?.hash);
-    this.events.configRejected(codesOf(lines));
-    this.events.changed();
+  /** `err` as a refusal, or undefined when it says what `previous` said (one line per refusal, not per pass). */
+  private refusalOf(err: unknown, previous: Refusal | undefined): Refusal | undefined {
+    const { lines, codes } = errorLines(err);
+    if (previous?.lines.join('\n') === lines.join('\n')) return undefined;
+    return { lines, codes, at: this.clock.now() };
   }
 
   private async reconcile(): Promise<void> {
     const config = this.config;
     if (config === undefined || this.booting || this.stopping) return;
     const health = this.monitor.view();
-    const written = this.withAddresses(config);
+    const written = withResolvedMirrors(config, this.monitor.resolved());
     const at = this.clock.now();
     try {
-      await this.reassertClaim();
+      // Another writer never gets in unnoticed: a lost claim is taken back, or the write fails (CMA_STATE_BUSY).
+      if (await this.options.claim?.reassert()) this.lines.stateClaimReasserted(this.options.stateDir);
       const tree = new Map([...(this.options.extraFiles?.(config) ?? []), ...renderHostsTree(written, health, this.options.facts)]);
       const result = await applyTree(tree, { hostsDir: config.hostsDir, stateDir: this.options.stateDir });
       this.lastApply = { at, result };
@@ -310,14 +250,7 @@ export class Reconciler {
     } finally {
       this.modes.update(written, health, at);
       this.events.reconciled();
-      this.events.changed();
-    }
-  }
-
-  /** Another writer never gets in unnoticed: a lost claim is taken back, or the write fails (CMA_STATE_BUSY). */
-  private async reassertClaim(): Promise<void> {
-    if (await this.options.claim?.reassert()) {
-      this.lines.stateClaimReasserted(this.options.stateDir);
+      this.events.changed(this.snapshot());
     }
   }
 
@@ -331,29 +264,26 @@ export class Reconciler {
         this.lines.containerdConfigOk();
       }
     } catch (err) {
-      const { lines } = errorLines(err);
-      if (this.containerdRefusal?.lines.join('\n') === lines.join('\n')) return;
-      this.containerdRefusal = { lines, at: this.clock.now() };
-      this.lines.containerdConfigRefused(lines);
-      this.events.configRejected(codesOf(lines));
+      const refusal = this.refusalOf(err, this.containerdRefusal);
+      if (refusal === undefined) return;
+      this.containerdRefusal = refusal;
+      this.lines.containerdConfigRefused(refusal.lines);
+      this.events.configRejected(refusal.codes);
     }
   }
 
-  /** The config as written: each DNS-named mirror replaced by the addresses it resolved to. */
-  private withAddresses(config: AgentConfig): AgentConfig {
-    return withResolvedMirrors(config, this.monitor.resolved());
-  }
-
-  private onResolved(url: string, resolution: Resolution): void {
+  /** The monitor's `onResolved`: a named mirror's addresses changed. */
+  mirrorResolved(url: string, resolution: Resolution): void {
     this.lines.mirrorResolved(url, resolution);
-    this.events.changed();
+    this.events.changed(this.snapshot());
     if (!this.stopping) void this.requestReconcile();
   }
 
-  private onTransition(url: string, from: MirrorState, to: MirrorState, last: ProbeResult | undefined): void {
-    const written = this.config === undefined ? [] : this.withAddresses(this.config).registries;
+  /** The monitor's `onTransition`: a mirror went up or down; the line names the registries whose file lists it. */
+  mirrorChanged(url: string, from: MirrorState, to: MirrorState, health: MirrorHealth): void {
+    const written = this.config === undefined ? [] : withResolvedMirrors(this.config, this.monitor.resolved()).registries;
     const registries = written.filter((r) => r.mirrors.some((m) => m.url === url)).map((r) => r.name);
-    this.lines.mirrorState(url, from, to, last, registries);
+    this.lines.mirrorState(url, from, to, health.lastResult, registries);
     if (!this.stopping) void this.requestReconcile();
   }
 }
@@ -362,14 +292,4 @@ export class Reconciler {
 function settleBudgetMs(probe: ProbeSettings): number {
   const rounds = Math.max(probe.successThreshold, 1);
   return Math.min(BOOT_SETTLE_CAP_MS, rounds * (UNKNOWN_PROBE_GAP_MS + probe.timeoutMs));
-}
-
-function configSecrets(config: AgentConfig): string[] {
-  return config.registries
-    .flatMap((r) => [r.auth, ...r.mirrors.map((m) => m.auth)])
-    .flatMap((c) => (c === undefined ? [] : credentialSecrets(c)));
-}
-
-function codesOf(lines: string[]): string[] {
-  return lines.map((line) => /\[(CMA_[A-Z_]+)\]$/.exec(line)?.[1] ?? 'CMA_INTERNAL');
 }

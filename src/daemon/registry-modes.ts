@@ -18,8 +18,14 @@ export class RegistryModes {
     private readonly onChange: (registry: string, mode: RegistryMode) => void,
   ) {}
 
-  get(registry: string): ModeEntry | undefined {
-    return this.modes.get(registry);
+  /** The mode of each of `config`'s registries that has one. */
+  of(config: AgentConfig | undefined): Map<string, ModeEntry> {
+    const out = new Map<string, ModeEntry>();
+    for (const registry of config?.registries ?? []) {
+      const entry = this.modes.get(registry.name);
+      if (entry !== undefined) out.set(registry.name, entry);
+    }
+    return out;
   }
 
   /** Records the modes that `health` gives `config` at `at`; registries no longer configured are forgotten. */
