@@ -3,8 +3,8 @@
 // CMA_AGENT_BIN names another executable to test instead, e.g. the packaged single executable from
 // `make binary`: what ships is what the scenarios and benchmarks exercise, not only dist/.
 import { existsSync, mkdirSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import { freeLoopbackPort } from '../helpers/agent-process.js';
 import { envFor, selectedBuild, spawnLogged, testbedUnavailable, waitFor, type ManagedProcess } from '../helpers/testbed/index.js';
 
 const SELECTED_BIN = process.env.CMA_AGENT_BIN;
@@ -51,14 +51,6 @@ export interface AgentOptions {
   env?: NodeJS.ProcessEnv;
   /** The executable to run; default AGENT_BIN. Benchmarks compare two side by side. */
   bin?: string;
-}
-
-export async function freeLoopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((done) => server.close(done));
-  return port;
 }
 
 export async function startAgent(options: AgentOptions): Promise<Agent> {
