@@ -5,20 +5,12 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freeLoopbackPort } from '../helpers/agent-process.js';
+import type { AgentStatus } from '../../src/observe/status-format.js';
 import { envFor, selectedBuild, spawnLogged, testbedUnavailable, waitFor, type ManagedProcess } from '../helpers/testbed/index.js';
 
 const SELECTED_BIN = process.env.CMA_AGENT_BIN;
 export const AGENT_BIN = SELECTED_BIN ? resolve(SELECTED_BIN) : resolve(import.meta.dirname, '../../bin/containerd-mirror-agent');
 export const AGENT_BUILT = existsSync(SELECTED_BIN ? AGENT_BIN : resolve(import.meta.dirname, '../../dist/cli/main.js'));
-
-export type MirrorState = 'up' | 'down' | 'unknown';
-
-export interface AgentStatus {
-  registries: Array<{ name: string; mode: 'mirror' | 'upstream'; mirrors: Array<{ url: string; state: MirrorState }> }>;
-  /** lastError: the newest rejected config, one line per problem; absent once a good one is applied. */
-  config: { lastError?: string };
-  containerd: { version: string | null; hostsInEffect: boolean | null; checkedAt?: string; reason?: string; restartPending: boolean };
-}
 
 export interface Agent {
   readonly process: ManagedProcess;
