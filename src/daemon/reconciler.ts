@@ -1,4 +1,6 @@
-// The reconcile loop: sources -> model -> (model x health x facts) -> files, one direction, serialised.
+// The reconcile loop: sources -> model -> (model x health x facts) -> files, one direction, serialised. It loops
+// and nothing else: daemon.ts builds the health monitor and the secret set and hands them in, each event enters
+// once (requestReload, requestReconcile, mirrorChanged, mirrorResolved), and event-lines.ts words the log lines.
 import { errorLines } from '../errors.js';
 import type { Logger } from '../model.js';
 import { type Clock, realClock } from '../clock.js';
