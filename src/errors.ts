@@ -101,9 +101,14 @@ export class AgentErrors extends Error {
   }
 }
 
-/** The operator-facing lines of any error, and the exit status it maps to. */
-export function errorLines(err: unknown): { lines: string[]; exitCode: number } {
-  if (err instanceof AgentErrors) return { lines: err.errors.map((e) => e.toLine()), exitCode: err.exitCode };
-  if (err instanceof AgentError) return { lines: [err.toLine()], exitCode: err.exitCode };
-  return { lines: [`internal error: ${err instanceof Error ? err.message : String(err)}`], exitCode: EXIT_RUNTIME };
+/** The code counted for an error that is not an AgentError: a defect, not an input the agent refused. */
+export const INTERNAL_CODE = 'CMA_INTERNAL';
+
+/** The operator-facing lines of any error, the code of each line, and the exit status it maps to. */
+export function errorLines(err: unknown): { lines: string[]; codes: string[]; exitCode: number } {
+  if (err instanceof AgentErrors || err instanceof AgentError) {
+    const errors = err instanceof AgentErrors ? err.errors : [err];
+    return { lines: errors.map((e) => e.toLine()), codes: errors.map((e) => e.code), exitCode: err.exitCode };
+  }
+  return { lines: [`internal error: ${err instanceof Error ? err.message : String(err)}`], codes: [INTERNAL_CODE], exitCode: EXIT_RUNTIME };
 }

@@ -86,6 +86,9 @@ export interface AgentConfig {
 
 export type MirrorState = 'up' | 'down' | 'unknown';
 
+/** Where a registry's pulls go: its mirrors; upstream only; or nowhere (`degraded`: mirror-only, no mirror up). */
+export type RegistryMode = 'mirror' | 'upstream' | 'degraded';
+
 /** Health as render sees it: mirror URL -> state. A URL absent from the map is `unknown`. */
 export type HealthView = ReadonlyMap<string, MirrorState>;
 

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { ERROR_CODES, AgentError, AgentErrors } from '../src/errors.js';
+import { ERROR_CODES, AgentError, AgentErrors, errorLines } from '../src/errors.js';
 
 describe('error registry', () => {
   it('documents every code in docs/operations.md with its exit status', async () => {
@@ -23,5 +23,19 @@ describe('error registry', () => {
     const errs = new AgentErrors([new AgentError('CMA_APPLY_IO', 'x'), new AgentError('CMA_CONFIG_FIELD', 'y')]);
     assert.equal(errs.exitCode, 2);
     assert.equal(errs.message.split('\n').length, 2);
+  });
+
+  it('gives each line the code of its error, never one read back out of the text', () => {
+    const errors = new AgentErrors([
+      new AgentError('CMA_CONFIG_FIELD', 'expected a string', { file: '/c.yaml', field: 'probe' }),
+      // A message that happens to end like a line: its code is still the error's own.
+      new AgentError('CMA_CONFIG_LIMIT', 'too deep [CMA_CONFIG_FIELD]', { file: '/c.yaml' }),
+    ]);
+    assert.deepEqual(errorLines(errors).codes, ['CMA_CONFIG_FIELD', 'CMA_CONFIG_LIMIT']);
+    assert.deepEqual(errorLines(new Error('disk gone [CMA_APPLY_IO]')), {
+      lines: ['internal error: disk gone [CMA_APPLY_IO]'],
+      codes: ['CMA_INTERNAL'],
+      exitCode: 1,
+    });
   });
 });

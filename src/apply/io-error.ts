@@ -1,3 +1,4 @@
+// A failed file operation as an operator reads it (path, syscall, errno code), and the errno tests apply/ uses.
 import { AgentError } from '../errors.js';
 
 /**

@@ -1,3 +1,4 @@
+// The config as this node applies it: the operator's `--hosts-dir` over the config's `hostsDir`.
 import { resolve } from 'node:path';
 import type { AgentConfig } from '../model.js';
 

@@ -13,7 +13,7 @@ import { type Clock, pastTime, realClock } from '../clock.js';
 import { AgentError } from '../errors.js';
 import type { RestartState } from './restart-state.js';
 
-/** The pino methods the policy uses. */
+/** The logger methods the policy uses. */
 export type RestartLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 /** What operators see of the policy (status, metrics, STATUS=): times as epoch milliseconds. */

@@ -3,7 +3,7 @@
 // ordered: stop inputs (watcher, writes), then probing, then outputs.
 import { Reconciler } from './reconciler.js';
 import { HostsCheck } from './hosts-check.js';
-import { buildStatus } from './status-view.js';
+import { buildStatus, type ReconcilerSnapshot } from './status-view.js';
 import type { RestartInfo } from '../containerd/restart.js';
 import { ContainerdConfig } from '../containerd/managed-config.js';
 import { SourceWatcher } from '../watch/source-watcher.js';
@@ -19,6 +19,8 @@ import { startWatchdogPings } from '../observe/watchdog-pings.js';
 import type { ContainerdFacts, ProbeSettings } from '../model.js';
 import type { StateClaim } from '../apply/state-claim.js';
 import { VERSION } from '../version.js';
+import { HealthMonitor } from '../health/monitor.js';
+import { DEFAULT_PROBE } from '../config/native-schema.js';
 
 /** A reconcile runs at least this often, to repair files changed behind the agent's back. */
 const RECONCILE_INTERVAL_MS = 30_000;
@@ -62,10 +64,10 @@ function deadlines(probe: ProbeSettings | undefined): WatchdogDeadlines {
 }
 
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
-  // Every credential any loaded config held is scrubbed from every log line, whatever carries it. The logger
-  // exists before the reconciler, so it reaches it through this late binding.
-  const late: { reconciler?: Reconciler } = {};
-  const logger = createLogger({ env: options.env, secrets: () => late.reconciler?.secrets() ?? [] });
+  // Every credential any loaded config held is scrubbed from every log line, whatever carries it: the
+  // reconciler adds each config's to this set, the logger reads it.
+  const secrets = new Set<string>();
+  const logger = createLogger({ env: options.env, secrets: () => secrets });
   const metrics = createMetrics({ version: VERSION });
   const notifier = createNotifier(options.env, { logger });
   const gate = new WatchdogGate(deadlines(undefined));
@@ -94,7 +96,20 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         });
   const restartInfo = (): RestartInfo => containerd?.restartInfo() ?? { restartPending: false };
 
-  let probeSettings: ProbeSettings | undefined;
+  // The probe loop's events go straight to what they feed; a transition enters the reconciler once.
+  const monitor = new HealthMonitor({
+    settings: DEFAULT_PROBE,
+    events: {
+      onResult: (url, result) => {
+        gate.probeProgress();
+        metrics.probe(url, result.ok, result.durationMs);
+      },
+      onTransition: (url, from, to, health) => reconciler.mirrorChanged(url, from, to, health),
+      onResolved: (url, resolution) => reconciler.mirrorResolved(url, resolution),
+    },
+  });
+  /** What the watcher follows: the sources and the credential files the applied config names. */
+  let watched = [...options.sources, ...(options.clusterSources ?? [])];
   const reconciler: Reconciler = new Reconciler(
     {
       sources: options.sources,
@@ -104,17 +119,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       facts: options.facts,
       containerd,
       logger,
+      monitor,
+      secrets,
       claim: options.claim,
       extraFiles: (config) => hostsCheck.files(config),
     },
     {
-      changed: () => {
-        const probe = reconciler.appliedConfig?.probe;
-        if (probe !== probeSettings) {
-          probeSettings = probe;
-          gate.setDeadlines(deadlines(probe));
-        }
-        publishStatus();
+      changed: (snapshot) => publishStatus(snapshot),
+      configApplied: (config) => {
+        gate.setDeadlines(deadlines(config.probe));
+        watched = [...options.sources, ...(options.clusterSources ?? []), ...config.credentialFiles];
       },
       configRejected: (codes) => codes.forEach((code) => metrics.configLoadError(code)),
       applied: (result, error) => {
@@ -125,27 +139,15 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       reloadStarted: () => gate.reloadStarted(),
       reloadEnded: () => gate.reloadEnded(),
       modeChanged: (registry, mode) => metrics.modeTransition(registry, mode),
-      probed: (url, result) => {
-        gate.probeProgress();
-        metrics.probe(url, result.ok, result.durationMs);
-      },
     },
   );
-  late.reconciler = reconciler;
-  const currentStatus = (): AgentStatus => {
-    const status = buildStatus(
-      reconciler.snapshot(),
-      reconciler.monitor.snapshot(),
-      restartInfo(),
-      process.pid,
-      reconciler.monitor.named(),
-      hostsCheck.snapshot(),
-    );
+  const currentStatus = (snapshot = reconciler.snapshot()): AgentStatus => {
+    const status = buildStatus(snapshot, monitor.snapshot(), restartInfo(), process.pid, monitor.named(), hostsCheck.snapshot());
     status.warnings.push(...(containerd?.warnings() ?? []));
     return status;
   };
-  function publishStatus(): void {
-    const status = currentStatus();
+  function publishStatus(snapshot?: ReconcilerSnapshot): void {
+    const status = currentStatus(snapshot);
     metrics.observeStatus(status);
     void notifier.status(summaryLine(status, new Date()));
   }
@@ -172,6 +174,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     await watcher?.close();
     await hostsCheck.stop();
     await reconciler.stop();
+    await monitor.stop();
     await containerd?.stop();
     await http?.close();
     logger.info({ event: 'stopped' }, 'stopped');
@@ -183,7 +186,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     http = await startHttpServer({
       listen: options.listen,
       metrics,
-      status: currentStatus,
+      status: () => currentStatus(),
       healthy: () => {
         const reason = gate.stale();
         return reason === undefined || { ok: false, reason };
@@ -195,9 +198,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     });
     hostsCheck.listening(http.address);
     if (stopping) return;
-    const follow = (): Promise<void> => watcher?.setSources(reconciler.watchedPaths()) ?? Promise.resolve();
+    const follow = (): Promise<void> => watcher?.setSources(watched) ?? Promise.resolve();
     watcher = new SourceWatcher({
-      sources: reconciler.watchedPaths(),
+      sources: watched,
       onChange: (reason) => {
         logger.debug({ event: 'source_changed', reason }, `config source changed (${reason}); reloading`);
         void reconciler.requestReload().then(follow, () => undefined);
@@ -222,7 +225,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     timers.push(
       setInterval(() => void reconciler.requestReconcile(), RECONCILE_INTERVAL_MS),
       setInterval(() => {
-        if (reconciler.monitor.snapshot().size === 0) gate.probeProgress();
+        if (monitor.snapshot().size === 0) gate.probeProgress();
       }, IDLE_PROBE_HEARTBEAT_MS),
     );
     stopPings = startWatchdogPings(notifier, gate, logger);

@@ -11,6 +11,7 @@ import { likelyCause, shadowingDirs } from '../cri/hosts-cause.js';
 import { formatContainerdVersion } from '../containerd/detect.js';
 import { CoalescingRunner } from '../coalescing-runner.js';
 import type { AgentConfig, ContainerdFacts, RenderedTree } from '../model.js';
+import { realClock } from '../clock.js';
 
 const exists = (path: string): Promise<boolean> =>
   stat(path).then(
@@ -110,7 +111,7 @@ export class HostsCheck {
     try {
       await this.check(config);
     } catch (err) {
-      this.view = { ...this.view, hostsInEffect: null, checkedAt: Date.now(), reason: `the check failed: ${(err as Error).message}` };
+      this.view = { ...this.view, hostsInEffect: null, checkedAt: realClock.now(), reason: `the check failed: ${(err as Error).message}` };
       this.options.changed();
     }
   }
@@ -119,7 +120,7 @@ export class HostsCheck {
     const canary = this.usable(config);
     // Before the first reconcile has written the canary's file, a check could only mislead.
     if (canary !== undefined && !(await exists(join(config.hostsDir, canary.registry, 'hosts.toml')))) return;
-    const at = Date.now();
+    const at = realClock.now();
     const registries = [...config.registries.map((r) => r.name), ...(canary ? [canary.registry] : [])];
     const cause = async (): Promise<string | undefined> =>
       likelyCause({

@@ -5,10 +5,42 @@ import type { AddressStatus, AgentStatus, MirrorStatus, RegistryStatus } from '.
 import type { NamedSnapshot } from '../health/monitor.js';
 import type { MirrorHealth } from '../health/state-machine.js';
 import type { RestartInfo } from '../containerd/restart.js';
-import type { ReconcilerSnapshot } from './reconciler.js';
+import type { ModeEntry } from './registry-modes.js';
+import type { ApplyResult } from '../apply/apply.js';
+import type { AgentConfig } from '../model.js';
 import type { HostsCheckView } from './hosts-check.js';
 import { VERSION } from '../version.js';
 import { cleartextCredentialWarnings } from '../cleartext-credentials.js';
+
+/** Why a config (or config.toml) was refused, as operator lines and their codes, and when. */
+export interface Refusal {
+  lines: string[];
+  codes: string[];
+  at: number;
+}
+
+export interface LastApply {
+  at: number;
+  result?: ApplyResult;
+  error?: string;
+}
+
+/** Everything the status view shows of the reconcile loop, as plain data. */
+export interface ReconcilerSnapshot {
+  startedAt: number;
+  /** A valid config has been applied to disk. */
+  ready: boolean;
+  config: AgentConfig | undefined;
+  configHash: string | undefined;
+  configFiles: string[];
+  /** The config files read from cluster-provided sources. */
+  clusterFiles: string[];
+  configLoadedAt: number | undefined;
+  /** The config's refusal, else config.toml's. */
+  refusal: Refusal | undefined;
+  lastApply: LastApply | undefined;
+  modes: ReadonlyMap<string, ModeEntry>;
+}
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const isoOrUndefined = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : iso(ms));

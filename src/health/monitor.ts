@@ -178,9 +178,13 @@ export class HealthMonitor {
     return out;
   }
 
-  /** Named mirrors whose first round has not ended: the boot settle waits for them like for `unknown` mirrors. */
-  resolving(): boolean {
-    return [...this.endpoints.values()].some((e) => e.named !== undefined && e.named.resolution === undefined);
+  /**
+   * Some endpoint is not decided yet: a named mirror whose first round has not ended, or a mirror still
+   * `unknown` that has not failed a probe. The daemon's boot settle waits while this holds.
+   */
+  undecided(): boolean {
+    const resolving = [...this.endpoints.values()].some((e) => e.named !== undefined && e.named.resolution === undefined);
+    return resolving || this.healths().some(([, h]) => h.state === 'unknown' && h.consecutiveFail === 0);
   }
 
   /** When a probe last completed; with no endpoint to probe the loop is idle, not stalled, so: now. */

@@ -12,6 +12,7 @@
 import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import type { ConnectionOptions } from 'node:tls';
 import type { TlsSettings } from '../model.js';
+import { realClock } from '../clock.js';
 import { describeProbeError, type Phase } from './probe-errors.js';
 
 export interface ProbeTarget {
@@ -84,7 +85,7 @@ export async function probeOnce(target: ProbeTarget, timeoutMs: number): Promise
   const finish = (r: { ok: boolean; status?: number; error?: string }): ProbeResult => ({
     ...r,
     durationMs: Math.round(performance.now() - started),
-    at: Date.now(),
+    at: realClock.now(),
   });
 
   const address = cachedProbeAddress(target.url);

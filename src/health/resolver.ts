@@ -7,6 +7,7 @@
 // exceptions, worded for a human: they become the mirror's reason for being down.
 import { Resolver } from 'node:dns/promises';
 import { isIPv6 } from 'node:net';
+import { realClock } from '../clock.js';
 
 export interface Resolution {
   name: string;
@@ -58,7 +59,7 @@ export class NameResolver {
   constructor(options: ResolverOptions) {
     this.servers = options.servers;
     this.timeoutMs = options.timeoutMs;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? (() => realClock.now());
   }
 
   /** The addresses of `name`, from the cache while its answer is fresh (at most `ceilingMs` old). */

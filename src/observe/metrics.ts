@@ -4,14 +4,14 @@
 import { Counter, Gauge, Histogram, MetricRegistry } from './prometheus.js';
 import { redactUrl } from './redact.js';
 import type { AgentStatus } from './status-format.js';
+import type { RegistryMode } from '../model.js';
 
 const METRIC_PREFIX = 'containerd_mirror_agent_';
 
 // A probe has a 1 s deadline by default: fine resolution below it, a few buckets above for longer timeouts.
 const PROBE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2, 5, 10];
 
-export type ApplyResult = 'changed' | 'unchanged' | 'failed';
-export type RegistryMode = 'mirror' | 'upstream' | 'degraded';
+export type ApplyOutcome = 'changed' | 'unchanged' | 'failed';
 
 export interface AgentMetrics {
   /** Sets mirror_up, registry_mode, restart_pending and config_rejected, and drops series of registries/mirrors gone from the config. */
@@ -19,7 +19,7 @@ export interface AgentMetrics {
   probe(mirror: string, ok: boolean, durationMs: number): void;
   modeTransition(registry: string, to: RegistryMode): void;
   /** `changed` and `unchanged` are successful applies: they move last_successful_apply_timestamp_seconds. */
-  configApply(result: ApplyResult, at: Date): void;
+  configApply(result: ApplyOutcome, at: Date): void;
   configLoadError(code: string): void;
   containerdRestart(result: 'success' | 'failure'): void;
   /** The text exposition format, and its content type. */

@@ -1,7 +1,7 @@
 // Credentials never reach logs, metrics, status or error messages (ARCHITECTURE.md, invariant 7). Two nets:
 // structured data is cleaned by key name, free text (child process output, error messages) by known value.
 
-import type { Credential } from '../model.js';
+import type { AgentConfig, Credential } from '../model.js';
 
 export const REDACTED = '[REDACTED]';
 
@@ -36,6 +36,13 @@ export function redactText(text: string, secrets: Iterable<string>): string {
 export function credentialSecrets(cred: Credential): string[] {
   if (cred.kind === 'identityToken') return [cred.identityToken];
   return [cred.password, Buffer.from(`${cred.username}:${cred.password}`).toString('base64')];
+}
+
+/** The secrets of every credential `config` holds, upstream and mirror. */
+export function configSecrets(config: AgentConfig): string[] {
+  return config.registries
+    .flatMap((r) => [r.auth, ...r.mirrors.map((m) => m.auth)])
+    .flatMap((c) => (c === undefined ? [] : credentialSecrets(c)));
 }
 
 /** A URL safe to print: user info (`user:pass@`) removed. Text that is not a URL is returned unchanged. */

@@ -3,6 +3,7 @@
 
 import { ago } from './human-duration.js';
 import { redactUrl } from './redact.js';
+import type { RegistryMode } from '../model.js';
 
 export interface ProbeSummary {
   ok: boolean;
@@ -50,7 +51,7 @@ export interface RegistryStatus {
    * `upstream`: the hosts.toml lists no mirror, containerd goes to `server` directly. `degraded`: a
    * mirror-only registry (`fallback: false`) with no mirror up: its mirrors stay written, pulls fail.
    */
-  mode: 'mirror' | 'upstream' | 'degraded';
+  mode: RegistryMode;
   since: string;
   /** Absent for `_default`: each image's own registry is its upstream. */
   server?: string;

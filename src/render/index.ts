@@ -6,7 +6,7 @@ import { withResolvedMirrors } from './named-mirrors.js';
 export { rejectsHostlessFile, supportsDialTimeout } from './containerd-version.js';
 export { hostsTomlPath, renderHostsToml } from './hosts-toml.js';
 export { maskCredentials } from './header.js';
-export { activeMirrors, registryMode, type RegistryMode } from './mirrors.js';
+export { activeMirrors, registryMode } from './mirrors.js';
 export { withResolvedMirrors } from './named-mirrors.js';
 
 /** `resolved`: the addresses of mirrors named by cluster host names; without them those mirrors are left out. */

@@ -1,7 +1,7 @@
 // Which mirrors a registry's hosts.toml lists right now. Boot-safe (invariant 5): a probed mirror is
 // listed only once its probe says `up`; `unknown` and `down` both leave it out. A mirror-only registry
 // (`fallback: false`) lists every mirror whatever its health: without them there is nowhere to pull from.
-import type { HealthView, Mirror, Registry } from '../model.js';
+import type { HealthView, Mirror, Registry, RegistryMode } from '../model.js';
 
 /** Each URL once, in configured order: TOML forbids defining the same `[host."<url>"]` table twice. */
 function distinct(mirrors: readonly Mirror[]): Mirror[] {
@@ -21,8 +21,6 @@ function upMirrors(registry: Registry, health: HealthView): Mirror[] {
 export function activeMirrors(registry: Registry, health: HealthView): Mirror[] {
   return registry.fallback ? upMirrors(registry, health) : distinct(registry.mirrors);
 }
-
-export type RegistryMode = 'mirror' | 'upstream' | 'degraded';
 
 /** `degraded`: mirror-only and no mirror up, so pulls fail until one answers. */
 export function registryMode(registry: Registry, health: HealthView): RegistryMode {

@@ -1,5 +1,6 @@
 // consul-template style debounce: a burst of events fires once, after `floorMs` of quiet, but a continuous
 // storm still fires `ceilingMs` after its first event, so a reload is never starved by a chatty filesystem.
+import { type Clock, realClock } from '../clock.js';
 
 export interface DebounceOptions {
   floorMs: number;
@@ -15,16 +16,16 @@ export interface Debouncer {
   pending(): boolean;
 }
 
-export function createDebouncer(options: DebounceOptions, fire: () => void): Debouncer {
+export function createDebouncer(options: DebounceOptions, fire: () => void, clock: Clock = realClock): Debouncer {
   const { floorMs, ceilingMs } = options;
   if (!(floorMs >= 0) || !(ceilingMs >= floorMs)) {
     throw new RangeError(`debounce: need 0 <= floorMs <= ceilingMs, got floorMs=${floorMs} ceilingMs=${ceilingMs}`);
   }
-  let timer: NodeJS.Timeout | undefined;
+  let timer: unknown;
   let firstAt = 0;
 
   const cancel = (): void => {
-    if (timer !== undefined) clearTimeout(timer);
+    if (timer !== undefined) clock.clearTimeout(timer);
     timer = undefined;
   };
   const fireNow = (): void => {
@@ -35,11 +36,11 @@ export function createDebouncer(options: DebounceOptions, fire: () => void): Deb
 
   return {
     trigger(): void {
-      const now = Date.now();
+      const now = clock.now();
       if (timer === undefined) firstAt = now;
-      else clearTimeout(timer);
+      else clock.clearTimeout(timer);
       const untilCeiling = Math.max(0, firstAt + ceilingMs - now);
-      timer = setTimeout(fireNow, Math.min(floorMs, untilCeiling));
+      timer = clock.setTimeout(fireNow, Math.min(floorMs, untilCeiling));
     },
     flush(): void {
       if (timer !== undefined) fireNow();

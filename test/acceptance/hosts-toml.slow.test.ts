@@ -1,7 +1,7 @@
 // Real containerd reads what we render: `ctr images pull --hosts-dir` through a rendered hosts.toml goes to
 // the mirror it names, and an upstream-only file rendered for containerd 1.6 is accepted (the pull goes to
 // the configured server, not to containerd's default https://<registry host>).
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +9,8 @@ import type { HealthView, Registry } from '../../src/model.js';
 import {
   forgetAllImages,
   SMALL_IMAGE,
-  startTestbed,
+  containerdManifestRequests as manifestRequests,
+  testbedForSuite,
   testbedUnavailable,
   writeRendered,
   type Containerd,
@@ -29,23 +30,17 @@ function writeHostsFile(hostsDir: string, name: string, content: string): void {
   writeFileSync(join(hostsDir, name, 'hosts.toml'), content);
 }
 
-const manifestRequests = (bed: Testbed['upstream'], since: number): number =>
-  bed.requests(since).filter((r) => r.path.includes(`/v2/${SMALL_IMAGE.repository}/manifests/`) && r.userAgent.startsWith('containerd/'))
-    .length;
-
 describe('hosts.toml on real containerd', { skip }, () => {
   let bed: Testbed;
   let containerd: Containerd;
   let recorder: Recorder;
 
-  before(async () => {
-    bed = await startTestbed({ images: [SMALL_IMAGE] });
-    containerd = bed.containerd as Containerd;
+  testbedForSuite(async (suite) => {
+    ({ bed, containerd } = suite);
     recorder = await startRecorder('127.0.0.2');
   });
   after(async () => {
     await recorder?.close();
-    await bed?.stop();
   });
 
   it('pulls through the mirror a rendered file names', async () => {

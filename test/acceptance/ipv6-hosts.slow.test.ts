@@ -1,50 +1,37 @@
 // IPv6 literals on real containerd (Debian's 1.6.20 here): a rendered hosts.toml naming a mirror or a server
 // like http://[::1]:PORT is read, not dropped. containerd 1.x rejects a table header holding `]` (issue 10055)
 // and then silently uses its default, https://<registry>, so each pull below fails if the file is ignored.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type AddressInfo } from 'node:net';
 import type { ContainerdFacts } from '../../src/model.js';
 import { installedContainerdFacts } from '../render/real-containerd.js';
 import {
   forgetAllImages,
   pullImage,
   SMALL_IMAGE,
-  startTestbed,
+  containerdManifestRequests as fromContainerd,
+  testbedForSuite,
   testbedUnavailable,
   writeRendered,
   type Containerd,
   type Testbed,
 } from '../helpers/testbed/index.js';
 import { mirror, registry } from '../render/fixtures.js';
-
-/** A port on `host` that nothing listens on. */
-async function deadPort(host: string): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-const fromContainerd = (bed: Testbed['upstream'], since: number): number =>
-  bed.requests(since).filter((r) => r.path.includes(`/v2/${SMALL_IMAGE.repository}/manifests/`) && r.userAgent.startsWith('containerd/'))
-    .length;
+import { refusedPort } from '../helpers/servers.js';
 
 describe('IPv6 hosts in hosts.toml on real containerd', { skip: testbedUnavailable() }, () => {
   let bed: Testbed;
   let containerd: Containerd;
   let facts: ContainerdFacts;
 
-  before(async () => {
-    // The upstream on 127.0.0.1, its pull-through cache on [::1].
-    bed = await startTestbed({ images: [SMALL_IMAGE], cacheHost: '::1' });
-    containerd = bed.containerd as Containerd;
-    facts = await installedContainerdFacts();
-  });
-  after(async () => {
-    await bed?.stop();
-  });
+  // The upstream on 127.0.0.1, its pull-through cache on [::1].
+  testbedForSuite(
+    async (suite) => {
+      ({ bed, containerd } = suite);
+      facts = await installedContainerdFacts();
+    },
+    { cacheHost: '::1' },
+  );
 
   it('pulls through a mirror on [::1] (CRI, config_path)', async () => {
     assert.match(bed.cache.url, /^http:\/\/\[::1\]:\d+$/);
@@ -77,7 +64,7 @@ describe('IPv6 hosts in hosts.toml on real containerd', { skip: testbedUnavailab
 
   it('reads the file of a registry named [::1]:PORT from the directory of that name (ctr: CRI 1.6 refuses IPv6 references)', async () => {
     // Nothing listens at the name itself: only the file's server, the cache, can serve the pull.
-    const name = `[::1]:${await deadPort('::1')}`;
+    const name = `[::1]:${(await refusedPort({ host: '::1' })).port}`;
     writeRendered(bed.hostsDir, [registry(name, { server: bed.cache.url })], new Map(), facts);
     await forgetAllImages(containerd);
     const mark = bed.cache.logMark();

@@ -5,14 +5,14 @@
 //   its own file never sees `_default`; with its mirrors down the file lists nothing and pulls go upstream.
 // - mirror-only: the last mirror is containerd's `server`, so a pull never reaches the upstream, also when
 //   every mirror is down (the pull fails instead).
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';
 import type { ContainerdFacts, HealthView, Registry } from '../../src/model.js';
 import {
   freshPull,
   SMALL_IMAGE,
-  startTestbed,
+  testbedForSuite,
   testbedUnavailable,
   writeRendered,
   type Containerd,
@@ -36,14 +36,10 @@ describe('_default and mirror-only on real containerd', { skip }, () => {
   let facts: ContainerdFacts;
   let dead: string;
 
-  before(async () => {
-    bed = await startTestbed({ images: [SMALL_IMAGE] });
-    containerd = bed.containerd as Containerd;
+  testbedForSuite(async (suite) => {
+    ({ bed, containerd } = suite);
     facts = await factsOf(containerd);
     dead = (await refusedPort({ host: '127.0.0.1' })).url;
-  });
-  after(async () => {
-    await bed?.stop();
   });
 
   /** Writes exactly what the agent would write (and nothing else) into containerd's config_path. */

@@ -1,10 +1,9 @@
 // A `<host>_<port>_` directory shadows the agent's `<host>:<port>/hosts.toml` on real containerd (1.6.20 here):
 // containerd reads the first and never the second. The agent refuses to report success over it
 // (CMA_SHADOWED, naming the path), and once it is moved away the agent's file is what containerd uses.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ApplyErrors, applyTree } from '../../src/apply/apply.js';
 import { detectContainerdFacts } from '../../src/containerd/detect.js';
@@ -13,36 +12,25 @@ import {
   forgetAllImages,
   pullImage,
   SMALL_IMAGE,
-  startTestbed,
+  testbedForSuite,
   testbedUnavailable,
   type Containerd,
   type Testbed,
 } from '../helpers/testbed/index.js';
 import { agentConfig, registry } from '../render/fixtures.js';
-
-async function deadAddress(host: string): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return `${host}:${port}`;
-}
+import { refusedPort } from '../helpers/servers.js';
 
 describe('a host_port_ directory on real containerd', { skip: testbedUnavailable() }, () => {
   let bed: Testbed;
   let containerd: Containerd;
 
-  before(async () => {
-    bed = await startTestbed({ images: [SMALL_IMAGE] });
-    containerd = bed.containerd as Containerd;
-  });
-  after(async () => {
-    await bed?.stop();
+  testbedForSuite((suite) => {
+    ({ bed, containerd } = suite);
   });
 
   it('shadows the agent file until it is moved away, and the agent says so instead of reporting success', async () => {
     // Nothing listens at the registry's own name: only the agent's file (server = the upstream) can serve it.
-    const name = await deadAddress('127.0.0.2');
+    const name = `127.0.0.2:${(await refusedPort({ host: '127.0.0.2' })).port}`;
     const ref = `${name}/${SMALL_IMAGE.repository}:${SMALL_IMAGE.tag}`;
     const [host, port] = name.split(':') as [string, string];
     const shadow = join(bed.hostsDir, `${host}_${port}_`);

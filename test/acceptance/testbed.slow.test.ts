@@ -1,6 +1,6 @@
 // The test bed itself on real software: CRI calls made over node:http2 do what kubelet's would, and the
 // cleanup between measured pulls really empties containerd (otherwise every "fresh" pull would be free).
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import {
   pullImage,
   removeImage,
   SMALL_IMAGE,
-  startTestbed,
+  testbedForSuite,
   testbedUnavailable,
   writeRendered,
   type Containerd,
@@ -28,15 +28,11 @@ describe('test bed on real containerd', { skip: testbedUnavailable() }, () => {
   let containerd: Containerd;
   let ref: string;
 
-  before(async () => {
-    bed = await startTestbed({ images: [SMALL_IMAGE] });
-    containerd = bed.containerd as Containerd;
+  testbedForSuite((suite) => {
+    ({ bed, containerd } = suite);
     ref = bed.ref(SMALL_IMAGE);
     const upstreamOnly: Registry = registry(bed.upstream.address, { server: bed.upstream.url, mirrors: [mirror(bed.cache.url)] });
     writeRendered(bed.hostsDir, [upstreamOnly], new Map([[bed.cache.url, 'down']]), CONTAINERD_1_6);
-  });
-  after(async () => {
-    await bed?.stop();
   });
 
   it('pulls, lists and removes an image through CRI', async () => {

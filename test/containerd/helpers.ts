@@ -57,7 +57,7 @@ export interface LogLine {
 
 export function recordingLogger(): Logger & { lines: LogLine[]; text(): string } {
   const lines: LogLine[] = [];
-  // pino's LogFn is overloaded; the policy only ever calls (obj, msg).
+  // LogFn is overloaded (model.ts); the policy only ever calls (obj, msg).
   const at = (level: LogLine['level']) => ((obj: object, msg: string) => void lines.push({ level, obj, msg })) as Logger['info'];
   return { lines, info: at('info'), warn: at('warn'), error: at('error'), text: () => JSON.stringify(lines) };
 }

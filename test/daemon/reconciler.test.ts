@@ -1,12 +1,14 @@
 // The reconcile loop in process, for orderings a child process cannot time.
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { Reconciler, type ReconcilerEvents } from '../../src/daemon/reconciler.js';
+import { Reconciler, type ReconcilerEvents, type ReconcilerOptions } from '../../src/daemon/reconciler.js';
+import { HealthMonitor } from '../../src/health/monitor.js';
+import { DEFAULT_PROBE } from '../../src/config/native-schema.js';
 import { buildStatus } from '../../src/daemon/status-view.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { createLogger } from '../../src/observe/logger.js';
@@ -20,8 +22,22 @@ const noEvents: ReconcilerEvents = {
   applied: () => undefined,
   reconciled: () => undefined,
   modeChanged: () => undefined,
-  probed: () => undefined,
 };
+
+/** A reconciler wired to its own probe loop, as the daemon wires them; the loop is stopped after the test. */
+function reconciler(t: TestContext, options: Omit<ReconcilerOptions, 'monitor'>, events: ReconcilerEvents): Reconciler {
+  const monitor: HealthMonitor = new HealthMonitor({
+    settings: DEFAULT_PROBE,
+    events: {
+      onResult: () => undefined,
+      onTransition: (url, from, to, health) => agent.mirrorChanged(url, from, to, health),
+      onResolved: (url, resolution) => agent.mirrorResolved(url, resolution),
+    },
+  });
+  const agent = new Reconciler({ ...options, monitor }, events);
+  t.after(() => monitor.stop());
+  return agent;
+}
 
 describe('Reconciler', () => {
   it('writes nothing on the way down: reconciles queued at stop() do not render from an emptied health view', async (t) => {
@@ -33,7 +49,7 @@ describe('Reconciler', () => {
     });
     const hostsDir = join(root, 'certs.d');
     await writeFile(join(root, 'c.yaml'), `hostsDir: ${hostsDir}\nregistries:\n  docker.io:\n    mirrors: [{url: "${mirror.url}"}]\n`);
-    const agent = new Reconciler({ sources: [join(root, 'c.yaml')], stateDir: join(root, 'state'), facts: {}, logger: quiet() }, noEvents);
+    const agent = reconciler(t, { sources: [join(root, 'c.yaml')], stateDir: join(root, 'state'), facts: {}, logger: quiet() }, noEvents);
     await agent.start();
     const file = join(hostsDir, 'docker.io', 'hosts.toml');
     await waitUntil('the mirror in the file', async () => ((await readFile(file, 'utf8')).includes(mirror.url) ? true : undefined));
@@ -60,7 +76,7 @@ describe('Reconciler', () => {
       reloadStarted: () => reloads.push('started'),
       reloadEnded: () => reloads.push('ended'),
     };
-    const agent = new Reconciler({ sources: [config], stateDir: join(root, 'state'), facts: {}, logger: quiet() }, events);
+    const agent = reconciler(t, { sources: [config], stateDir: join(root, 'state'), facts: {}, logger: quiet() }, events);
     t.after(() => agent.stop());
     await agent.start();
     const before = agent.snapshot().configHash;
@@ -87,7 +103,8 @@ describe('Reconciler', () => {
       execFileSync('mkfifo', [join(root, 'pipe')]);
       await writeFile(config, `hostsDir: ${hostsDir}\ncredentials: [${join(root, 'pipe')}]\nregistries:\n  r.io: {}\n`);
       const rejected: string[][] = [];
-      const agent = new Reconciler(
+      const agent = reconciler(
+        t,
         { sources: [config], stateDir: join(root, 'state'), facts: {}, logger: quiet() },
         { ...noEvents, configRejected: (codes) => rejected.push(codes) },
       );
@@ -121,7 +138,7 @@ describe('Reconciler', () => {
       destination: new Writable({ write: (chunk: Buffer, _enc, done) => ((log += chunk.toString()), done()) }),
       env: {},
     });
-    const agent = new Reconciler({ sources: [join(root, 'c.yaml')], stateDir: join(root, 'state'), facts: {}, logger }, noEvents);
+    const agent = reconciler(t, { sources: [join(root, 'c.yaml')], stateDir: join(root, 'state'), facts: {}, logger }, noEvents);
     await agent.start();
     t.after(() => agent.stop());
     const warnings = (): string[] => log.split('\n').filter((l) => l.includes('"event":"credential_in_clear"'));

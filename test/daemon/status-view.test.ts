@@ -1,8 +1,7 @@
 // The status view as a pure function: the same snapshot gives the same picture, with no agent running.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildStatus } from '../../src/daemon/status-view.js';
-import type { ReconcilerSnapshot } from '../../src/daemon/reconciler.js';
+import { buildStatus, type ReconcilerSnapshot } from '../../src/daemon/status-view.js';
 import type { MirrorHealth } from '../../src/health/state-machine.js';
 import type { AgentConfig, Mirror } from '../../src/model.js';
 import { SYSTEM_DNS } from '../../src/config/kubelet-dns.js';
@@ -127,7 +126,11 @@ describe('buildStatus', () => {
   it('reports a refusal on one line with its time, and the restart owed', () => {
     const status = buildStatus(
       snapshot({
-        refusal: { lines: ['/c.yaml: registries[0]: bad [CMA_CONFIG_FIELD]', '/c.yaml: probe: bad [CMA_CONFIG_FIELD]'], at: T0 + 9000 },
+        refusal: {
+          lines: ['/c.yaml: registries[0]: bad [CMA_CONFIG_FIELD]', '/c.yaml: probe: bad [CMA_CONFIG_FIELD]'],
+          codes: ['CMA_CONFIG_FIELD', 'CMA_CONFIG_FIELD'],
+          at: T0 + 9000,
+        },
       }),
       health,
       { restartPending: true, reason: 'auth changed', lastRestartAt: T0 + 8000 },

@@ -3,22 +3,14 @@
 // CMA_AGENT_BIN names another executable to test instead, e.g. the packaged single executable from
 // `make binary`: what ships is what the scenarios and benchmarks exercise, not only dist/.
 import { existsSync, mkdirSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import { freeLoopbackPort } from '../helpers/agent-process.js';
+import type { AgentStatus } from '../../src/observe/status-format.js';
 import { envFor, selectedBuild, spawnLogged, testbedUnavailable, waitFor, type ManagedProcess } from '../helpers/testbed/index.js';
 
 const SELECTED_BIN = process.env.CMA_AGENT_BIN;
 export const AGENT_BIN = SELECTED_BIN ? resolve(SELECTED_BIN) : resolve(import.meta.dirname, '../../bin/containerd-mirror-agent');
 export const AGENT_BUILT = existsSync(SELECTED_BIN ? AGENT_BIN : resolve(import.meta.dirname, '../../dist/cli/main.js'));
-
-export type MirrorState = 'up' | 'down' | 'unknown';
-
-export interface AgentStatus {
-  registries: Array<{ name: string; mode: 'mirror' | 'upstream'; mirrors: Array<{ url: string; state: MirrorState }> }>;
-  /** lastError: the newest rejected config, one line per problem; absent once a good one is applied. */
-  config: { lastError?: string };
-  containerd: { version: string | null; hostsInEffect: boolean | null; checkedAt?: string; reason?: string; restartPending: boolean };
-}
 
 export interface Agent {
   readonly process: ManagedProcess;
@@ -51,14 +43,6 @@ export interface AgentOptions {
   env?: NodeJS.ProcessEnv;
   /** The executable to run; default AGENT_BIN. Benchmarks compare two side by side. */
   bin?: string;
-}
-
-export async function freeLoopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((done) => server.close(done));
-  return port;
 }
 
 export async function startAgent(options: AgentOptions): Promise<Agent> {

@@ -6,7 +6,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { blackhole, freshPull, SMALL_IMAGE, startTestbed, type Containerd, type Testbed } from '../helpers/testbed/index.js';
-import { AgentSlot, agentDirs, E2E_SKIP, freeLoopbackPort } from './agent.js';
+import { AgentSlot, agentDirs, E2E_SKIP } from './agent.js';
+import { freeLoopbackPort } from '../helpers/agent-process.js';
 import { agentConfigYaml } from './config.js';
 import { hostsFilePath, parseHostsFile, snapshotTree, waitForMirrors } from './hosts-files.js';
 

@@ -1,13 +1,13 @@
-// `containerd-mirror-agent run` as a child process, straight from the sources (no build needed), with a
-// loopback status port. Its stdout (JSON log lines) is kept for assertions; stop() sends a signal to its
-// own pid and waits for the exit.
+// `containerd-mirror-agent run` (and `sync`) as a child process, straight from the sources (no build needed),
+// with a loopback status port: the one launcher of the tests that start the agent from source. Its stdout (JSON
+// log lines) is kept for assertions; stop() sends a signal to its own pid and waits for the exit.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { AgentStatus } from '../../src/observe/status-format.js';
-import { waitFor } from './testbed/wait.js';
+import { until, waitFor } from './testbed/wait.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
@@ -16,20 +16,6 @@ export interface LogLine {
   msg: string;
   event?: string;
   [key: string]: unknown;
-}
-
-export interface AgentProcess {
-  readonly child: ChildProcess;
-  readonly listen: string;
-  /** Every stdout line as written (JSON, maybe with a journald priority prefix). */
-  readonly rawLines: string[];
-  logs(): LogLine[];
-  status(): Promise<AgentStatus>;
-  metrics(): Promise<string>;
-  waitForStatus(what: string, predicate: (status: AgentStatus) => boolean, timeoutMs?: number): Promise<AgentStatus>;
-  waitForLog(what: string, predicate: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
-  /** Sends `signal` (default SIGTERM) and resolves with the exit code. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 export async function freeLoopbackPort(): Promise<number> {
@@ -41,8 +27,7 @@ export async function freeLoopbackPort(): Promise<number> {
 }
 
 /** Polls until the probe returns a value; the test bed's poller, under the name these tests use. */
-export { waitFor as waitUntil };
-export { until } from './testbed/wait.js';
+export { waitFor as waitUntil, until };
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   // Never the host's containerd: a test that wants the canary to reach one names its socket.
@@ -53,45 +38,63 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProces
   });
 }
 
-export async function startAgentProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {
-  const listen = `127.0.0.1:${await freeLoopbackPort()}`;
-  // Never the machine's own /etc/containerd/config.toml: a test that wants config.toml names its own.
-  const containerd = args.includes('--containerd-config') ? [] : ['--containerd-config', 'none'];
-  const child = runCli(['run', '--listen', listen, ...containerd, ...args], env);
+/**
+ * A long-running command (`run`, `sync`) as a child process from the sources, serving HTTP on `listen`. stdout
+ * (JSON log lines) and stderr are kept for assertions; stop() signals its own pid and waits for the exit.
+ */
+export interface CliProcess<Status> {
+  readonly child: ChildProcess;
+  readonly listen: string;
+  /** Every stdout line as written (JSON, maybe with a journald priority prefix). */
+  readonly rawLines: string[];
+  /** stdout and stderr, as written. */
+  output(): string;
+  logs(): LogLine[];
+  get(path: string): Promise<{ code: number; body: string }>;
+  status(): Promise<Status>;
+  metrics(): Promise<string>;
+  waitForStatus(what: string, predicate: (status: Status) => boolean, timeoutMs?: number): Promise<Status>;
+  waitForLog(what: string, predicate: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** Sends `signal` (default SIGTERM) and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export type AgentProcess = CliProcess<AgentStatus>;
+
+/** The one launcher: starts `args` (which name `--listen listen`) and resolves once it logs `started`. */
+export async function startCliProcess<Status>(args: string[], listen: string, env: NodeJS.ProcessEnv = {}): Promise<CliProcess<Status>> {
+  const child = runCli(args, env);
   const rawLines: string[] = [];
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  createInterface({ input: child.stdout! }).on('line', (line) => rawLines.push(line));
+  let output = '';
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    rawLines.push(line);
+    output += `${line}\n`;
+  });
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   let exitCode: number | null | undefined;
   void exited.then(([code]) => (exitCode = code));
 
-  const logs = (): LogLine[] => rawLines.map((line) => JSON.parse(line.replace(/^<\d>/, '')) as LogLine);
-  const fetchText = async (path: string): Promise<string> => {
-    const response = await fetch(`http://${listen}${path}`);
-    return response.text();
-  };
-  const status = async (): Promise<AgentStatus> => JSON.parse(await fetchText('/status')) as AgentStatus;
   const alive = (): void => {
-    if (exitCode !== undefined) throw new Error(`the agent exited with ${exitCode}: ${stderr}\n${rawLines.join('\n')}`);
+    if (exitCode !== undefined) throw new Error(`${args[0]} exited with ${exitCode}: ${output}`);
   };
-  const agent: AgentProcess = {
+  const logs = (): LogLine[] => rawLines.map((line) => JSON.parse(line.replace(/^<\d>/, '')) as LogLine);
+  const get = async (path: string): Promise<{ code: number; body: string }> => {
+    alive();
+    const response = await fetch(`http://${listen}${path}`);
+    return { code: response.status, body: await response.text() };
+  };
+  const status = async (): Promise<Status> => JSON.parse((await get('/status')).body) as Status;
+  const launched: CliProcess<Status> = {
     child,
     listen,
     rawLines,
+    output: () => output,
     logs,
+    get,
     status,
-    metrics: () => fetchText('/metrics'),
-    waitForStatus: (what, predicate, timeoutMs) =>
-      waitFor(
-        what,
-        async () => {
-          alive();
-          const s = await status();
-          return predicate(s) ? s : undefined;
-        },
-        timeoutMs,
-      ),
+    metrics: async () => (await get('/metrics')).body,
+    waitForStatus: (what, predicate, timeoutMs) => until(what, status, (s) => (predicate(s) ? s : undefined), timeoutMs),
     waitForLog: (what, predicate, timeoutMs) =>
       waitFor(
         what,
@@ -109,10 +112,17 @@ export async function startAgentProcess(args: string[], env: NodeJS.ProcessEnv =
     },
   };
   try {
-    await agent.waitForLog('the agent to start', (line) => line.event === 'started');
+    await launched.waitForLog(`${args[0]} to start`, (line) => line.event === 'started');
   } catch (err) {
     child.kill('SIGKILL');
     throw err;
   }
-  return agent;
+  return launched;
+}
+
+export async function startAgentProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {
+  const listen = `127.0.0.1:${await freeLoopbackPort()}`;
+  // Never the machine's own /etc/containerd/config.toml: a test that wants config.toml names its own.
+  const containerd = args.includes('--containerd-config') ? [] : ['--containerd-config', 'none'];
+  return startCliProcess(['run', '--listen', listen, ...containerd, ...args], listen, env);
 }

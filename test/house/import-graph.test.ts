@@ -1,50 +1,13 @@
 // The house rule made mechanical: no import circle between files, and every import between rooms goes down
 // a floor (the ground floor imports no room; the CLI sits on top). Read from the sources as text, so a new
-// file or room is checked without being listed here, except for its floor.
+// file or room is checked without being listed here; its floor is the one ARCHITECTURE.md draws.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { relative } from 'node:path';
+import { SRC, drawnFloors, importGraph, roomOf } from './house-map.js';
 
-const SRC = resolve(import.meta.dirname, '../../src');
-const FLOORS: Record<string, number> = {
-  '(ground)': 0,
-  config: 1,
-  render: 1,
-  health: 1,
-  watch: 1,
-  observe: 1,
-  apply: 1,
-  containerd: 2,
-  cri: 3,
-  sync: 4,
-  daemon: 4,
-  doctor: 4,
-  cli: 5,
-};
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
-  );
-}
-
-function importGraph(): Map<string, string[]> {
-  const graph = new Map<string, string[]>();
-  for (const file of sourceFiles(SRC)) {
-    const text = readFileSync(file, 'utf8');
-    const deps = [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.[^']+)'/g)].map((m) =>
-      resolve(dirname(file), (m[1] ?? '').replace(/\.js$/, '.ts')),
-    );
-    graph.set(file, deps);
-  }
-  return graph;
-}
-
-const roomOf = (file: string): string => {
-  const parts = relative(SRC, file).split('/');
-  return parts.length > 1 ? (parts[0] ?? '') : '(ground)';
-};
+/** The floors as ARCHITECTURE.md draws them: the page is the plan, and the sources must keep to it. */
+const FLOORS: Record<string, number> = Object.fromEntries([...drawnFloors()].map(([room, drawn]) => [room, drawn.floor ?? -1]));
 
 describe('the import graph', () => {
   const graph = importGraph();
@@ -71,8 +34,8 @@ describe('the import graph', () => {
         const from = roomOf(file);
         const to = roomOf(dep);
         if (from === to) continue;
-        assert.ok(from in FLOORS, `room ${from} has no floor in this test: give it one`);
-        assert.ok(to in FLOORS, `room ${to} has no floor in this test: give it one`);
+        assert.ok(from in FLOORS, `room ${from} has no floor in ARCHITECTURE.md: draw it`);
+        assert.ok(to in FLOORS, `room ${to} has no floor in ARCHITECTURE.md: draw it`);
         if ((FLOORS[to] ?? 0) >= (FLOORS[from] ?? 0)) upward.push(`${relative(SRC, file)} -> ${relative(SRC, dep)}`);
       }
     }

@@ -1,62 +1,19 @@
-// `containerd-mirror-agent sync` as a child process (from sources), and readers of a host directory that see
-// it the way a careful reader does: through the one generation `..data` points at.
-import { once } from 'node:events';
+// `containerd-mirror-agent sync` as a child process (from sources, through the one launcher of
+// helpers/agent-process.ts), and readers of a host directory that see it the way a careful reader does: through
+// the one generation `..data` points at.
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { TestContext } from 'node:test';
-import type { ChildProcess } from 'node:child_process';
-import { freeLoopbackPort, runCli, until, waitUntil, type LogLine } from '../helpers/agent-process.js';
+import { freeLoopbackPort, startCliProcess, type CliProcess } from '../helpers/agent-process.js';
 import type { SyncStatus } from '../../src/sync/sync-status.js';
 import { onTestEnd } from '../helpers/temp-dir.js';
 
-export interface SyncProcess {
-  readonly child: ChildProcess;
-  readonly listen: string;
-  /** stdout and stderr, as written. */
-  output(): string;
-  logs(): LogLine[];
-  get(path: string): Promise<{ code: number; body: string }>;
-  status(): Promise<SyncStatus>;
-  waitForStatus(what: string, predicate: (s: SyncStatus) => boolean, timeoutMs?: number): Promise<SyncStatus>;
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
+export type SyncProcess = CliProcess<SyncStatus>;
 
 export async function startSyncProcess(t: TestContext, from: string[], to: string): Promise<SyncProcess> {
   const listen = `127.0.0.1:${await freeLoopbackPort()}`;
-  const child = runCli(['sync', ...from.flatMap((f) => ['--from', f]), '--to', to, '--listen', listen]);
-  let output = '';
-  const lines: string[] = [];
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    lines.push(line);
-    output += `${line}\n`;
-  });
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-  let exitCode: number | null | undefined;
-  void exited.then(([code]) => (exitCode = code));
-  const get = async (path: string): Promise<{ code: number; body: string }> => {
-    if (exitCode !== undefined) throw new Error(`sync exited with ${exitCode}: ${output}`);
-    const res = await fetch(`http://${listen}${path}`);
-    return { code: res.status, body: await res.text() };
-  };
-  const status = async (): Promise<SyncStatus> => JSON.parse((await get('/status')).body) as SyncStatus;
-  const sync: SyncProcess = {
-    child,
-    listen,
-    output: () => output,
-    logs: () => lines.map((l) => JSON.parse(l) as LogLine),
-    get,
-    status,
-    waitForStatus: (what, predicate, timeoutMs) => until(what, status, (s) => (predicate(s) ? s : undefined), timeoutMs),
-    stop: async (signal = 'SIGTERM') => {
-      if (exitCode !== undefined) return exitCode;
-      child.kill(signal);
-      return (await exited)[0];
-    },
-  };
+  const sync = await startCliProcess<SyncStatus>(['sync', ...from.flatMap((f) => ['--from', f]), '--to', to, '--listen', listen], listen);
   onTestEnd(t, () => sync.stop('SIGKILL'));
-  await waitUntil('sync to start', () => lines.some((l) => l.includes('"event":"started"')) || undefined);
   return sync;
 }
 

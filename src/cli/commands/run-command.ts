@@ -1,3 +1,4 @@
+// `run`: the long-running agent, started once the state dir is claimed, with containerd's facts detected.
 import { startDaemon } from '../../daemon/daemon.js';
 import { whileClaimed, type StateClaim } from '../../apply/state-claim.js';
 import { detectContainerdFacts } from '../../containerd/detect.js';

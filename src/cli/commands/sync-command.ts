@@ -1,3 +1,4 @@
+// `sync`: host mode's copy of cluster config onto the node, as a daemon or one pass (`--once`).
 import { EXIT_INVALID, EXIT_OK, AgentError } from '../../errors.js';
 import { createLogger } from '../../observe/logger.js';
 import { runSyncDaemon, newSyncStatus } from '../../sync/run-sync.js';

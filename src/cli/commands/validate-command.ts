@@ -1,3 +1,5 @@
+// `validate`: load the config as `run` would and print one OK line; a refusal is main.ts's (exit 2, naming
+// file and field).
 import { loadConfig } from '../../config/load.js';
 import type { CommandFlags } from '../args.js';
 import { EXIT_OK } from '../../errors.js';

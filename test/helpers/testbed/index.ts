@@ -19,5 +19,6 @@ export { forgetAllImages, NAMESPACES } from './forget.js';
 export { blackhole, canBlackhole, type Blackhole } from '../blackhole.js';
 export { testbedUnavailable } from './requirements.js';
 export { startTestbed, type Testbed, type TestbedOptions } from './testbed.js';
+export { testbedForSuite, containerdManifestRequests, type SuiteBed } from './suite.js';
 export { freshPull, linesMentioning, type PullResult } from './pull.js';
 export { writeRendered } from './rendered.js';

@@ -15,7 +15,8 @@ import {
   type Containerd,
   type Testbed,
 } from '../helpers/testbed/index.js';
-import { AgentSlot, agentDirs, E2E_SKIP, type Agent, type AgentOptions, type AgentStatus } from './agent.js';
+import { AgentSlot, agentDirs, E2E_SKIP, type Agent, type AgentOptions } from './agent.js';
+import type { AgentStatus } from '../../src/observe/status-format.js';
 import { agentConfigYaml } from './config.js';
 
 describe('hosts in effect, checked by the canary', { skip: E2E_SKIP }, () => {
