@@ -106,7 +106,7 @@ describe('config.toml versions, as each containerd line reads them', () => {
       const build = containerdBuild(line);
       const verdict = expected === 'edited' ? 'edited, and containerd uses the edit' : 'refused, and containerd would not use the edit';
       it(
-        `containerd ${line === '1' ? '1.6' : line === '2' ? '2.1' : '2.3'}, ${c.name}: ${verdict}`,
+        `containerd ${build.label}, ${c.name}: ${verdict}`,
         {
           skip: process.getuid?.() !== 0 ? 'needs root' : buildMissing(build),
         },

@@ -63,7 +63,7 @@ describe('config.toml imports', () => {
     const plugin = build.major === 1 ? 'io.containerd.grpc.v1.cri' : 'io.containerd.cri.v1.images';
     for (const c of CASES) {
       it(
-        `containerd ${build.line === '2.3' ? '2.3' : `${build.major}.x`}, ${c.name}: ${c.refused ? 'refused, naming the drop-in' : 'accepted'}, as config dump shows`,
+        `containerd ${build.label}, ${c.name}: ${c.refused ? 'refused, naming the drop-in' : 'accepted'}, as config dump shows`,
         { skip: process.getuid?.() !== 0 ? 'needs root' : skip },
         async () => {
           const { facts, own, hostsDir, main, dropIn } = await dumpCase(dir, build, '50-registry.toml');

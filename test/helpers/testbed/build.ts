@@ -13,6 +13,8 @@ const LINES: readonly ContainerdLine[] = ['1', '2', '2.3'];
 
 export interface ContainerdBuild {
   readonly line: ContainerdLine;
+  /** For test names: 1.6, 2.x (Debian's, 2.1.9 today) or 2.3. */
+  readonly label: string;
   readonly major: ContainerdMajor;
   /** The newest config.toml version it reads: the one its `containerd config default` prints. */
   readonly configVersion: 2 | 3 | 4;
@@ -28,10 +30,11 @@ export const CONTAINERD2_PREFIX = process.env.CMA_CONTAINERD2_PREFIX ?? '/opt/cm
 export const CONTAINERD23_PREFIX = process.env.CMA_CONTAINERD23_PREFIX ?? '/opt/cma-containerd23';
 
 export function containerdBuild(line: ContainerdLine): ContainerdBuild {
-  if (line === '1') return { line, major: 1, configVersion: 2, containerd: 'containerd', ctr: 'ctr', binDir: undefined };
+  if (line === '1') return { line, label: '1.6', major: 1, configVersion: 2, containerd: 'containerd', ctr: 'ctr', binDir: undefined };
   const binDir = join(line === '2' ? CONTAINERD2_PREFIX : CONTAINERD23_PREFIX, 'bin');
   const configVersion = line === '2' ? 3 : 4;
-  return { line, major: 2, configVersion, containerd: join(binDir, 'containerd'), ctr: join(binDir, 'ctr'), binDir };
+  const label = line === '2' ? '2.x' : line;
+  return { line, label, major: 2, configVersion, containerd: join(binDir, 'containerd'), ctr: join(binDir, 'ctr'), binDir };
 }
 
 /** CMA_CONTAINERD selects the bed's containerd; default 1 (the system's). */
@@ -48,7 +51,7 @@ export const selectedBuild = (): ContainerdBuild => containerdBuild(selectedLine
 export function buildMissing(build: ContainerdBuild): string | undefined {
   if (build.binDir === undefined || existsSync(build.containerd)) return undefined;
   const how = build.line === '2' ? 'make test-deps installs it as root' : 'make test-deps installs it as root from ../shared/containerd23';
-  return `containerd ${build.line === '2' ? '2.x' : build.line} is not installed in ${join(build.binDir, '..')} (${how})`;
+  return `containerd ${build.label} is not installed in ${join(build.binDir, '..')} (${how})`;
 }
 
 /** Why containerd 2.x (2.1) cannot run here, or undefined when it is installed. */

@@ -3,6 +3,7 @@ export { spawnLogged, type ManagedProcess } from './process.js';
 export { until, waitFor } from './wait.js';
 export { startRegistry, parseAccessLog, type Registry, type AccessLogEntry } from './registry.js';
 export { startContainerd, containerdConfig, privateSettings, privatize, registryPlugin, type Containerd } from './containerd.js';
+export { checkListenersPrivate, listenersOutside } from './listeners.js';
 export {
   buildMissing,
   containerdBuild,
