@@ -128,13 +128,13 @@ function checkDropInVersions(file: string, mainVersion: unknown, imported: Impor
   if (newer === undefined) return;
   const version = newer.doc.version as number;
   const refusal = `"drop-in config version ${version} higher than root config version ${mainVersion}"`;
-  const dropped = `reads the registry table of ${file} no more (its config_path and auth are dropped)`;
+  const dropped = `the registry table of ${file} no more (its config_path and auth are dropped)`;
   const effect =
     v === undefined
-      ? `containerd 2.0-2.2 then ${dropped.replace('reads', 'read')}, and 2.3 does not start (${refusal})`
+      ? `containerd 2.0-2.2 then read ${dropped}, and 2.3 does not start (${refusal})`
       : migratesToV4(v)
         ? `containerd ${formatContainerdVersion(v)} does not start (${refusal})`
-        : `containerd ${formatContainerdVersion(v)} then ${dropped}`;
+        : `containerd ${formatContainerdVersion(v)} then reads ${dropped}`;
   throw new AgentError(
     'CMA_CONTAINERD_CONFIG',
     `is ${version}, higher than version ${mainVersion} of ${file}, which imports it: ${effect}; convert ${file} with \`containerd config migrate\` (it writes the newest version this containerd reads), or write this drop-in as version ${mainVersion}`,

@@ -61,12 +61,16 @@ describe('likelyCause, per containerd line', () => {
     assert.equal((await cause(text, V2_1)).reason, undefined);
   });
 
-  it('on 2.3 names a drop-in newer than config.toml, with which containerd does not start', async () => {
-    const { reason } = await cause(
-      `version = 2\nimports = ["DROPIN"]\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "HOSTS"\n`,
-      V2_3,
-      'version = 3\n',
+  it('names a drop-in newer than config.toml: 2.3 does not start, 2.1 drops the registry table, unknown says both', async () => {
+    const text = `version = 2\nimports = ["DROPIN"]\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "HOSTS"\n`;
+    const on21 = await cause(text, V2_1, 'version = 3\n');
+    assert.match(
+      on21.reason ?? '',
+      /: version: is 3, higher than version 2 of .*: containerd 2\.1\.9 then reads the registry table of .* no more/,
     );
+    const unknown = await cause(text, {}, 'version = 3\n');
+    assert.match(unknown.reason ?? '', /containerd 2\.0-2\.2 then read the registry table of .* no more .*, and 2\.3 does not start/);
+    const { reason } = await cause(text, V2_3, 'version = 3\n');
     assert.match(
       reason ?? '',
       /^a drop-in wins over config\.toml: .*drop\.toml: version: is 3, higher than version 2 of .*containerd 2\.3\.4 does not start/,
