@@ -13,17 +13,13 @@
 // else (inline tables, dotted keys) is refused rather than guessed at.
 import { AgentError } from '../errors.js';
 import type { ContainerdFacts, Credential } from '../model.js';
-import { formatContainerdVersion } from './detect.js';
 import { configPathTarget, listIsRead, sameDir } from './config-path.js';
 import { headerPath, isTableLine, parseTomlSafely, samePath, tableAt, tomlKey, tomlString, type TomlTable } from './toml-text.js';
 import { isDeepStrictEqual } from 'node:util';
+import { configVersionProblem, newestConfigVersion, REGISTRY_PLUGIN, type ConfigVersion } from './config-version.js';
 
 export const BLOCK_BEGIN = '# BEGIN containerd-mirror-agent: registry auth managed by the agent; edits between these lines are overwritten';
 const BLOCK_END = '# END containerd-mirror-agent';
-
-/** config.toml `version` -> the plugin holding `registry`. */
-export const REGISTRY_PLUGIN = { 2: 'io.containerd.grpc.v1.cri', 3: 'io.containerd.cri.v1.images' } as const;
-export type ConfigVersion = keyof typeof REGISTRY_PLUGIN;
 
 export interface ContainerdConfigInput {
   /** Where config.toml is, for error messages. */
@@ -115,35 +111,19 @@ function configPathChange(value: string, was: unknown, dropped: string[]): strin
   return `config_path set to ${value} (was the list ${String(was)}, of which this containerd's CRI pulls read no directory; ${dropped.join(', ')} no longer in config_path)`;
 }
 
-/** A new config.toml for the containerd we found: version 3 only where it is understood (2.x). */
+/** A new config.toml in the newest layout the containerd we found reads (`config default`'s); unknown: version 2. */
 function newFileText(facts: ContainerdFacts): string {
-  const version = (facts.version?.major ?? 1) >= 2 ? 3 : 2;
+  const version = facts.version ? newestConfigVersion(facts.version) : 2;
   return `# Created by containerd-mirror-agent; containerd's defaults apply to everything not set here.\nversion = ${version}\n`;
 }
 
+/** Version 4 (containerd 2.3) is edited like 3: the same registry table, and the file keeps its version. */
 function configVersion(doc: TomlTable, file: string, facts: ContainerdFacts): ConfigVersion {
-  const version = doc.version;
-  if (version === undefined) {
-    throw new AgentError(
-      'CMA_CONTAINERD_CONFIG',
-      'no `version`: this is the old version 1 layout, which the agent does not edit; convert it with `containerd config migrate` (1.7+) or rewrite it from `containerd config default`',
-      { file, field: 'version' },
-    );
+  const problem = configVersionProblem(doc, facts);
+  if (problem !== undefined) {
+    throw new AgentError('CMA_CONTAINERD_CONFIG', `${problem.problem}; ${problem.fix}`, { file, field: problem.field });
   }
-  if (version !== 2 && version !== 3) {
-    throw new AgentError('CMA_CONTAINERD_CONFIG', `version ${JSON.stringify(version)} is not supported; expected 2 or 3`, {
-      file,
-      field: 'version',
-    });
-  }
-  if (version === 3 && facts.version && facts.version.major < 2) {
-    throw new AgentError(
-      'CMA_CONTAINERD_CONFIG',
-      `version 3 needs containerd 2.x, this node runs ${formatContainerdVersion(facts.version)}`,
-      { file, field: 'version' },
-    );
-  }
-  return version;
+  return doc.version as ConfigVersion;
 }
 
 function checkNoConflicts(registry: TomlTable, auths: ReadonlyMap<string, Credential>, file: string, registryKey: string): void {
@@ -175,7 +155,7 @@ function checkNoConflicts(registry: TomlTable, auths: ReadonlyMap<string, Creden
  * containerd 1.x reads config.toml with go-toml v1, which rejects a table header holding `[` or `]` (issue
  * 10055): `configs."[fd00::1]:5000".auth` would stop containerd from starting at all. No other form fits: the
  * stock file defines `[….registry.configs]` itself, so the agent cannot open that table again for dotted keys.
- * A version 3 file, or containerd 2.x, reads such headers.
+ * A version 3 or 4 file, or containerd 2.x, reads such headers.
  */
 function checkHeadersReadable(
   auths: ReadonlyMap<string, Credential>,
@@ -184,7 +164,7 @@ function checkHeadersReadable(
   file: string,
   registryPath: string[],
 ): void {
-  if (fileVersion === 3 || (facts.version?.major ?? 1) >= 2) return;
+  if (fileVersion >= 3 || (facts.version?.major ?? 1) >= 2) return;
   const host = [...auths.keys()].find((h) => /[[\]]/.test(h));
   if (host === undefined) return;
   throw new AgentError(

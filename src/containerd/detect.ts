@@ -1,4 +1,4 @@
-// containerd's version decides what render may write (dial_timeout, config.toml version 3) and what doctor
+// containerd's version decides what render may write (dial_timeout, config.toml version 3 or 4) and what doctor
 // reports. Unknown is a valid answer: render then writes what every supported version understands.
 import { execFile } from 'node:child_process';
 import type { ContainerdFacts, ContainerdVersion } from '../model.js';

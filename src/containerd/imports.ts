@@ -6,12 +6,17 @@
 // instead of reporting a success containerd will not see. Imports are resolved as containerd does: globbed,
 // sorted, imports of imports followed; a relative one from the importing file's directory on 2.x, but from
 // the process's working directory on 1.6 (seen in its dump), which is / under systemd.
+// 2.3.4 (issue 23) merges every drop-in key by key, whatever its version: an import's config_path still wins,
+// but the main file's auth stays. A drop-in of a higher version than the main file, whatever it sets, makes
+// 2.1.9 drop the main file's version 2 registry table (config_path and auth), and stops 2.3.4 from starting
+// ("drop-in config version 3 higher than root config version 2").
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, sep } from 'node:path';
 import { AgentError } from '../errors.js';
 import type { ContainerdFacts } from '../model.js';
 import { sameDir } from './config-path.js';
-import { REGISTRY_PLUGIN } from './config-toml.js';
+import { migratesToV4, REGISTRY_PLUGIN } from './config-version.js';
+import { formatContainerdVersion } from './detect.js';
 import { parseTomlSafely, tableAt, tomlKey, type TomlTable } from './toml-text.js';
 
 const CRI_V2 = REGISTRY_PLUGIN[2];
@@ -94,6 +99,7 @@ interface Override {
 function override(imported: Imported[], mainVersion: unknown, facts: ContainerdFacts): Override | undefined {
   const major = facts.version?.major;
   const rule1 = major === undefined || major < 2;
+  const merges = facts.version !== undefined && migratesToV4(facts.version);
   let found: Override | undefined;
   for (const { file, doc } of imported) {
     const cri = tableAt(doc, ['plugins', CRI_V2]);
@@ -105,10 +111,35 @@ function override(imported: Imported[], mainVersion: unknown, facts: ContainerdF
     for (const version of [2, 3] as const) {
       const path = ['plugins', REGISTRY_PLUGIN[version], 'registry'];
       const registry = tableAt(doc, path);
-      if (registry) found = { file, field: tomlKey(path), registry, replacesTable: doc.version !== mainVersion || major === undefined };
+      const replacesTable = !merges && (doc.version !== mainVersion || major === undefined);
+      // A table merged key by key leaves the main file's config_path alone unless it sets one.
+      if (registry && (replacesTable || registry.config_path !== undefined))
+        found = { file, field: tomlKey(path), registry, replacesTable };
     }
   }
   return found;
+}
+
+/** What a drop-in newer than the main file does on 2.x: 2.0-2.2 drop the main file's registry table, 2.3 does not start. */
+function checkDropInVersions(file: string, mainVersion: unknown, imported: Imported[], facts: ContainerdFacts): void {
+  const v = facts.version;
+  if (typeof mainVersion !== 'number' || (v !== undefined && v.major < 2)) return;
+  const newer = imported.find(({ doc }) => typeof doc.version === 'number' && doc.version > mainVersion);
+  if (newer === undefined) return;
+  const version = newer.doc.version as number;
+  const refusal = `"drop-in config version ${version} higher than root config version ${mainVersion}"`;
+  const dropped = `the registry table of ${file} no more (its config_path and auth are dropped)`;
+  const effect =
+    v === undefined
+      ? `containerd 2.0-2.2 then read ${dropped}, and 2.3 does not start (${refusal})`
+      : migratesToV4(v)
+        ? `containerd ${formatContainerdVersion(v)} does not start (${refusal})`
+        : `containerd ${formatContainerdVersion(v)} then reads ${dropped}`;
+  throw new AgentError(
+    'CMA_CONTAINERD_CONFIG',
+    `is ${version}, higher than version ${mainVersion} of ${file}, which imports it: ${effect}; convert ${file} with \`containerd config migrate\` (it writes the newest version this containerd reads), or write this drop-in as version ${mainVersion}`,
+    { file: newer.file, field: 'version' },
+  );
 }
 
 /**
@@ -122,7 +153,9 @@ export async function checkImports(
   manageAuth: boolean,
   facts: ContainerdFacts,
 ): Promise<void> {
-  const found = override(await importedFiles(file, doc, new Set([file]), facts), doc.version, facts);
+  const imported = await importedFiles(file, doc, new Set([file]), facts);
+  checkDropInVersions(file, doc.version, imported, facts);
+  const found = override(imported, doc.version, facts);
   if (found === undefined) return;
   const configPath = found.registry.config_path;
   const fix = `set config_path = "${hostsDir}" there${manageAuth ? ' and keep registry auth out of it' : ''}, or remove the table`;

@@ -1,6 +1,7 @@
 // Why containerd may not be reading the agent's hosts.toml files, in one line, from what the node shows:
 // a `<host>_<port>_` directory that containerd reads before `<host>:<port>` (issue 10), a restart still owed,
-// config.toml's config_path (unset, elsewhere, a list the transfer service ignores), or a drop-in that wins.
+// config.toml's version or a stale table this containerd reads otherwise (issue 23), its config_path (unset,
+// elsewhere, a list the transfer service ignores), or a drop-in that wins.
 // Used for the canary's reason, whichever way the canary came out; reads only.
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { AgentError } from '../errors.js';
 import type { ContainerdFacts } from '../model.js';
 import { configPathDirs, listIsRead, sameDir } from '../containerd/config-path.js';
 import { readContainerdConfig } from '../containerd/config-file.js';
-import { REGISTRY_PLUGIN } from '../containerd/config-toml.js';
+import { configVersionProblem, registryPluginOf } from '../containerd/config-version.js';
 import { formatContainerdVersion } from '../containerd/detect.js';
 import { checkImports } from '../containerd/imports.js';
 import { parseTomlSafely, tableAt } from '../containerd/toml-text.js';
@@ -53,7 +54,10 @@ async function configCause(input: CauseInput, path: string): Promise<string | un
   const current = await readContainerdConfig(path);
   if (current.content === undefined) return `config_path unset: ${path} does not exist`;
   const doc = parseTomlSafely(current.content, path);
-  const plugin = doc.version === 3 ? REGISTRY_PLUGIN[3] : REGISTRY_PLUGIN[2];
+  // A file this containerd reads otherwise than the agent edits it (its version, a stale table that wins).
+  const problem = configVersionProblem(doc, input.facts);
+  if (problem !== undefined) return `${path}: ${problem.field}: ${problem.problem}; ${problem.fix}`;
+  const plugin = registryPluginOf(doc.version)!;
   const configPath = tableAt(doc, ['plugins', plugin, 'registry'])?.config_path;
   if (typeof configPath !== 'string' || configPath === '') return `config_path unset in ${path}`;
   const dirs = configPathDirs(configPath);

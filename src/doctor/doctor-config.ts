@@ -4,7 +4,8 @@
 // The dump holds passwords: it is parsed, never printed.
 import { execFile } from 'node:child_process';
 import type { DoctorReport } from './doctor-report.js';
-import { REGISTRY_PLUGIN, registryHoldsCredential } from '../containerd/config-toml.js';
+import { registryHoldsCredential } from '../containerd/config-toml.js';
+import { configVersionProblem, registryPluginOf } from '../containerd/config-version.js';
 import { readContainerdConfig } from '../containerd/config-file.js';
 import { parseTomlSafely, tableAt, type TomlTable } from '../containerd/toml-text.js';
 import { AgentError } from '../errors.js';
@@ -41,10 +42,7 @@ function configDump(binary: string, path: string): Promise<TomlTable | undefined
   });
 }
 
-function pluginFor(doc: TomlTable): string | undefined {
-  const version = doc.version;
-  return version === 2 || version === 3 ? REGISTRY_PLUGIN[version] : undefined;
-}
+const pluginFor = (doc: TomlTable): string | undefined => registryPluginOf(doc.version);
 
 /** Checks the file, reports what it finds, and returns the registry settings containerd will use. */
 export async function checkContainerdConfig(
@@ -78,14 +76,11 @@ export async function checkContainerdConfig(
     report.problem((err as AgentError).toLine(), 'fix the TOML syntax; containerd does not start with this file either');
     return undefined;
   }
+  const problem = configVersionProblem(doc, facts);
+  if (problem !== undefined) report.problem(`${path}: ${problem.field}: ${problem.problem}`, problem.fix);
   const pluginId = pluginFor(doc);
-  if (pluginId === undefined) {
-    report.problem(
-      `${path} has version ${JSON.stringify(doc.version ?? 1)}: the agent only manages version 2 and 3 files`,
-      'convert it with `containerd config migrate` (1.7+) or rewrite it from `containerd config default`',
-    );
-    return undefined;
-  }
+  // A version this containerd does not start with (or none at all): nothing more to check in it.
+  if (pluginId === undefined || problem?.field === 'version') return undefined;
   report.line(`config.toml: ${path}, version ${String(doc.version)}, registry plugin ${pluginId}`);
   const dump = await configDump(binary, path);
   const dumpPlugin = dump && pluginFor(dump);

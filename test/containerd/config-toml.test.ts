@@ -16,6 +16,8 @@ const AUTHS = new Map<string, Credential>([
   ['10.96.0.50:5000', { kind: 'identityToken', identityToken: 'tok-123' }],
 ]);
 const V1_6 = { version: { major: 1, minor: 6, patch: 20 } };
+const V2_1 = { version: { major: 2, minor: 1, patch: 9 } };
+const V2_3 = { version: { major: 2, minor: 3, patch: 4 } };
 
 function registryOf(content: string, plugin = 'io.containerd.grpc.v1.cri'): TomlTable | undefined {
   return tableAt(parse(content), ['plugins', plugin, 'registry']);
@@ -92,9 +94,37 @@ describe('planContainerdConfig', () => {
     assert.equal(registryOf(plan.content), undefined);
   });
 
-  it('refuses a version 3 file for containerd 1.x', async () => {
-    const original = await readFile(new URL('v3.toml', FIXTURES), 'utf8');
-    assert.match(planOrError(original), /version 3 needs containerd 2\.x, this node runs 1\.6\.20/);
+  it("edits containerd 2.3's own version 4 default like version 3, and the file stays version 4", async () => {
+    const original = await readFile(new URL('default-2.3.4.toml', FIXTURES), 'utf8');
+    const plan = planContainerdConfig(input(original, { facts: V2_3 }));
+    assert.equal(plan.fileVersion, 4);
+    assert.equal(plan.pluginId, 'io.containerd.cri.v1.images');
+    assert.equal(parse(plan.content).version, 4);
+    assert.equal(registryOf(plan.content, 'io.containerd.cri.v1.images')?.config_path, HOSTS_DIR);
+    assert.equal(registryOf(plan.content), undefined);
+    assert.equal(planContainerdConfig(input(plan.content, { facts: V2_3 })).changed, false);
+  });
+
+  it('refuses a version 4 file for containerd before 2.3, and a version 3 file for 1.x', async () => {
+    const v4 = await readFile(new URL('default-2.3.4.toml', FIXTURES), 'utf8');
+    assert.match(
+      planOrError(v4, { facts: V2_1 }),
+      /: version: version 4 needs containerd 2\.3 or later, this node runs 2\.1\.9, which does not start with this file; rewrite it as version 3/,
+    );
+    const v3 = await readFile(new URL('v3.toml', FIXTURES), 'utf8');
+    assert.match(planOrError(v3), /version 3 needs containerd 2\.x, this node runs 1\.6\.20/);
+  });
+
+  it('on 2.3 refuses a version 3 file that still holds the version 2 registry table, naming the table; 2.1 ignores that table', async () => {
+    const stale = await readFile(new URL('v3-stale-cri-registry.toml', FIXTURES), 'utf8');
+    const refused = planOrError(stale, { facts: V2_3 });
+    assert.match(refused, /^ERROR \/etc\/containerd\/config\.toml: plugins\."io\.containerd\.grpc\.v1\.cri"\.registry: /);
+    assert.match(refused, /containerd 2\.3 migrates it over \[plugins\."io\.containerd\.cri\.v1\.images"\.registry\]/);
+    assert.ok(!refused.includes('not-the-agents'));
+    assert.equal(
+      registryOf(planContainerdConfig(input(stale, { facts: V2_1 })).content, 'io.containerd.cri.v1.images')?.config_path,
+      HOSTS_DIR,
+    );
   });
 
   it('refuses an IPv6 host in a version 2 file unless containerd is 2.x (1.x would not start: issue 10055)', async () => {
@@ -131,14 +161,18 @@ describe('planContainerdConfig', () => {
     assert.ok(plan.changed);
   });
 
-  it('creates a minimal file when there is none, version 3 only for containerd 2.x', () => {
+  it('creates a minimal file when there is none in the newest layout of the containerd found: 2 for 1.x or unknown, 3 for 2.0-2.2, 4 for 2.3', () => {
     const v2 = planContainerdConfig(input(undefined, { auths: new Map() }));
     assert.deepEqual(Object.keys(parse(v2.content)), ['version', 'plugins']);
     assert.equal(parse(v2.content).version, 2);
     assert.equal(v2.mode, 0o644);
     const v3 = planContainerdConfig(input(undefined, { facts: { version: { major: 2, minor: 0, patch: 7 } } }));
     assert.equal(registryOf(v3.content, 'io.containerd.cri.v1.images')?.config_path, HOSTS_DIR);
+    assert.equal(parse(v3.content).version, 3);
     assert.equal(v3.mode, 0o600);
+    const v4 = planContainerdConfig(input(undefined, { facts: V2_3 }));
+    assert.equal(parse(v4.content).version, 4);
+    assert.equal(registryOf(v4.content, 'io.containerd.cri.v1.images')?.config_path, HOSTS_DIR);
   });
 
   it('narrows the mode of an existing 0644 file to 0600 once it holds a credential', () => {

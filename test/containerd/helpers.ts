@@ -1,9 +1,14 @@
-// Shared by the containerd room's tests: a manual clock, a recording logger, a real restart command.
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+// Shared by the containerd room's tests: a manual clock, a recording logger, a real restart command, a case dir
+// for checks against a real `containerd config dump`.
+import assert from 'node:assert/strict';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../../src/clock.js';
 import type { RestartLogger as Logger } from '../../src/containerd/restart.js';
+import { detectContainerdFacts } from '../../src/containerd/detect.js';
+import type { ContainerdFacts } from '../../src/model.js';
+import type { ContainerdBuild } from '../helpers/testbed/index.js';
 
 export class ManualClock implements Clock {
   private t = 0;
@@ -80,4 +85,17 @@ export async function fakeRestartCommand(
     calls: async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).length,
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
+}
+
+/** One case of a real-`config dump` test: its own dir under `dir`, with a conf.d for drop-ins, and the build's facts. */
+export async function dumpCase(
+  dir: string,
+  build: ContainerdBuild,
+  dropInName: string,
+): Promise<{ facts: ContainerdFacts; own: string; hostsDir: string; main: string; dropIn: string }> {
+  const facts = await detectContainerdFacts(build.containerd);
+  assert.ok(facts.version, `${build.containerd} --version`);
+  const own = await mkdtemp(join(dir, 'case-'));
+  await mkdir(join(own, 'conf.d'));
+  return { facts, own, hostsDir: join(own, 'hosts'), main: join(own, 'config.toml'), dropIn: join(own, 'conf.d', dropInName) };
 }

@@ -1,27 +1,28 @@
 // `imports` drop-ins that set the CRI registry (issue 11, point 3): the agent refuses, naming the drop-in,
 // whenever containerd would use the drop-in instead of its edit, and accepts the drop-ins that leave its
-// config_path in effect. Each verdict is checked against `containerd config dump` of 1.6 and of 2.x.
+// config_path in effect. Each verdict is checked against `containerd config dump` of 1.6, 2.1 and 2.3 (each in
+// the config version its own `config default` prints).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'smol-toml';
 import { updateContainerdConfig } from '../../src/containerd/config-file.js';
-import { detectContainerdFacts } from '../../src/containerd/detect.js';
 import { tableAt } from '../../src/containerd/toml-text.js';
 import { AgentError } from '../../src/errors.js';
 import { agentConfig, registry } from '../render/fixtures.js';
-import { containerd2Missing, containerdBuild, type ContainerdBuild } from '../helpers/testbed/index.js';
+import { dumpCase } from './helpers.js';
+import { buildMissing, containerdBuild, type ContainerdBuild } from '../helpers/testbed/index.js';
 
 const run = promisify(execFile);
 
 interface Case {
   name: string;
   /** The drop-in's text; HOSTS stands for the agent's hosts dir. */
-  dropIn: (v: 2 | 3, plugin: string) => string;
+  dropIn: (v: 2 | 3 | 4, plugin: string) => string;
   /** undefined: accepted; otherwise the field the refusal names. */
   refused?: RegExp;
   /** What `config dump` shows as the effective config_path: 'hosts' or 'other'. */
@@ -47,10 +48,8 @@ const CASES: Case[] = [
   },
 ];
 
-const builds = (): Array<{ build: ContainerdBuild; skip: string | undefined }> => [
-  { build: containerdBuild(1), skip: undefined },
-  { build: containerdBuild(2), skip: containerd2Missing() },
-];
+const builds = (): Array<{ build: ContainerdBuild; skip: string | undefined }> =>
+  (['1', '2', '2.3'] as const).map((line) => ({ build: containerdBuild(line), skip: buildMissing(containerdBuild(line)) }));
 
 describe('config.toml imports', () => {
   let dir = '';
@@ -60,20 +59,14 @@ describe('config.toml imports', () => {
   after(() => rm(dir, { recursive: true, force: true }));
 
   for (const { build, skip } of builds()) {
-    const version = build.major === 1 ? 2 : 3;
+    const version = build.configVersion;
     const plugin = build.major === 1 ? 'io.containerd.grpc.v1.cri' : 'io.containerd.cri.v1.images';
     for (const c of CASES) {
       it(
-        `containerd ${build.major}.x, ${c.name}: ${c.refused ? 'refused, naming the drop-in' : 'accepted'}, as config dump shows`,
+        `containerd ${build.label}, ${c.name}: ${c.refused ? 'refused, naming the drop-in' : 'accepted'}, as config dump shows`,
         { skip: process.getuid?.() !== 0 ? 'needs root' : skip },
         async () => {
-          const facts = await detectContainerdFacts(build.containerd);
-          assert.ok(facts.version, `${build.containerd} --version`);
-          const own = await mkdtemp(join(dir, 'case-'));
-          const hostsDir = join(own, 'hosts');
-          const main = join(own, 'config.toml');
-          const dropIn = join(own, 'conf.d', '50-registry.toml');
-          await mkdir(join(own, 'conf.d'));
+          const { facts, own, hostsDir, main, dropIn } = await dumpCase(dir, build, '50-registry.toml');
           // Globbed; relative on 2.x (from the importing file's directory), absolute on 1.6 (whose base is its cwd).
           const imports = build.major === 1 ? join(own, 'conf.d', '*.toml') : 'conf.d/*.toml';
           await writeFile(main, `version = ${version}\nimports = ["${imports}"]\n`);

@@ -9,6 +9,7 @@ import { writeRestartState } from '../../src/containerd/restart-state.js';
 import { renderHostsTree } from '../../src/render/index.js';
 import type { AgentConfig, HealthView } from '../../src/model.js';
 import { agentConfig, mirror, registry } from '../render/fixtures.js';
+import { buildMissing, containerdBuild, type ContainerdLine } from '../helpers/testbed/index.js';
 
 const HUB_PW = 'hub-Secret-9876';
 const CACHE_PW = 'cache-Secret-5432';
@@ -214,6 +215,53 @@ describe('runDoctor', () => {
     const without = await runDoctor({ ...n, probe: () => Promise.resolve({ ok: true }) });
     const fix = without.problems.find((p) => /is a list/.test(p.problem))?.fix ?? formatDoctorReport(without);
     assert.match(fix, /set the agent's hostsDir to \/etc\/containerd\/certs\.d,/);
+  });
+
+  it('gives the reason and fix for each containerd line: version 4 is read like 3 on 2.3, too new on 2.1; a stale table wins on 2.3', async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('containerd config dump needs root here');
+    const n = node('versions');
+    await mkdir(dirname(n.containerdConfig), { recursive: true });
+    await writeTree(n.cfg, new Map());
+    const images = `[plugins."io.containerd.cri.v1.images".registry]\n  config_path = "${n.hostsDir}"\n`;
+    const doctor = async (line: ContainerdLine, text: string) => {
+      await writeFile(n.containerdConfig, text);
+      const build = containerdBuild(line);
+      const result = await runDoctor({ ...n, containerdBinary: build.containerd, probe: () => Promise.resolve({ ok: true }) });
+      return {
+        result,
+        text: formatDoctorReport(result),
+        version: result.problems.find((p) => p.problem.startsWith(`${n.containerdConfig}: `)),
+      };
+    };
+    for (const line of ['2', '2.3'] as const) {
+      const missing = buildMissing(containerdBuild(line));
+      if (missing !== undefined) return t.skip(missing);
+    }
+    const v4 = await doctor('2.3', `version = 4\n${images}`);
+    assert.equal(v4.version, undefined, v4.text);
+    assert.match(v4.text, /version 4, registry plugin io\.containerd\.cri\.v1\.images/);
+    assert.match(v4.text, /config_path: .* \(the agent's hosts dir\)/);
+    const unset = await doctor('2.3', 'version = 4\n');
+    assert.ok(!/config migrate/.test(unset.text), unset.text);
+    assert.match(
+      unset.result.problems.find((p) => /config_path is not set/.test(p.problem))?.fix ?? unset.text,
+      /containerd-mirror-agent apply/,
+    );
+    const tooNew = await doctor('2', `version = 4\n${images}`);
+    assert.match(tooNew.version?.problem ?? tooNew.text, /: version: version 4 needs containerd 2\.3 or later, this node runs 2\.1\.9/);
+    assert.match(tooNew.version?.fix ?? '', /rewrite it as version 3/);
+    const stale = `version = 3\n${images}[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/srv/old"\n`;
+    const on23 = await doctor('2.3', stale);
+    assert.match(
+      on23.version?.problem ?? on23.text,
+      /: plugins\."io\.containerd\.grpc\.v1\.cri"\.registry: .*containerd 2\.3 migrates it over/,
+    );
+    assert.match(on23.version?.fix ?? '', /move what it holds into \[plugins\."io\.containerd\.cri\.v1\.images"\.registry\]/);
+    // containerd's own dump agrees: the stale table's config_path is the one 2.3 uses.
+    assert.match(on23.text, /registry\.config_path is \/srv\/old, but the agent writes to/);
+    const on21 = await doctor('2', stale);
+    assert.equal(on21.version, undefined, on21.text);
+    assert.match(on21.text, /config_path: .* \(the agent's hosts dir\)/);
   });
 
   it('reads the settings containerd really uses when the binary is there', async (t) => {

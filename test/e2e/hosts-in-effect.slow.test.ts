@@ -47,7 +47,7 @@ describe('hosts in effect, checked by the canary', { skip: E2E_SKIP }, () => {
 
   /** Restarts the bed's containerd with config_path set to `dir` (undefined: unset). */
   const containerdReading = async (dir: string | undefined): Promise<void> => {
-    const text = containerdConfig(join(bed.dir, 'containerd'), dir ?? '', containerd.build.major).replace(/^\s*config_path = ""\s*$/m, '');
+    const text = containerdConfig(join(bed.dir, 'containerd'), dir ?? '', containerd.build).replace(/^\s*config_path = ""\s*$/m, '');
     writeFileSync(containerd.configPath, text);
     await containerd.restart();
   };

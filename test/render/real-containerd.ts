@@ -1,6 +1,6 @@
 // A throwaway containerd daemon (own root, state and socket under a temp dir) and a loopback HTTP server
 // that records what containerd asks it. Used to check that rendered files mean to containerd what we think.
-import { containerd2Missing, selectedBuild, selectedMajor, startContainerd as startBedContainerd } from '../helpers/testbed/index.js';
+import { buildMissing, selectedBuild, startContainerd as startBedContainerd } from '../helpers/testbed/index.js';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -16,7 +16,7 @@ const run = promisify(execFile);
 /** Why these tests cannot run here, or undefined when they can. */
 export async function containerdUnavailable(): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return 'needs root to run containerd';
-  if (selectedMajor() === 2) return containerd2Missing();
+  if (selectedBuild().line !== '1') return buildMissing(selectedBuild());
   try {
     await run('containerd', ['--version']);
     await run('ctr', ['--version']);

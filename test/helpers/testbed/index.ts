@@ -3,14 +3,17 @@ export { spawnLogged, type ManagedProcess } from './process.js';
 export { until, waitFor } from './wait.js';
 export { startRegistry, parseAccessLog, type Registry, type AccessLogEntry } from './registry.js';
 export { startContainerd, containerdConfig, privateSettings, privatize, registryPlugin, type Containerd } from './containerd.js';
+export { checkListenersPrivate, listenersOutside } from './listeners.js';
 export {
+  buildMissing,
   containerdBuild,
   containerd2Missing,
   envFor,
   selectedBuild,
-  selectedMajor,
+  selectedLine,
   CONTAINERD2_PREFIX,
   type ContainerdBuild,
+  type ContainerdLine,
   type ContainerdMajor,
 } from './build.js';
 export { pullImage, removeImage, listImages, GrpcError, type CriImage } from '../../../src/cri/cri-client.js';
