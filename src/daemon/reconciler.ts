@@ -9,6 +9,7 @@ import { applyTree, type ApplyResult } from '../apply/apply.js';
 import { cleartextCredentialWarnings } from '../cleartext-credentials.js';
 import { HealthMonitor, UNKNOWN_PROBE_GAP_MS } from '../health/monitor.js';
 import { credentialSecrets } from '../observe/redact.js';
+import { describeError } from '../observe/logger.js';
 import type { ProbeResult } from '../health/probe.js';
 import type { Resolution } from '../health/resolver.js';
 import { probeTargets } from '../health/once.js';
@@ -205,10 +206,7 @@ export class Reconciler {
   }
 
   private internalError(what: string, err: unknown): void {
-    this.options.logger.error(
-      { event: 'internal_error', err },
-      `internal error in ${what}, continuing: ${err instanceof Error ? err.message : String(err)}`,
-    );
+    this.options.logger.error({ event: 'internal_error', err }, `internal error in ${what}, continuing: ${describeError(err)}`);
   }
 
   /**
