@@ -3,7 +3,7 @@
 set -euo pipefail
 need=()
 for pair in containerd:containerd docker-registry:docker-registry iptables:iptables socat:socat \
-            skopeo:skopeo umoci:umoci dnsmasq:dnsmasq-base; do
+            skopeo:skopeo umoci:umoci dnsmasq:dnsmasq-base promtool:prometheus; do
   bin=${pair%%:*} pkg=${pair##*:}
   command -v "$bin" >/dev/null 2>&1 || need+=("$pkg")
 done
