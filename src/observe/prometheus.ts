@@ -159,7 +159,9 @@ class Sampled implements Metric {
     private readonly help: string,
     private readonly type: string,
     private readonly read: () => number | undefined,
-  ) {}
+  ) {
+    checkNames(name, [], []);
+  }
 
   lines(): string[] {
     const value = this.read();
