@@ -56,7 +56,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         const time = new Date().toISOString();
         try {
           const fields = typeof first === 'string' ? {} : asRecord(redactDeep(first instanceof Error ? { err: first } : first));
-          const errMessage = (fields.err as { message?: unknown } | undefined)?.message;
+          // An Error logged on its own speaks for itself: its (serialised, never re-read) message is the line's.
+          const errMessage = first instanceof Error ? (fields.err as { message?: unknown }).message : undefined;
           const msg = typeof first === 'string' ? first : (message ?? (typeof errMessage === 'string' ? errMessage : undefined));
           write(prefixed(name, { level: name, time, ...base, ...bindings, ...fields, ...(msg === undefined ? {} : { msg }) }));
         } catch (err) {
