@@ -8,12 +8,13 @@
 // - nothing: containerd did not get as far as either.
 // A CRI pull without a pod shows no pod event; each check costs one failed pull in containerd's log.
 import { randomBytes } from 'node:crypto';
-import { GrpcError, pullImage } from './cri-client.js';
+import { GrpcError, NO_STATUS, pullImage } from './cri-client.js';
 import { OWNER_MARKER } from '../ownership.js';
 
 const CANARY_PATH = '/cma-canary';
 const CANARY_REPOSITORY = 'containerd-mirror-agent/canary';
-const PULL_TIMEOUT_MS = 15_000;
+/** The whole canary call, connect to last byte: a silent or trickling CRI socket holds the check no longer. */
+export const PULL_TIMEOUT_MS = 15_000;
 
 /**
  * The canary registry for a bound listener `host:port`: itself when on 127.0.0.0/8, 127.0.0.1 when on every
@@ -50,38 +51,55 @@ export interface CanaryResult {
   detail: string;
 }
 
+/** What the listener saw of the check in progress: only requests naming its fresh random tag count. */
+interface Probe {
+  tag: string;
+  /** containerd asked under CANARY_PATH: it used the canary's hosts.toml. */
+  throughHosts: boolean;
+  /** containerd asked elsewhere (its default `/v2/`). */
+  elsewhere: boolean;
+}
+
 export class Canary {
-  private readonly seen: string[] = [];
+  private probe: Probe | undefined;
 
   constructor(
     private readonly socket: string,
     readonly registry: string,
   ) {}
 
-  /** Every request path the listener gets; only canary ones are kept. */
+  /**
+   * Every request path the listener gets. Only one that names the running check's tag counts, and only as two
+   * flags: any local process can send requests here, but none can crowd out containerd's or make it unseen.
+   */
   onRequest(path: string): void {
-    if (path.includes(CANARY_REPOSITORY) && this.seen.length < 100) this.seen.push(path);
+    const probe = this.probe;
+    if (probe === undefined || !path.includes(`/${CANARY_REPOSITORY}/`) || !path.endsWith(`/${probe.tag}`)) return;
+    if (path.startsWith(`${CANARY_PATH}/`)) probe.throughHosts = true;
+    else probe.elsewhere = true;
   }
 
-  async check(): Promise<CanaryResult> {
-    const tag = `check-${randomBytes(6).toString('hex')}`;
-    const ref = `${this.registry}/${CANARY_REPOSITORY}:${tag}`;
-    this.seen.length = 0;
+  /** One check, bounded by PULL_TIMEOUT_MS; `signal` ends it at once (the agent stopping). */
+  async check(signal?: AbortSignal): Promise<CanaryResult> {
+    // 128 random bits: a tag no other process can guess while the check runs.
+    const probe: Probe = { tag: `check-${randomBytes(16).toString('hex')}`, throughHosts: false, elsewhere: false };
+    const ref = `${this.registry}/${CANARY_REPOSITORY}:${probe.tag}`;
+    this.probe = probe;
     let failure: unknown;
     try {
-      await pullImage(this.socket, ref, PULL_TIMEOUT_MS);
+      await pullImage(this.socket, ref, PULL_TIMEOUT_MS, signal);
     } catch (err) {
       failure = err;
+    } finally {
+      this.probe = undefined;
     }
-    const asked = this.seen.filter((p) => p.includes(tag));
-    if (asked.some((p) => p.startsWith(`${CANARY_PATH}/`)))
-      return { hostsInEffect: true, detail: `containerd pulled ${ref} through ${this.registry}/hosts.toml` };
+    if (probe.throughHosts) return { hostsInEffect: true, detail: `containerd pulled ${ref} through ${this.registry}/hosts.toml` };
     if (failure === undefined)
       return { hostsInEffect: null, detail: `the canary pull of ${ref} succeeded, which the agent's 404 cannot explain` };
-    if (!(failure instanceof GrpcError) || failure.code < 0 || failure.code === 12 || failure.code === 14) {
+    if (!(failure instanceof GrpcError) || failure.code === NO_STATUS || failure.code === 12 || failure.code === 14) {
       return { hostsInEffect: null, detail: `cannot ask containerd's CRI at ${this.socket}: ${errorText(failure)}` };
     }
-    if (asked.length > 0)
+    if (probe.elsewhere)
       return { hostsInEffect: false, detail: `containerd pulled ${ref} from its default host, not through ${this.registry}/hosts.toml` };
     return { hostsInEffect: false, detail: `containerd never asked the host ${this.registry}/hosts.toml names (${errorText(failure)})` };
   }

@@ -3,7 +3,7 @@
 import { field, fields, strings } from './protobuf.js';
 import { unaryCall } from './grpc.js';
 
-export { GrpcError } from './grpc.js';
+export { GrpcError, NO_STATUS } from './grpc.js';
 
 const SERVICE = '/runtime.v1.ImageService';
 
@@ -12,13 +12,13 @@ function imageSpec(ref: string): Buffer {
 }
 
 /** PullImage; resolves with the image id (config digest) containerd reports. */
-export async function pullImage(socket: string, ref: string, timeoutMs = 600_000): Promise<string> {
-  const response = await unaryCall(socket, `${SERVICE}/PullImage`, imageSpec(ref), timeoutMs);
+export async function pullImage(socket: string, ref: string, timeoutMs = 600_000, signal?: AbortSignal): Promise<string> {
+  const response = await unaryCall(socket, `${SERVICE}/PullImage`, imageSpec(ref), { deadlineMs: timeoutMs, signal });
   return strings(response, 1)[0] ?? '';
 }
 
 export async function removeImage(socket: string, ref: string): Promise<void> {
-  await unaryCall(socket, `${SERVICE}/RemoveImage`, imageSpec(ref), 60_000);
+  await unaryCall(socket, `${SERVICE}/RemoveImage`, imageSpec(ref), { deadlineMs: 60_000 });
 }
 
 export interface CriImage {
@@ -28,7 +28,7 @@ export interface CriImage {
 }
 
 export async function listImages(socket: string): Promise<CriImage[]> {
-  const response = await unaryCall(socket, `${SERVICE}/ListImages`, Buffer.alloc(0), 60_000);
+  const response = await unaryCall(socket, `${SERVICE}/ListImages`, Buffer.alloc(0), { deadlineMs: 60_000 });
   return fields(response)
     .filter((f) => f.number === 1 && f.bytes)
     .map((f) => {

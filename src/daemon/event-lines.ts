@@ -6,6 +6,7 @@ import type { CleartextWarning } from '../cleartext-credentials.js';
 import type { ProbeResult } from '../health/probe.js';
 import type { Resolution } from '../health/resolver.js';
 import type { AgentConfig, Logger, MirrorState, RegistryMode } from '../model.js';
+import { describeError } from '../observe/logger.js';
 
 export class EventLines {
   /** The cleartext-credential warnings already logged. */
@@ -111,10 +112,7 @@ export class EventLines {
   }
 
   internalError(what: string, err: unknown): void {
-    this.logger.error(
-      { event: 'internal_error', err },
-      `internal error in ${what}, continuing: ${err instanceof Error ? err.message : String(err)}`,
-    );
+    this.logger.error({ event: 'internal_error', err }, `internal error in ${what}, continuing: ${describeError(err)}`);
   }
 }
 

@@ -45,6 +45,8 @@ export class HostsCheck {
   private config: AgentConfig | undefined;
   private readonly runner = new CoalescingRunner(() => this.run());
   private timer: NodeJS.Timeout | undefined;
+  /** Aborted by stop(): a check in progress ends at once, whatever the CRI socket does. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: HostsCheckOptions) {
     this.view = { version: options.facts.version ? formatContainerdVersion(options.facts.version) : null, hostsInEffect: null };
@@ -87,6 +89,7 @@ export class HostsCheck {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.stopping.abort();
     await this.runner.idle();
   }
 
@@ -134,7 +137,8 @@ export class HostsCheck {
     if (canary === undefined) {
       next = { ...this.view, hostsInEffect: null, checkedAt: at, reason: this.unavailable };
     } else {
-      const result = await canary.check();
+      const result = await canary.check(this.stopping.signal);
+      if (this.stopping.signal.aborted) return;
       // The canary proves the directory is read; a shadowing dir still hides a registry's own file.
       const shadows = result.hostsInEffect === true ? await shadowingDirs(config.hostsDir, registries) : [];
       if (result.hostsInEffect === true && shadows.length === 0)

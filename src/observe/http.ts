@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { isIP, isIPv6, type AddressInfo } from 'node:net';
 import type { Logger } from '../model.js';
 import { AgentError } from '../errors.js';
+import { describeError } from './logger.js';
 import { formatListen, parseListen } from './listen.js';
 import type { AgentMetrics } from './metrics.js';
 import type { AgentStatus } from './status-format.js';
@@ -99,7 +100,7 @@ async function listenOn(options: HttpServerOptions<StatusView, Scraper>, host: s
     answer(req.method, req.url, options, local).then(
       (reply) => send(res, req, reply),
       (err: unknown) => {
-        options.logger.warn({ err, path: req.url }, `HTTP ${req.method ?? '?'} ${req.url ?? '?'} failed: ${String(err)}`);
+        options.logger.warn({ err, path: req.url }, `HTTP ${req.method ?? '?'} ${req.url ?? '?'} failed: ${describeError(err)}`);
         send(res, req, text(500, 'internal error, see the agent log'));
       },
     );

@@ -27,17 +27,6 @@ export interface LoggerOptions {
   secrets?: () => Iterable<string>;
 }
 
-/** An Error as plain data: its own fields (a `config` of an HTTP client...) are redacted like any other. */
-function serializeError(err: Error): Record<string, unknown> {
-  const own: Record<string, unknown> = { ...err };
-  return { type: err.name, message: err.message, stack: err.stack, ...own };
-}
-
-function plain(value: unknown): unknown {
-  if (value instanceof Error) return serializeError(value);
-  return value;
-}
-
 export function createLogger(options: LoggerOptions = {}): Logger {
   const env = options.env ?? process.env;
   const destination = options.destination ?? 1;
@@ -54,28 +43,40 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     else destination.write(text);
   };
 
+  const prefixed = (name: Level, line: object): string => {
+    const keyed = JSON.stringify(line) + '\n';
+    const clean = secrets === undefined ? keyed : redactText(keyed, withJsonForms(secrets()));
+    return journal ? `<${PRIORITY[name]}>${clean}` : clean;
+  };
+  // Plain data from the start: redactDeep (redact.ts) reads each value once, whatever it holds.
   const make = (bindings: Record<string, unknown>): Logger => {
     const at = (name: Level): LogFn => {
       if (LOG_LEVELS.indexOf(name) > threshold) return () => undefined;
       return (first: object | string, message?: string): void => {
-        const fields: Record<string, unknown> = {};
-        let msg = message;
-        if (typeof first === 'string') msg = first;
-        else if (first instanceof Error) {
-          fields.err = serializeError(first);
-          msg ??= first.message;
-        } else for (const [k, v] of Object.entries(first)) fields[k] = plain(v);
-        const line = {
-          level: name,
-          time: new Date().toISOString(),
-          ...base,
-          ...bindings,
-          ...fields,
-          ...(msg === undefined ? {} : { msg }),
-        };
-        const keyed = JSON.stringify(redactDeep(line)) + '\n';
-        const clean = secrets === undefined ? keyed : redactText(keyed, withJsonForms(secrets()));
-        write(journal ? `<${PRIORITY[name]}>${clean}` : clean);
+        const time = new Date().toISOString();
+        try {
+          const fields = typeof first === 'string' ? {} : asRecord(redactDeep(first instanceof Error ? { err: first } : first));
+          // An Error logged on its own speaks for itself: its (serialised, never re-read) message is the line's.
+          const errMessage = first instanceof Error ? (fields.err as { message?: unknown }).message : undefined;
+          const msg = typeof first === 'string' ? first : (message ?? (typeof errMessage === 'string' ? errMessage : undefined));
+          write(prefixed(name, { level: name, time, ...base, ...bindings, ...fields, ...(msg === undefined ? {} : { msg }) }));
+        } catch (err) {
+          // A logged value must never become the caller's exception (an unhandled rejection in a catch block).
+          // What failed is said without the line's data, which is what could not be made safe.
+          try {
+            write(
+              prefixed(name, {
+                level: name,
+                time,
+                ...base,
+                event: 'log_failed',
+                msg: `a log line could not be written: ${errorName(err)}`,
+              }),
+            );
+          } catch {
+            // The destination itself fails (stdout closed): nothing is left to tell.
+          }
+        }
       };
     };
     return {
@@ -85,11 +86,38 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       info: at('info'),
       debug: at('debug'),
       trace: at('trace'),
-      child: (more) => make({ ...bindings, ...more }),
+      child: (more) => make({ ...bindings, ...asRecord(redactDeep(more)) }),
       flush: () => undefined,
     };
   };
   return make({});
+}
+
+/**
+ * An error's message for a log line's text, never throwing: a call site that logs whatever a catch got (an
+ * internal error, a failed request) must not fail on an odd value (a getter or toString that throws).
+ */
+export function describeError(err: unknown): string {
+  try {
+    return err instanceof Error ? err.message : String(err);
+  } catch {
+    return 'an error that cannot be shown as text';
+  }
+}
+
+/** Log fields as an object: a value that is not one (an array, a toJSON answer) goes under `fields`. */
+function asRecord(data: unknown): Record<string, unknown> {
+  return typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : { fields: data };
+}
+
+/** `RangeError`, `EPIPE`...: what kind of failure, never its text (it may quote the data). */
+function errorName(err: unknown): string {
+  try {
+    const { name, code } = err as { name?: unknown; code?: unknown };
+    return [name, code].filter((p) => typeof p === 'string').join(' ') || typeof err;
+  } catch {
+    return 'unknown';
+  }
 }
 
 const pause = new Int32Array(new SharedArrayBuffer(4));

@@ -30,7 +30,7 @@ const MODES: RegistryMode[] = ['mirror', 'upstream', 'degraded'];
 const PROBE_RESULTS = ['success', 'failure'] as const;
 
 export function createMetrics(info: { version: string }): AgentMetrics {
-  const registry = new MetricRegistry(METRIC_PREFIX);
+  const registry = new MetricRegistry();
   const name = (n: string): string => METRIC_PREFIX + n;
   const gauge = <L extends string = never>(n: string, help: string, labelNames: readonly L[] = []): Gauge<L> =>
     registry.register(new Gauge<L>(name(n), help, labelNames));

@@ -9,8 +9,26 @@ const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 type Labels<L extends string> = Partial<Record<L, string>>;
 
 interface Metric {
+  readonly name: string;
   /** Exposition lines of this metric, HELP and TYPE first. */
   lines(): string[];
+}
+
+// The data model's rules (prometheus.io/docs/concepts/data_model): checked when a metric is made, as
+// prom-client did, so a bad name fails the agent's own tests rather than the scrape of every node.
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+function checkNames(name: string, labelNames: readonly string[], reserved: readonly string[]): void {
+  if (!METRIC_NAME.test(name)) throw new TypeError(`invalid metric name "${name}": use [a-zA-Z_:][a-zA-Z0-9_:]*`);
+  const seen = new Set<string>();
+  for (const label of labelNames) {
+    if (!LABEL_NAME.test(label) || label.startsWith('__'))
+      throw new TypeError(`invalid label name "${label}" of ${name}: use [a-zA-Z_][a-zA-Z0-9_]*, not starting with __`);
+    if (reserved.includes(label)) throw new TypeError(`label name "${label}" of ${name} is reserved by its type`);
+    if (seen.has(label)) throw new TypeError(`label name "${label}" appears twice in ${name}`);
+    seen.add(label);
+  }
 }
 
 const escapeLabel = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -32,7 +50,9 @@ abstract class Family<L extends string, V> implements Metric {
     private readonly help: string,
     private readonly type: string,
     protected readonly labelNames: readonly L[],
-  ) {}
+  ) {
+    checkNames(name, labelNames, type === 'histogram' ? ['le'] : []);
+  }
 
   private key(labels: Labels<L>): string {
     return JSON.stringify(this.labelNames.map((n) => labels[n]));
@@ -81,7 +101,9 @@ export class Counter<L extends string = never> extends Scalar<L> {
     super(name, help, 'counter', labelNames);
   }
 
+  /** A counter only goes up: a negative, NaN or infinite step is refused (it would poison every rate()). */
   inc(labels: Labels<L> = {}, by = 1): void {
+    if (!(by >= 0 && by < Infinity)) throw new RangeError(`counter ${this.name} cannot be increased by ${by}`);
     this.entry(labels, () => ({ v: 0 })).value.v += by;
   }
 }
@@ -133,11 +155,13 @@ export class Histogram<L extends string = never> extends Family<L, Buckets> {
 /** A metric computed when scraped: the process's own CPU, memory and descriptors. */
 class Sampled implements Metric {
   constructor(
-    private readonly name: string,
+    readonly name: string,
     private readonly help: string,
     private readonly type: string,
     private readonly read: () => number | undefined,
-  ) {}
+  ) {
+    checkNames(name, [], []);
+  }
 
   lines(): string[] {
     const value = this.read();
@@ -168,8 +192,11 @@ function maxFds(): number | undefined {
   }
 }
 
-/** The process metrics Prometheus' client libraries name alike, read only when scraped. */
-function processMetrics(prefix: string): Metric[] {
+/**
+ * The process metrics under the names Prometheus' client libraries give them (client_golang's process
+ * collector, prom-client's defaults), unprefixed, as dashboards and alerts expect; read only when scraped.
+ */
+function processMetrics(): Metric[] {
   const startSeconds = Math.round(Date.now() / 1000 - process.uptime());
   const cpu = (part: 'user' | 'system' | 'total') => (): number => {
     const u = process.cpuUsage();
@@ -177,38 +204,35 @@ function processMetrics(prefix: string): Metric[] {
   };
   const heap = (field: 'heapTotal' | 'heapUsed' | 'external') => (): number => process.memoryUsage()[field];
   return [
-    new Sampled(`${prefix}process_cpu_user_seconds_total`, 'Total user CPU time spent in seconds.', 'counter', cpu('user')),
-    new Sampled(`${prefix}process_cpu_system_seconds_total`, 'Total system CPU time spent in seconds.', 'counter', cpu('system')),
-    new Sampled(`${prefix}process_cpu_seconds_total`, 'Total user and system CPU time spent in seconds.', 'counter', cpu('total')),
-    new Sampled(
-      `${prefix}process_start_time_seconds`,
-      'Start time of the process since unix epoch in seconds.',
-      'gauge',
-      () => startSeconds,
-    ),
-    new Sampled(`${prefix}process_resident_memory_bytes`, 'Resident memory size in bytes.', 'gauge', residentBytes),
-    new Sampled(`${prefix}process_open_fds`, 'Number of open file descriptors.', 'gauge', openFds),
-    new Sampled(`${prefix}process_max_fds`, 'Maximum number of open file descriptors.', 'gauge', maxFds),
-    new Sampled(`${prefix}nodejs_heap_size_total_bytes`, 'Process heap size from Node.js in bytes.', 'gauge', heap('heapTotal')),
-    new Sampled(`${prefix}nodejs_heap_size_used_bytes`, 'Process heap size used from Node.js in bytes.', 'gauge', heap('heapUsed')),
-    new Sampled(`${prefix}nodejs_external_memory_bytes`, 'Node.js external memory size in bytes.', 'gauge', heap('external')),
+    new Sampled('process_cpu_user_seconds_total', 'Total user CPU time spent in seconds.', 'counter', cpu('user')),
+    new Sampled('process_cpu_system_seconds_total', 'Total system CPU time spent in seconds.', 'counter', cpu('system')),
+    new Sampled('process_cpu_seconds_total', 'Total user and system CPU time spent in seconds.', 'counter', cpu('total')),
+    new Sampled('process_start_time_seconds', 'Start time of the process since unix epoch in seconds.', 'gauge', () => startSeconds),
+    new Sampled('process_resident_memory_bytes', 'Resident memory size in bytes.', 'gauge', residentBytes),
+    new Sampled('process_open_fds', 'Number of open file descriptors.', 'gauge', openFds),
+    new Sampled('process_max_fds', 'Maximum number of open file descriptors.', 'gauge', maxFds),
+    new Sampled('nodejs_heap_size_total_bytes', 'Process heap size from Node.js in bytes.', 'gauge', heap('heapTotal')),
+    new Sampled('nodejs_heap_size_used_bytes', 'Process heap size used from Node.js in bytes.', 'gauge', heap('heapUsed')),
+    new Sampled('nodejs_external_memory_bytes', 'Node.js external memory size in bytes.', 'gauge', heap('external')),
   ];
 }
 
 /** The metrics one /metrics endpoint serves, in registration order, with the process metrics first. */
 export class MetricRegistry {
-  private readonly metrics: Metric[];
+  private readonly metrics = new Map<string, Metric>();
 
-  constructor(prefix: string) {
-    this.metrics = processMetrics(prefix);
+  constructor() {
+    for (const metric of processMetrics()) this.register(metric);
   }
 
+  /** Adds `metric`; a second metric of the same name is refused, as its series would be served twice. */
   register<M extends Metric>(metric: M): M {
-    this.metrics.push(metric);
+    if (this.metrics.has(metric.name)) throw new Error(`metric ${metric.name} is already registered`);
+    this.metrics.set(metric.name, metric);
     return metric;
   }
 
   scrape(): { contentType: string; body: string } {
-    return { contentType: CONTENT_TYPE, body: this.metrics.flatMap((m) => m.lines()).join('\n') + '\n' };
+    return { contentType: CONTENT_TYPE, body: [...this.metrics.values()].flatMap((m) => m.lines()).join('\n') + '\n' };
   }
 }

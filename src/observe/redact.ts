@@ -12,13 +12,75 @@ function isSecretKey(key: string): boolean {
   return SECRET_KEYS.has(key.toLowerCase());
 }
 
-/** A copy of JSON data where every property named like a credential, at any depth, is `[REDACTED]`. */
+/** Deeper than this an object is written as `[Object]` (or `[Array]`): a log line stays one line. */
+const MAX_DEPTH = 24;
+
+/**
+ * Any value as JSON data, every property named like a credential `[REDACTED]` at any depth. Never throws, as
+ * pino's serialiser did not: a reference back to an object being written is `[Circular]`, a BigInt its decimal
+ * string, a getter or `toJSON` that throws `[unreadable: <message>]`, an Error its type, message, stack and own
+ * fields. Functions, symbols and undefined are left to JSON.stringify, which drops them.
+ */
 export function redactDeep(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redactDeep);
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = isSecretKey(k) ? REDACTED : redactDeep(v);
-  return out;
+  return walk(value, new Set(), 0);
+}
+
+function walk(value: unknown, ancestors: Set<object>, depth: number): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value !== 'object' || value === null) return value;
+  if (ancestors.has(value)) return '[Circular]';
+  if (depth >= MAX_DEPTH) return Array.isArray(value) ? '[Array]' : '[Object]';
+  ancestors.add(value);
+  try {
+    return walkObject(value, (v) => walk(v, ancestors, depth + 1));
+  } catch (err) {
+    // A Proxy whose traps throw, an array whose index getter throws...
+    return unreadable(err);
+  } finally {
+    ancestors.delete(value);
+  }
+}
+
+function walkObject(value: object, inner: (v: unknown) => unknown): unknown {
+  if (value instanceof Error) {
+    const fields = { type: inner(read(value, 'name')), message: inner(read(value, 'message')), stack: inner(read(value, 'stack')) };
+    return keyed(value, fields, inner);
+  }
+  const toJSON = read(value, 'toJSON');
+  if (typeof toJSON === 'function') {
+    let json: unknown;
+    try {
+      json = (toJSON as () => unknown).call(value);
+    } catch (err) {
+      return unreadable(err);
+    }
+    // toJSON may hand back the object itself: that is a cycle, not a new value.
+    return json === value ? '[Circular]' : inner(json);
+  }
+  if (Array.isArray(value)) return Array.from({ length: value.length }, (_, i) => inner(read(value, i)));
+  return keyed(value, {}, inner);
+}
+
+/** `into` plus the own enumerable fields of `value`, each read on its own so one throwing getter costs one field. */
+function keyed(value: object, into: Record<string, unknown>, inner: (v: unknown) => unknown): Record<string, unknown> {
+  for (const key of Object.keys(value)) into[key] = isSecretKey(key) ? REDACTED : inner(read(value, key));
+  return into;
+}
+
+function read(value: object, key: string | number): unknown {
+  try {
+    return (value as Record<string | number, unknown>)[key];
+  } catch (err) {
+    return unreadable(err);
+  }
+}
+
+function unreadable(err: unknown): string {
+  try {
+    return `[unreadable: ${err instanceof Error ? err.message : String(err)}]`;
+  } catch {
+    return '[unreadable]';
+  }
 }
 
 /** `text` with every occurrence of each secret replaced, longest first so overlapping secrets are fully hidden. */

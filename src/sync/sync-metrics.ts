@@ -14,7 +14,7 @@ export interface SyncMetrics {
 }
 
 export function createSyncMetrics(info: { version: string }): SyncMetrics {
-  const registry = new MetricRegistry(SYNC_METRIC_PREFIX);
+  const registry = new MetricRegistry();
   const name = (n: string): string => SYNC_METRIC_PREFIX + n;
   const passes = registry.register(
     new Counter(

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { createLogger } from '../../src/observe/logger.js';
+import { createLogger, describeError } from '../../src/observe/logger.js';
 import { credentialSecrets, redactText, redactUrl } from '../../src/observe/redact.js';
 
 const PASSWORD = 's3cr"et\\Pa55-word';
@@ -108,6 +108,83 @@ describe('logger', () => {
     assert.ok(!out.includes('Pa55'), out);
     assert.ok(!out.includes(secrets[1]!), out);
     assert.match(out, /\[REDACTED\]/);
+  });
+
+  it('writes what pino would not choke on: a cycle as [Circular], a BigInt as digits, a throwing getter, still redacted', () => {
+    const { logger, lines } = capture({}, () => [PASSWORD]);
+    const err = Object.assign(new Error('pull failed'), { password: PASSWORD, bytes: 2n ** 70n });
+    Object.assign(err, { self: err, config: { auth: PASSWORD, request: { err } } });
+    const hostile = {
+      ok: 1,
+      get broken(): never {
+        throw new Error(`getter saw ${PASSWORD}`);
+      },
+    };
+    const unreadable = new Proxy(
+      {},
+      {
+        ownKeys(): never {
+          throw new Error('revoked');
+        },
+      },
+    );
+    assert.doesNotThrow(() => logger.error({ err, hostile, unreadable, deep: { token: 7n } }, 'boom'));
+    assert.doesNotThrow(() => logger.child({ err }).warn(err));
+    const out = lines();
+    assert.equal(out.length, 2, out.join('\n'));
+    assert.ok(!out.join('\n').includes('Pa55'), out.join('\n'));
+    const first = JSON.parse(out[0]!) as Record<string, Record<string, unknown>>;
+    assert.equal(first.err!.self, '[Circular]');
+    assert.equal(first.err!.password, '[REDACTED]');
+    assert.equal(first.err!.bytes, '1180591620717411303424');
+    assert.deepEqual(first.err!.config, { auth: '[REDACTED]', request: { err: '[Circular]' } });
+    assert.deepEqual(first.hostile, { ok: 1, broken: '[unreadable: getter saw [REDACTED]]' });
+    assert.equal(first.unreadable, '[unreadable: revoked]');
+    assert.deepEqual(first.deep, { token: '[REDACTED]' });
+    const second = JSON.parse(out[1]!) as { msg: string; err: { self: string } };
+    assert.equal(second.msg, 'pull failed');
+    assert.equal(second.err.self, '[Circular]');
+  });
+
+  it('a line that cannot be written never throws at the caller: a stand-in line says so, without the data', () => {
+    const chunks: string[] = [];
+    // A destination that throws on one line (as a closed stream does) and takes the next.
+    const refusing = {
+      write(chunk: string): boolean {
+        if (chunk.includes('refuse-me')) throw new Error(`EIO writing ${PASSWORD}`);
+        chunks.push(chunk);
+        return true;
+      },
+    } as unknown as NodeJS.WritableStream;
+    const logger = createLogger({ destination: refusing, env: {}, secrets: () => [PASSWORD] });
+    assert.doesNotThrow(() => logger.error({ err: new Error('refuse-me') }, `internal error ${PASSWORD}`));
+    const [line] = chunks;
+    assert.equal(chunks.length, 1);
+    assert.ok(!line!.includes('Pa55') && !line!.includes('refuse-me'), line);
+    assert.equal((JSON.parse(line!) as { msg: string }).msg, 'a log line could not be written: Error');
+
+    const dir = mkdtempSync(join(tmpdir(), 'cma-log-'));
+    const fd = openSync(join(dir, 'closed.log'), 'w');
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+    assert.doesNotThrow(() => createLogger({ destination: fd, env: {} }).error('to a closed descriptor'));
+    const brokenSecrets = (): never => {
+      throw new Error('the secret set is broken');
+    };
+    const throwingSecrets = createLogger({ destination: refusing, env: {}, secrets: brokenSecrets });
+    assert.doesNotThrow(() => throwingSecrets.error('unredactable'));
+    assert.equal(chunks.length, 1, 'a line that cannot be redacted is not written at all');
+  });
+
+  it('describeError never throws, whatever was caught', () => {
+    assert.equal(describeError(new Error('disk full')), 'disk full');
+    assert.equal(describeError('plain'), 'plain');
+    const hostile = {
+      toString(): string {
+        throw new Error('no');
+      },
+    };
+    assert.equal(describeError(hostile), 'an error that cannot be shown as text');
   });
 
   it('redactText, redactUrl', () => {

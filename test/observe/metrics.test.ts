@@ -62,14 +62,14 @@ describe('metrics', () => {
     ]) {
       assert.ok(s.includes(line), `missing: ${line}`);
     }
-    assert.ok(
-      s.some((l) => l.startsWith(`${P}process_cpu_seconds_total `)),
-      'default process metrics carry the prefix',
+    // The process metrics keep the names every dashboard uses (issue 24); everything else is the agent's own.
+    assert.ok(s.some((l) => l.startsWith('process_cpu_seconds_total ')));
+    assert.deepEqual(
+      s.filter((l) => !l.startsWith(P) && !/^(process|nodejs)_/.test(l)),
+      [],
+      'every other series carries the prefix',
     );
-    assert.ok(
-      s.every((l) => l.startsWith(P)),
-      'every series carries the prefix',
-    );
+    assert.ok(!s.some((l) => l.startsWith(`${P}process_`) || l.startsWith(`${P}nodejs_`)));
   });
 
   it('config_rejected is 1 exactly while a rejected config is reported', async () => {

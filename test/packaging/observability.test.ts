@@ -42,13 +42,9 @@ async function exported(): Promise<Set<string>> {
   return names;
 }
 
-/** Process metrics go by the standard unprefixed names (issue 24): served as such, or still under the agent's prefix. */
-const served = (n: string, real: Set<string>): boolean =>
-  real.has(n) || (/^(process|nodejs)_/.test(n) && real.has(`containerd_mirror_agent_${n}`));
-
 /** Metric names in `expr` that neither the agent nor its sync pod serves, nor kube-state-metrics. */
 function unknown(expr: string, real: Set<string>): string[] {
-  return metricNames(expr).filter((n) => !served(n, real) && !EXTERNAL.has(n));
+  return metricNames(expr).filter((n) => !real.has(n) && !EXTERNAL.has(n));
 }
 
 describe('metric name check', () => {

@@ -3,12 +3,10 @@
 set -euo pipefail
 need=()
 for pair in containerd:containerd docker-registry:docker-registry iptables:iptables socat:socat \
-            skopeo:skopeo umoci:umoci dnsmasq:dnsmasq-base; do
+            skopeo:skopeo umoci:umoci dnsmasq:dnsmasq-base promtool:prometheus; do
   bin=${pair%%:*} pkg=${pair##*:}
   command -v "$bin" >/dev/null 2>&1 || need+=("$pkg")
 done
-# promtool (the alert rule tests, test/packaging/monitoring.slow.test.ts) comes with Debian's prometheus package.
-command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "test-deps: not root or no apt-get; tests needing ${need[*]} will be skipped" >&2
