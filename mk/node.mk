@@ -4,6 +4,8 @@
 # root, the packages, and the heavy lock. Rootfs: about 80 s the first time, then cached by packages.list.
 .PHONY: test-node
 
-test-node: package test-deps
+# The .deb of this tree: `make package` builds it when there is none (in CI, test-packaging already has: one
+# artifact for both); after changing the sources, run `make package` again before this.
+test-node: $(if $(wildcard build/containerd-mirror-agent_*.deb),,package) test-deps
 	test/node/rootfs.sh >/dev/null
 	flock /tmp/cma-heavy.lock $(NODE_TEST) --test-concurrency=1 test/node/*.slow.test.ts

@@ -49,7 +49,8 @@ export class RegistryModes {
         continue;
       }
       const message = MODE_MESSAGES[mode](registry.name);
-      this.logger[mode === 'mirror' ? 'info' : 'warn']({ event: 'registry_mode', registry: registry.name, mode }, message);
+      // Both ends of an outage at warning: `journalctl -p warning` shows when pulls left the cache and when they came back.
+      this.logger.warn({ event: 'registry_mode', registry: registry.name, mode }, message);
       this.onChange(registry.name, mode);
     }
     for (const name of [...this.modes.keys()]) if (!seen.has(name)) this.modes.delete(name);
