@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_TEST := node --import tsx --test --test-concurrency=2
 NPX := npx --no-install
-UNIT_TESTS = $(shell find test -name '*.test.ts' -not -path 'test/e2e/*' -not -path 'test/image/*' | sort)
+UNIT_TESTS = $(shell find test -name '*.test.ts' -not -path 'test/e2e/*' -not -path 'test/image/*' -not -path 'test/node/*' | sort)
 # Suites that start processes, wait in real time or drive real software are named *.slow.test.ts; the rest
 # run in-process and make up `make test-quick`, the suite to run while you work.
 QUICK_TESTS = $(filter-out %.slow.test.ts,$(UNIT_TESTS))

@@ -9,6 +9,11 @@
 cma_unit=containerd-mirror-agent.service
 cma_root=${DPKG_ROOT:-}
 cma_etc=$cma_root/etc/containerd-mirror-agent
+cma_state=$cma_root/var/lib/containerd-mirror-agent
+# Left by a removal (the unit is disabled then) and taken away by the next install: dpkg configures a package
+# reinstalled from its config-files state as an upgrade (`configure OLD-VERSION`), which must not keep it
+# disabled. rpm has no such state (an install after an erase is a first install).
+cma_removed_mark=$cma_state/package-removed
 
 cma_systemctl_offline() {
   command -v systemctl >/dev/null 2>&1 || return 0
@@ -29,8 +34,14 @@ cma_has_config() {
   return 1
 }
 
-# $1: install (first install) or upgrade.
+# What postinst was called for: install (first install, or again after a removal) or upgrade.
+cma_install_kind() {
+  if [ -z "$1" ] || [ -e "$cma_removed_mark" ]; then echo install; else echo upgrade; fi
+}
+
+# $1: install (first install, or again after a removal) or upgrade.
 cma_after_install() {
+  rm -f "$cma_removed_mark"
   if [ "$1" = install ]; then
     cma_systemctl_offline enable "$cma_unit" 2>/dev/null || echo "containerd-mirror-agent: could not enable $cma_unit" >&2
   fi
@@ -59,10 +70,12 @@ cma_before_remove() {
     fi
   fi
   cma_systemctl_offline disable "$cma_unit" 2>/dev/null || true
+  mkdir -p "$cma_state" && : >"$cma_removed_mark" || true
 }
 
 cma_after_purge() {
-  state=$cma_root/var/lib/containerd-mirror-agent
+  state=$cma_state
+  rm -f "$cma_removed_mark"
   # A manifest left behind means restore did not finish: keep the backups it points at.
   if [ -e "$state/manifest.json" ]; then
     echo "containerd-mirror-agent: kept $state: it still holds backups of your files" >&2

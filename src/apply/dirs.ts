@@ -74,6 +74,16 @@ export function createDirs(dirs: readonly string[], mode: number): string[] {
   return created;
 }
 
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch (err) {
+    if (isAbsent(err)) return false;
+    throw ioError(path, err, 'lstat');
+  }
+}
+
 /**
  * Removes each of `dirs` that is empty, innermost first. Returns the ones that are gone; a directory someone
  * put files in is left alone.
@@ -85,7 +95,9 @@ export async function removeEmptyDirs(dirs: readonly string[]): Promise<string[]
       await rmdir(dir);
     } catch (err) {
       const code = errnoCode(err);
-      if (isAbsent(err)) gone.push(dir);
+      // A directory is recorded before its mkdir, which may have failed; on a read-only mount rmdir of a
+      // path that is not there answers EROFS, not ENOENT: look before calling it an error.
+      if (isAbsent(err) || !exists(dir)) gone.push(dir);
       else if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw ioError(dir, err, 'rmdir');
       continue;
     }

@@ -40,6 +40,10 @@ async function main(argv: string[]): Promise<number> {
   return command(flags);
 }
 
+// The process's name is what `systemctl status`, the journal's _COMM and pgrep show: Node 24 names its main
+// thread "MainThread", so it takes the agent's name (the kernel keeps 15 characters: containerd-mirr), and
+// ps and /proc/PID/cmdline show the command without the runtime's path.
+process.title = ['containerd-mirror-agent', ...process.argv.slice(2)].join(' ');
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -108,7 +108,8 @@ export class EventLines {
   }
 
   registryModeChanged(registry: string, mode: RegistryMode): void {
-    this.logger[mode === 'mirror' ? 'info' : 'warn']({ event: 'registry_mode', registry, mode }, MODE_MESSAGES[mode](registry));
+    // Both ends of an outage at warning: `journalctl -p warning` shows when pulls left the cache and when they came back.
+    this.logger.warn({ event: 'registry_mode', registry, mode }, MODE_MESSAGES[mode](registry));
   }
 
   internalError(what: string, err: unknown): void {

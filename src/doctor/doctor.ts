@@ -23,6 +23,15 @@ export { formatDoctorReport, type DoctorResult, type DoctorProblem } from './doc
 
 export type Probe = (url: string) => Promise<{ ok: boolean; error?: string }>;
 
+/** What doctor reads from the running agent's /status: its readiness (and why not) and the canary's verdict. */
+export interface RunningAgent {
+  ready: boolean;
+  notReadyReason?: string;
+  hostsInEffect: boolean | null;
+  checkedAt?: string;
+  reason?: string;
+}
+
 export interface DoctorOptions {
   containerdConfig: string;
   hostsDir: string;
@@ -37,7 +46,7 @@ export interface DoctorOptions {
    * The running agent's canary verdict (its /status `containerd`), or why it could not be asked. doctor does not
    * run a canary of its own: a CRI pull is the agent's to make, on its schedule.
    */
-  agent?: { hostsInEffect: boolean | null; checkedAt?: string; reason?: string } | { unreachable: string };
+  agent?: RunningAgent | { unreachable: string };
 }
 
 /** What the packaged unit passes to `run` (systemd/containerd-mirror-agent.service). */
@@ -69,7 +78,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorResult> {
     );
   }
   checkConfigMode(report, options.containerdConfig, effective);
-  if (options.agent !== undefined) checkHostsInEffect(report, options.agent);
+  if (options.agent !== undefined) checkRunningAgent(report, options.agent);
   await checkRestart(report, options.stateDir, options.config?.restartCommand.join(' ') ?? DEFAULT_RESTART_COMMAND.join(' '));
   return report.result();
 }
@@ -238,10 +247,21 @@ async function checkRestart(report: DoctorReport, stateDir: string, command: str
 }
 
 /** What the running agent's canary proved: the one check that sees containerd actually read the hosts dir. */
-function checkHostsInEffect(report: DoctorReport, agent: NonNullable<DoctorOptions['agent']>): void {
+function checkRunningAgent(report: DoctorReport, agent: NonNullable<DoctorOptions['agent']>): void {
   if ('unreachable' in agent) {
-    report.line(`hosts in effect: not known (${agent.unreachable}); \`containerd-mirror-agent run\` checks it with a canary pull`);
-  } else if (agent.hostsInEffect === true) {
+    report.problem(
+      `the agent is not running or does not answer (${agent.unreachable}): nothing follows the cache's health, and whether containerd reads the hosts dir is not known`,
+      'start it (`systemctl enable --now containerd-mirror-agent`); `systemctl status containerd-mirror-agent` and `journalctl -u containerd-mirror-agent` say why it stopped; if it listens elsewhere, pass its --listen (or CMA_LISTEN)',
+    );
+    return;
+  }
+  if (!agent.ready) {
+    report.problem(
+      `the running agent is not ready${agent.notReadyReason === undefined ? '' : `: ${agent.notReadyReason}`}`,
+      'fix what it reports (`containerd-mirror-agent status`, `journalctl -u containerd-mirror-agent -p warning`); it is ready after its next successful apply',
+    );
+  }
+  if (agent.hostsInEffect === true) {
     report.line(
       `hosts in effect: yes, containerd read the agent's canary hosts.toml${agent.checkedAt === undefined ? '' : ` (checked ${agent.checkedAt})`}`,
     );

@@ -1,5 +1,6 @@
 // `containerd-mirror-agent status`: reads /status from a running agent.
 
+import { get } from 'node:http';
 import { isIP, isIPv6 } from 'node:net';
 import { AgentError } from '../errors.js';
 import { isLoopbackAddress } from './http.js';
@@ -17,13 +18,28 @@ export function statusAddress(listen: ListenAddress): ListenAddress {
   return { host: isIPv6(listen.host) ? '::1' : '127.0.0.1', port: listen.port };
 }
 
+/** One GET over node:http: the single executable runs V8 in lite mode, without WebAssembly, which fetch()'s parser needs. */
+function httpGet(url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { timeout: timeoutMs, agent: false }, (res) => {
+      res.setEncoding('utf8');
+      let body = '';
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+  });
+}
+
 export async function fetchAgentStatus(listen: string, timeoutMs = 5_000): Promise<AgentStatus> {
   const url = `http://${formatListen(statusAddress(parseListen(listen)))}/status`;
-  let res: Response;
+  let res: { status: number; body: string };
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    res = await httpGet(url, timeoutMs);
   } catch (err) {
-    const why = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
+    const why = err instanceof Error ? err.message : String(err);
     throw new AgentError(
       'CMA_AGENT_UNREACHABLE',
       `no agent answers at ${url} (${why}); is \`containerd-mirror-agent run\` running with this --listen?`,
@@ -33,10 +49,10 @@ export async function fetchAgentStatus(listen: string, timeoutMs = 5_000): Promi
       },
     );
   }
-  if (!res.ok) {
+  if (res.status !== 200) {
     // Off loopback the agent serves no /status (it names node paths and errors); loopback of its port does.
     const hint = res.status === 404 ? `; /status is served on loopback only: use --listen 127.0.0.1:${parseListen(listen).port}` : '';
     throw new AgentError('CMA_AGENT_UNREACHABLE', `${url} answered HTTP ${res.status}, not an agent status${hint}`, { field: '--listen' });
   }
-  return (await res.json()) as AgentStatus;
+  return JSON.parse(res.body) as AgentStatus;
 }

@@ -187,18 +187,33 @@ describe('runDoctor', () => {
     const n = node('hosts-in-effect');
     const run = (agent: Parameters<typeof runDoctor>[0]['agent']) => runDoctor({ ...n, agent, probe: () => Promise.resolve({ ok: true }) });
     const reason = 'a 127.0.0.1_10147_ directory in the hosts dir shadows the canary file';
-    const notInEffect = await run({ hostsInEffect: false, checkedAt: '2026-12-02T16:00:00.000Z', reason });
+    const notInEffect = await run({ ready: true, hostsInEffect: false, checkedAt: '2026-12-02T16:00:00.000Z', reason });
     assert.ok(
       notInEffect.problems.some((p) => p.problem.includes("containerd does not read the agent's hosts dir") && p.problem.includes(reason)),
       formatDoctorReport(notInEffect),
     );
-    const inEffect = await run({ hostsInEffect: true, checkedAt: '2026-12-02T16:00:00.000Z' });
-    assert.ok(!inEffect.problems.some((p) => p.problem.includes('hosts dir (the running agent')));
+    const inEffect = await run({ ready: true, hostsInEffect: true, checkedAt: '2026-12-02T16:00:00.000Z' });
+    assert.ok(!inEffect.problems.some((p) => p.problem.includes('hosts dir (the running agent') || p.problem.includes('agent is not')));
     assert.match(
       formatDoctorReport(inEffect),
       /hosts in effect: yes, containerd read the agent's canary hosts\.toml \(checked 2026-12-02T16:00:00\.000Z\)/,
     );
-    assert.match(formatDoctorReport(await run({ unreachable: 'no agent answers' })), /hosts in effect: not known \(no agent answers\)/);
+  });
+
+  it('reports an agent that does not answer, or answers not ready, as a problem (issue 22: it said "No problems found")', async () => {
+    const n = node('agent-down');
+    const run = (agent: Parameters<typeof runDoctor>[0]['agent']) => runDoctor({ ...n, agent, probe: () => Promise.resolve({ ok: true }) });
+    const unreachable = await run({ unreachable: 'no agent answers at http://127.0.0.1:10147/status (connect ECONNREFUSED)' });
+    assert.equal(unreachable.healthy, false);
+    const down = unreachable.problems.find((p) => p.problem.startsWith('the agent is not running or does not answer'));
+    assert.match(down?.problem ?? formatDoctorReport(unreachable), /ECONNREFUSED/);
+    assert.match(down?.fix ?? '', /systemctl status containerd-mirror-agent/);
+    const notReady = await run({ ready: false, notReadyReason: '/etc/containerd/certs.d: read-only file system', hostsInEffect: null });
+    assert.equal(notReady.healthy, false);
+    assert.ok(
+      notReady.problems.some((p) => p.problem === 'the running agent is not ready: /etc/containerd/certs.d: read-only file system'),
+      formatDoctorReport(notReady),
+    );
   });
 
   it('says that a list config_path is not read on the transfer service, with the fix for each list', async () => {

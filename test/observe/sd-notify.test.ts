@@ -135,6 +135,34 @@ describe('sd-notify', () => {
     assert.match(warnings[0]!.msg, /systemd-notify READY=1 STATUS=a failed: .*ENOENT/);
   });
 
+  it('does not warn when the STOPPING=1 helper is killed by the stop it reports (systemd signals the whole cgroup)', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'cma-notify-bin-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const binary = join(dir, 'killed-notify');
+    writeFileSync(binary, '#!/bin/sh\nkill -TERM $$\n', { mode: 0o755 });
+    const lines: Array<{ level: string; msg: string }> = [];
+    const stream = new PassThrough();
+    stream.on('data', (c: Buffer) =>
+      lines.push(
+        ...c
+          .toString()
+          .split('\n')
+          .filter((l) => l !== '')
+          .map((l) => JSON.parse(l) as { level: string; msg: string }),
+      ),
+    );
+    const n = createNotifier(
+      { NOTIFY_SOCKET: '/run/notify' },
+      { binary, pid: PID, logger: createLogger({ destination: stream, env: { LOG_LEVEL: 'debug' } }) },
+    );
+    await n.stopping();
+    assert.deepEqual(
+      lines.filter((l) => l.level !== 'debug'),
+      [],
+    );
+    assert.match(lines.map((l) => l.msg).join('\n'), /systemd-notify STOPPING=1 failed/);
+  });
+
   it('pings the watchdog at half WATCHDOG_USEC, only when WATCHDOG_PID is ours or unset', () => {
     const socket = { NOTIFY_SOCKET: '/run/notify' };
     assert.equal(createNotifier({ ...socket, WATCHDOG_USEC: '30000000' }, { pid: PID }).watchdogIntervalMs, 15_000);

@@ -42,6 +42,15 @@ function dpkg(root: string, ...args: string[]) {
   return r.stdout + r.stderr;
 }
 
+/** The unit's enablement symlink, whose target is a path inside the root (so dangling from here). */
+function wanted(root: string): boolean {
+  try {
+    return lstatSync(join(root, WANTS)).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
 function scratchRoot(t: TestContext): string {
   const root = tempDirSync(t, 'packaging-dpkg-root');
   mkdirSync(join(root, 'var/lib/dpkg/updates'), { recursive: true });
@@ -111,6 +120,22 @@ describe('.deb', () => {
     const r = run(join(root, 'usr/bin/containerd-mirror-agent'), ['validate', '--config', config]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /OK/);
+  });
+
+  it('remove then install enables the unit again, as a first install does (issue 22: it took the upgrade path)', (t) => {
+    if (skip) return t.skip(skip);
+    const root = scratchRoot(t);
+    dpkg(root, '-i', deb!);
+    dpkg(root, '-r', 'containerd-mirror-agent');
+    assert.ok(!wanted(root), 'disabled by remove');
+    dpkg(root, '-i', deb!);
+    assert.ok(wanted(root), 'enabled again');
+    assert.ok(!existsSync(join(root, 'var/lib/containerd-mirror-agent/package-removed')), 'the mark of the removal is gone');
+    dpkg(root, '-i', deb!);
+    assert.ok(wanted(root), 'an upgrade keeps it enabled');
+    assert.equal(run('systemctl', [`--root=${root}`, 'disable', 'containerd-mirror-agent.service']).code, 0);
+    dpkg(root, '-i', deb!);
+    assert.ok(!wanted(root), 'an upgrade keeps a unit the admin disabled disabled');
   });
 
   it('remove disables the unit; purge removes the state dir unless restore left a manifest', (t) => {

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the real-software tests need, when root and missing. Idempotent and quiet.
+# systemd-container and mmdebstrap boot `make test-node`'s node; --no-install-recommends matters there: a
+# Recommends (libnss-mymachines) would edit the host's /etc/nsswitch.conf.
 set -euo pipefail
 need=()
 for pair in containerd:containerd docker-registry:docker-registry iptables:iptables socat:socat \
-            skopeo:skopeo umoci:umoci dnsmasq:dnsmasq-base promtool:prometheus; do
+            skopeo:skopeo umoci:umoci dnsmasq:dnsmasq-base promtool:prometheus \
+            systemd-nspawn:systemd-container mmdebstrap:mmdebstrap; do
   bin=${pair%%:*} pkg=${pair##*:}
   command -v "$bin" >/dev/null 2>&1 || need+=("$pkg")
 done

@@ -1,6 +1,6 @@
 // One command an operator runs on a node: is containerd set up to use what the agent writes?
 import { loadConfig } from '../../config/load.js';
-import { formatDoctorReport, runDoctor } from '../../doctor/doctor.js';
+import { formatDoctorReport, runDoctor, type RunningAgent } from '../../doctor/doctor.js';
 import { probeOnce } from '../../health/probe.js';
 import { EXIT_OK, EXIT_RUNTIME, errorLines } from '../../errors.js';
 import { withHostsDir } from '../../config/effective-config.js';
@@ -30,7 +30,11 @@ export async function doctorCommand(flags: CommandFlags): Promise<number> {
   const mirrors = new Map((config?.registries ?? []).flatMap((r) => r.mirrors.map((m) => [m.url, m] as const)));
   // The running agent (at CMA_LISTEN or the default) holds the canary's verdict; doctor works without one.
   const agent = await fetchAgentStatus(flags.listen, 2_000).then(
-    (status) => status.containerd,
+    (status): RunningAgent => ({
+      ...status.containerd,
+      ready: status.ready,
+      notReadyReason: status.lastApply?.error ?? status.config.lastError,
+    }),
     (err: unknown) => ({ unreachable: `no agent answers at ${flags.listen}, the address CMA_LISTEN sets: ${rootCause(err)}` }),
   );
   const result = await runDoctor({
