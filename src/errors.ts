@@ -22,7 +22,7 @@ export const ERROR_CODES = {
   CMA_CONFIG_LIMIT: {
     exit: EXIT_INVALID,
     summary:
-      'a config or credentials file passes a resource limit (values, nesting, string length, registries, mirrors, files): README "Limits"',
+      'a config or credentials file passes a resource limit (values, nesting, string length, registries, mirrors, files): docs/security.md "Limits"',
   },
   CMA_CONFIG_FILE_REF: { exit: EXIT_INVALID, summary: 'a ca, client or credentials file named in the config cannot be read' },
   CMA_CONFIG_TRUST: {

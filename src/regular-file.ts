@@ -16,7 +16,7 @@ export class FileReadError extends Error {
   }
 }
 
-/** Defaults for every user-named file: README "Limits". */
+/** Defaults for every user-named file: docs/security.md "Limits". */
 export const USER_FILE_MAX_BYTES = 1024 * 1024;
 export const USER_FILE_DEADLINE_MS = 5_000;
 

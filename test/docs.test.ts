@@ -1,5 +1,6 @@
 // The README and docs/ as one set of pages: every docs/ page is reachable from the README, and every relative link
 // (and its #anchor) lands on a file and heading that exist, so moving a section cannot leave a dead link behind.
+// The same for the sections src/ names in its messages and comments (`see docs/security.md "Limits"`).
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
@@ -38,6 +39,20 @@ function links(file: string): Array<{ target: string; anchor: string | undefined
     });
 }
 
+/** Each `docs/<page>.md "Section"` (or `README "Section"`) in src/, messages and comments, wrapped lines joined. */
+function sourceCitations(): Array<{ file: string; page: string; section: string }> {
+  const src = join(REPO, 'src');
+  const files = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+  return files.flatMap((file) => {
+    const text = readFileSync(join(src, file), 'utf8').replace(/\s*\n\s*(?:\/\/|\*)?\s*/g, ' ');
+    return [...text.matchAll(/\b(README|docs\/[a-z-]+\.md),? "([^"]+)"/g)].map((m) => ({
+      file: `src/${file}`,
+      page: m[1] === 'README' ? 'README.md' : m[1]!,
+      section: m[2]!,
+    }));
+  });
+}
+
 describe('docs', () => {
   it('makes GitHub anchors of headings', () => {
     assert.equal(slug("containerd's config.toml"), 'containerds-configtoml');
@@ -63,7 +78,17 @@ describe('docs', () => {
     }
   });
 
-  it('keeps the section issues and messages refer to: README "Trust and limits", "Limits"', () => {
+  it('every section src/ names (page and heading) is a heading of that page', () => {
+    const cited = sourceCitations();
+    assert.ok(cited.length >= 10, `only ${cited.length} citations found`);
+    const dead = cited.filter(({ page, section }) => !existsSync(join(REPO, page)) || !anchors(page).has(slug(section)));
+    assert.deepEqual(
+      dead.map(({ file, page, section }) => `${file}: ${page} "${section}"`),
+      [],
+    );
+  });
+
+  it('keeps the sections issues and messages refer to: "Trust and limits", "Limits" (docs/security.md)', () => {
     assert.ok(anchors('docs/security.md').has('trust-and-limits'));
     assert.ok(anchors('docs/security.md').has('limits'));
     assert.match(readFileSync(join(REPO, 'README.md'), 'utf8'), /Trust and limits\]\(docs\/security\.md#trust-and-limits\)/);

@@ -2,7 +2,7 @@
 //
 // Read synchronously, like everything apply decides before it writes: the hosts and state dirs are node-local
 // and their files a few KiB, and a no-op reconcile of 200 registries reads them in ~5 ms this way against
-// ~25 ms through libuv's thread pool, where each of its ~1 400 calls pays a thread hop and a promise (README,
+// ~25 ms through libuv's thread pool, where each of its ~1 400 calls pays a thread hop and a promise (docs/development.md,
 // "Footprint"). Writes, which wait on fsync, stay asynchronous.
 import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -34,7 +34,9 @@ export const giantSwarmSchema = z
   .object({
     // One more than the mirror limit: an entry may be the registry's own upstream.
     containerRegistries: hostKeyedRecord(
-      z.array(entry).max(LIMITS.mirrorsPerRegistry + 1, `lists more than ${LIMITS.mirrorsPerRegistry + 1} endpoints (README "Limits")`),
+      z
+        .array(entry)
+        .max(LIMITS.mirrorsPerRegistry + 1, `lists more than ${LIMITS.mirrorsPerRegistry + 1} endpoints (docs/security.md "Limits")`),
     ).superRefine((registries, ctx) => {
       for (const [name, entries] of Object.entries(registries)) {
         entries.forEach((e, i) => {

@@ -75,7 +75,7 @@ const mirror = z
         }),
       )
       // One more than the mirror limit: an endpoint may be the registry's own upstream.
-      .max(LIMITS.mirrorsPerRegistry + 1, `lists more than ${LIMITS.mirrorsPerRegistry + 1} endpoints (README "Limits")`),
+      .max(LIMITS.mirrorsPerRegistry + 1, `lists more than ${LIMITS.mirrorsPerRegistry + 1} endpoints (docs/security.md "Limits")`),
     rewrite: z.record(z.string(), z.string()).optional(),
   })
   .strict()

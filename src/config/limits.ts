@@ -1,7 +1,7 @@
 // Every resource bound on configuration input, in one place (invariant 9). The agent runs under a 64 MB heap
 // (bin/ launcher, systemd unit, image): YAML's node tree costs about 1 KB per value and some parsers recurse,
-// so bytes, nesting and value counts are checked before a parser or a schema sees the text. README "Limits"
-// documents each number; a config over one is bad input (exit 2) and a running agent keeps its last good one.
+// so bytes, nesting and value counts are checked before a parser or a schema sees the text. docs/security.md
+// "Limits" documents each number; a config over one is bad input (exit 2) and a running agent keeps its last good one.
 import { AgentError } from '../errors.js';
 import { USER_FILE_DEADLINE_MS, USER_FILE_MAX_BYTES } from '../regular-file.js';
 

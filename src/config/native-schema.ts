@@ -30,7 +30,7 @@ export const absolutePath = z
 const HOSTS_DIR_BYTES = LIMITS.pathBytes - 2 * (LIMITS.nameBytes + 1);
 
 const list = <T extends z.ZodType>(item: T) =>
-  z.array(item).max(LIMITS.listEntries, `lists more than ${LIMITS.listEntries} entries (README "Limits")`);
+  z.array(item).max(LIMITS.listEntries, `lists more than ${LIMITS.listEntries} entries (docs/security.md "Limits")`);
 
 const oneOrMany = <T extends z.ZodType>(item: T) => z.preprocess((v) => (typeof v === 'string' ? [v] : v), list(item));
 
@@ -102,7 +102,7 @@ const registry = z.preprocess(
       server: endpointUrl.optional(),
       mirrors: z
         .array(mirror)
-        .max(LIMITS.mirrorsPerRegistry, `lists more than ${LIMITS.mirrorsPerRegistry} mirrors (README "Limits")`)
+        .max(LIMITS.mirrorsPerRegistry, `lists more than ${LIMITS.mirrorsPerRegistry} mirrors (docs/security.md "Limits")`)
         .default([])
         .superRefine((mirrors, ctx) => {
           const seen = new Set<string>();
@@ -184,7 +184,7 @@ export const nativeSchema = z
     kubeletConfig: absolutePath.default(DEFAULT_KUBELET_CONFIG),
     registries: hostKeyedRecord(registry)
       .refine((r) => Object.keys(r).length <= LIMITS.registries, {
-        message: `lists more than ${LIMITS.registries} registries (README "Limits")`,
+        message: `lists more than ${LIMITS.registries} registries (docs/security.md "Limits")`,
         params: { limit: true },
       })
       .default({}),

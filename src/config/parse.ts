@@ -68,7 +68,7 @@ function positionOf(text: string, offset: number): { line: number; col: number }
 function scanned(file: string, format: Format, text: string, problem: ScanProblem): AgentError {
   const { line, col } = positionOf(text, problem.offset);
   if (problem.kind === 'syntax') return syntax(file, format, problem.message, { line, col });
-  return new AgentError('CMA_CONFIG_LIMIT', `${problem.message} (at line ${line}, column ${col}; see README "Limits")`, { file });
+  return new AgentError('CMA_CONFIG_LIMIT', `${problem.message} (at line ${line}, column ${col}; see docs/security.md "Limits")`, { file });
 }
 
 /** The field around `offset`, from the text before it (parsed again, tolerating a few errors), or ''. */

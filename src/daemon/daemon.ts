@@ -56,7 +56,7 @@ export interface Daemon {
 
 /**
  * Three missed rounds of either loop; the probe loop's round follows the configured interval. One reload (every
- * file read with its own deadline, README "Limits") gets as long as three reconcile rounds.
+ * file read with its own deadline, docs/security.md "Limits") gets as long as three reconcile rounds.
  */
 function deadlines(probe: ProbeSettings | undefined): WatchdogDeadlines {
   const probeRound = probe === undefined ? 0 : probe.intervalMs + probe.timeoutMs;

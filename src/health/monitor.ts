@@ -12,7 +12,7 @@
 // jitter's floor (0.8 × its gap) ago is probed with it, and all of them wait the same jittered interval for the
 // next round. One agent's endpoints thus converge on one wake-up per interval: an idle process woken for one
 // probe pays most of its CPU in the waking (cold caches, timers, microtasks, a GC step), so ten probes in one
-// wake-up cost about a third of ten wake-ups (README, "Footprint"). Never before that floor and never after
+// wake-up cost about a third of ten wake-ups (docs/development.md, "Footprint"). Never before that floor and never after
 // due, so the bounds above still hold; the fleet's spread comes from each agent's own jitter, which a round keeps.
 //
 // A mirror named by a cluster host name is one endpoint here (one timer, one round at a time) whose round

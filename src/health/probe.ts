@@ -5,7 +5,7 @@
 // and while reading, closing the socket. That is what an AbortSignal does inside node:http, minus its
 // EventTarget listener and AbortError per request (a quarter of a probe's CPU in a hot loop on loopback:
 // 0.15-0.19 ms against 0.20-0.30 ms). node:http rather than an HTTP client library:
-// one GET a few seconds apart needs no pool, and each library probe cost memory and CPU (README, "Why these
+// one GET a few seconds apart needs no pool, and each library probe cost memory and CPU (docs/development.md, "Why these
 // dependencies").
 // node:https and node:tls are loaded at the first https mirror or TLS file, not at start: an agent whose
 // mirrors are all plain http (an in-cluster cache) never pays their 5.5 MiB of RSS.

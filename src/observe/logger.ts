@@ -1,8 +1,8 @@
 // One JSON line per event on stdout. Under systemd, each line starts with its syslog priority so journald
 // stores the right PRIORITY and `journalctl -p warning` shows failovers (sd-daemon(3) prefixes).
 // Our own writer rather than pino: the agent logs events, not a request stream, and every line is redacted
-// as a whole anyway, so pino's speed went unused while its modules cost 9 MiB of RSS (README, "Why these
-// dependencies"). The line keeps pino's shape (level, time, pid, hostname, fields, msg) for log pipelines.
+// as a whole anyway, so pino's speed went unused while its modules cost 9 MiB of RSS (docs/development.md,
+// "Why these dependencies"). The line keeps pino's shape (level, time, pid, hostname, fields, msg) for log pipelines.
 
 import { fstatSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';

@@ -1,7 +1,7 @@
 // Counters, gauges and histograms with labels, and their Prometheus text exposition (format 0.0.4).
 // Our own rather than prom-client: the agent exports a dozen series, and prom-client (with its default
 // collectors' event-loop timer and GC observer, and @opentelemetry/api) cost 12 MiB of RSS and CPU on every
-// scrape-less second (README, "Why these dependencies"). Process metrics are read at scrape time only.
+// scrape-less second (docs/development.md, "Why these dependencies"). Process metrics are read at scrape time only.
 import { readdirSync, readFileSync } from 'node:fs';
 
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';

@@ -1,5 +1,5 @@
 // `_default` and mirror-only (`fallback: false`) on real containerd (the test bed's, CRI pulls; rendered for
-// the version it reports, so the same scenarios hold for 1.6 and 2.x): the files behave as the README says.
+// the version it reports, so the same scenarios hold for 1.6 and 2.x): the files behave as docs/configuration.md says.
 // - `_default` without `server`: every registry without a file of its own goes to the mirror first, with
 //   containerd's `ns=<registry>` query parameter, and falls back to that registry itself; a registry with
 //   its own file never sees `_default`; with its mirrors down the file lists nothing and pulls go upstream.
