@@ -25,7 +25,7 @@ import type { HealthView, MirrorState, ProbeSettings, ResolvedView } from '../mo
 import { probeOnce, type ProbeResult, type ProbeTarget } from './probe.js';
 import { describeProbeError } from './probe-errors.js';
 import { initialHealth, nextHealth, type MirrorHealth } from './state-machine.js';
-import { type Clock, realClock } from '../clock.js';
+import { type Clock, realClock, timerDelay } from '../clock.js';
 import { namedCadenceState, runNamedRound, type MirrorTarget, type NamedState } from './named-endpoint.js';
 import { NameResolver, type Resolution } from './resolver.js';
 
@@ -199,7 +199,7 @@ export class HealthMonitor {
     this.endpoints.clear();
     let bound: NodeJS.Timeout | undefined;
     const limit = new Promise<void>((resolve) => {
-      bound = setTimeout(resolve, this.settings.timeoutMs + 1000);
+      bound = setTimeout(resolve, timerDelay(this.settings.timeoutMs + 1000));
     });
     await Promise.race([Promise.allSettled(inFlight), limit]);
     clearTimeout(bound);
