@@ -1,7 +1,6 @@
 // Hands every file back: removes what the agent owns, puts backups back byte-for-byte, and takes the agent's
 // credentials out of config.toml. `config_path` stays: it points at the hosts dir, which now holds exactly
 // what it held before the agent, so containerd behaves as it did.
-import { readFile } from 'node:fs/promises';
 import { restoreAll } from '../../apply/restore.js';
 import { whileClaimed, type StateClaim } from '../../apply/state-claim.js';
 import { loadConfig } from '../../config/load.js';
@@ -10,6 +9,7 @@ import { DEFAULT_PROBE } from '../../config/native-schema.js';
 import { BLOCK_BEGIN } from '../../containerd/config-toml.js';
 import { detectContainerdFacts } from '../../containerd/detect.js';
 import { ContainerdConfig } from '../../containerd/managed-config.js';
+import { readContainerdConfig } from '../../containerd/config-file.js';
 import { createLogger } from '../../observe/logger.js';
 import type { AgentConfig } from '../../model.js';
 import { managedContainerdConfig, type CommandFlags } from '../args.js';
@@ -31,7 +31,7 @@ async function restoreClaimed(flags: CommandFlags, claim: StateClaim): Promise<n
   process.stdout.write(`restore: ${result.removed.length} removed, ${result.restored.length} restored\n`);
 
   const path = managedContainerdConfig(flags);
-  if (path === undefined || !(await readFile(path, 'utf8').catch(() => '')).includes(BLOCK_BEGIN)) return EXIT_OK;
+  if (path === undefined || !((await readContainerdConfig(path)).content ?? '').includes(BLOCK_BEGIN)) return EXIT_OK;
   const nothingManaged: AgentConfig = {
     hostsDir,
     probe: DEFAULT_PROBE,
