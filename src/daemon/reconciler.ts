@@ -70,7 +70,7 @@ export interface LastApply {
 /** Everything the status view shows of the loop, as plain data. */
 export interface ReconcilerSnapshot {
   startedAt: number;
-  /** A valid config has been applied to disk. */
+  /** A valid config has been applied to disk, and the last apply did not fail (a full disk, a lost claim). */
   ready: boolean;
   config: AgentConfig | undefined;
   configHash: string | undefined;
@@ -131,9 +131,9 @@ export class Reconciler {
     return this.config;
   }
 
-  /** A valid config has been applied to disk. */
+  /** A valid config has been applied to disk, and the last apply did not fail (a full disk, a lost claim). */
   get ready(): boolean {
-    return this.config !== undefined && this.lastSuccessfulApplyAt !== undefined;
+    return this.config !== undefined && this.lastSuccessfulApplyAt !== undefined && this.failedApplies === 0;
   }
 
   snapshot(): ReconcilerSnapshot {
