@@ -63,6 +63,8 @@ export interface SyncOptions {
   hostsDir: string;
   config: AgentConfig;
   facts: ContainerdFacts;
+  /** The containerd that is asked whether it can load the edited file (default: `containerd` on PATH). */
+  containerdBinary?: string;
 }
 
 /** A directory a list config_path named and the edit left out, with the registry dirs it holds. */
@@ -95,7 +97,10 @@ export async function updateContainerdConfig(options: SyncOptions): Promise<Upda
   // A drop-in that wins over this file makes any edit here a success containerd never sees.
   await checkImports(current.path, parseTomlSafely(plan.content, options.path), options.hostsDir, auths.size > 0, options.facts);
   // Before any edit (and so before any restart): an operator's file containerd cannot load stays as it is.
-  const unchecked = plan.changed && current.content !== undefined ? await checkContainerdLoads(current.path, plan.content) : undefined;
+  const unchecked =
+    plan.changed && current.content !== undefined
+      ? await checkContainerdLoads(current.path, plan.content, options.containerdBinary)
+      : undefined;
   try {
     if (plan.changed) {
       // containerd must never be left pointing at a directory that does not exist.
