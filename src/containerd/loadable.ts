@@ -10,6 +10,7 @@
 // the edit goes ahead as before: the caller says so in its log line.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { AgentError } from '../errors.js';
@@ -31,6 +32,8 @@ export async function checkContainerdLoads(
   binary = 'containerd',
   timeoutMs = LOAD_CHECK_TIMEOUT_MS,
 ): Promise<string | undefined> {
+  // A binary named by path that is not there: no temp file holding credentials is written for nothing.
+  if (binary.includes('/') && !existsSync(binary)) return `no ${binary}`;
   const temp = join(dirname(path), `${TEMP_PREFIX}${basename(path)}-check-${process.pid}-${randomBytes(6).toString('hex')}`);
   let outcome: DumpOutcome;
   try {
