@@ -12,10 +12,18 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
+/** The longest delay Node's timers take (2^31-1 ms, about 24.8 days): a longer one fires after 1 ms instead. */
+export const NODE_TIMER_MAX_MS = 2 ** 31 - 1;
+
+/** A delay Node's timers keep as asked: `validate` bounds configured durations, this bounds sums of them. */
+export function timerDelay(ms: number): number {
+  return Math.min(Math.max(ms, 0), NODE_TIMER_MAX_MS);
+}
+
 export const realClock: Clock = {
   now: () => Date.now(),
   monotonic: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  setTimeout: (fn, ms) => setTimeout(fn, timerDelay(ms)),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 

@@ -44,7 +44,8 @@ export const ERROR_CODES = {
   },
   CMA_CONTAINERD_CONFIG: {
     exit: EXIT_INVALID,
-    summary: "containerd's config.toml cannot be parsed or conflicts with the agent (e.g. `mirrors` set)",
+    summary:
+      "containerd's config.toml cannot be parsed, is larger than 1 MiB, is one containerd itself cannot load (`containerd config dump`), or conflicts with the agent (e.g. `mirrors` set)",
   },
   CMA_CONTAINERD_CONFIG_IO: { exit: EXIT_RUNTIME, summary: "containerd's config.toml (or its backup) could not be read or written" },
   CMA_CONTAINERD_RESTART: { exit: EXIT_RUNTIME, summary: 'the containerd restart command failed' },

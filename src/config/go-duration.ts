@@ -1,6 +1,12 @@
 // Durations as Go's time.ParseDuration and Kubernetes write them, so values copied from other node
 // configuration mean the same thing here.
 
+/**
+ * Go's largest time.Duration, 2^63-1 ns, in whole milliseconds: containerd parses `<n>ms` into one, and a value
+ * past it fails to parse, which makes containerd 2.x drop the whole hosts.toml.
+ */
+export const GO_DURATION_MAX_MS = 9_223_372_036_854;
+
 const UNIT_MS: Readonly<Record<string, number>> = {
   ns: 1e-6,
   us: 1e-3,

@@ -5,7 +5,8 @@ import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import type { ProbeSettings } from '../model.js';
 import { credentialSchema } from './credential.js';
-import { parseDuration } from './go-duration.js';
+import { GO_DURATION_MAX_MS, parseDuration } from './go-duration.js';
+import { NODE_TIMER_MAX_MS } from '../clock.js';
 import { LIMITS } from './limits.js';
 import { endpointUrlProblem, normalizeEndpointUrl, registryNameProblem } from './host.js';
 
@@ -47,7 +48,10 @@ export const duration = z.string({ error: 'must be a duration with a unit, e.g. 
   }
 });
 
-const positiveDuration = duration.refine((ms) => ms > 0, 'must be longer than 0');
+/** A probe interval or timeout: a timer of this process waits it, so Node's timer limit bounds it. */
+const timerDuration = duration
+  .refine((ms) => ms > 0, 'must be longer than 0')
+  .refine((ms) => ms <= NODE_TIMER_MAX_MS, `must be at most ${NODE_TIMER_MAX_MS}ms (about 596h, the longest timer Node.js keeps)`);
 
 /**
  * containerd's per-host dial timeout (2.0.7+/2.1+): bounds the connect to a mirror that went dark in the
@@ -57,7 +61,11 @@ const positiveDuration = duration.refine((ms) => ms > 0, 'must be longer than 0'
 export const DEFAULT_DIAL_TIMEOUT_MS = 2000;
 const dialTimeout = z
   .union([z.literal(0).transform(() => 0), z.literal('0').transform(() => 0), duration])
-  .refine((ms) => Number.isSafeInteger(ms) && ms >= 0, 'must be 0 (off) or whole milliseconds, e.g. 500ms, 2s');
+  .refine((ms) => Number.isSafeInteger(ms) && ms >= 0, 'must be 0 (off) or whole milliseconds, e.g. 500ms, 2s')
+  .refine(
+    (ms) => ms <= GO_DURATION_MAX_MS,
+    `must be at most ${GO_DURATION_MAX_MS}ms (Go's longest duration): containerd drops a hosts.toml it cannot parse`,
+  );
 
 const endpointUrl = z.string().transform((text, ctx) => {
   const problem = endpointUrlProblem(text);
@@ -160,8 +168,8 @@ export const nativeSchema = z
       .default(DEFAULT_HOSTS_DIR),
     probe: z
       .object({
-        interval: positiveDuration.default(DEFAULT_PROBE.intervalMs),
-        timeout: positiveDuration.default(DEFAULT_PROBE.timeoutMs),
+        interval: timerDuration.default(DEFAULT_PROBE.intervalMs),
+        timeout: timerDuration.default(DEFAULT_PROBE.timeoutMs),
         failureThreshold: threshold.default(DEFAULT_PROBE.failureThreshold),
         successThreshold: threshold.default(DEFAULT_PROBE.successThreshold),
       })

@@ -3,11 +3,13 @@
 import { chmod, lstat, mkdir, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AgentError } from '../errors.js';
+import { FileReadError, readRegularFile } from '../regular-file.js';
 import type { AgentConfig, ContainerdFacts } from '../model.js';
 import { writeFileAtomic } from '../apply/atomic-write.js';
 import { containerdAuths } from './auths.js';
 import { planContainerdConfig, type ContainerdConfigPlan } from './config-toml.js';
 import { checkImports } from './imports.js';
+import { checkContainerdLoads } from './loadable.js';
 import { parseTomlSafely } from './toml-text.js';
 
 export const CONFIG_BACKUP_FILE = 'containerd-config.toml.orig';
@@ -21,6 +23,13 @@ export interface CurrentConfig {
   mode: number | undefined;
 }
 
+/**
+ * The largest config.toml the agent reads: containerd's own default is under 10 KiB and a busy node's a few
+ * times that. Past it the file is refused, not parsed: a 22 MB one took the agent out of its 64 MB heap
+ * (every apply after the first aborted).
+ */
+export const CONTAINERD_CONFIG_MAX_BYTES = 1024 * 1024;
+
 export async function readContainerdConfig(path: string): Promise<CurrentConfig> {
   let real: string;
   try {
@@ -29,9 +38,20 @@ export async function readContainerdConfig(path: string): Promise<CurrentConfig>
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { path, content: undefined, mode: undefined };
     throw ioError(path, 'cannot be read', err);
   }
+  let bytes: Buffer;
   try {
-    const [content, info] = await Promise.all([readFile(real, 'utf8'), stat(real)]);
-    return { path: real, content, mode: info.mode & 0o7777 };
+    bytes = await readRegularFile(real, CONTAINERD_CONFIG_MAX_BYTES);
+  } catch (err) {
+    if (err instanceof FileReadError && err.errno === 'EFBIG')
+      throw new AgentError(
+        'CMA_CONTAINERD_CONFIG',
+        `is larger than ${CONTAINERD_CONFIG_MAX_BYTES} bytes (1 MiB); containerd's config.toml is a few KiB: the agent does not read or edit one this large`,
+        { file: path },
+      );
+    throw ioError(path, 'cannot be read', err);
+  }
+  try {
+    return { path: real, content: bytes.toString('utf8'), mode: (await stat(real)).mode & 0o7777 };
   } catch (err) {
     throw ioError(path, 'cannot be read', err);
   }
@@ -43,6 +63,8 @@ export interface SyncOptions {
   hostsDir: string;
   config: AgentConfig;
   facts: ContainerdFacts;
+  /** The containerd that is asked whether it can load the edited file (default: `containerd` on PATH). */
+  containerdBinary?: string;
 }
 
 /** A directory a list config_path named and the edit left out, with the registry dirs it holds. */
@@ -51,7 +73,12 @@ export interface DroppedDir {
   hosts: string[];
 }
 
-export type UpdatedConfig = ContainerdConfigPlan & { written: boolean; dropped: DroppedDir[] };
+export type UpdatedConfig = ContainerdConfigPlan & {
+  written: boolean;
+  dropped: DroppedDir[];
+  /** Why containerd was not asked whether it can load the written file (loadable.ts). */
+  unchecked?: string;
+};
 
 /** Makes config.toml right. `written` is false when it already was: nothing was touched. */
 export async function updateContainerdConfig(options: SyncOptions): Promise<UpdatedConfig> {
@@ -69,6 +96,11 @@ export async function updateContainerdConfig(options: SyncOptions): Promise<Upda
   });
   // A drop-in that wins over this file makes any edit here a success containerd never sees.
   await checkImports(current.path, parseTomlSafely(plan.content, options.path), options.hostsDir, auths.size > 0, options.facts);
+  // Before any edit (and so before any restart): an operator's file containerd cannot load stays as it is.
+  const unchecked =
+    plan.changed && current.content !== undefined
+      ? await checkContainerdLoads(current.path, plan.content, options.containerdBinary)
+      : undefined;
   try {
     if (plan.changed) {
       // containerd must never be left pointing at a directory that does not exist.
@@ -88,6 +120,7 @@ export async function updateContainerdConfig(options: SyncOptions): Promise<Upda
   return {
     ...plan,
     written: plan.changed,
+    ...(unchecked === undefined ? {} : { unchecked }),
     dropped: await Promise.all(plan.droppedDirs.map(async (dir) => ({ dir, hosts: await registryDirs(dir) }))),
   };
 }
@@ -145,7 +178,8 @@ async function recordOwnedConfigPaths(stateDir: string, paths: readonly string[]
 }
 
 function ioError(file: string, what: string, err: unknown): AgentError {
-  return new AgentError('CMA_CONTAINERD_CONFIG_IO', `${what}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+  const why = err instanceof FileReadError ? err.reason : ((err as NodeJS.ErrnoException).code ?? (err as Error).message);
+  return new AgentError('CMA_CONTAINERD_CONFIG_IO', `${what}: ${why}`, {
     file,
     cause: err,
   });

@@ -53,6 +53,11 @@ export class ContainerdConfig {
         { event: 'containerd_config_written', path: plan.path, changes: plan.changes },
         `wrote ${plan.path}: ${plan.changes.join(', ')}`,
       );
+      if (plan.unchecked !== undefined)
+        this.options.logger.warn(
+          { event: 'containerd_config_unchecked', path: plan.path, reason: plan.unchecked },
+          `${plan.path} was not checked with containerd before the edit (${plan.unchecked}): a restart may show an error of the file that containerd config dump would have named`,
+        );
       this.options.onWritten?.();
       for (const { dir, hosts } of plan.dropped) {
         const held = hosts.length === 0 ? 'it holds no registry dir' : `move what it holds for ${hosts.join(', ')} into ${config.hostsDir}`;

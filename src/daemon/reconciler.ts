@@ -99,9 +99,9 @@ export class Reconciler {
     this.modes = new RegistryModes(this.lines, (registry, mode) => this.events.modeChanged(registry, mode));
   }
 
-  /** A valid config has been applied to disk. */
+  /** A valid config has been applied to disk, and the last apply did not fail (a full disk, a lost claim). */
   get ready(): boolean {
-    return this.config !== undefined && this.lastSuccessfulApplyAt !== undefined;
+    return this.config !== undefined && this.lastSuccessfulApplyAt !== undefined && this.failedApplies === 0;
   }
 
   snapshot(): ReconcilerSnapshot {

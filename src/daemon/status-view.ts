@@ -28,7 +28,7 @@ export interface LastApply {
 /** Everything the status view shows of the reconcile loop, as plain data. */
 export interface ReconcilerSnapshot {
   startedAt: number;
-  /** A valid config has been applied to disk. */
+  /** A valid config has been applied to disk, and the last apply did not fail (a full disk, a lost claim). */
   ready: boolean;
   config: AgentConfig | undefined;
   configHash: string | undefined;

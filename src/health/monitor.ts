@@ -1,12 +1,14 @@
 // The probe loop: one timer and at most one request in flight per mirror endpoint, results fed through the
 // state machine, transitions reported the moment they happen so the daemon can re-render at once.
 //
-// Scheduling: the next probe starts `interval × (0.8..1.0)` after the previous one STARTED (or right after it
-// finished, if it took longer). Never longer than the interval, so a dead mirror is down within
-// failureThreshold × interval + timeout; randomised, so a fleet of agents started together (a node pool
-// rollout, a cache restart) drifts apart instead of probing the cache in lock-step. A new endpoint is probed at
-// once, not after a full interval, so boot reaches `up` quickly (a fleet's agents start at different instants,
-// and one agent's new endpoints share their first round anyway).
+// Scheduling runs on the monotonic clock: a wall-clock step during a probe (NTP, an operator) must not delay
+// failover by the step; the wall clock only stamps what status shows. The next probe starts
+// `interval × (0.8..1.0)` after the previous one STARTED (or right after it finished, if it took longer). Never
+// longer than the interval, so a dead mirror is down within failureThreshold × interval + timeout; randomised,
+// so a fleet of agents started together (a node pool rollout, a cache restart) drifts apart instead of probing
+// the cache in lock-step. A new endpoint is probed at once, not after a full interval, so boot reaches `up`
+// quickly (a fleet's agents start at different instants, and one agent's new endpoints share their first round
+// anyway).
 //
 // Rounds: when one endpoint's timer fires, every waiting endpoint whose last probe started at least the
 // jitter's floor (0.8 × its gap) ago is probed with it, and all of them wait the same jittered interval for the
@@ -25,7 +27,7 @@ import type { HealthView, MirrorState, ProbeSettings, ResolvedView } from '../mo
 import { probeOnce, type ProbeResult, type ProbeTarget } from './probe.js';
 import { describeProbeError } from './probe-errors.js';
 import { initialHealth, nextHealth, type MirrorHealth } from './state-machine.js';
-import { type Clock, realClock } from '../clock.js';
+import { type Clock, realClock, timerDelay } from '../clock.js';
 import { namedCadenceState, runNamedRound, type MirrorTarget, type NamedState } from './named-endpoint.js';
 import { NameResolver, type Resolution } from './resolver.js';
 
@@ -46,7 +48,7 @@ export interface MonitorOptions {
   settings: ProbeSettings;
   events: MonitorEvents;
   probe?: typeof probeOnce;
-  /** Epoch ms; fed to the state machine and to lastProgressAt(). */
+  /** Wall time (epoch ms) for what is shown: health `since`, lastProgressAt(); the monotonic one schedules. */
   clock?: Clock;
   /** In [0, 1); drives the jitter. */
   random?: () => number;
@@ -69,7 +71,7 @@ interface Endpoint {
   health: MirrorHealth;
   named?: NamedState;
   timer?: unknown;
-  /** clock.now() before which a round started by another endpoint must not take this one early. */
+  /** clock.monotonic() before which a round started by another endpoint must not take this one early. */
   earliest?: number;
   inFlight?: Promise<void>;
 }
@@ -140,7 +142,7 @@ export class HealthMonitor {
       }
       existing.target = target;
       // A waiting endpoint would otherwise sleep out the old interval (e.g. 60 s after it was set to 2 s).
-      if (intervalChanged && existing.inFlight === undefined) this.schedule(url, existing, this.jitteredInterval(), this.clock.now());
+      if (intervalChanged && existing.inFlight === undefined) this.schedule(url, existing, this.jitteredInterval(), this.clock.monotonic());
     }
   }
 
@@ -203,7 +205,7 @@ export class HealthMonitor {
     this.endpoints.clear();
     let bound: NodeJS.Timeout | undefined;
     const limit = new Promise<void>((resolve) => {
-      bound = setTimeout(resolve, this.settings.timeoutMs + 1000);
+      bound = setTimeout(resolve, timerDelay(this.settings.timeoutMs + 1000));
     });
     await Promise.race([Promise.allSettled(inFlight), limit]);
     clearTimeout(bound);
@@ -218,9 +220,10 @@ export class HealthMonitor {
    * Another round may take it from the jitter's floor of that gap on.
    */
   private scheduleNext(url: string, endpoint: Endpoint, state: MirrorState, startedAt: number, roundIntervalMs: number): void {
+    // startedAt on the monotonic clock: a wall clock stepped back during the probe must not delay the next one.
     const gap = state === 'unknown' ? Math.min(UNKNOWN_PROBE_GAP_MS, roundIntervalMs) : roundIntervalMs;
     const nominal = state === 'unknown' ? Math.min(UNKNOWN_PROBE_GAP_MS, this.settings.intervalMs) : this.settings.intervalMs;
-    this.schedule(url, endpoint, startedAt + gap - this.clock.now(), startedAt + (1 - JITTER_FRACTION) * nominal);
+    this.schedule(url, endpoint, startedAt + gap - this.clock.monotonic(), startedAt + (1 - JITTER_FRACTION) * nominal);
   }
 
   private schedule(url: string, endpoint: Endpoint, delayMs: number, earliest: number): void {
@@ -231,11 +234,11 @@ export class HealthMonitor {
 
   /** Probes `firedUrl` and every waiting endpoint past its `earliest`, all with one shared interval. */
   private startRound(firedUrl: string): void {
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     const roundIntervalMs = this.jitteredInterval();
     for (const [url, endpoint] of this.endpoints) {
       if (endpoint.earliest === undefined) continue;
-      // The fired endpoint always: a wall clock stepped back would otherwise show it as not yet due.
+      // The fired endpoint always: its timer decided it is due.
       if (url !== firedUrl && now < endpoint.earliest) continue;
       this.clock.clearTimeout(endpoint.timer);
       endpoint.timer = undefined;
@@ -260,7 +263,7 @@ export class HealthMonitor {
     const { named, target } = endpoint;
     if (named !== undefined && target.dnsName !== undefined)
       return this.runNamed(url, endpoint, named, { ...target, dnsName: target.dnsName }, roundIntervalMs);
-    const startedAt = this.clock.now();
+    const startedAt = this.clock.monotonic();
     const result = await this.probeSafely(target);
     // Removed or stopped while the request was in flight: the result belongs to nobody.
     if (this.stopped || this.endpoints.get(url) !== endpoint) return;
@@ -280,7 +283,7 @@ export class HealthMonitor {
     target: MirrorTarget & { dnsName: string },
     roundIntervalMs: number,
   ): Promise<void> {
-    const startedAt = this.clock.now();
+    const startedAt = this.clock.monotonic();
     const deps = {
       resolver: this.resolver,
       probe: (t: ProbeTarget) => this.probeSafely(t),

@@ -14,6 +14,7 @@ import type { ConnectionOptions } from 'node:tls';
 import type { TlsSettings } from '../model.js';
 import { realClock } from '../clock.js';
 import { describeProbeError, type Phase } from './probe-errors.js';
+import { timerDelay } from '../clock.js';
 
 export interface ProbeTarget {
   url: string;
@@ -121,7 +122,7 @@ function requestWithDeadline(request: Request, address: ProbeAddress, tls: Conne
       resolve(outcome);
       req.destroy();
     };
-    const timer = setTimeout(() => settle({ kind: 'deadline', phase }), timeoutMs);
+    const timer = setTimeout(() => settle({ kind: 'deadline', phase }), timerDelay(timeoutMs));
     const options = {
       host: address.hostname,
       port: address.port,

@@ -7,7 +7,7 @@
 // exceptions, worded for a human: they become the mirror's reason for being down.
 import { Resolver } from 'node:dns/promises';
 import { isIPv6 } from 'node:net';
-import { realClock } from '../clock.js';
+import { realClock, timerDelay } from '../clock.js';
 
 export interface Resolution {
   name: string;
@@ -102,7 +102,7 @@ export class NameResolver {
       );
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => {
-      timer = setTimeout(() => resolve('deadline'), this.timeoutMs);
+      timer = setTimeout(() => resolve('deadline'), timerDelay(this.timeoutMs));
     });
     // A server that answers A but drops AAAA (or the other way round) still gives the addresses it answered.
     const outcome = await Promise.race([

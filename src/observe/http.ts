@@ -20,6 +20,8 @@ export type Check = () => boolean | { ok: boolean; reason?: string };
 /** What /readyz needs of a status; /status serves the whole object (the agent's, or the sync pod's). */
 export interface StatusView {
   config: { lastError?: string };
+  /** The agent's last write of the hosts dir; its error is why /readyz fails while applies fail. */
+  lastApply?: { error?: string };
 }
 type Scraper = Pick<AgentMetrics, 'scrape'>;
 
@@ -141,8 +143,10 @@ export async function answer(
     case '/readyz': {
       const r = verdict(o.ready());
       if (!local) return r.ok ? text(200, 'ok') : text(503, 'not ready');
-      const lastError = o.status().config.lastError;
-      if (!r.ok) return text(503, `not ready: ${r.reason ?? lastError ?? 'no valid config applied yet'}`);
+      const { config, lastApply } = o.status();
+      const lastError = config.lastError;
+      const applyFailed = lastApply?.error === undefined ? undefined : `the last apply failed (retrying): ${lastApply.error}`;
+      if (!r.ok) return text(503, `not ready: ${r.reason ?? applyFailed ?? lastError ?? 'no valid config applied yet'}`);
       return text(200, lastError === undefined ? 'ok' : `ok; the last good config stays applied, a newer one was rejected: ${lastError}`);
     }
     case '/status':

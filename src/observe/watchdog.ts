@@ -1,7 +1,8 @@
 // Invariant 8: WATCHDOG=1 only while the loops make progress. A hung probe loop (or reconcile loop) stops the
 // pings, and systemd restarts the agent after WatchdogSec. The reload loop is idle until a source changes, so
 // it counts by the age of the reload in flight: one stuck on a file (a FIFO, a hung mount) stops the pings
-// too, instead of leaving an agent that never loads a config again. Clock injected: tests drive it by hand.
+// too, instead of leaving an agent that never loads a config again. Ages on the monotonic clock: a wall-clock
+// step forward must not look like a stalled loop (and restart the agent). Clock injected: tests drive it by hand.
 import { type Clock, realClock } from '../clock.js';
 
 export interface WatchdogDeadlines {
@@ -19,7 +20,7 @@ export interface LoopProgress {
   deadlines: WatchdogDeadlines;
 }
 
-/** Why the agent is not healthy at `now` (epoch ms), or undefined when both loops are within their deadlines. */
+/** Why the agent is not healthy at `now` (monotonic ms), or undefined when both loops are within their deadlines. */
 export function staleReason(now: number, p: LoopProgress): string | undefined {
   const late = [
     lateness('reconcile', now - p.reconcileProgressAt, p.deadlines.reconcileMs),
@@ -50,7 +51,7 @@ export class WatchdogGate {
     private deadlines: WatchdogDeadlines,
     private readonly clock: Clock = realClock,
   ) {
-    this.reconcileAt = clock.now();
+    this.reconcileAt = clock.monotonic();
     this.probeAt = this.reconcileAt;
   }
 
@@ -61,17 +62,17 @@ export class WatchdogGate {
 
   /** Call after each reconcile pass, whether it changed anything or not. */
   reconcileProgress(): void {
-    this.reconcileAt = this.clock.now();
+    this.reconcileAt = this.clock.monotonic();
   }
 
   /** Call after each probe round, also when there is nothing to probe. */
   probeProgress(): void {
-    this.probeAt = this.clock.now();
+    this.probeAt = this.clock.monotonic();
   }
 
   /** Call when a reload starts reading the sources. */
   reloadStarted(): void {
-    this.reloadAt = this.clock.now();
+    this.reloadAt = this.clock.monotonic();
   }
 
   /** Call when that reload has ended, whatever its outcome. */
@@ -89,11 +90,11 @@ export class WatchdogGate {
   }
 
   shouldPing(): boolean {
-    return shouldPing(this.clock.now(), this.progress());
+    return shouldPing(this.clock.monotonic(), this.progress());
   }
 
   /** For /healthz: undefined when healthy. */
   stale(): string | undefined {
-    return staleReason(this.clock.now(), this.progress());
+    return staleReason(this.clock.monotonic(), this.progress());
   }
 }

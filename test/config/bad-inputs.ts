@@ -208,6 +208,27 @@ export const BAD_INPUTS: readonly BadInput[] = [
     fieldIncludes: 'probe.interval',
   },
   {
+    name: "interval past Node's timer limit",
+    files: { 'c.yaml': probe('interval: 597h') },
+    code: 'CMA_CONFIG_FIELD',
+    file: 'c.yaml',
+    fieldIncludes: 'probe.interval',
+  },
+  {
+    name: "timeout past Node's timer limit",
+    files: { 'c.yaml': probe('interval: 600h, timeout: 597h') },
+    code: 'CMA_CONFIG_FIELD',
+    file: 'c.yaml',
+    fieldIncludes: 'probe.timeout',
+  },
+  {
+    name: "dialTimeout past Go's longest duration",
+    files: { 'c.yaml': mirrorOf('{url: "http://m.local", dialTimeout: "9223372036855ms"}') },
+    code: 'CMA_CONFIG_FIELD',
+    file: 'c.yaml',
+    fieldIncludes: 'mirrors[0].dialTimeout',
+  },
+  {
     name: 'dialTimeout without a unit',
     files: { 'c.yaml': mirrorOf('{url: "http://m.local", dialTimeout: "1"}') },
     code: 'CMA_CONFIG_FIELD',

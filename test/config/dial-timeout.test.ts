@@ -27,4 +27,10 @@ describe('mirror dialTimeout', () => {
   it('refuses what containerd could not parse or the agent could not write whole', () => {
     for (const bad of ['1', 1, '1500us', '-1s']) assert.match(String(dialOf({ dialTimeout: bad })), /^refused/, String(bad));
   });
+
+  it("is bounded by Go's longest duration (2^63-1 ns), not by JavaScript's safe integers", () => {
+    assert.equal(dialOf({ dialTimeout: '9223372036854ms' }), 9_223_372_036_854);
+    for (const bad of ['9223372036855ms', '2562048h', '9007199254740991ms'])
+      assert.match(String(dialOf({ dialTimeout: bad })), /^refused: .*Go's longest duration/, bad);
+  });
 });

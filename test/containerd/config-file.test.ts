@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { chmod, lstat, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONFIG_BACKUP_FILE, updateContainerdConfig } from '../../src/containerd/config-file.js';
+import { CONFIG_BACKUP_FILE, CONTAINERD_CONFIG_MAX_BYTES, updateContainerdConfig } from '../../src/containerd/config-file.js';
 import { AgentError } from '../../src/errors.js';
 import { agentConfig, mirror, registry } from '../render/fixtures.js';
 
@@ -42,6 +42,18 @@ describe('updateContainerdConfig', () => {
     // A later change keeps the very first backup.
     await updateContainerdConfig({ path, stateDir, hostsDir: '/etc/containerd/certs.d', config: agentConfig([]), facts: {} });
     assert.equal(await readFile(backup, 'utf8'), fixture);
+  });
+
+  it('refuses a config.toml past the size bound before parsing it, naming the file, and leaves it alone', async () => {
+    const path = join(dir, 'huge.toml');
+    const huge = `version = 2\n${'#'.repeat(CONTAINERD_CONFIG_MAX_BYTES)}\n`;
+    await writeFile(path, huge);
+    await assert.rejects(
+      updateContainerdConfig({ path, stateDir: join(dir, 'state-huge'), hostsDir: '/etc/containerd/certs.d', config, facts: {} }),
+      (err: unknown) =>
+        err instanceof AgentError && err.code === 'CMA_CONTAINERD_CONFIG' && err.file === path && /larger than/.test(err.message),
+    );
+    assert.equal(await readFile(path, 'utf8'), huge);
   });
 
   it('moves the config_path it set itself when hostsDir changes, and still refuses one the operator set', async () => {

@@ -4,55 +4,12 @@ import assert from 'node:assert/strict';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Clock } from '../../src/clock.js';
 import type { RestartLogger as Logger } from '../../src/containerd/restart.js';
 import { detectContainerdFacts } from '../../src/containerd/detect.js';
 import type { ContainerdFacts } from '../../src/model.js';
 import type { ContainerdBuild } from '../helpers/testbed/index.js';
 
-export class ManualClock implements Clock {
-  private t = 0;
-  /** Wall time at monotonic 0; `stepWall` moves it, as NTP or an operator would. */
-  private wallAt0 = Date.parse('2025-01-01T00:00:00Z');
-  private nextId = 0;
-  private timers = new Map<number, { at: number; fn: () => void }>();
-
-  now(): number {
-    return this.wallAt0 + this.t;
-  }
-
-  monotonic(): number {
-    return this.t;
-  }
-
-  /** Steps the wall clock only; timers and monotonic time are unaffected. */
-  stepWall(ms: number): void {
-    this.wallAt0 += ms;
-  }
-
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.nextId++;
-    this.timers.set(id, { at: this.t + ms, fn });
-    return id;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-
-  /** Moves time forward, firing every timer that comes due, in order. */
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      const due = [...this.timers].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.timers.delete(due[0]);
-      this.t = due[1].at;
-      due[1].fn();
-    }
-    this.t = end;
-  }
-}
+export { ManualClock } from '../helpers/manual-clock.js';
 
 export interface LogLine {
   level: 'info' | 'warn' | 'error';

@@ -21,7 +21,7 @@ export interface FuzzCase {
 }
 
 /** Mixed case and `_`: never a valid registry name, so a secret cannot turn up as one legitimately. */
-const secret = fc.stringMatching(/^[0-9a-f]{10}$/).map((hex) => `Pw_S3cret_${hex}`);
+export const secret = fc.stringMatching(/^[0-9a-f]{10}$/).map((hex) => `Pw_S3cret_${hex}`);
 
 // Values YAML reads as something else when unquoted, and other text a parser may choke on.
 const WEIRD = [
@@ -213,7 +213,7 @@ function serialize(format: 'yaml' | 'json' | 'toml', value: unknown, rawEvery: n
 }
 
 type Mutation = { kind: 'truncate' | 'insert' | 'delete' | 'repeat' | 'nest' | 'bytes'; at: number; n: number; text: string };
-const mutation: fc.Arbitrary<Mutation> = fc.record({
+export const mutation: fc.Arbitrary<Mutation> = fc.record({
   kind: fc.constantFrom('truncate', 'insert', 'delete', 'repeat', 'nest', 'bytes'),
   at: fc.double({ min: 0, max: 1, noNaN: true }),
   n: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 50 }) }, { weight: 1, arbitrary: fc.integer({ min: 50, max: 120_000 }) }),
@@ -221,7 +221,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.record({
 });
 
 /** Text-level damage; `repeat` and `nest` grow a file up to about the 1 MiB limit and past it. */
-function mutate(text: string, m: Mutation): string | Uint8Array {
+export function mutate(text: string, m: Mutation): string | Uint8Array {
   const at = Math.floor(m.at * text.length);
   switch (m.kind) {
     case 'truncate':

@@ -1,7 +1,8 @@
-// The bounded sample of the fuzz harness that `make test` runs (issue 10); `make fuzz` runs the same cases for
-// as long as asked (test/fuzz/main.ts). Three layers: in process (volume), batches in children under the
-// shipped heap flags (a heap exhausted kills the child: a finding), and the real CLI with issue 10's
-// reproductions. Fixed seeds: a finding here is reproducible with `node --import tsx test/fuzz/show.ts SEED INDEX`.
+// The bounded sample of the fuzz harness that `make test` runs (issue 10; the config.toml mode of issue 25);
+// `make fuzz` runs the same cases for as long as asked (test/fuzz/main.ts). Three layers: in process (volume),
+// batches in children under the shipped heap flags (a heap exhausted kills the child: a finding), and the real
+// CLI with issue 10's reproductions. Fixed seeds: a finding here is reproducible with
+// `node --import tsx test/fuzz/show.ts SEED INDEX`.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -24,7 +25,7 @@ describe('fuzz sample', { timeout: 180_000 }, () => {
     for (let i = 0; i < 400; i++) {
       const c = caseAt(SEED, i);
       const dir = join(root, String(i));
-      record(summary, SEED, i, await checkCase(dir, await writeCase(dir, c), c, HANG_MS));
+      record(summary, SEED, i, await checkCase(dir, writeCase(dir, c), c, HANG_MS));
     }
     assert.deepEqual(summary.findings, []);
     assert.ok((summary.exits['0'] ?? 0) > 0 && (summary.exits['2'] ?? 0) > 0, `both outcomes occur: ${JSON.stringify(summary.exits)}`);
@@ -34,6 +35,13 @@ describe('fuzz sample', { timeout: 180_000 }, () => {
     const summary = await runBatches({ seed: SEED + 1, first: 0, count: 400, batch: 200, parallel: 2, maxMs: HANG_MS });
     assert.deepEqual(summary.findings, []);
     assert.equal(summary.ran, 400);
+  });
+
+  it('config.toml mode, in a child under the 64 MB heap cap: 400 inputs through the writer, each refused or edited, none crashes or hangs', async () => {
+    const summary = await runBatches({ mode: 'toml', seed: SEED + 3, first: 0, count: 400, batch: 400, parallel: 1, maxMs: HANG_MS });
+    assert.deepEqual(summary.findings, []);
+    assert.equal(summary.ran, 400);
+    assert.ok((summary.exits['0'] ?? 0) > 0 && (summary.exits['2'] ?? 0) > 0, `both outcomes occur: ${JSON.stringify(summary.exits)}`);
   });
 
   it("through the built CLI under the heap cap: issue 10's reproductions and generated inputs", async () => {

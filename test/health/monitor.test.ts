@@ -6,6 +6,8 @@ import type { MirrorState } from '../../src/model.js';
 import { hangServer, httpServer, statusHandler, switchableServer } from '../helpers/servers.js';
 import { fdCount, fdCountUnavailable, fdsSettleTo } from './fds.js';
 import { FAST, monitorHarness, Recorder, target } from './monitor-recorder.js';
+import { realClock } from '../../src/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 const timeouts = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 
@@ -159,7 +161,9 @@ describe('HealthMonitor scheduling (mock timers)', () => {
     let i = 0;
     const random = (): number => randoms[i++ % randoms.length] ?? 0;
     const events: MonitorEvents = { onResult: () => undefined, onTransition: () => undefined };
-    const monitor = new HealthMonitor({ settings: { ...FAST, intervalMs: 1000 }, events, probe, random });
+    // Mock timers move Date, not performance.now(): the monotonic clock follows the mocked one.
+    const clock = { ...realClock, monotonic: () => Date.now() };
+    const monitor = new HealthMonitor({ settings: { ...FAST, intervalMs: 1000 }, events, probe, random, clock });
     return { monitor, starts, startsOf, maxConcurrent: () => peak };
   }
 
@@ -249,5 +253,45 @@ describe('HealthMonitor scheduling (mock timers)', () => {
     const progress = monitor.lastProgressAt();
     assert.ok(progress > T0 + 5000 && progress <= Date.now());
     await stopUnderMockTimers(monitor);
+  });
+});
+
+describe('HealthMonitor on the monotonic clock', () => {
+  /** Moves the manual clock in small steps, letting the probes' promises settle in between. */
+  async function advance(clock: ManualClock, ms: number, step = 10): Promise<void> {
+    for (let t = 0; t < ms; t += step) {
+      clock.advance(step);
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  it('a wall clock stepped back 1 h during a probe does not delay failover: the dead mirror is down on schedule', async () => {
+    const clock = new ManualClock();
+    const url = 'http://127.0.0.1:1';
+    let alive = true;
+    let stepped = false;
+    const probe = async (): Promise<ProbeResult> => {
+      await Promise.resolve();
+      if (!alive && !stepped) {
+        clock.stepWall(-3_600_000);
+        stepped = true;
+      }
+      return { ok: alive, durationMs: 0, at: clock.now(), ...(alive ? { status: 200 } : { error: 'connect ECONNREFUSED' }) };
+    };
+    const events = new Recorder();
+    const settings = { ...FAST, intervalMs: 1000 };
+    const monitor = new HealthMonitor({ settings, events, probe, clock, random: () => 0.5 });
+    monitor.setTargets([target(url)], settings);
+    await advance(clock, 500);
+    assert.equal(monitor.view().get(url), 'up');
+
+    alive = false;
+    // failureThreshold probes at most one interval apart, each within its timeout.
+    await advance(clock, settings.failureThreshold * settings.intervalMs + settings.timeoutMs);
+    assert.ok(stepped, 'the wall clock was stepped during a probe');
+    assert.equal(monitor.view().get(url), 'down', 'the dead mirror was not dropped on schedule');
+    const stopped = monitor.stop();
+    await advance(clock, 100);
+    await stopped;
   });
 });

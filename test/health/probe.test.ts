@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fdCountUnavailable } from './fds.js';
+import { probeOnce } from '../../src/health/probe.js';
 import { assertDownAtDeadline, assertNoLeak, NO_TLS, PROBES, probeWithinDeadline } from './probe-checks.js';
 import {
   closeServer,
@@ -9,6 +10,7 @@ import {
   httpsServer,
   makePki,
   refusedPort,
+  statusHandler,
   tlsUnavailable,
   type TestPki,
   type TestServer,
@@ -67,6 +69,12 @@ describe('probeOnce classifies each kind of mirror', () => {
   it('a server that accepts and never answers is down at the deadline', async () => {
     const result = await probeWithinDeadline({ url: await serve(hangServer()), tls: NO_TLS });
     assertDownAtDeadline(result, /^no response after 500ms$/);
+  });
+
+  it("a timeout past Node's timer limit is not a 1 ms deadline: a mirror answering in 50 ms is up", async () => {
+    const url = await serve(httpServer((req, res) => setTimeout(() => statusHandler(200)(req, res), 50)));
+    const result = await probeOnce({ url, tls: NO_TLS }, 2 ** 31 + 1000);
+    assert.equal(result.ok, true, result.error);
   });
 
   it('a server that sends headers and then stalls the body is down at the deadline', async () => {

@@ -20,7 +20,7 @@ describe('watchdog pings to a real NOTIFY_SOCKET (invariant 8)', () => {
     stream.on('data', (c: Buffer) => logLines.push(c.toString()));
 
     let now = 0;
-    const gate = new WatchdogGate({ reconcileMs: 1_000, probeMs: 1_000 }, { ...realClock, now: () => now });
+    const gate = new WatchdogGate({ reconcileMs: 1_000, probeMs: 1_000 }, { ...realClock, monotonic: () => now });
     // WATCHDOG_USEC 100 ms: a ping every 50 ms.
     const notifier = createNotifier({ NOTIFY_SOCKET: socket.path, WATCHDOG_USEC: '100000', PATH: process.env.PATH });
     const stop = startWatchdogPings(notifier, gate, createLogger({ destination: stream, env: {} }));

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WatchdogGate, shouldPing, staleReason } from '../../src/observe/watchdog.js';
 import { realClock } from '../../src/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 const deadlines = { reconcileMs: 90_000, probeMs: 30_000 };
 
@@ -29,7 +30,7 @@ describe('watchdog gate (invariant 8)', () => {
 
   it('follows progress reported by the loops on an injected clock', () => {
     let now = 0;
-    const gate = new WatchdogGate(deadlines, { ...realClock, now: () => now });
+    const gate = new WatchdogGate(deadlines, { ...realClock, monotonic: () => now });
     assert.equal(gate.shouldPing(), true);
     now = 20_000;
     gate.probeProgress();
@@ -50,7 +51,7 @@ describe('watchdog gate (invariant 8)', () => {
 
   it('counts a reload in flight past its deadline (a read stuck on a FIFO or a hung mount), and an idle reload loop never', () => {
     let now = 0;
-    const gate = new WatchdogGate({ ...deadlines, reloadMs: 60_000 }, { ...realClock, now: () => now });
+    const gate = new WatchdogGate({ ...deadlines, reloadMs: 60_000 }, { ...realClock, monotonic: () => now });
     now = 500_000;
     gate.reconcileProgress();
     gate.probeProgress();
@@ -67,5 +68,14 @@ describe('watchdog gate (invariant 8)', () => {
     assert.match(gate.stale() ?? '', /^reload loop made no progress for 60s \(deadline 60s\)/);
     gate.reloadEnded();
     assert.equal(gate.stale(), undefined);
+  });
+
+  it('ages progress on the monotonic clock: a wall clock stepped 1 h forward is not a stalled loop', () => {
+    const clock = new ManualClock();
+    const gate = new WatchdogGate(deadlines, clock);
+    clock.advance(1_000);
+    clock.stepWall(3_600_000);
+    assert.equal(gate.stale(), undefined);
+    assert.equal(gate.shouldPing(), true);
   });
 });

@@ -1,6 +1,6 @@
 // One-shot apply, e.g. from cloud-init before the kubelet starts.
 import { loadConfig, type LoadedConfig } from '../../config/load.js';
-import { whileClaimed } from '../../apply/state-claim.js';
+import { whileClaimed, type StateClaim } from '../../apply/state-claim.js';
 import { renderHostsTree } from '../../render/index.js';
 import { detectContainerdFacts } from '../../containerd/detect.js';
 import { applyTree } from '../../apply/apply.js';
@@ -15,10 +15,10 @@ import { formatLeftOut, leftOutMirrors } from '../left-out.js';
 
 export async function applyCommand(flags: CommandFlags): Promise<number> {
   const loaded = await loadConfig(flags.config, { clusterSources: flags.clusterConfig });
-  return whileClaimed(flags.stateDir, 'containerd-mirror-agent apply', () => applyClaimed(flags, loaded));
+  return whileClaimed(flags.stateDir, 'containerd-mirror-agent apply', (claim) => applyClaimed(flags, loaded, claim));
 }
 
-async function applyClaimed(flags: CommandFlags, loaded: LoadedConfig): Promise<number> {
+async function applyClaimed(flags: CommandFlags, loaded: LoadedConfig, claim: StateClaim): Promise<number> {
   const config = withHostsDir(loaded.config, flags.hostsDir);
   for (const warning of cleartextCredentialWarnings(config)) process.stderr.write(`warning: ${warning.message}\n`);
   const facts = await detectContainerdFacts();
@@ -27,6 +27,8 @@ async function applyClaimed(flags: CommandFlags, loaded: LoadedConfig): Promise<
   for (const left of leftOutMirrors(config, health, { failures: probed?.failures, assumed: flags.assumeMirrors })) {
     process.stdout.write(`${formatLeftOut(left)}\n`);
   }
+  // The probes took a while: the claim must still name this process before anything is written.
+  await claim.reassert();
   const result = await applyTree(renderHostsTree(config, health, facts), { hostsDir: config.hostsDir, stateDir: flags.stateDir });
   for (const path of result.backedUp) process.stdout.write(`backed up ${path}\n`);
   for (const path of result.written) process.stdout.write(`wrote ${path}\n`);
@@ -47,6 +49,7 @@ async function applyClaimed(flags: CommandFlags, loaded: LoadedConfig): Promise<
     logger: createLogger({ destination: 2 }),
     oneShot: true,
   });
+  await claim.reassert();
   const plan = await containerd.update(config, loaded.hash);
   if (plan?.written) process.stdout.write(`wrote ${plan.path}: ${plan.changes.join(', ')}\n`);
   await containerd.finish('the hosts files are written');

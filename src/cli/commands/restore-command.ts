@@ -1,15 +1,15 @@
 // Hands every file back: removes what the agent owns, puts backups back byte-for-byte, and takes the agent's
 // credentials out of config.toml. `config_path` stays: it points at the hosts dir, which now holds exactly
 // what it held before the agent, so containerd behaves as it did.
-import { readFile } from 'node:fs/promises';
 import { restoreAll } from '../../apply/restore.js';
-import { whileClaimed } from '../../apply/state-claim.js';
+import { whileClaimed, type StateClaim } from '../../apply/state-claim.js';
 import { loadConfig } from '../../config/load.js';
 import { SYSTEM_DNS } from '../../config/kubelet-dns.js';
 import { DEFAULT_PROBE } from '../../config/native-schema.js';
 import { BLOCK_BEGIN } from '../../containerd/config-toml.js';
 import { detectContainerdFacts } from '../../containerd/detect.js';
 import { ContainerdConfig } from '../../containerd/managed-config.js';
+import { readContainerdConfig } from '../../containerd/config-file.js';
 import { createLogger } from '../../observe/logger.js';
 import type { AgentConfig } from '../../model.js';
 import { managedContainerdConfig, type CommandFlags } from '../args.js';
@@ -17,19 +17,21 @@ import { DEFAULT_HOSTS_DIR, DEFAULT_RESTART_COMMAND } from '../../config/native-
 import { EXIT_OK } from '../../errors.js';
 
 export async function restoreCommand(flags: CommandFlags): Promise<number> {
-  return whileClaimed(flags.stateDir, 'containerd-mirror-agent restore', () => restoreClaimed(flags));
+  return whileClaimed(flags.stateDir, 'containerd-mirror-agent restore', (claim) => restoreClaimed(flags, claim));
 }
 
-async function restoreClaimed(flags: CommandFlags): Promise<number> {
+async function restoreClaimed(flags: CommandFlags, claim: StateClaim): Promise<number> {
   const config = flags.config.length > 0 ? (await loadConfig(flags.config, { checkFileRefs: false })).config : undefined;
   const hostsDir = flags.hostsDir ?? config?.hostsDir ?? DEFAULT_HOSTS_DIR;
+  // The claim must still name this process before anything is written.
+  await claim.reassert();
   const result = await restoreAll({ hostsDir, stateDir: flags.stateDir });
   for (const path of result.removed) process.stdout.write(`removed ${path}\n`);
   for (const path of result.restored) process.stdout.write(`restored ${path}\n`);
   process.stdout.write(`restore: ${result.removed.length} removed, ${result.restored.length} restored\n`);
 
   const path = managedContainerdConfig(flags);
-  if (path === undefined || !(await readFile(path, 'utf8').catch(() => '')).includes(BLOCK_BEGIN)) return EXIT_OK;
+  if (path === undefined || !((await readContainerdConfig(path)).content ?? '').includes(BLOCK_BEGIN)) return EXIT_OK;
   const nothingManaged: AgentConfig = {
     hostsDir,
     probe: DEFAULT_PROBE,
@@ -46,6 +48,7 @@ async function restoreClaimed(flags: CommandFlags): Promise<number> {
     logger: createLogger({ destination: 2 }),
     oneShot: true,
   });
+  await claim.reassert();
   const plan = await containerd.update(nothingManaged, 'restore');
   if (plan?.written) process.stdout.write(`removed the agent's credentials from ${plan.path}\n`);
   await containerd.finish("the agent's files are removed and its credentials taken out of config.toml");
