@@ -8,8 +8,12 @@
 # a devDependency pinned with its integrity in package-lock.json, so `npm ci` is the only download and the
 # build does not depend on whichever node runs it (override with SEA_NODE=/path/to/node for experiments).
 # CommonJS because that Node's single executable applications run only a CommonJS script. The blob carries
-# V8's code cache of the bundle (compiled once here, not at every start) and the heap flags the systemd unit
-# and the image also use, since an executable reads no launcher.
+# the heap flags the systemd unit and the image also use, since an executable reads no launcher.
+# Reproducible: the same commit gives the same bytes (esbuild and postject are deterministic). The blob holds
+# no V8 code cache: V8 serializes it with the process's random hash seed, so two builds differed in 272 KB,
+# and a fixed seed would have to be fixed in every running agent too (V8 rejects a cache made under other
+# flags), giving up the hash-flooding defence of the listener on the node address. It would also have to
+# be made by an emulated arm64 node for the arm64 executable. What READY costs without it: README "Footprint".
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${BUILD_DIR:-build}
@@ -67,16 +71,15 @@ if [ -z "$fuse" ]; then
   exit 0
 fi
 
-# V8 flags the executable starts with. The code cache is made by the node that writes the blob, and V8 rejects
-# a cache made under other flags (with a warning on stderr at every start), so that node runs with them too.
+# V8 flags the executable starts with.
 v8_flags=(--max-semi-space-size=2 --max-old-space-size=64 --lite-mode)
 cat >"$out/sea/sea-config.json" <<JSON
 {
-  "main": "$bundle", "output": "$out/sea/sea-prep.blob", "disableExperimentalSEAWarning": true, "useCodeCache": true,
+  "main": "$bundle", "output": "$out/sea/sea-prep.blob", "disableExperimentalSEAWarning": true, "useCodeCache": false,
   "execArgv": [$(printf '"%s", ' "${v8_flags[@]}" | sed 's/, $//')]
 }
 JSON
-"$sea_node" "${v8_flags[@]}" --experimental-sea-config "$out/sea/sea-config.json" >/dev/null
+"$sea_node" --experimental-sea-config "$out/sea/sea-config.json" >/dev/null
 exe=$out/bin/containerd-mirror-agent
 cp "$sea_node" "$exe.tmp"
 chmod 0755 "$exe.tmp"

@@ -15,8 +15,6 @@ if [ ! -x "$BINARY" ]; then echo "make image: no $BINARY; run make binary first"
 if [ "$(id -u)" != 0 ]; then echo "make image: needs root (the image's files are owned by root)" >&2; exit 1; fi
 . packaging/scripts/package-meta.sh
 recipe=packaging/kubernetes/image
-SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}
-export SOURCE_DATE_EPOCH
 created=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
 revision=$(git rev-parse HEAD)
 name=containerd-mirror-agent_${cma_version}_${cma_deb_arch}
@@ -63,7 +61,7 @@ umoci config --image "$image" "${config[@]}"
 umoci gc --layout "$layout"
 
 # The archive: the layout's files, sorted, with fixed owner and time.
-find "$layout" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+cma_clamp_mtimes "$layout"
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" --format=posix \
   --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime -C "$layout" -cf "$out/$name.oci.tar" .
 node --import tsx "$recipe/sbom.ts" "$work/rootfs" "$layout" >"$out/$name.spdx.json"
