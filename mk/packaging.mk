@@ -1,7 +1,7 @@
 # Packaging: single executable, .deb/.rpm, and the checks of every install path (issue 6).
 # `make test` runs test/packaging/ like every room; the .deb/.rpm checks there skip until `make package` has
 # built build/*.deb and build/*.rpm. `make test-packaging` builds them first (about a minute here).
-.PHONY: binary package package-deps test-packaging test-reproducible test-arm64 update-ignition
+.PHONY: binary package package-deps release test-packaging test-reproducible test-arm64 update-ignition
 
 # rpm and cloud-init for the packaging tests, installed with the other test dependencies.
 test-deps: package-deps
@@ -29,9 +29,16 @@ test-packaging: package
 update-ignition: node_modules/.installed
 	UPDATE_GOLDEN=1 $(NODE_TEST) test/packaging/ignition.slow.test.ts
 
-# Two builds of one commit give the same bytes (issue 22): HEAD built again in a fresh clone under
-# build/reproducible/, every artifact compared with build/'s. Needs a work tree at HEAD, and root (make image).
-test-reproducible: package image
+# Every release artifact: both architectures' executables and packages, the two-platform image.
+release: node_modules/.installed
+	$(MAKE) --no-print-directory package ARCH=amd64
+	$(MAKE) --no-print-directory package ARCH=arm64
+	$(MAKE) --no-print-directory image
+
+# Two builds of one commit give the same bytes (issues 22, 23): `make release` here, then HEAD built again in a
+# fresh clone under build/reproducible/, every artifact compared with build/'s. Needs a work tree at HEAD, and
+# root (make image).
+test-reproducible: release
 	packaging/scripts/check-reproducible.sh
 
 # The arm64 executable smoke-tested under emulation (qemu-user; everything is 5-20x slower, so this is
