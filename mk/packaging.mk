@@ -11,7 +11,8 @@ package-deps:
 
 # ARCH=amd64 (the default) or arm64: `make binary ARCH=arm64`, `make package ARCH=arm64` build the arm64
 # executable (build/arm64/bin/), *_arm64.deb and *.aarch64.rpm on any machine (packaging/scripts/arch.sh).
-ARCH ?= amd64
+# Only from the command line: an ARCH in the environment (some shells and CI images set one) is not ours.
+ARCH := $(if $(filter command line,$(origin ARCH)),$(ARCH),amd64)
 ARCH_BINARY = $(if $(filter arm64,$(ARCH)),build/arm64,build)/bin/containerd-mirror-agent
 
 binary: node_modules/.installed
