@@ -39,3 +39,5 @@ done
 [ "${#artifacts[@]}" -ge 11 ] || { echo "test-reproducible: expected 11 artifacts in build/, found: ${artifacts[*]}" >&2; failed=$((failed + 1)); }
 echo "reproducible: $passed passed, $failed failed"
 [ "$failed" = 0 ]
+# Kept for a look when something differs; 2 GB otherwise.
+rm -rf "$clone"
