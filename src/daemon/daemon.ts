@@ -196,7 +196,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       exposeStatus: options.exposeStatus,
       onRequest: (path) => hostsCheck.onRequest(path),
     });
-    hostsCheck.listening(http.address);
+    hostsCheck.listening(http.twin ?? http.address);
     if (stopping) return;
     const follow = (): Promise<void> => watcher?.setSources(watched) ?? Promise.resolve();
     watcher = new SourceWatcher({

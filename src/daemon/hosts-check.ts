@@ -52,10 +52,11 @@ export class HostsCheck {
     this.view = { version: options.facts.version ? formatContainerdVersion(options.facts.version) : null, hostsInEffect: null };
   }
 
-  /** Once the listener is bound: the canary needs a loopback way to it. */
+  /** Once the listener is bound: the canary needs a loopback way to it (the loopback twin of a node address). */
   listening(bound: string): void {
     const registry = canaryRegistry(bound);
-    if (registry === undefined) this.unavailable = `the status listener ${bound} is not on a loopback address, which the canary needs`;
+    if (registry === undefined)
+      this.unavailable = `the status listener ${bound} has no IPv4 loopback address (127.0.0.0/8), which the canary needs`;
     else this.canary = new Canary(this.options.socket, registry);
   }
 

@@ -43,6 +43,8 @@ export interface HttpServerOptions<S extends StatusView = AgentStatus, M extends
 export interface HttpServer {
   /** HOST:PORT actually bound (the real port when --listen asked for 0). */
   address: string;
+  /** The loopback twin's HOST:PORT, when one was bound beside an address off loopback. */
+  twin?: string;
   close(): Promise<void>;
 }
 
@@ -66,14 +68,16 @@ export async function startHttpServer<S extends StatusView, M extends Scraper>(o
   const bound = main.address() as AddressInfo;
   const address = formatListen({ host: bound.address, port: bound.port });
   const servers = [main];
+  let twin: string | undefined;
   // A wildcard already takes loopback connections; a loopback or hostname listen needs no twin either.
   if (isIP(host) !== 0 && !isLoopbackAddress(host) && !WILDCARDS.has(host)) {
-    const twin = formatListen({ host: isIPv6(host) ? '::1' : '127.0.0.1', port: bound.port });
+    const address = formatListen({ host: isIPv6(host) ? '::1' : '127.0.0.1', port: bound.port });
     try {
-      servers.push(await listenOn(options, parseListen(twin).host, bound.port));
-      options.logger.info({ address: twin }, `serving /status for this node on http://${twin}`);
+      servers.push(await listenOn(options, parseListen(address).host, bound.port));
+      twin = address;
+      options.logger.info({ address }, `serving /status for this node on http://${address}`);
     } catch (err) {
-      options.logger.warn({ address: twin }, `${(err as Error).message}; \`status\` on this node cannot reach /status`);
+      options.logger.warn({ address }, `${(err as Error).message}; \`status\` on this node cannot reach /status`);
     }
   }
   const served =
@@ -81,6 +85,7 @@ export async function startHttpServer<S extends StatusView, M extends Scraper>(o
   options.logger.info({ address }, `serving ${served} on http://${address}`);
   return {
     address,
+    ...(twin === undefined ? {} : { twin }),
     close: async () => {
       await Promise.all(
         servers.map(

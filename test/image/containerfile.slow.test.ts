@@ -1,6 +1,7 @@
-// What `make image` built, checked from the archive itself: the Containerfile describes the same image (same
-// root tree recipe, same config and labels), nothing but the listed files is inside (no package manager, one
-// shell), the OCI annotations are set, the SBOM names what is inside, and a second build gives the same digest.
+// What `make image` built, checked from the archive itself: one image index over linux/amd64 and linux/arm64,
+// the Containerfile describes the same image (same root tree recipe, same config and labels), nothing but the
+// listed files is inside (no package manager, one shell), the OCI annotations are set, each platform's SBOM
+// names what is inside, and a second build gives the same digest.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -8,38 +9,20 @@ import { describe, it } from 'node:test';
 import { tempDirSync } from '../helpers/temp-dir.js';
 import { repoPath } from '../packaging/tools.js';
 
-const VERSION = (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { version: string }).version;
-const ARCH = process.arch === 'arm64' ? 'arm64' : 'amd64';
-const NAME = `containerd-mirror-agent_${VERSION}_${ARCH}`;
-const ARCHIVE = repoPath('build', `${NAME}.oci.tar`);
-const SBOM = repoPath('build', `${NAME}.spdx.json`);
+import { ARCH, ARCHES, ARCHIVE, blobPath, platformImage, sbomPath, topIndex, VERSION } from './oci-archive.js';
 
 interface ImageConfig {
   created: string;
   config: { User?: string; Env?: string[]; Entrypoint?: string[]; Cmd?: string[]; WorkingDir?: string; Labels?: Record<string, string> };
 }
-const readJson = (path: string): unknown => JSON.parse(execFileSync('tar', ['-xOf', ARCHIVE, path], { encoding: 'utf8' }));
-const blob = (digest: string): string => `./blobs/${digest.replace(':', '/')}`;
-
-function image(): { digest: string; annotations: Record<string, string>; config: ImageConfig; layers: string[] } {
-  const index = readJson('./index.json') as { manifests: Array<{ digest: string }> };
-  const digest = index.manifests[0]!.digest;
-  const manifest = readJson(blob(digest)) as {
-    annotations: Record<string, string>;
-    config: { digest: string };
-    layers: Array<{ digest: string }>;
-  };
-  return {
-    digest,
-    annotations: manifest.annotations,
-    config: readJson(blob(manifest.config.digest)) as ImageConfig,
-    layers: manifest.layers.map((l) => l.digest),
-  };
+function image(arch: string = ARCH): { annotations: Record<string, string>; config: ImageConfig; layers: string[] } {
+  const { manifest, config } = platformImage(arch);
+  return { annotations: manifest.annotations, config: config, layers: manifest.layers.map((l) => l.digest) };
 }
 
 /** `tar -tv` of the one layer: "mode owner path[ -> target]" lines. */
 function layerListing(layer: string): string[] {
-  const listing = execFileSync('sh', ['-c', 'tar -xOf "$1" "$2" | tar -tzv --numeric-owner --full-time', 'sh', ARCHIVE, blob(layer)], {
+  const listing = execFileSync('sh', ['-c', 'tar -xOf "$1" "$2" | tar -tzv --numeric-owner --full-time', 'sh', ARCHIVE, blobPath(layer)], {
     encoding: 'utf8',
     maxBuffer: 64 << 20,
   });
@@ -61,9 +44,51 @@ function pairs(value: string): Record<string, string> {
   return Object.fromEntries([...value.matchAll(/([\w.]+)=("(?:[^"\\]|\\.)*"|\S+)/g)].map((m) => [m[1]!, m[2]!.replace(/^"|"$/g, '')]));
 }
 
+/** The platform's SBOM names every Debian package inside, of its architecture, the agent and its Node runtime. */
+function checkSbom(arch: string): void {
+  const sbom = JSON.parse(readFileSync(sbomPath(arch), 'utf8')) as {
+    spdxVersion: string;
+    packages: Array<{ name: string; versionInfo: string; SPDXID: string }>;
+  };
+  assert.equal(sbom.spdxVersion, 'SPDX-2.3');
+  const names = sbom.packages.map((p) => p.name);
+  const listed = execFileSync(repoPath('packaging/kubernetes/image/make-root.sh'), ['--packages'], { encoding: 'utf8' }).trim().split('\n');
+  const bundled = Object.keys(
+    (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies,
+  );
+  for (const name of [...listed, 'containerd-mirror-agent', 'node', ...bundled]) assert.ok(names.includes(name), `${name} in the SBOM`);
+  assert.match(sbom.packages.find((p) => p.name === 'node')!.versionInfo, /^v\d+\.\d+\.\d+$/);
+  assert.equal(sbom.packages.find((p) => p.SPDXID === 'SPDXRef-Image')!.versionInfo, VERSION);
+  assert.ok(
+    sbom.packages.filter((p) => listed.includes(p.name)).every((p) => JSON.stringify(p).includes(`arch=${arch}`)),
+    `every Debian package of the ${arch} SBOM is ${arch}`,
+  );
+}
+
 const unavailable = existsSync(ARCHIVE) ? undefined : `no ${ARCHIVE}: run \`make image\` first (\`make test-image\` does)`;
 
 describe('the built image', { skip: unavailable }, () => {
+  it('is one image index, tagged with the version, over linux/amd64 and linux/arm64, each with its own libraries', () => {
+    const { descriptor, manifests } = topIndex();
+    assert.equal(descriptor.mediaType, 'application/vnd.oci.image.index.v1+json');
+    assert.equal(descriptor.annotations?.['org.opencontainers.image.ref.name'], VERSION);
+    assert.deepEqual(
+      manifests.map((m) => [m.platform?.os, m.platform?.architecture]),
+      ARCHES.map((a) => ['linux', a]),
+    );
+    for (const [arch, loader] of [
+      ['amd64', 'x86_64'],
+      ['arm64', 'aarch64'],
+    ] as const) {
+      const { config, layers } = image(arch);
+      assert.equal((config as unknown as { architecture: string }).architecture, arch);
+      assert.ok(
+        layerListing(layers[0]!).some((l) => l.includes(`lib/${loader}-linux-gnu/libc.so.6`)),
+        `${arch}: its own libc (${loader}-linux-gnu)`,
+      );
+    }
+  });
+
   it('is what the Containerfile builds: the same root recipe, config and labels', () => {
     const containerfile = readFileSync(repoPath('packaging/kubernetes/image/Containerfile'), 'utf8');
     assert.match(containerfile, /apt-get download -q \$\(\/recipe\/make-root\.sh --packages\)/);
@@ -146,32 +171,19 @@ describe('the built image', { skip: unavailable }, () => {
     }
   });
 
-  it('has an SPDX SBOM naming every Debian package inside, the agent and its Node runtime', () => {
-    const sbom = JSON.parse(readFileSync(SBOM, 'utf8')) as {
-      spdxVersion: string;
-      packages: Array<{ name: string; versionInfo: string; SPDXID: string }>;
-    };
-    assert.equal(sbom.spdxVersion, 'SPDX-2.3');
-    const names = sbom.packages.map((p) => p.name);
-    const listed = execFileSync(repoPath('packaging/kubernetes/image/make-root.sh'), ['--packages'], { encoding: 'utf8' })
-      .trim()
-      .split('\n');
-    const bundled = Object.keys(
-      (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies,
-    );
-    for (const name of [...listed, 'containerd-mirror-agent', 'node', ...bundled]) assert.ok(names.includes(name), `${name} in the SBOM`);
-    assert.match(sbom.packages.find((p) => p.name === 'node')!.versionInfo, /^v\d+\.\d+\.\d+$/);
-    assert.equal(sbom.packages.find((p) => p.SPDXID === 'SPDXRef-Image')!.versionInfo, VERSION);
-  });
+  for (const arch of ARCHES)
+    it(`has an SPDX SBOM for linux/${arch} naming every Debian package inside, the agent and its Node runtime`, () => {
+      checkSbom(arch);
+    });
 
   it('builds again to the same digest', { skip: process.getuid?.() !== 0 ? 'needs root, as make image does' : undefined }, (t) => {
     const out = tempDirSync(t, 'image-again');
     const digest = execFileSync(repoPath('packaging/scripts/build-image.sh'), {
       encoding: 'utf8',
-      env: { ...process.env, BUILD_DIR: out, BINARY: repoPath('build/bin/containerd-mirror-agent') },
+      env: { ...process.env, BUILD_DIR: out },
       stdio: ['ignore', 'pipe', 'ignore'],
     }).trim();
-    assert.equal(digest, image().digest);
-    assert.equal(readFileSync(`${out}/${NAME}.spdx.json`, 'utf8'), readFileSync(SBOM, 'utf8'));
+    assert.equal(digest, topIndex().descriptor.digest);
+    for (const arch of ARCHES) assert.equal(readFileSync(sbomPath(arch, out), 'utf8'), readFileSync(sbomPath(arch), 'utf8'), arch);
   });
 });

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
@@ -24,7 +25,7 @@ import {
   type Containerd,
   type Testbed,
 } from '../helpers/testbed/index.js';
-import { repoPath } from '../packaging/tools.js';
+import { ARCHIVE, platformImage, VERSION } from './oci-archive.js';
 import { runToEnd, startContainer, type RunningContainer, type RunSpec } from './ctr-container.js';
 import { startNodeInit, type NodeInit } from './node-init.js';
 import {
@@ -39,11 +40,10 @@ import {
   type Volume,
 } from './pod-spec.js';
 
-const VERSION = (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { version: string }).version;
-const ARCH = process.arch === 'arm64' ? 'arm64' : 'amd64';
-const ARCHIVE = repoPath('build', `containerd-mirror-agent_${VERSION}_${ARCH}.oci.tar`);
 const NODE_IP = '127.0.14.1';
 const CACHE_HOST = '127.0.14.9';
+/** The node's config.toml before the install: no config_path. */
+const NODE_CONFIG_TOML = 'version = 2\n\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "registry.k8s.io/pause:3.9"\n';
 
 const shipped = manifestDocs(
   'packaging/kubernetes/daemonset/daemonset.yaml',
@@ -55,14 +55,8 @@ const agent = agentPod.containers[0]!;
 const uninstallPod = podSpec(manifestDocs('packaging/kubernetes/uninstall/restore.yaml'), 'DaemonSet');
 const restore = container(uninstallPod, 'restore');
 
-/** The image config inside the archive, as a kubelet would read it. */
-function imageConfig(): { Entrypoint?: string[]; Cmd?: string[] } {
-  const read = (path: string): unknown => JSON.parse(execFileSync('tar', ['-xOf', ARCHIVE, path], { encoding: 'utf8' }));
-  const blob = (digest: string): string => `./blobs/${digest.replace(':', '/')}`;
-  const index = read('./index.json') as { manifests: Array<{ digest: string }> };
-  const manifest = read(blob(index.manifests[0]!.digest)) as { config: { digest: string } };
-  return (read(blob(manifest.config.digest)) as { config: { Entrypoint?: string[]; Cmd?: string[] } }).config;
-}
+/** The image config of this machine's platform inside the archive, as a kubelet would read it. */
+const imageConfig = (): { Entrypoint?: string[]; Cmd?: string[] } => platformImage().config.config;
 
 /** Every entry under `dir`: type, mode and content (or link target), for a byte-for-byte comparison. */
 function snapshot(dir: string, prefix = ''): Record<string, string> {
@@ -102,8 +96,8 @@ describe('the image, run as the shipped DaemonSet runs it', { skip: unavailable,
   let hostsBefore: Record<string, string>;
   const stops: Array<() => Promise<unknown>> = [];
   const imageName = agent.image;
-  /** A hostPath of the node, under the temp dir. */
-  const onNode = (path: string): string => join(dir, 'node', path);
+  /** A hostPath of the node, under the temp dir (`node`: another node's root, for a second agent). */
+  const onNode = (path: string, root = 'node'): string => join(dir, root, path);
   const hostsDir = (): string => onNode('/etc/containerd/certs.d');
   const hostsFile = (registry: string): string => {
     const path = join(hostsDir(), registry, 'hosts.toml');
@@ -118,22 +112,26 @@ describe('the image, run as the shipped DaemonSet runs it', { skip: unavailable,
     return { ...files, 'config.yaml': stringify(config) };
   };
 
-  /** Where each volume of a pod is on the node: hostPaths under the temp dir, the ConfigMap and Secret volumes. */
-  const volumeSource = (volume: Volume): string => {
+  /**
+   * Where each volume of a pod is on the node: hostPaths under the temp dir (those but containerd's own under
+   * `root`), the ConfigMap and Secret volumes.
+   */
+  const volumeSource = (volume: Volume, root = 'node'): string => {
     if (volume.hostPath) {
-      mkdirSync(onNode(volume.hostPath.path), { recursive: true });
-      return onNode(volume.hostPath.path);
+      const path = volume.hostPath.path === '/run/containerd' ? onNode(volume.hostPath.path) : onNode(volume.hostPath.path, root);
+      mkdirSync(path, { recursive: true });
+      return path;
     }
     if (volume.configMap) return configVolume.dir;
     if (volume.secret) return join(dir, 'volumes', volume.name);
     throw new Error(`volume ${volume.name}: unsupported kind`);
   };
 
-  const runSpec = (pod: PodSpec, c: typeof agent, env: Record<string, string>): RunSpec => ({
+  const runSpec = (pod: PodSpec, c: typeof agent, env: Record<string, string>, root = 'node'): RunSpec => ({
     image: c.image,
     argv: processArgs(c, imageConfig()),
     env,
-    mounts: bindMounts(pod, c, volumeSource),
+    mounts: bindMounts(pod, c, (volume) => volumeSource(volume, root)),
     privileged: c.securityContext?.privileged === true,
     hostNetwork: pod.hostNetwork === true,
     pidNamespace: pod.hostPID === true ? node.pidNamespace : undefined,
@@ -141,6 +139,22 @@ describe('the image, run as the shipped DaemonSet runs it', { skip: unavailable,
 
   const get = async (path: string): Promise<number> =>
     (await fetch(`http://${listen}${path}`, { signal: AbortSignal.timeout(5000) })).status;
+
+  /** The canary's verdict in /status on loopback `at` (HOST:PORT), once it has one. */
+  const hostsVerdict = (at: string): Promise<{ hostsInEffect: boolean | null; reason?: string }> =>
+    waitFor(
+      `a hosts-in-effect verdict in http://${at}/status`,
+      async () => {
+        const res = await fetch(`http://${at}/status`, { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
+        if (res?.ok !== true) return undefined;
+        const { containerd: c } = (await res.json()) as {
+          containerd: { hostsInEffect: boolean | null; checkedAt?: number; reason?: string };
+        };
+        return c.checkedAt === undefined ? undefined : c;
+      },
+      60_000,
+      200,
+    );
 
   before(async () => {
     const temp = processTempDir('image');
@@ -152,17 +166,15 @@ describe('the image, run as the shipped DaemonSet runs it', { skip: unavailable,
     // registry the agent will manage, and one for a registry it does not manage.
     mkdirSync(join(hostsDir(), 'docker.io'), { recursive: true });
     mkdirSync(join(hostsDir(), 'quay.io'), { recursive: true });
-    writeFileSync(
-      onNode('/etc/containerd/config.toml'),
-      'version = 2\n\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "registry.k8s.io/pause:3.9"\n',
-    );
+    writeFileSync(onNode('/etc/containerd/config.toml'), NODE_CONFIG_TOML);
     writeFileSync(join(hostsDir(), 'docker.io', 'hosts.toml'), 'server = "https://registry-1.docker.io"\n# the operator\'s own\n', {
       mode: 0o640,
     });
     writeFileSync(join(hostsDir(), 'quay.io', 'hosts.toml'), 'server = "https://quay.io"\n');
     hostsBefore = snapshot(hostsDir());
 
-    containerd = await startContainerd({ dir: join(dir, 'containerd'), hostsDir: hostsDir() });
+    // Where the DaemonSet mounts containerd's socket from: /run/containerd/containerd.sock of the node.
+    containerd = await startContainerd({ dir: onNode('/run/containerd'), hostsDir: hostsDir() });
     stops.push(() => containerd.stop());
     node = await startNodeInit(dir);
     stops.push(() => node.stop());
@@ -214,6 +226,11 @@ describe('the image, run as the shipped DaemonSet runs it', { skip: unavailable,
     assert.equal(await get(agent.livenessProbe!.httpGet.path), 200);
   });
 
+  it("proves through the node's containerd socket, mounted as the manifest mounts it, that containerd reads the hosts dir", async () => {
+    const c = await hostsVerdict(listen);
+    assert.equal(c.hostsInEffect, true, `reason: ${c.reason ?? ''}`);
+  });
+
   it("its `containerd` (image/host-containerd) is the host's, reached through PID 1", async () => {
     const spec = { ...runSpec(agentPod, agent, resolveEnv(agent, { 'status.hostIP': NODE_IP })), argv: ['containerd', '--version'] };
     assert.equal(await runToEnd(containerd, 'containerd-version', spec), execFileSync('containerd', ['--version'], { encoding: 'utf8' }));
@@ -223,6 +240,28 @@ describe('the image, run as the shipped DaemonSet runs it', { skip: unavailable,
     await waitFor('a systemctl call on the host', () => (node.systemctlCalls().length > 0 ? true : undefined), 30_000, 200);
     assert.deepEqual(node.systemctlCalls(), ['restart containerd']);
     assert.match(readFileSync(onNode('/etc/containerd/config.toml'), 'utf8'), /config_path = "\/etc\/containerd\/certs\.d"/);
+  });
+
+  it('with $(HOST_IP) off loopback, the canary goes through the loopback twin and sees a hosts dir containerd does not read', async (t) => {
+    // A node address this machine has: the agent binds it, and no traffic is sent to it (only to the twin).
+    const hostIP = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i?.family === 'IPv4' && !i.internal)?.address;
+    if (hostIP === undefined) return t.skip('no IPv4 address off loopback to bind');
+    // Another node root for every hostPath but containerd's socket: containerd reads the first node's hosts dir.
+    const env = { ...resolveEnv(agent, { 'status.hostIP': hostIP }) };
+    const port = await freePort(hostIP);
+    env.CMA_LISTEN = `${hostIP}:${port}`;
+    mkdirSync(onNode('/etc/containerd', 'other'), { recursive: true });
+    writeFileSync(onNode('/etc/containerd/config.toml', 'other'), NODE_CONFIG_TOML);
+    const other = await startContainer(containerd, 'other', runSpec(agentPod, agent, env, 'other'), join(dir, 'other.log'));
+    try {
+      const c = await hostsVerdict(`127.0.0.1:${port}`);
+      // /status answered on 127.0.0.1:PORT: the twin. Before, the canary gave up here: "not on a loopback address".
+      assert.equal(c.hostsInEffect, false, `reason: ${c.reason ?? ''}`);
+    } finally {
+      await other.stop(1);
+    }
   });
 
   it('fails a blackholed cache over to upstream-only and back', async (t) => {
@@ -289,10 +328,11 @@ describe('the image, run as the shipped DaemonSet runs it', { skip: unavailable,
     const fixed = (env: Record<string, string>): Record<string, string> =>
       Object.fromEntries(Object.entries(env).filter(([k]) => k !== 'HOST_IP' && k !== 'CMA_LISTEN'));
     assert.deepEqual(resolveEnv(restore, {}), fixed(resolveEnv(agent, { 'status.hostIP': NODE_IP })));
+    // Restore talks to no containerd: it has every hostPath of the agent but containerd's socket directory.
     const hostPathMounts = (pod: PodSpec, c: typeof agent): unknown =>
       (c.volumeMounts ?? [])
         .map((m) => ({ ...m, hostPath: pod.volumes.find((v) => v.name === m.name)?.hostPath?.path }))
-        .filter((m) => m.hostPath !== undefined);
+        .filter((m) => m.hostPath !== undefined && m.hostPath !== '/run/containerd');
     assert.deepEqual(hostPathMounts(uninstallPod, restore), hostPathMounts(agentPod, agent));
     assert.ok(
       uninstallPod.volumes.every((v) => v.hostPath),

@@ -175,6 +175,7 @@ describe('http server', () => {
     const server = await startHttpServer(o);
     t.after(() => server.close());
     const twin = `127.0.0.1:${parseListen(server.address).port}`;
+    assert.equal(server.twin, twin, 'the twin the canary goes through');
     assert.equal((await get(twin, '/status')).code, 200);
     // `status --listen NODE:PORT` (the DaemonSet's CMA_LISTEN) asks the twin, never the node address.
     assert.deepEqual(statusAddress(parseListen(server.address)), parseListen(twin));

@@ -23,15 +23,16 @@ const WANTS = `/etc/systemd/system/multi-user.target.wants/${UNIT}`;
 
 const VERSION = (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { version: string }).version;
 
-/** This version's package in build/, for any architecture: older builds may lie beside it. */
+/** This version's package in build/ for this machine's architecture (dpkg installs it): arm64's lies beside it. */
 function built(pattern: RegExp): string | undefined {
   const dir = repoPath('build');
   const name = existsSync(dir) ? readdirSync(dir).find((f) => pattern.test(f)) : undefined;
   return name && join(dir, name);
 }
 const escaped = VERSION.replaceAll('.', '\\.');
-const deb = built(new RegExp(`^containerd-mirror-agent_${escaped}_[a-z0-9]+\\.deb$`));
-const rpm = built(new RegExp(`^containerd-mirror-agent-${escaped}-1\\.[a-z0-9_]+\\.rpm$`));
+const [debArch, rpmArch] = process.arch === 'arm64' ? ['arm64', 'aarch64'] : ['amd64', 'x86_64'];
+const deb = built(new RegExp(`^containerd-mirror-agent_${escaped}_${debArch}\\.deb$`));
+const rpm = built(new RegExp(`^containerd-mirror-agent-${escaped}-1\\.${rpmArch}\\.rpm$`));
 const notBuilt = (what: string) => `no ${what} in build/ (run \`make package\`, or \`make test-packaging\` to build and test)`;
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
@@ -197,7 +198,7 @@ describe('release assets', () => {
     assert.match(butane, new RegExp(`/download/v${escaped}/containerd-mirror-agent-linux-amd64\\n`));
   });
 
-  it('SHA256SUMS names the executable, the .deb and the .rpm, and they match', (t) => {
+  it("SHA256SUMS names each architecture's executable, .deb and .rpm, and they match", (t) => {
     if (!existsSync(sums)) return t.skip(notBuilt('SHA256SUMS'));
     const names = readFileSync(sums, 'utf8')
       .trim()
@@ -208,8 +209,8 @@ describe('release assets', () => {
       new RegExp(`^containerd-mirror-agent_${escaped}_(amd64|arm64)\\.deb$`),
       new RegExp(`^containerd-mirror-agent-${escaped}-1\\.(x86_64|aarch64)\\.rpm$`),
     ];
-    assert.equal(names.length, expected.length);
-    expected.forEach((re, i) => assert.match(names[i]!, re));
+    assert.ok(names.length > 0 && names.length % expected.length === 0, names.join(' '));
+    names.forEach((name, i) => assert.match(name!, expected[i % expected.length]!));
     for (const line of readFileSync(sums, 'utf8').trim().split('\n')) {
       const [digest, name] = line.split(/\s+/);
       assert.equal(sha256(repoPath('build', name!)), digest, name);
