@@ -63,6 +63,10 @@ export interface DnsSettings {
   source: 'clusterDNS' | 'kubelet' | 'system';
   /** Names ending in `.svc` are completed with it; names under it are resolved by the agent. */
   clusterDomain: string;
+  /** Node-owned `allowLoopbackAnswers`: loopback DNS answers may be written (never by a cluster source). */
+  allowLoopbackAnswers: boolean;
+  /** Addresses used per name at most: the mirror limit; the rest are reported, never probed. */
+  maxAddresses: number;
 }
 
 export interface ProbeSettings {

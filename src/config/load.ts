@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { AgentConfig, Credential } from '../model.js';
 import { AgentError, AgentErrors } from '../errors.js';
-import { namedMirrorErrors, validateMerged, toModel } from './build.js';
+import { namedMirrorErrors, namesAHost, validateMerged, toModel } from './build.js';
 import { dnsSettings, type KubeletDns } from './kubelet-dns.js';
 import { toNativeShape } from './dialect.js';
 import { readCredentials } from './dockerconfig.js';
@@ -101,7 +101,7 @@ export async function loadConfig(sources: readonly string[], options: LoadOption
   }
   let dns: KubeletDns | undefined;
   try {
-    dns = await dnsSettings(config.clusterDNS, config.kubeletConfig);
+    dns = await dnsSettings(config, namesAHost(config));
     if (dns.file !== undefined) read.push(dns.file);
     errors.push(...namedMirrorErrors(config, dns.settings.clusterDomain, provenance));
   } catch (err) {

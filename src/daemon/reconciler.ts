@@ -266,7 +266,7 @@ export class Reconciler {
       `config loaded from ${plural(loaded.files.length, 'file')}: ${plural(config.registries.length, 'registry', 'registries')} (${config.registries.map((r) => r.name).join(', ') || 'none'}), hash ${loaded.hash.slice(0, 12)}`,
     );
     this.warnOnce(config);
-    this.monitor.setTargets(probeTargets(config), config.probe, config.dns.servers);
+    this.monitor.setTargets(probeTargets(config), config.probe, config.dns);
     await this.reconciler.run();
   }
 
@@ -374,8 +374,8 @@ export class Reconciler {
     const { logger } = this.options;
     if (resolution.error === undefined) {
       logger.info(
-        { event: 'mirror_resolved', mirror: url, name: resolution.name, addresses: resolution.addresses },
-        `mirror ${url} resolves to ${resolution.addresses.join(', ')}`,
+        { event: 'mirror_resolved', mirror: url, name: resolution.name, addresses: resolution.addresses, note: resolution.note },
+        `mirror ${url} resolves to ${resolution.addresses.join(', ')}${resolution.note === undefined ? '' : `; ${resolution.note}`}`,
       );
     } else {
       logger.warn(

@@ -132,3 +132,19 @@ export async function startDnsmasq(options: DnsmasqOptions): Promise<Dnsmasq> {
     },
   };
 }
+
+/**
+ * A node-owned agent config whose named mirrors are resolved through `dns`: the test bed's Service addresses
+ * are loopback ones, which only a node-owned `allowLoopbackAnswers` lets through; no kubelet file is read.
+ */
+export function namedMirrorConfig(o: { root: string; hostsDir: string; dns: Dnsmasq; intervalMs: number; registries: string[] }): string {
+  return [
+    `hostsDir: ${o.hostsDir}`,
+    `clusterDNS: ["${o.dns.server}"]`,
+    `kubeletConfig: ${join(o.root, 'no-kubelet.yaml')}`,
+    'allowLoopbackAnswers: true',
+    `probe: {interval: ${o.intervalMs}ms, timeout: 300ms, failureThreshold: 2, successThreshold: 2}`,
+    'registries:',
+    ...o.registries.map((r) => `  ${r}`),
+  ].join('\n');
+}
