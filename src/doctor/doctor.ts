@@ -24,7 +24,8 @@ export { formatDoctorReport, type DoctorResult, type DoctorProblem } from './doc
 export type Probe = (url: string) => Promise<{ ok: boolean; error?: string }>;
 
 export interface DoctorOptions {
-  containerdConfig: string;
+  /** undefined: `--containerd-config none`, config.toml belongs to someone else (k3s, an image build). */
+  containerdConfig: string | undefined;
   hostsDir: string;
   stateDir: string;
   /** The agent config, when it loaded. */
@@ -48,7 +49,10 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorResult> {
     `containerd: ${facts.version ? formatContainerdVersion(facts.version) : `version unknown (\`${binary} --version\` gave nothing usable; hosts.toml is written for the oldest supported version)`}`,
   );
 
-  const effective = await checkContainerdConfig(report, options.containerdConfig, options.hostsDir, binary, facts);
+  const path = options.containerdConfig;
+  if (path === undefined)
+    report.line(`config.toml: not checked (--containerd-config none: its owner must set the registry config_path = "${options.hostsDir}")`);
+  const effective = path === undefined ? undefined : await checkContainerdConfig(report, path, options.hostsDir, binary, facts);
   if (options.config) {
     const auths = configAuths(report, options.config);
     await checkRegistries(report, options.config, options.hostsDir, options.probe, auths, effective);
@@ -60,7 +64,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorResult> {
       'run `containerd-mirror-agent validate --config PATH` and fix what it reports',
     );
   }
-  checkConfigMode(report, options.containerdConfig, effective);
+  if (path !== undefined) checkConfigMode(report, path, effective);
   if (options.agent !== undefined) checkHostsInEffect(report, options.agent);
   await checkRestart(report, options.stateDir, options.config?.restartCommand.join(' ') ?? DEFAULT_RESTART_COMMAND.join(' '));
   return report.result();
