@@ -86,6 +86,12 @@ export interface AgentConfig {
   /** argv that restarts containerd after a config.toml change it must re-read. */
   restartCommand: string[];
   dns: DnsSettings;
+  /**
+   * The `ca` and `client` files a cluster source named, path -> text as read with the config: copied into
+   * the registry's directory of the hosts dir (render/provided-files.ts), since in the DaemonSet they exist
+   * only inside the pod.
+   */
+  providedFiles?: ReadonlyMap<string, string>;
 }
 
 export type MirrorState = 'up' | 'down' | 'unknown';

@@ -132,6 +132,31 @@ describe('trust boundary: node-owned and cluster-provided sources', () => {
     assert.deepEqual(await refusal([node], [cm]), []);
   });
 
+  it('carries the bytes of the ca and client files a cluster source names, not of a node source, in the hash', async (t) => {
+    const dir = await tempDir(t);
+    const nodeCa = join(dir, 'node-ca.pem');
+    await writeFile(nodeCa, 'NODE CA');
+    const node = join(dir, 'node.yaml');
+    await writeFile(node, `registries:\n  quay.io:\n    ca: [${nodeCa}]\n`);
+    const secret = await createKubeletVolume(join(dir, 'secret'), { 'ca.pem': 'CA one', 'tls.crt': 'CERT', 'tls.key': 'KEY' });
+    const cm = await createKubeletVolume(join(dir, 'cm'), {
+      'c.yaml': `registries:\n  docker.io:\n    ca: [${secret.path('ca.pem')}]\n    client: [{cert: ${secret.path('tls.crt')}, key: ${secret.path('tls.key')}}]\n`,
+    });
+    const first = await loadConfig([node], { clusterSources: [cm.dir, secret.dir] });
+    assert.deepEqual(
+      [...(first.config.providedFiles ?? [])],
+      [
+        [secret.path('ca.pem'), 'CA one'],
+        [secret.path('tls.crt'), 'CERT'],
+        [secret.path('tls.key'), 'KEY'],
+      ],
+    );
+    await secret.swap({ 'ca.pem': 'CA two', 'tls.crt': 'CERT', 'tls.key': 'KEY' });
+    const rotated = await loadConfig([node], { clusterSources: [cm.dir, secret.dir] });
+    assert.notEqual(rotated.hash, first.hash, 'a rotated certificate at the same path is a new config');
+    assert.equal(rotated.config.providedFiles?.get(secret.path('ca.pem')), 'CA two');
+  });
+
   it('sync refuses to publish a set that sets a node-only key', async (t) => {
     const dir = await tempDir(t);
     const to = join(dir, 'cluster.d');
