@@ -26,7 +26,7 @@ const CREDENTIALS_MAPPING = 'credentials';
 /** Whether the value under `key` holds secrets: a secret key, or `credentials` as a mapping (`next` a key). */
 function holdsSecrets(key: PathKey, next: unknown): boolean {
   if (typeof key !== 'string') return false;
-  return SECRET_KEYS.has(key) || (key === CREDENTIALS_MAPPING && (isPlainObject(next) || typeof next === 'string'));
+  return SECRET_KEYS.has(key) || (key === CREDENTIALS_MAPPING && isPlainObject(next));
 }
 
 /**
