@@ -63,6 +63,10 @@ export interface DnsSettings {
   source: 'clusterDNS' | 'kubelet' | 'system';
   /** Names ending in `.svc` are completed with it; names under it are resolved by the agent. */
   clusterDomain: string;
+  /** Node-owned `allowLoopbackAnswers`: loopback DNS answers may be written (never by a cluster source). */
+  allowLoopbackAnswers: boolean;
+  /** Addresses used per name at most: the mirror limit; the rest are reported, never probed. */
+  maxAddresses: number;
 }
 
 export interface ProbeSettings {
@@ -82,6 +86,12 @@ export interface AgentConfig {
   /** argv that restarts containerd after a config.toml change it must re-read. */
   restartCommand: string[];
   dns: DnsSettings;
+  /**
+   * The `ca` and `client` files a cluster source named, path -> text as read with the config: copied into
+   * the registry's directory of the hosts dir (render/provided-files.ts), since in the DaemonSet they exist
+   * only inside the pod.
+   */
+  providedFiles?: ReadonlyMap<string, string>;
 }
 
 export type MirrorState = 'up' | 'down' | 'unknown';

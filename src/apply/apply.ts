@@ -94,22 +94,29 @@ export async function applyTree(tree: RenderedTree, options: ApplyOptions): Prom
 
   // 3. Act: directories one at a time (actions may share the hosts dir itself), their parents made durable
   //    once each, then the files, each its own atomic write, several in flight.
+  //    The files a hosts.toml names (copied ca and client files) go first: containerd never reads a
+  //    hosts.toml that names a file not there yet.
   const placed = await createAllDirs(ready, fail);
-  const outcomes = await mapLimit(placed, IO_CONCURRENCY, async (action) => {
-    try {
-      if (action.kind === 'unchanged') return 'unchanged';
-      if (action.kind === 'chmod') await chmodOrThrow(action.path, action.file.mode);
-      else await writeFileAtomic(action.path, action.file.content, action.file.mode);
-      return 'written';
-    } catch (err) {
-      fail(err);
-      return 'failed';
-    }
-  });
-  placed.forEach((action, i) => {
-    if (outcomes[i] === 'unchanged') result.unchanged.push(action.path);
-    if (outcomes[i] === 'written') result.written.push(action.path);
-  });
+  const act = (batch: readonly Action[]) =>
+    mapLimit(batch, IO_CONCURRENCY, async (action) => {
+      try {
+        if (action.kind === 'unchanged') return 'unchanged';
+        if (action.kind === 'chmod') await chmodOrThrow(action.path, action.file.mode);
+        else await writeFileAtomic(action.path, action.file.content, action.file.mode);
+        return 'written';
+      } catch (err) {
+        fail(err);
+        return 'failed';
+      }
+    });
+  const isHostsToml = (action: Action): boolean => basename(action.path) === 'hosts.toml';
+  const outcomes = new Map<Action, string>();
+  for (const batch of [placed.filter((a) => !isHostsToml(a)), placed.filter(isHostsToml)])
+    (await act(batch)).forEach((o, i) => outcomes.set(batch[i]!, o));
+  for (const action of placed) {
+    if (outcomes.get(action) === 'unchanged') result.unchanged.push(action.path);
+    if (outcomes.get(action) === 'written') result.written.push(action.path);
+  }
 
   // 4. Hand back what is no longer rendered: known to the manifest (any hosts dir it was in) or found owned here.
   const fileNames = new Set([...tree.keys()].map((p) => basename(p)).concat('hosts.toml'));

@@ -211,7 +211,8 @@ Commands:
 --config (-c) is repeatable: a file (.yaml .yml .json .toml) or a directory (a mounted Secret/ConfigMap);
 later sources win. --cluster-config PATH (repeatable) is a source the cluster provides (a mounted
 ConfigMap/Secret, host mode's synced dir), read after every --config: it may not set restartCommand,
-hostsDir or kubeletConfig, and every file it names must resolve inside a --cluster-config path.
+hostsDir, kubeletConfig, clusterDNS or allowLoopbackAnswers, and every file it names must resolve inside
+a --cluster-config path.
 Defaults: --state-dir ${DEFAULT_STATE_DIR}, --listen ${DEFAULT_LISTEN},
 --containerd-config ${DEFAULT_CONTAINERD_CONFIG}, --containerd-socket ${DEFAULT_CONTAINERD_SOCKET}
 (env CMA_STATE_DIR, CMA_LISTEN, CMA_CONTAINERD_CONFIG, CMA_CONTAINERD_SOCKET);

@@ -1,5 +1,6 @@
 // The merged native data -> AgentConfig: schema with defaults, the checks that only make sense once every
 // file is merged, and the model the other rooms consume.
+import { isIP } from 'node:net';
 import type { AgentConfig, Credential, DnsSettings, Mirror, Registry, TlsSettings } from '../model.js';
 import { AgentError } from '../errors.js';
 import { toCredential } from './credential.js';
@@ -52,6 +53,11 @@ export function validateMerged(merged: Plain, provenance: Provenance): Validated
       fail(['registries', name, 'fallback'], 'fallback: false needs at least one mirror (there would be nowhere to pull from)');
   }
   return errors.length > 0 ? { config: undefined, errors } : { config, errors: [] };
+}
+
+/** Whether a mirror is named by a host name: only then can the cluster's DNS settings matter. */
+export function namesAHost(config: NativeConfig): boolean {
+  return Object.values(config.registries).some((r) => r.mirrors.some((m) => !isIP(new URL(m.url).hostname.replace(/^\[|\]$/g, ''))));
 }
 
 /** A mirror named by a cluster host name is resolved at each probe, so it must be probed. */

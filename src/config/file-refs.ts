@@ -30,29 +30,39 @@ export function tlsFileRefs(config: NativeConfig): Array<[string, PathKey[]]> {
   ]);
 }
 
-/** Why containerd could not read `path`, or undefined. Reads it the way every user-named file is read. */
-async function unreadable(path: string): Promise<string | undefined> {
+/** Reads `path` the way every user-named file is read: its bytes, or why containerd could not read it. */
+async function readRef(path: string): Promise<Buffer | string> {
   try {
-    await readRegularFile(path, LIMITS.fileBytes, LIMITS.readDeadlineMs);
-    return undefined;
+    return await readRegularFile(path, LIMITS.fileBytes, LIMITS.readDeadlineMs);
   } catch (err) {
     if (err instanceof FileReadError) return err.reason;
     throw err;
   }
 }
 
-export async function checkFileRefs(refs: ReadonlyArray<[string, PathKey[]]>, provenance: Provenance): Promise<AgentError[]> {
+/**
+ * Every file readable, or an error naming the config file and field; `keep(at)` says which files' bytes
+ * are kept (path -> bytes): the cluster-provided ones, which are copied into the hosts dir.
+ */
+export async function checkFileRefs(
+  refs: ReadonlyArray<[string, PathKey[]]>,
+  provenance: Provenance,
+  keep: (at: PathKey[]) => boolean = () => false,
+): Promise<{ errors: AgentError[]; kept: Map<string, Buffer> }> {
   const errors: AgentError[] = [];
+  const kept = new Map<string, Buffer>();
   for (const [path, at] of refs) {
-    const why = await unreadable(path);
-    if (why !== undefined) {
-      errors.push(
-        new AgentError('CMA_CONFIG_FILE_REF', `cannot read ${path} (${why}): containerd would fail every pull of this registry`, {
-          file: provenance.fileFor(at),
-          field: formatPath(at),
-        }),
-      );
+    const read = await readRef(path);
+    if (typeof read !== 'string') {
+      if (keep(at)) kept.set(path, read);
+      continue;
     }
+    errors.push(
+      new AgentError('CMA_CONFIG_FILE_REF', `cannot read ${path} (${read}): containerd would fail every pull of this registry`, {
+        file: provenance.fileFor(at),
+        field: formatPath(at),
+      }),
+    );
   }
-  return errors;
+  return { errors, kept };
 }

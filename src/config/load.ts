@@ -3,11 +3,11 @@
 import { createHash } from 'node:crypto';
 import type { AgentConfig, Credential } from '../model.js';
 import { AgentError, AgentErrors } from '../errors.js';
-import { namedMirrorErrors, validateMerged, toModel } from './build.js';
+import { namedMirrorErrors, namesAHost, validateMerged, toModel } from './build.js';
 import { dnsSettings, type KubeletDns } from './kubelet-dns.js';
 import { toNativeShape } from './dialect.js';
 import { readCredentials } from './dockerconfig.js';
-import { formatPath } from './field-path.js';
+import { formatPath, type PathKey } from './field-path.js';
 import { checkFileRefs, tlsFileRefs } from './file-refs.js';
 import { mergeInto, Provenance, type Plain } from './merge.js';
 import { ValueBudget } from './data-limits.js';
@@ -20,7 +20,7 @@ export interface LoadedConfig {
   config: AgentConfig;
   /** sha256 over every file read (path and bytes, in load order), credentials files included. */
   hash: string;
-  /** Every file read, in order: config files, then credentials files. */
+  /** Every file read, in order: config files, cluster-provided ca and client files, credentials files. */
   files: string[];
   /** The config files among `files` read from cluster-provided sources. */
   clusterFiles: string[];
@@ -81,6 +81,7 @@ export async function loadConfig(sources: readonly string[], options: LoadOption
   const config = validated.config;
 
   let byHost: ReadonlyMap<string, Credential> = new Map();
+  const providedFiles = new Map<string, string>();
   const read: SourceFile[] = [...files];
   if (options.checkFileRefs ?? true) {
     const refs = [
@@ -90,7 +91,17 @@ export async function loadConfig(sources: readonly string[], options: LoadOption
     // Before anything is read: a refused reference must not be opened at all.
     const untrusted = await clusterRefErrors(refs, provenance, cluster);
     if (untrusted.length > 0) fail(untrusted, secrets);
-    errors.push(...(await checkFileRefs(tlsFileRefs(config), provenance)));
+    const fromCluster = (at: PathKey[]): boolean => {
+      const file = provenance.fileFor(at);
+      return file !== undefined && isClusterFile(file, cluster);
+    };
+    const tls = await checkFileRefs(tlsFileRefs(config), provenance, fromCluster);
+    errors.push(...tls.errors);
+    // Their bytes count in the hash: a rotated certificate at the same path is a new config, copied again.
+    for (const [path, bytes] of tls.kept) {
+      read.push({ path, bytes });
+      providedFiles.set(path, bytes.toString('utf8'));
+    }
     const credentials = await readCredentials(
       config.credentials.map((path, i) => ({ path, file: provenance.fileFor(['credentials', i]), field: formatPath(['credentials', i]) })),
       secrets,
@@ -101,7 +112,7 @@ export async function loadConfig(sources: readonly string[], options: LoadOption
   }
   let dns: KubeletDns | undefined;
   try {
-    dns = await dnsSettings(config.clusterDNS, config.kubeletConfig);
+    dns = await dnsSettings(config, namesAHost(config));
     if (dns.file !== undefined) read.push(dns.file);
     errors.push(...namedMirrorErrors(config, dns.settings.clusterDomain, provenance));
   } catch (err) {
@@ -109,5 +120,11 @@ export async function loadConfig(sources: readonly string[], options: LoadOption
     errors.push(err);
   }
   if (errors.length > 0 || dns === undefined) fail(errors, secrets);
-  return { config: toModel(config, byHost, dns.settings), hash: hashOf(read), files: read.map((f) => f.path), clusterFiles };
+  const model = toModel(config, byHost, dns.settings);
+  return {
+    config: providedFiles.size === 0 ? model : { ...model, providedFiles },
+    hash: hashOf(read),
+    files: read.map((f) => f.path),
+    clusterFiles,
+  };
 }

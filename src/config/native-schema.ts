@@ -190,6 +190,8 @@ export const nativeSchema = z
     /** DNS servers for mirrors named by cluster host names; unset: the kubelet's, else the system's. */
     clusterDNS: list(dnsServer).min(1, "must list at least one server (leave it out to use the kubelet's)").optional(),
     kubeletConfig: absolutePath.default(DEFAULT_KUBELET_CONFIG),
+    /** Loopback DNS answers may be written (a DNS server on the node itself); node-owned only. */
+    allowLoopbackAnswers: z.boolean().default(false),
     registries: hostKeyedRecord(registry)
       .refine((r) => Object.keys(r).length <= LIMITS.registries, {
         message: `lists more than ${LIMITS.registries} registries (docs/security.md "Limits")`,

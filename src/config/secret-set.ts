@@ -19,18 +19,28 @@ const SECRET_IN_TEXT = new RegExp(
 // Keys that are field names of a credential, not pasted secrets.
 const FIELD_NAMES = new Set([...SECRET_KEYS, 'username', 'email', 'serveraddress']);
 
+// Giant Swarm's `credentials` is a mapping of username/password/auth (native `credentials` is a list of
+// paths, which are no secret): a key of that mapping that is no field name is a pasted secret.
+const CREDENTIALS_MAPPING = 'credentials';
+
+/** Whether the value under `key` holds secrets: a secret key, or `credentials` as a mapping (`next` a key). */
+function holdsSecrets(key: PathKey, next: unknown): boolean {
+  if (typeof key !== 'string') return false;
+  return SECRET_KEYS.has(key) || (key === CREDENTIALS_MAPPING && isPlainObject(next));
+}
+
 /**
- * `path` as far as it is made of field names: below a secret key (`password`, `auth`...) only the known
- * credential field names go on. A damaged file can turn a secret's text into a key (`password:\n  s3cret: x`),
- * and an error's field path must never show it.
+ * `path` as far as it is made of field names: below a secret key (`password`, `auth`...) or a `credentials`
+ * mapping only the known credential field names go on. A damaged file can turn a secret's text into a key
+ * (`password:\n  s3cret: x`, `{username: u, password s3cret}`), and an error's field path must never show it.
  */
 export function pathAboveSecrets(path: readonly PathKey[]): PathKey[] {
   let underSecret = false;
   const out: PathKey[] = [];
-  for (const key of path) {
+  for (const [i, key] of path.entries()) {
     if (underSecret && !(typeof key === 'string' && FIELD_NAMES.has(key))) break;
     out.push(key);
-    if (typeof key === 'string' && SECRET_KEYS.has(key)) underSecret = true;
+    if (holdsSecrets(key, typeof path[i + 1] === 'string' ? {} : undefined)) underSecret = true;
   }
   return out;
 }
@@ -52,9 +62,11 @@ export class SecretSet {
       for (const item of data) this.addFrom(item, underSecretKey);
     } else if (isPlainObject(data)) {
       for (const [key, value] of Object.entries(data)) {
-        // A secret pasted as a key (`auth: {s3cret: ...}`) would come back in an "unknown key" field path.
-        if (underSecretKey && !FIELD_NAMES.has(key)) this.add(key);
-        this.addFrom(value, underSecretKey || SECRET_KEYS.has(key));
+        // A secret pasted as a key (`auth: {s3cret: ...}`, `{password s3cret}`) would come back in an
+        // "unknown key" field path: the key, and each word of it that is no field name.
+        if (underSecretKey && !FIELD_NAMES.has(key))
+          for (const part of [key, ...key.split(/[\s:=]+/)]) if (!FIELD_NAMES.has(part)) this.add(part);
+        this.addFrom(value, underSecretKey || holdsSecrets(key, value));
       }
     }
   }
@@ -75,7 +87,9 @@ export class SecretSet {
   redact(error: AgentError): AgentError {
     let message = error.message;
     let field = error.field;
-    for (const secret of this.#values) {
+    // Longest first: a guessed word (`Tr0ub4dor&3`) replaced first would leave the rest of the longer
+    // secret holding it (`Tr0ub4dor&3 correcthorse`) in the text.
+    for (const secret of [...this.#values].sort((a, b) => b.length - a.length)) {
       message = message.split(secret).join('***');
       field = field?.split(secret).join('***');
     }

@@ -16,6 +16,8 @@ const NODE_ONLY_KEYS: Readonly<Record<string, string>> = {
   restartCommand: 'it names a program the agent runs as root on the node',
   hostsDir: 'it decides where on the node the agent writes',
   kubeletConfig: 'it names a node file the agent reads',
+  clusterDNS: "it chooses the addresses a mirror's name resolves to, and so where its credential is sent",
+  allowLoopbackAnswers: 'it lets a DNS answer point containerd and its credential at the node itself',
 };
 
 /** Whether `file` was read from one of the cluster-provided `sources` (a file source, or a file in a directory one). */
@@ -65,17 +67,15 @@ export async function clusterRefErrors(
     const targets = [path, ...(credentials ? await credentialFilesAt(path).catch(() => []) : [])];
     for (const target of targets) {
       const resolved = await real(target);
-      // A missing file is left to the readability check, which names it; only an existing file can leak.
-      if (resolved === undefined || volumes.some((v) => inside(resolved, v))) continue;
+      if (resolved !== undefined && volumes.some((v) => inside(resolved, v))) continue;
+      // Fails closed: a path that cannot be resolved now is refused, never opened by path later (a file
+      // absent at this check and present at the read would be read unchecked).
+      const where =
+        resolved === undefined
+          ? `${target} does not resolve (missing, or a dangling link), so it cannot be shown to be inside a cluster-provided volume (${clusterSources.join(', ')})`
+          : `${target} resolves to ${resolved}, outside every cluster-provided volume (${clusterSources.join(', ')})`;
       errors.push(
-        new AgentError(
-          'CMA_CONFIG_TRUST',
-          `${target} resolves to ${resolved}, outside every cluster-provided volume (${clusterSources.join(', ')}): a cluster source may only name files it provides`,
-          {
-            file,
-            field: formatPath(at),
-          },
-        ),
+        new AgentError('CMA_CONFIG_TRUST', `${where}: a cluster source may only name files it provides`, { file, field: formatPath(at) }),
       );
       break;
     }

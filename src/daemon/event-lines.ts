@@ -73,8 +73,8 @@ export class EventLines {
   mirrorResolved(url: string, resolution: Resolution): void {
     if (resolution.error === undefined) {
       this.logger.info(
-        { event: 'mirror_resolved', mirror: url, name: resolution.name, addresses: resolution.addresses },
-        `mirror ${url} resolves to ${resolution.addresses.join(', ')}`,
+        { event: 'mirror_resolved', mirror: url, name: resolution.name, addresses: resolution.addresses, note: resolution.note },
+        `mirror ${url} resolves to ${resolution.addresses.join(', ')}${resolution.note === undefined ? '' : `; ${resolution.note}`}`,
       );
     } else {
       this.logger.warn(

@@ -203,7 +203,7 @@ export class Reconciler {
     this.lines.configLoaded(loaded, config);
     this.events.configApplied?.(config);
     this.lines.credentialsInClear(cleartextCredentialWarnings(config));
-    this.monitor.setTargets(probeTargets(config), config.probe, config.dns.servers);
+    this.monitor.setTargets(probeTargets(config), config.probe, config.dns);
     await this.reconciler.run();
   }
 

@@ -118,7 +118,9 @@ function namedStatus(
 ): MirrorStatus {
   const addresses: AddressStatus[] = (resolved?.addresses ?? []).map((address) => {
     const { state, since, lastProbe } = mirrorStatus(address, true, health.get(address), startedAt);
-    return { url: address, state, since, written: mirrorOnly || state === 'up', ...(lastProbe === undefined ? {} : { lastProbe }) };
+    // A mirror-only registry writes its proven addresses whatever their health; never an unproven one.
+    const written = mirrorOnly ? (resolved?.proven.includes(address) ?? false) : state === 'up';
+    return { url: address, state, since, written, ...(lastProbe === undefined ? {} : { lastProbe }) };
   });
   const resolution = resolved?.resolution;
   const states = addresses.map((a) => a.state);
@@ -136,6 +138,7 @@ function namedStatus(
     name,
     ...(resolution === undefined ? {} : { resolvedAt: iso(resolution.at) }),
     ...(resolution?.error === undefined ? {} : { resolveError: resolution.error }),
+    ...(resolution?.note === undefined ? {} : { resolveNote: resolution.note }),
     addresses,
   };
 }

@@ -33,7 +33,8 @@ export interface RunningAgent {
 }
 
 export interface DoctorOptions {
-  containerdConfig: string;
+  /** undefined: `--containerd-config none`, config.toml belongs to someone else (k3s, an image build). */
+  containerdConfig: string | undefined;
   hostsDir: string;
   stateDir: string;
   /** The agent config, when it loaded. */
@@ -60,7 +61,10 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorResult> {
     `containerd: ${facts.version ? formatContainerdVersion(facts.version) : `version unknown (\`${binary} --version\` gave nothing usable; hosts.toml is written for the oldest supported version)`}`,
   );
 
-  const effective = await checkContainerdConfig(report, options.containerdConfig, options.hostsDir, binary, facts);
+  const path = options.containerdConfig;
+  if (path === undefined)
+    report.line(`config.toml: not checked (--containerd-config none: its owner must set the registry config_path = "${options.hostsDir}")`);
+  const effective = path === undefined ? undefined : await checkContainerdConfig(report, path, options.hostsDir, binary, facts);
   if (options.config) {
     const auths = configAuths(report, options.config);
     await checkRegistries(report, options.config, options.hostsDir, options.probe, auths, effective);
@@ -77,7 +81,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorResult> {
       `agent config: not checked, no --config given; to check the registries too, pass the agent's own: ${PACKAGED_CONFIG_FLAGS}`,
     );
   }
-  checkConfigMode(report, options.containerdConfig, effective);
+  if (path !== undefined) checkConfigMode(report, path, effective);
   if (options.agent !== undefined) checkRunningAgent(report, options.agent);
   await checkRestart(report, options.stateDir, options.config?.restartCommand.join(' ') ?? DEFAULT_RESTART_COMMAND.join(' '));
   return report.result();

@@ -42,7 +42,19 @@ export interface MonitorEvents {
 export interface NamedSnapshot {
   resolution?: Resolution;
   addresses: string[];
+  /** The addresses that passed their probes (named-endpoint.ts): the only ones ever written. */
+  proven: string[];
 }
+
+/** How named mirrors are resolved: the DNS servers (empty: the system's) and the screen of their answers. */
+export interface DnsOptions {
+  servers: readonly string[];
+  allowLoopbackAnswers: boolean;
+  maxAddresses: number;
+}
+
+/** Until the config says otherwise: the system's resolver, the default screen, the mirror limit (config/limits.ts). */
+const SYSTEM_RESOLVER: DnsOptions = { servers: [], allowLoopbackAnswers: false, maxAddresses: 16 };
 
 export interface MonitorOptions {
   settings: ProbeSettings;
@@ -95,27 +107,28 @@ export class HealthMonitor {
     this.clock = options.clock ?? realClock;
     this.random = options.random ?? Math.random;
     this.lastProgress = this.clock.now();
-    this.resolver = this.newResolver([], this.settings.timeoutMs);
+    this.resolver = this.newResolver(SYSTEM_RESOLVER, this.settings.timeoutMs);
   }
 
-  private newResolver(servers: readonly string[], timeoutMs: number): NameResolver {
-    return new NameResolver({ servers, timeoutMs, now: () => this.clock.now() });
+  private newResolver(dns: DnsOptions, timeoutMs: number): NameResolver {
+    const { servers, allowLoopbackAnswers: allowLoopback, maxAddresses } = dns;
+    return new NameResolver({ servers, timeoutMs, allowLoopback, maxAddresses, now: () => this.clock.now() });
   }
 
-  /** The DNS servers named mirrors are resolved through (empty: the system's); a change drops cached answers. */
-  private useDns(servers: readonly string[], timeoutMs: number): void {
-    const key = `${servers.join(',')}|${timeoutMs}`;
+  /** How named mirrors are resolved; a change drops cached answers. */
+  private useDns(dns: DnsOptions, timeoutMs: number): void {
+    const key = `${dns.servers.join(',')}|${timeoutMs}|${dns.allowLoopbackAnswers}|${dns.maxAddresses}`;
     if (key === this.dnsKey) return;
     this.dnsKey = key;
-    this.resolver = this.newResolver(servers, timeoutMs);
+    this.resolver = this.newResolver(dns, timeoutMs);
   }
 
   /** Adds, keeps and removes endpoints by URL. A kept endpoint keeps its state and uses its new TLS settings. */
-  setTargets(targets: MirrorTarget[], settings: ProbeSettings, dnsServers: readonly string[] = []): void {
+  setTargets(targets: MirrorTarget[], settings: ProbeSettings, dns: DnsOptions = SYSTEM_RESOLVER): void {
     if (this.stopped) return;
     const intervalChanged = settings.intervalMs !== this.settings.intervalMs;
     this.settings = settings;
-    this.useDns(dnsServers, settings.timeoutMs);
+    this.useDns(dns, settings.timeoutMs);
     const wanted = new Map<string, MirrorTarget>();
     for (const t of targets) if (!wanted.has(t.url)) wanted.set(t.url, t);
 
@@ -133,7 +146,7 @@ export class HealthMonitor {
         const endpoint: Endpoint = {
           target,
           health: initialHealth(this.clock.now()),
-          ...(target.dnsName === undefined ? {} : { named: { addresses: new Map() } }),
+          ...(target.dnsName === undefined ? {} : { named: { addresses: new Map(), proven: new Set<string>() } }),
         };
         this.endpoints.set(url, endpoint);
         // A first probe has no previous one to keep a gap from: any round may take it.
@@ -162,9 +175,9 @@ export class HealthMonitor {
     return new Map(this.healths().map(([url, h]) => [url, { ...h, transitions: [...h.transitions] }]));
   }
 
-  /** Named mirror URL -> the URLs of its current addresses, as render writes them. */
+  /** Named mirror URL -> the URLs of its current addresses that passed their probes, as render writes them. */
   resolved(): ResolvedView {
-    return new Map([...this.named()].map(([url, n]) => [url, n.addresses]));
+    return new Map([...this.named()].map(([url, n]) => [url, n.addresses.filter((a) => n.proven.includes(a))]));
   }
 
   /** Named mirror URL -> its last answer and addresses, for status. */
@@ -175,6 +188,7 @@ export class HealthMonitor {
         out.set(url, {
           ...(e.named.resolution === undefined ? {} : { resolution: e.named.resolution }),
           addresses: [...e.named.addresses.keys()],
+          proven: [...e.named.proven],
         });
     }
     return out;
@@ -300,6 +314,7 @@ export class HealthMonitor {
       if (before === undefined) continue;
       const after = nextHealth(before, result, this.settings, now);
       named.addresses.set(address, after);
+      if (after.state === 'up') named.proven.add(address);
       this.events.onResult(address, result, after);
       if (after.state !== before.state) transitions.push([address, before.state, after]);
     }

@@ -21,6 +21,11 @@ export interface NamedState {
   resolution?: Resolution;
   /** Address URL -> its health, in the order written (the resolver's stable order). */
   addresses: Map<string, MirrorHealth>;
+  /**
+   * The addresses that have been `up` since they appeared in the answer: only these are ever written, even
+   * on a mirror-only registry, which writes them down or up (an unprobed address never gets the credential).
+   */
+  proven: Set<string>;
 }
 
 export interface NamedRound {
@@ -54,8 +59,10 @@ export async function runNamedRound(target: MirrorTarget & { dnsName: string }, 
     return { results: [...state.addresses.keys()].map((url) => [url, failed]), changed: previous?.error !== resolution.error };
   }
   const urls = resolution.addresses.map((address) => addressUrl(target.url, address));
-  const changed = previous?.error !== undefined || [...state.addresses.keys()].join(' ') !== urls.join(' ');
+  const changed =
+    previous?.error !== undefined || previous?.note !== resolution.note || [...state.addresses.keys()].join(' ') !== urls.join(' ');
   state.addresses = new Map(urls.map((url) => [url, state.addresses.get(url) ?? initialHealth(deps.now())]));
+  state.proven = new Set(urls.filter((url) => state.proven.has(url)));
   const results = await Promise.all(
     urls.map(async (url): Promise<[string, ProbeResult]> => [url, await deps.probe({ url, tls: target.tls })]),
   );

@@ -8,6 +8,7 @@
 import { Resolver } from 'node:dns/promises';
 import { isIPv6 } from 'node:net';
 import { realClock, timerDelay } from '../clock.js';
+import { screenAnswers, screenNote } from './dns-answers.js';
 
 export interface Resolution {
   name: string;
@@ -17,8 +18,10 @@ export interface Resolution {
   at: number;
   /** How long this answer may be reused, ms. */
   reuseMs: number;
-  /** Why the name gave no address (NXDOMAIN, timeout, no server); `addresses` is then empty. */
+  /** Why the name gave no address (NXDOMAIN, timeout, no server, every answer refused); `addresses` is then empty. */
   error?: string;
+  /** Answers refused or past the limit (dns-answers.ts), when there were any. */
+  note?: string;
 }
 
 /** The shortest reuse of an answer, whatever its TTL (a TTL of 0 is common for headless Services). */
@@ -29,6 +32,10 @@ export interface ResolverOptions {
   servers: readonly string[];
   /** Deadline of one lookup (A and AAAA together). */
   timeoutMs: number;
+  /** Loopback answers are used (node-owned `allowLoopbackAnswers`); default: refused like link-local. */
+  allowLoopback?: boolean;
+  /** Addresses used per name at most (the mirror limit). */
+  maxAddresses: number;
   now?: () => number;
 }
 
@@ -52,6 +59,7 @@ function sortAddresses(addresses: Iterable<string>): string[] {
 export class NameResolver {
   private readonly servers: readonly string[];
   private readonly timeoutMs: number;
+  private readonly screen: { allowLoopback: boolean; limit: number };
   private readonly now: () => number;
   private readonly cache = new Map<string, Resolution>();
   private readonly pending = new Map<string, Promise<Resolution>>();
@@ -59,6 +67,7 @@ export class NameResolver {
   constructor(options: ResolverOptions) {
     this.servers = options.servers;
     this.timeoutMs = options.timeoutMs;
+    this.screen = { allowLoopback: options.allowLoopback ?? false, limit: options.maxAddresses };
     this.now = options.now ?? (() => realClock.now());
   }
 
@@ -115,7 +124,10 @@ export class NameResolver {
     if (records.length > 0) {
       const ttlMs = Math.min(...records.map((r) => r.ttl)) * 1000;
       const reuseMs = Math.max(Math.min(ttlMs, ceilingMs), Math.min(TTL_FLOOR_MS, ceilingMs));
-      return { name, addresses: sortAddresses(records.map((r) => r.address)), at, reuseMs };
+      const screened = screenAnswers(sortAddresses(records.map((r) => r.address)), this.screen);
+      const note = screenNote(screened, this.screen.limit);
+      if (screened.kept.length === 0) return { ...this.failure(name, at, `no usable address for ${name}: ${note ?? ''}`), reuseMs };
+      return { name, addresses: screened.kept, at, reuseMs, ...(note === undefined ? {} : { note }) };
     }
     if (outcome === 'deadline') return this.failure(name, at, `DNS timeout: no answer from ${this.where()} within ${this.timeoutMs} ms`);
     return this.failure(name, at, this.describe(name, codes));

@@ -83,11 +83,27 @@ function unreadable(err: unknown): string {
   }
 }
 
+/**
+ * Secrets shorter than this are replaced only where they stand alone (between non-alphanumerics): as a
+ * substring, a password `b` would turn every `b` of every line into [REDACTED], spelling the password out
+ * in the gaps and ruining the log. Where such a secret is a value (`password=b`, `:b@`) it stands alone.
+ */
+export const MIN_SUBSTRING_SECRET = 4;
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
 /** `text` with every occurrence of each secret replaced, longest first so overlapping secrets are fully hidden. */
 export function redactText(text: string, secrets: Iterable<string>): string {
   const sorted = [...new Set(secrets)].filter((s) => s !== '').sort((a, b) => b.length - a.length);
   let out = text;
-  for (const secret of sorted) out = out.split(secret).join(REDACTED);
+  for (const secret of sorted) {
+    out =
+      secret.length >= MIN_SUBSTRING_SECRET
+        ? out.split(secret).join(REDACTED)
+        : out.replace(new RegExp(`(?<![A-Za-z0-9])${escapeRegExp(secret)}(?![A-Za-z0-9])`, 'g'), REDACTED);
+  }
   return out;
 }
 

@@ -29,8 +29,10 @@ export interface MirrorStatus {
   name?: string;
   /** When the name was last answered for, or last failed (ISO 8601). */
   resolvedAt?: string;
-  /** Why the name gives no address: NXDOMAIN, timeout, no server. */
+  /** Why the name gives no address: NXDOMAIN, timeout, no server, every answer refused. */
   resolveError?: string;
+  /** Answers refused (loopback, link-local, ...) or past the mirror limit: never probed or written. */
+  resolveNote?: string;
   /** The addresses the name resolved to, in the order written, each probed on its own. */
   addresses?: AddressStatus[];
 }
@@ -150,7 +152,8 @@ function resolutionText(m: MirrorStatus, now: Date): string {
   const when = m.resolvedAt === undefined ? 'not resolved yet' : `resolved ${ago(m.resolvedAt, now)} ago`;
   if (m.resolveError !== undefined) return `${oneLine(m.resolveError)} (${when})`;
   const addresses = (m.addresses ?? []).map((a) => `${mirrorHost(a.url)} ${a.state}${a.written ? '' : ' (not written)'}`);
-  return `-> ${addresses.join(', ') || 'no address'} (${when})`;
+  const note = m.resolveNote === undefined ? '' : `; ${oneLine(m.resolveNote)}`;
+  return `-> ${addresses.join(', ') || 'no address'} (${when}${note})`;
 }
 
 function probeText(p: ProbeSummary | undefined, now: Date): string {

@@ -10,6 +10,7 @@ import { dottedHostSection, needsDottedHosts } from './dotted-hosts.js';
 import { authHeader } from './header.js';
 import { activeMirrors } from './mirrors.js';
 import { tlsKeys } from './tls.js';
+import { FilePlacer } from './provided-files.js';
 
 const MODE_PLAIN = 0o644;
 const MODE_SECRET = 0o600;
@@ -26,8 +27,8 @@ export function hostsTomlPath(hostsDir: string, registryName: string): string {
   return path.join(dir, 'hosts.toml');
 }
 
-function mirrorTable(mirror: Mirror, facts: ContainerdFacts): TomlTable {
-  const table: TomlTable = { capabilities: [...mirror.capabilities], ...tlsKeys(mirror.tls) };
+function mirrorTable(mirror: Mirror, facts: ContainerdFacts, placer: FilePlacer): TomlTable {
+  const table: TomlTable = { capabilities: [...mirror.capabilities], ...tlsKeys(mirror.tls, placer) };
   if (mirror.overridePath) table.override_path = true;
   const ms = mirror.dialTimeoutMs;
   // containerd rejects the whole file on a duration it cannot parse: only whole positive milliseconds.
@@ -38,8 +39,8 @@ function mirrorTable(mirror: Mirror, facts: ContainerdFacts): TomlTable {
 }
 
 /** The upstream written as a host table, so that containerd 1.6/1.7 accept a file without mirrors. */
-function upstreamTable(registry: Registry, header: TomlTable | undefined): TomlTable {
-  const table: TomlTable = { capabilities: ['pull', 'resolve'], ...tlsKeys(registry.serverTls) };
+function upstreamTable(registry: Registry, header: TomlTable | undefined, placer: FilePlacer): TomlTable {
+  const table: TomlTable = { capabilities: ['pull', 'resolve'], ...tlsKeys(registry.serverTls, placer) };
   if (header !== undefined) table.header = header;
   return table;
 }
@@ -50,24 +51,31 @@ function upstreamTable(registry: Registry, header: TomlTable | undefined): TomlT
  * registry itself (measured on containerd 1.6.20 and 2.1.9; containerd still sends that mirror `ns=`).
  * `_default` has no upstream of its own: without `server`, each image's own registry is the fallback.
  */
-function rootOf(registry: Registry, serverMirror: Mirror | undefined, upstreamHeader: TomlTable | undefined, facts: ContainerdFacts) {
+function rootOf(
+  registry: Registry,
+  serverMirror: Mirror | undefined,
+  upstreamHeader: TomlTable | undefined,
+  facts: ContainerdFacts,
+  placer: FilePlacer,
+) {
   if (serverMirror !== undefined)
-    return { url: serverMirror.url, settings: mirrorTable(serverMirror, facts), table: mirrorTable(serverMirror, facts) };
+    return { url: serverMirror.url, settings: mirrorTable(serverMirror, facts, placer), table: mirrorTable(serverMirror, facts, placer) };
   if (registry.server === undefined) return undefined;
-  const settings: TomlTable = tlsKeys(registry.serverTls);
+  const settings: TomlTable = tlsKeys(registry.serverTls, placer);
   if (upstreamHeader !== undefined) settings.header = upstreamHeader;
-  return { url: registry.server, settings, table: upstreamTable(registry, upstreamHeader) };
+  return { url: registry.server, settings, table: upstreamTable(registry, upstreamHeader, placer) };
 }
 
-export function renderHostsToml(registry: Registry, health: HealthView, facts: ContainerdFacts): RenderedFile {
+/** `placer`: where the registry's cluster-provided ca and client files are copied (provided-files.ts). */
+export function renderHostsToml(registry: Registry, health: HealthView, facts: ContainerdFacts, placer = new FilePlacer('')): RenderedFile {
   const mirrors = activeMirrors(registry, health);
   const serverMirror = registry.fallback ? undefined : mirrors.at(-1);
   const upstreamHeader = serverMirror === undefined ? authHeader(registry.auth, registry.authMode, 'upstream') : undefined;
-  const root = rootOf(registry, serverMirror, upstreamHeader, facts);
+  const root = rootOf(registry, serverMirror, upstreamHeader, facts, placer);
   const doc: TomlTable = root === undefined ? {} : { server: root.url, ...root.settings };
 
   const hosts: TomlTable = {};
-  for (const mirror of serverMirror === undefined ? mirrors : mirrors.slice(0, -1)) hosts[mirror.url] = mirrorTable(mirror, facts);
+  for (const mirror of serverMirror === undefined ? mirrors : mirrors.slice(0, -1)) hosts[mirror.url] = mirrorTable(mirror, facts, placer);
   if (Object.keys(hosts).length === 0 && root !== undefined && rejectsHostlessFile(facts)) hosts[root.url] = root.table;
   const dotted = needsDottedHosts(hosts, facts);
   if (Object.keys(hosts).length > 0 && !dotted) doc.host = hosts;

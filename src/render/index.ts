@@ -1,7 +1,9 @@
 // Render: desired registries × mirror health × containerd facts → the hosts.toml tree. No I/O.
+import { dirname } from 'node:path';
 import type { AgentConfig, ContainerdFacts, HealthView, RenderedFile, RenderedTree, ResolvedView } from '../model.js';
 import { hostsTomlPath, renderHostsToml } from './hosts-toml.js';
 import { withResolvedMirrors } from './named-mirrors.js';
+import { FilePlacer } from './provided-files.js';
 
 export { rejectsHostlessFile, supportsDialTimeout } from './containerd-version.js';
 export { hostsTomlPath, renderHostsToml } from './hosts-toml.js';
@@ -18,7 +20,10 @@ export function renderHostsTree(
 ): RenderedTree {
   const tree = new Map<string, RenderedFile>();
   for (const registry of withResolvedMirrors(config, resolved).registries) {
-    tree.set(hostsTomlPath(config.hostsDir, registry.name), renderHostsToml(registry, health, facts));
+    const path = hostsTomlPath(config.hostsDir, registry.name);
+    const placer = new FilePlacer(dirname(path), config.providedFiles);
+    tree.set(path, renderHostsToml(registry, health, facts, placer));
+    for (const [copy, file] of placer.files()) tree.set(copy, file);
   }
   return tree;
 }

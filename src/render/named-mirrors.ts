@@ -1,8 +1,10 @@
 // Mirrors named by a cluster host name, replaced by the addresses the probe loop resolved them to: one mirror
 // per address, in the resolver's stable order, with the named mirror's settings. Pure: config × resolutions.
 // Shaped so: the node cannot resolve the name, so the name itself is never written while an address is known;
-// a name with no address yet is left out (upstream-only, boot-safe), except on a mirror-only registry, where
-// the name stays as the server so that containerd fails the pull instead of going upstream. renderHostsTree
+// the view holds only addresses that passed their probes (health/named-endpoint.ts), so an answer nobody
+// probed never gets the credential; a name with no such address yet is left out (upstream-only, boot-safe),
+// except on a mirror-only registry, where the name stays as the server so that containerd fails the pull
+// instead of going upstream. renderHostsTree
 // applies it, so a caller without a resolver (`render`, `apply`) can never write a name containerd cannot dial.
 import type { AgentConfig, Mirror, Registry, ResolvedView } from '../model.js';
 

@@ -7,6 +7,9 @@ import { applyTree, type ApplyOptions } from '../../src/apply/apply.js';
 import { restoreAll } from '../../src/apply/restore.js';
 import type { AgentErrors } from '../../src/errors.js';
 import { listing, owned, treeOf } from './helpers.js';
+import type { AgentConfig } from '../../src/model.js';
+import { renderHostsTree } from '../../src/render/index.js';
+import { agentConfig, mirror, registry } from '../render/fixtures.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 async function put(path: string, content: string | Buffer, mode: number): Promise<void> {
@@ -156,5 +159,44 @@ describe('restoreAll', () => {
     assert.deepEqual(await readFile(quayHosts), quayOriginal);
     assert.equal(await readFile(dockerHosts, 'utf8'), 'an operator took it back\n');
     assert.equal(await readFile(join(o.stateDir, 'backups', dockerHosts), 'utf8'), 'server = "https://registry-1.docker.io"\n# theirs\n');
+  });
+
+  it('copies of cluster-provided ca and client files: owned, 0600 keys, rotated by name, and handed back (issue 25, item 6)', async (t) => {
+    const o = await setup(t);
+    await originalTree(o.hostsDir);
+    const before = await listing(o.hostsDir);
+    const tls = { ca: ['/pod/ca.pem'], client: [{ cert: '/pod/tls.crt', key: '/pod/tls.key' }], skipVerify: false };
+    const config = (ca: string): AgentConfig => ({
+      ...agentConfig([registry('docker.io', { mirrors: [mirror('https://cache.example:5443', { tls })] })]),
+      hostsDir: o.hostsDir,
+      providedFiles: new Map([
+        ['/pod/ca.pem', ca],
+        ['/pod/tls.crt', 'CERT\n'],
+        ['/pod/tls.key', 'KEY\n'],
+      ]),
+    });
+    const up = new Map([['https://cache.example:5443', 'up' as const]]);
+    const dir = join(o.hostsDir, 'docker.io');
+    const copies = async () => (await readdir(dir)).filter((n) => n.startsWith('cma-')).sort();
+
+    await applyTree(renderHostsTree(config('CA one\n'), up, {}), o);
+    const first = await copies();
+    assert.equal(first.length, 3);
+    const modes: Record<string, number> = {};
+    for (const n of first) modes[n.split('.')[1] ?? ''] = (await stat(join(dir, n))).mode & 0o777;
+    assert.deepEqual(modes, { cert: 0o644, crt: 0o644, key: 0o600 });
+    const hosts = await readFile(join(dir, 'hosts.toml'), 'utf8');
+    for (const name of first) assert.ok(hosts.includes(join(dir, name)), `hosts.toml names ${name}`);
+    assert.doesNotMatch(hosts, /\/pod\//, 'never a path that exists only in the pod');
+
+    await applyTree(renderHostsTree(config('CA two\n'), up, {}), o);
+    const rotated = await copies();
+    assert.equal(rotated.length, 3);
+    const [oldCa, newCa] = [first, rotated].map((names) => names.find((n) => n.endsWith('.crt')));
+    assert.notEqual(oldCa, newCa, 'a rotated CA is a new file; the old copy is removed');
+    assert.equal(await readFile(join(dir, newCa!), 'utf8'), owned('CA two\n'));
+
+    await restoreAll(o);
+    assert.deepEqual(await listing(o.hostsDir), before);
   });
 });

@@ -64,6 +64,25 @@ describe('CLI commands', () => {
     await assert.rejects(readFile(join(hostsDir, 'docker.io', 'hosts.toml')), /ENOENT/);
   });
 
+  it('render never shows a copied cluster-provided key (issue 25, item 6)', async () => {
+    const volume = join(root, 'tls-volume');
+    await mkdir(volume, { recursive: true });
+    const key = '-----BEGIN PRIVATE KEY-----\nrender-Key-8642\n-----END PRIVATE KEY-----\n';
+    await writeFile(join(volume, 'tls.key'), key);
+    await writeFile(join(volume, 'tls.crt'), '-----BEGIN CERTIFICATE-----\nY2VydA==\n-----END CERTIFICATE-----\n');
+    await writeFile(
+      join(volume, 'c.yaml'),
+      `registries:\n  quay.io:\n    mirrors: [{url: "https://127.0.0.1:4", probe: false, client: [{cert: ${join(volume, 'tls.crt')}, key: ${join(volume, 'tls.key')}}]}]\n`,
+    );
+    const shown = await cli(['render', '--cluster-config', volume]);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(
+      shown.stdout,
+      /cma-[0-9a-f]{16}\.key \(mode 600\)\n.*\n# a copy of a cluster-provided ca or client file, \d+ bytes: not shown/,
+    );
+    assert.doesNotMatch(shown.stdout, /render-Key-8642/);
+  });
+
   it('render shows the bytes and mode apply writes, credentials from a credentials file included but masked', async () => {
     const secretDir = join(root, 'render-creds');
     await mkdir(secretDir, { recursive: true });

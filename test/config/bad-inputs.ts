@@ -14,7 +14,16 @@ export interface BadInput {
   messageIncludes?: string;
 }
 
-export const SECRETS = ['Hunter2-s3cret', 'tok-9f8e7d6c5b4a', 'SHVudGVyMi1zM2NyZXQ'];
+export const SECRETS = [
+  'Hunter2-s3cret',
+  'tok-9f8e7d6c5b4a',
+  'SHVudGVyMi1zM2NyZXQ',
+  // Issue 25, items 8 and 9: a Giant Swarm password and its base64 `auth`, and the rest of a secret that
+  // holds a guessed word.
+  'GsS3cretPw',
+  'dTpHc1MzY3JldFB3',
+  'correcthorse',
+];
 
 const reg = (name: string, body = '{}') => `registries:\n  ${JSON.stringify(name)}: ${body}\n`;
 const mirrorOf = (fields: string) => `registries:\n  docker.io:\n    mirrors:\n      - ${fields}\n`;
@@ -22,6 +31,14 @@ const probe = (fields: string) => `probe: {${fields}}\n`;
 
 const password = (value: string) => `registries:\n  r.io:\n    auth:\n      username: bob\n      password: ${value}\n`;
 const passwordJson = (value: string) => `{"registries": {"r.io": {"auth": {"username": "bob", "password": ${value}}}}}`;
+/** A Giant Swarm endpoint whose `credentials` mapping is `body`; the error names that mapping. */
+const gsCredentials = (name: string, body: string): BadInput => ({
+  name,
+  files: { 'values.yaml': `containerRegistries:\n  docker.io:\n    - endpoint: r.io\n      credentials: ${body}\n` },
+  code: 'CMA_CONFIG_FIELD',
+  file: 'values.yaml',
+  fieldIncludes: 'containerRegistries.docker.io[0].credentials',
+});
 // Issue 10, defect 16: each level doubles the size of the one before; 30 levels expand to 2^30 values.
 const aliasBomb = ['a0: &a0 [x, x]', ...Array.from({ length: 30 }, (_, i) => `a${i + 1}: &a${i + 1} [*a${i}, *a${i}]`)].join('\n');
 const manyRegistries = (n: number) => `registries:\n${Array.from({ length: n }, (_, i) => `  r${i}.example.com: {}\n`).join('')}`;
@@ -546,6 +563,16 @@ export const BAD_INPUTS: readonly BadInput[] = [
     code: 'CMA_CONFIG_FIELD',
     file: 'registries.yaml',
     fieldIncludes: 'configs.r.io.auth.identitytoken',
+  },
+  // Issue 25, items 8 and 9: malformed credentials whose secret becomes a key of the credentials mapping.
+  gsCredentials('Giant Swarm credentials with a password missing its colon', '{username: u, password GsS3cretPw}'),
+  gsCredentials('Giant Swarm credentials with an auth missing its colon', '{auth dTpHc1MzY3JldFB3}'),
+  {
+    name: 'password with no space after the colon, holding a space',
+    files: { 'c.yaml': reg('r.io', '{auth: {username: u, password:Tr0ub4dor&3 correcthorse}}') },
+    code: 'CMA_CONFIG_FIELD',
+    file: 'c.yaml',
+    fieldIncludes: 'registries.r.io.auth',
   },
   // Issue 10, defect 6: a value YAML reads as an alias, a block scalar or a tag; the parser's own message quoted it.
   {

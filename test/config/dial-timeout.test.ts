@@ -4,12 +4,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_DIAL_TIMEOUT_MS, nativeSchema } from '../../src/config/native-schema.js';
 import { toModel } from '../../src/config/build.js';
+import { SYSTEM_DNS } from '../../src/config/kubelet-dns.js';
 
 function dialOf(mirror: Record<string, unknown>): number | undefined | string {
   const parsed = nativeSchema.safeParse({ registries: { 'docker.io': { mirrors: [{ url: 'http://10.0.0.1:5000', ...mirror }] } } });
   if (!parsed.success) return `refused: ${parsed.error.issues.map((i) => i.message).join('; ')}`;
-  return toModel(parsed.data, new Map(), { servers: [], source: 'system', clusterDomain: 'cluster.local' }).registries[0]?.mirrors[0]
-    ?.dialTimeoutMs;
+  return toModel(parsed.data, new Map(), SYSTEM_DNS).registries[0]?.mirrors[0]?.dialTimeoutMs;
 }
 
 describe('mirror dialTimeout', () => {

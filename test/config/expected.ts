@@ -1,6 +1,7 @@
 // Model builders for expected values: defaults spelled out once, so each test states only what differs.
 import type { Mirror, Registry, TlsSettings } from '../../src/model.js';
 import { DEFAULT_DIAL_TIMEOUT_MS } from '../../src/config/native-schema.js';
+import { SYSTEM_DNS } from '../../src/config/kubelet-dns.js';
 
 export const noTls = (over: Partial<TlsSettings> = {}): TlsSettings => ({ ca: [], client: [], skipVerify: false, ...over });
 
@@ -28,5 +29,5 @@ export const DEFAULTS = {
   probe: { intervalMs: 2000, timeoutMs: 1000, failureThreshold: 2, successThreshold: 2 },
   credentialFiles: [],
   restartCommand: ['systemctl', 'restart', 'containerd'],
-  dns: { servers: [], source: 'system', clusterDomain: 'cluster.local' },
+  dns: SYSTEM_DNS,
 };

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
+import { SYSTEM_DNS } from '../../src/config/kubelet-dns.js';
 import { mirror } from './expected.js';
 import { tempDir, writeTree } from '../helpers/temp-dir.js';
 
@@ -55,7 +56,7 @@ describe('loadConfig: _default, fallback and named mirrors', () => {
       config.registries[0]?.mirrors.map((m) => m.dnsName),
       ['registry-cache.kube-system.svc.cluster.local', 'cache.mirrors.svc.cluster.local', undefined, undefined],
     );
-    assert.deepEqual(config.dns, { servers: [], source: 'system', clusterDomain: 'cluster.local' });
+    assert.deepEqual(config.dns, SYSTEM_DNS);
   });
 
   it('DNS servers: clusterDNS wins, else the kubelet file (with its clusterDomain), else the system', async (t) => {
@@ -65,13 +66,33 @@ describe('loadConfig: _default, fallback and named mirrors', () => {
       'kubelet/config.yaml':
         'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nclusterDNS: [10.96.0.10]\nclusterDomain: corp.internal\n',
       'own/c.yaml': `clusterDNS: ["127.0.0.53:5353"]\nkubeletConfig: ${kubelet}\nregistries: {docker.io: {mirrors: [{url: "http://cache.ns.svc.corp.internal:5000"}]}}\n`,
-      'kubelet-only/c.yaml': `kubeletConfig: ${kubelet}\n`,
+      'kubelet-only/c.yaml': `kubeletConfig: ${kubelet}\nregistries: {docker.io: {mirrors: [{url: "${NAMED}"}]}}\n`,
     });
     const own = await loadConfig([join(dir, 'own')]);
-    assert.deepEqual(own.config.dns, { servers: ['127.0.0.53:5353'], source: 'clusterDNS', clusterDomain: 'corp.internal' });
+    const screen = { allowLoopbackAnswers: false, maxAddresses: 16 };
+    assert.deepEqual(own.config.dns, { servers: ['127.0.0.53:5353'], source: 'clusterDNS', clusterDomain: 'corp.internal', ...screen });
     assert.equal(own.config.registries[0]?.mirrors[0]?.dnsName, 'cache.ns.svc.corp.internal');
     assert.ok(own.files.includes(kubelet), 'the kubelet file counts in the config hash');
     const fromKubelet = await loadConfig([join(dir, 'kubelet-only')]);
-    assert.deepEqual(fromKubelet.config.dns, { servers: ['10.96.0.10'], source: 'kubelet', clusterDomain: 'corp.internal' });
+    assert.deepEqual(fromKubelet.config.dns, { servers: ['10.96.0.10'], source: 'kubelet', clusterDomain: 'corp.internal', ...screen });
+  });
+
+  it("the kubelet's file is read leniently (anchors, tags) and only when a mirror is named by a host name", async (t) => {
+    const dir = await tempDir(t);
+    const kubelet = join(dir, 'kubelet.yaml');
+    await writeTree(dir, {
+      // The kubelet's own YAML rules, not the agent's: an anchor, an alias and a tag.
+      'kubelet.yaml':
+        'kind: KubeletConfiguration\nclusterDNS: &dns [10.96.0.10]\nextra: *dns\nclusterDomain: !!str corp.internal\nevictionHard: !custom {memory.available: 100Mi}\n',
+      'named/c.yaml': `kubeletConfig: ${kubelet}\nregistries: {docker.io: {mirrors: [{url: "http://cache.ns.svc:5000"}]}}\n`,
+      'by-ip/c.yaml': `kubeletConfig: ${join(dir, 'broken.yaml')}\nregistries: {docker.io: {mirrors: [{url: "http://10.0.0.1:5000"}]}}\n`,
+      'broken.yaml': 'clusterDNS: [not an address\n',
+    });
+    const named = await loadConfig([join(dir, 'named')]);
+    assert.deepEqual([named.config.dns.servers, named.config.dns.clusterDomain], [['10.96.0.10'], 'corp.internal']);
+    assert.equal(named.config.registries[0]?.mirrors[0]?.dnsName, 'cache.ns.svc.corp.internal');
+    const byIp = await loadConfig([join(dir, 'by-ip')]);
+    assert.deepEqual(byIp.files, [join(dir, 'by-ip', 'c.yaml')], 'no mirror named by a host name: the kubelet file is not read');
+    assert.deepEqual(byIp.config.dns, SYSTEM_DNS);
   });
 });

@@ -46,18 +46,22 @@ describe('trust boundary: node-owned and cluster-provided sources', () => {
     assert.deepEqual(clusterFiles, [join(volume.dir, 'c.yaml')]);
   });
 
-  it('a cluster source cannot name the kubelet file the agent reads; it may set clusterDNS', async (t) => {
+  it('a cluster source cannot name the kubelet file, the DNS servers, nor allow loopback answers; a node source can', async (t) => {
     const dir = await tempDir(t);
-    const volume = await createKubeletVolume(join(dir, 'cm'), { 'c.yaml': 'kubeletConfig: /etc/shadow\nclusterDNS: [10.96.0.10]\n' });
+    const volume = await createKubeletVolume(join(dir, 'cm'), {
+      'c.yaml': 'kubeletConfig: /etc/shadow\nclusterDNS: [10.96.0.10]\nallowLoopbackAnswers: true\n',
+    });
     const lines = await refusal([], [volume.dir]);
-    assert.equal(lines.length, 1, lines.join('\n'));
-    assert.match(
-      lines[0]!,
-      new RegExp(`^${volume.dir}/c\\.yaml: kubeletConfig: a cluster-provided source .*node file.*\\[CMA_CONFIG_TRUST\\]$`),
-    );
-    await volume.swap({ 'c.yaml': 'clusterDNS: [10.96.0.10]\n' });
-    const { config } = await loadConfig([], { clusterSources: [volume.dir] });
-    assert.deepEqual(config.dns.servers, ['10.96.0.10']);
+    assert.equal(lines.length, 3, lines.join('\n'));
+    const file = `^${volume.dir}/c\\.yaml`;
+    assert.match(lines[0]!, new RegExp(`${file}: kubeletConfig: a cluster-provided source .*node file.*\\[CMA_CONFIG_TRUST\\]$`));
+    assert.match(lines[1]!, new RegExp(`${file}: clusterDNS: a cluster-provided source .*credential is sent.*\\[CMA_CONFIG_TRUST\\]$`));
+    assert.match(lines[2]!, new RegExp(`${file}: allowLoopbackAnswers: a cluster-provided source .*\\[CMA_CONFIG_TRUST\\]$`));
+    const node = join(dir, 'node.yaml');
+    await writeFile(node, 'clusterDNS: [10.96.0.10]\nallowLoopbackAnswers: true\n');
+    await volume.swap({ 'c.yaml': 'registries:\n  quay.io: {}\n' });
+    const { config } = await loadConfig([node], { clusterSources: [volume.dir] });
+    assert.deepEqual([config.dns.servers, config.dns.allowLoopbackAnswers], [['10.96.0.10'], true]);
   });
 
   it('files a cluster source names must resolve inside a cluster-provided volume, after symlinks', async (t) => {
@@ -108,11 +112,49 @@ describe('trust boundary: node-owned and cluster-provided sources', () => {
       'the files a credentials directory stands for are checked too',
     );
 
+    const absent = join(dir, 'absent.pem');
+    assert.match(
+      (await attempt(`registries:\n  registry.test:\n    ca: [${absent}]\n`)).join('\n'),
+      new RegExp(`ca\\[0\\]: ${absent} does not resolve .*cannot be shown to be inside.*\\[CMA_CONFIG_TRUST\\]`),
+      'fails closed: a path that does not resolve at the check is refused, not opened later by path',
+    );
+    await symlink(join(dir, 'not-yet.pem'), join(cm, 'dangling.pem'));
+    assert.match(
+      (await attempt(`registries:\n  registry.test:\n    ca: [${join(cm, 'dangling.pem')}]\n`)).join('\n'),
+      /dangling\.pem does not resolve.*\[CMA_CONFIG_TRUST\]/,
+      'a link inside the volume to a file not there yet',
+    );
+
     // The same references from a node-owned source are the operator's to make.
     await writeFile(cluster, 'registries:\n  registry.test: {}\n');
     const node = join(dir, 'node.yaml');
     await writeFile(node, `credentials: [${nodeCreds}]\nregistries:\n  quay.io:\n    ca: [${nodeFile}]\n`);
     assert.deepEqual(await refusal([node], [cm]), []);
+  });
+
+  it('carries the bytes of the ca and client files a cluster source names, not of a node source, in the hash', async (t) => {
+    const dir = await tempDir(t);
+    const nodeCa = join(dir, 'node-ca.pem');
+    await writeFile(nodeCa, 'NODE CA');
+    const node = join(dir, 'node.yaml');
+    await writeFile(node, `registries:\n  quay.io:\n    ca: [${nodeCa}]\n`);
+    const secret = await createKubeletVolume(join(dir, 'secret'), { 'ca.pem': 'CA one', 'tls.crt': 'CERT', 'tls.key': 'KEY' });
+    const cm = await createKubeletVolume(join(dir, 'cm'), {
+      'c.yaml': `registries:\n  docker.io:\n    ca: [${secret.path('ca.pem')}]\n    client: [{cert: ${secret.path('tls.crt')}, key: ${secret.path('tls.key')}}]\n`,
+    });
+    const first = await loadConfig([node], { clusterSources: [cm.dir, secret.dir] });
+    assert.deepEqual(
+      [...(first.config.providedFiles ?? [])],
+      [
+        [secret.path('ca.pem'), 'CA one'],
+        [secret.path('tls.crt'), 'CERT'],
+        [secret.path('tls.key'), 'KEY'],
+      ],
+    );
+    await secret.swap({ 'ca.pem': 'CA two', 'tls.crt': 'CERT', 'tls.key': 'KEY' });
+    const rotated = await loadConfig([node], { clusterSources: [cm.dir, secret.dir] });
+    assert.notEqual(rotated.hash, first.hash, 'a rotated certificate at the same path is a new config');
+    assert.equal(rotated.config.providedFiles?.get(secret.path('ca.pem')), 'CA two');
   });
 
   it('sync refuses to publish a set that sets a node-only key', async (t) => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import type { MirrorStatus } from '../../src/observe/status-format.js';
 import { newTempDir } from '../helpers/temp-dir.js';
-import { dnsmasqUnavailable, startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.js';
+import { dnsmasqUnavailable, namedMirrorConfig, startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.js';
 import { httpServer, httpsServer, makePki, tlsUnavailable, type TestPki, type TestServer } from '../helpers/servers.js';
 import { startAgentProcess, waitUntil, type AgentProcess } from '../helpers/agent-process.js';
 
@@ -62,18 +62,11 @@ describe('run: a mirror named by a cluster DNS name', { skip: dnsmasqUnavailable
     servers.push(secure);
     await dns.setRecord(NAME, ['127.0.0.21']);
     await dns.setRecord(SECURE, ['127.0.0.23']);
-    await writeFile(
-      join(root, 'config.yaml'),
-      [
-        `hostsDir: ${hostsDir}`,
-        `clusterDNS: ["${dns.server}"]`,
-        `kubeletConfig: ${join(root, 'no-kubelet.yaml')}`,
-        `probe: {interval: ${INTERVAL_MS}ms, timeout: 300ms, failureThreshold: 2, successThreshold: 2}`,
-        'registries:',
-        `  docker.io: {mirrors: [{url: "http://${NAME}:${port}"}]}`,
-        `  quay.io: {mirrors: [{url: "https://${SECURE}:${securePort}", ca: "${pki.caCert}"}]}`,
-      ].join('\n'),
-    );
+    const registries = [
+      `docker.io: {mirrors: [{url: "http://${NAME}:${port}"}]}`,
+      `quay.io: {mirrors: [{url: "https://${SECURE}:${securePort}", ca: "${pki.caCert}"}]}`,
+    ];
+    await writeFile(join(root, 'config.yaml'), namedMirrorConfig({ root, hostsDir, dns, intervalMs: INTERVAL_MS, registries }));
     agent = await startAgentProcess(['--config', join(root, 'config.yaml'), '--state-dir', join(root, 'state')]);
   });
   after(async () => {

@@ -190,6 +190,7 @@ describe('buildStatus', () => {
         {
           resolution: { name: 'cache.ns.svc.cluster.local', addresses: ['10.96.0.7', '10.96.0.8'], at: T0 + 6000, reuseMs: 1000 },
           addresses: ['http://10.96.0.7:5000', 'http://10.96.0.8:5000'],
+          proven: ['http://10.96.0.7:5000'],
         },
       ],
       [
@@ -197,6 +198,7 @@ describe('buildStatus', () => {
         {
           resolution: { name: 'gone.ns.svc.cluster.local', addresses: [], at: T0 + 7000, reuseMs: 250, error: 'NXDOMAIN: x' },
           addresses: [],
+          proven: [],
         },
       ],
     ]);

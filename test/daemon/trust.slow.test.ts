@@ -44,4 +44,26 @@ describe('trust boundary in the daemon', () => {
     assert.doesNotMatch(await readFile(containerdConfig, 'utf8'), /quay\.io/, 'no credentials went to config.toml');
     await assert.rejects(stat(pwned), /ENOENT/, 'the cluster-provided command never ran');
   });
+
+  it('a cluster edit with malformed Giant Swarm credentials is refused, its password nowhere: log, /readyz, /status (issue 25, item 8)', async (t) => {
+    const dir = await tempDir(t, 'trust-gs');
+    const node = join(dir, 'node.yaml');
+    await writeFile(node, `hostsDir: ${join(dir, 'certs.d')}\nrestartCommand: [/bin/true]\n`);
+    const volume = await createKubeletVolume(join(dir, 'cm'), {
+      'values.yaml': 'containerRegistries:\n  quay.io:\n    - endpoint: quay.io\n',
+    });
+    const agent = await startAgentProcess(['--config', node, '--cluster-config', volume.dir, '--state-dir', join(dir, 'state')]);
+    onTestEnd(t, () => agent.stop());
+    await agent.waitForStatus('the first apply', (s) => s.ready);
+    const secrets = ['GsS3cretPw', 'dTpHc1MzY3JldFB3'];
+    await volume.swap({
+      'values.yaml':
+        'containerRegistries:\n  quay.io:\n    - endpoint: quay.io\n      credentials: {username: u, password GsS3cretPw}\n    - endpoint: r.io\n      credentials: {auth dTpHc1MzY3JldFB3}\n',
+    });
+    const rejected = await agent.waitForStatus('the rejection', (s) => s.config.lastError !== undefined);
+    assert.match(rejected.config.lastError ?? '', /credentials\["\*\*\*"\]: unknown key/);
+    const readyz = await (await fetch(`http://${agent.listen}/readyz`)).text();
+    const everything = [agent.rawLines.join('\n'), readyz, JSON.stringify(await agent.status())].join('\n');
+    for (const secret of secrets) assert.ok(!everything.includes(secret), `${secret} leaked`);
+  });
 });

@@ -48,7 +48,7 @@ describe('runDoctor', () => {
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  function node(name: string): Omit<DoctorOptions, 'probe'> & { cfg: AgentConfig } {
+  function node(name: string): Omit<DoctorOptions, 'probe' | 'containerdConfig'> & { cfg: AgentConfig; containerdConfig: string } {
     const root = join(dir, name);
     const hostsDir = join(root, 'hosts');
     const cfg = config(hostsDir);
@@ -158,6 +158,15 @@ describe('runDoctor', () => {
     assert.ok(shadow, formatDoctorReport(result));
     assert.equal(shadow.problem.split(' ')[0], join(n.hostsDir, 'registry.local_5000_'));
     assert.match(shadow.fix, /then remove/);
+  });
+
+  it('--containerd-config none: config.toml is not checked, and not called missing (issue 25, item 17)', async () => {
+    const n = await stockNode('none');
+    const result = await runDoctor({ ...n, containerdConfig: undefined, probe: () => Promise.resolve({ ok: true }) });
+    const text = formatDoctorReport(result);
+    assert.doesNotMatch(text, /does not exist/);
+    assert.match(text, /config\.toml: not checked \(--containerd-config none: its owner must set the registry config_path = ".*hosts"\)/);
+    assert.equal(result.healthy, true, text);
   });
 
   it('reports an agent config that does not load', async () => {

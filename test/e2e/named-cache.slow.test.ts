@@ -55,6 +55,8 @@ describe('a cache named by its Service name, on real containerd', { skip: E2E_SK
         hostsDir: bed.hostsDir,
         clusterDNS: [dns.server],
         kubeletConfig: join(bed.dir, 'no-kubelet.yaml'),
+        // The test bed's Service addresses are loopback ones; a node-owned config may allow them.
+        allowLoopbackAnswers: true,
         probe: { interval: '2s', timeout: '1s', failureThreshold: 2, successThreshold: 2 },
         registries: { [registry]: { server: bed.upstream.url, mirrors: [{ url: `http://${NAME}:${bed.cache.port}` }] } },
       }),

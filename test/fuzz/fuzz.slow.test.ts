@@ -12,6 +12,7 @@ import { caseAt, ISSUE_CASES } from './cases.js';
 import { checkCase, writeCase } from './check.js';
 import { emptySummary, record, runBatches, runCli } from './harness.js';
 import { ensureBuilt } from '../helpers/built-cli.js';
+import { runDnsAnswers, runDnsThroughServer } from './dns-answers.js';
 
 // Generous: these bound a hang on a loaded machine; `make fuzz` holds every input to 2 s.
 const HANG_MS = 20_000;
@@ -42,6 +43,12 @@ describe('fuzz sample', { timeout: 180_000 }, () => {
     assert.deepEqual(summary.findings, []);
     assert.equal(summary.ran, 400);
     assert.ok((summary.exits['0'] ?? 0) > 0 && (summary.exits['2'] ?? 0) > 0, `both outcomes occur: ${JSON.stringify(summary.exits)}`);
+  });
+
+  it('DNS answers (issue 25): 1000 generated answers screened, 5 through a real DNS server and the resolver', async () => {
+    const summary = await runDnsThroughServer(SEED + 4, 5, runDnsAnswers(SEED + 3, 1000));
+    assert.deepEqual(summary.findings, []);
+    assert.ok(summary.ran >= 1000);
   });
 
   it("through the built CLI under the heap cap: issue 10's reproductions and generated inputs", async () => {

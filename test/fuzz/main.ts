@@ -7,6 +7,7 @@ import { caseAt } from './cases.js';
 import { emptySummary, record, runBatches, runCli, type Summary } from './harness.js';
 import { isModeName, MODES, type ModeName } from './modes.js';
 import { ensureBuilt } from '../helpers/built-cli.js';
+import { runDnsAnswers, runDnsThroughServer } from './dns-answers.js';
 
 const env = (name: string, fallback: number): number =>
   process.env[name] === undefined || process.env[name] === '' ? fallback : Number(process.env[name]);
@@ -49,6 +50,8 @@ const batched = summary.ran;
 for (let i = 0; i < cliRuns && (seconds === 0 || Date.now() < started + (seconds + 60) * 1000); i++) {
   record(summary, seed + 1, i, await runCli(caseAt(seed + 1, i), maxMs + 1000));
 }
+// DNS-answer mode (dns-answers.ts): FUZZ_DNS_RUNS answers screened (default 5000), FUZZ_DNS_SERVER_RUNS through dnsmasq (default 10).
+const dns = await runDnsThroughServer(seed + 3, env('FUZZ_DNS_SERVER_RUNS', 10), runDnsAnswers(seed + 2, env('FUZZ_DNS_RUNS', 5000)));
 const report = {
   seed,
   batched,
@@ -56,6 +59,7 @@ const report = {
   throughCli: summary.ran - batched,
   seconds: Math.round((Date.now() - started) / 1000),
   ...summary,
+  dnsAnswers: dns,
 };
 process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-process.exitCode = summary.findings.length === 0 ? 0 : 1;
+process.exitCode = summary.findings.length + dns.findings.length === 0 ? 0 : 1;

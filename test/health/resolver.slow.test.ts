@@ -10,6 +10,8 @@ import { newTempDir } from '../helpers/temp-dir.js';
 import { dnsmasqUnavailable, startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.js';
 
 const NAME = 'registry-cache.kube-system.svc.cluster.local';
+/** The test bed's DNS answers are loopback addresses: allowed as a node-owned config allows them. */
+const SCREEN = { allowLoopback: true, maxAddresses: 16 };
 
 describe('NameResolver on a real DNS server', { skip: dnsmasqUnavailable() }, () => {
   let dir: string;
@@ -25,14 +27,14 @@ describe('NameResolver on a real DNS server', { skip: dnsmasqUnavailable() }, ()
 
   it('answers A and AAAA in a stable order: IPv4 numerically, then IPv6', async () => {
     await dns.setRecord(NAME, ['::1', '127.0.0.30', '127.0.0.4', '127.0.0.21']);
-    const resolution = await new NameResolver({ servers: [dns.server], timeoutMs: 1000 }).resolve(NAME, 1000);
+    const resolution = await new NameResolver({ servers: [dns.server], timeoutMs: 1000, ...SCREEN }).resolve(NAME, 1000);
     assert.deepEqual(resolution.addresses, ['127.0.0.4', '127.0.0.21', '127.0.0.30', '::1']);
     assert.equal(resolution.error, undefined);
   });
 
   it('reuses an answer within min(TTL, ceiling), then asks again and sees a changed record', async () => {
     let now = 1_000_000;
-    const resolver = new NameResolver({ servers: [dns.server], timeoutMs: 1000, now: () => now });
+    const resolver = new NameResolver({ servers: [dns.server], timeoutMs: 1000, now: () => now, ...SCREEN });
     await dns.setRecord(NAME, ['127.0.0.21']);
     const first = await resolver.resolve(NAME, 1000);
     assert.equal(first.reuseMs, 1000, 'a 30 s TTL is cut to the ceiling');
@@ -47,16 +49,32 @@ describe('NameResolver on a real DNS server', { skip: dnsmasqUnavailable() }, ()
     const zero = await startDnsmasq({ dir: join(dir, 'zero'), host: '127.0.0.54', ttlSeconds: 0 });
     try {
       await zero.setRecord(NAME, ['127.0.0.21']);
-      const resolution = await new NameResolver({ servers: [zero.server], timeoutMs: 1000 }).resolve(NAME, 1000);
+      const resolution = await new NameResolver({ servers: [zero.server], timeoutMs: 1000, ...SCREEN }).resolve(NAME, 1000);
       assert.equal(resolution.reuseMs, TTL_FLOOR_MS);
     } finally {
       await zero.stop();
     }
   });
 
+  it('screens the answer: special addresses refused with their reason, loopback only when allowed', async () => {
+    await dns.setRecord(NAME, ['0.0.0.0', '169.254.169.254', '127.0.0.21', '::', '::ffff:127.0.0.1', 'fe80::1', 'ff02::1']);
+    const strict = await new NameResolver({ servers: [dns.server], timeoutMs: 1000, maxAddresses: 16 }).resolve(NAME, 1000);
+    assert.deepEqual(strict.addresses, []);
+    assert.match(
+      strict.error ?? '',
+      /^no usable address for registry-cache\.kube-system\.svc\.cluster\.local: refused 0\.0\.0\.0 \(unspecified\), 127\.0\.0\.21 \(loopback\), 169\.254\.169\.254 \(link-local\), :: \(unspecified\) and 3 more: never written$/,
+    );
+    const allowed = await new NameResolver({ servers: [dns.server], timeoutMs: 1000, ...SCREEN }).resolve(NAME, 1000);
+    assert.deepEqual(allowed.addresses, ['127.0.0.21', '::ffff:127.0.0.1']);
+    assert.match(
+      allowed.note ?? '',
+      /^refused 0\.0\.0\.0 \(unspecified\), 169\.254\.169\.254 \(link-local\), :: \(unspecified\), fe80::1 \(link-local\) and 1 more: never written$/,
+    );
+  });
+
   it('NXDOMAIN: the name does not exist', async () => {
     await dns.setRecord(NAME, []);
-    const resolution = await new NameResolver({ servers: [dns.server], timeoutMs: 1000 }).resolve(NAME, 1000);
+    const resolution = await new NameResolver({ servers: [dns.server], timeoutMs: 1000, ...SCREEN }).resolve(NAME, 1000);
     assert.deepEqual(resolution.addresses, []);
     assert.match(resolution.error ?? '', /^NXDOMAIN: .* says registry-cache\.kube-system\.svc\.cluster\.local does not exist$/);
   });
@@ -64,7 +82,7 @@ describe('NameResolver on a real DNS server', { skip: dnsmasqUnavailable() }, ()
   it('the DNS server stopped: no server answers', async () => {
     const gone = await startDnsmasq({ dir: join(dir, 'gone'), host: '127.0.0.55' });
     await gone.stop();
-    const resolution = await new NameResolver({ servers: [gone.server], timeoutMs: 1000 }).resolve(NAME, 1000);
+    const resolution = await new NameResolver({ servers: [gone.server], timeoutMs: 1000, ...SCREEN }).resolve(NAME, 1000);
     assert.match(resolution.error ?? '', /no DNS server answers at 127\.0\.0\.55:\d+/);
   });
 
@@ -73,7 +91,7 @@ describe('NameResolver on a real DNS server', { skip: dnsmasqUnavailable() }, ()
     await new Promise<void>((resolve) => silent.bind(0, '127.0.0.56', resolve));
     try {
       const server = `127.0.0.56:${silent.address().port}`;
-      const resolution = await new NameResolver({ servers: [server], timeoutMs: 300 }).resolve(NAME, 1000);
+      const resolution = await new NameResolver({ servers: [server], timeoutMs: 300, ...SCREEN }).resolve(NAME, 1000);
       assert.match(resolution.error ?? '', /^DNS timeout: no answer from 127\.0\.0\.56:\d+ within 300 ms$/);
     } finally {
       silent.close();

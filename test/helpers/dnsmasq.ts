@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import { Resolver } from 'node:dns/promises';
 import { assertLoopback } from './servers.js';
@@ -113,11 +113,14 @@ export async function startDnsmasq(options: DnsmasqOptions): Promise<Dnsmasq> {
     const tmp = join(options.dir, `.record-${fileCount++}`);
     writeFileSync(tmp, addresses.map((a) => `${a} ${name}\n`).join(''));
     renameSync(tmp, file);
-    // dnsmasq reads the file at its inotify event: wait until it answers with exactly the new set.
-    const want = [...addresses].sort().join(',');
+    // dnsmasq reads the file at its inotify event: wait until it answers with exactly the new set, each
+    // address compared in one spelling (`0:0:0:0:0:0:0:1` is `::1`, `::ffff:127.0.0.1` is `::ffff:7f00:1`).
+    const set = (list: string[]): string =>
+      [...new Set(list.map((a) => (isIPv6(a) ? new URL(`http://[${a}]`).hostname : a)))].sort().join(',');
+    const want = set(addresses);
     await waitFor(`dnsmasq to serve ${name} = [${want}]`, async () => {
       const got = [...(await resolver.resolve4(name).catch(() => [])), ...(await resolver.resolve6(name).catch(() => []))];
-      return got.sort().join(',') === want ? true : undefined;
+      return set(got) === want ? true : undefined;
     });
   };
 
@@ -131,4 +134,20 @@ export async function startDnsmasq(options: DnsmasqOptions): Promise<Dnsmasq> {
       proc = undefined;
     },
   };
+}
+
+/**
+ * A node-owned agent config whose named mirrors are resolved through `dns`: the test bed's Service addresses
+ * are loopback ones, which only a node-owned `allowLoopbackAnswers` lets through; no kubelet file is read.
+ */
+export function namedMirrorConfig(o: { root: string; hostsDir: string; dns: Dnsmasq; intervalMs: number; registries: string[] }): string {
+  return [
+    `hostsDir: ${o.hostsDir}`,
+    `clusterDNS: ["${o.dns.server}"]`,
+    `kubeletConfig: ${join(o.root, 'no-kubelet.yaml')}`,
+    'allowLoopbackAnswers: true',
+    `probe: {interval: ${o.intervalMs}ms, timeout: 300ms, failureThreshold: 2, successThreshold: 2}`,
+    'registries:',
+    ...o.registries.map((r) => `  ${r}`),
+  ].join('\n');
 }

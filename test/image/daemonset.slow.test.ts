@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { createKubeletVolume, type KubeletVolume } from '../helpers/kubelet-volume.js';
@@ -117,6 +117,12 @@ describe('the image, run as the shipped DaemonSet runs it', { skip: unavailable,
    * `root`), the ConfigMap and Secret volumes.
    */
   const volumeSource = (volume: Volume, root = 'node'): string => {
+    if (volume.hostPath?.type === 'FileOrCreate') {
+      // As the kubelet does: an empty file where none is (the kubelet's config on a node without kubeadm's).
+      mkdirSync(dirname(onNode(volume.hostPath.path)), { recursive: true });
+      if (!existsSync(onNode(volume.hostPath.path))) writeFileSync(onNode(volume.hostPath.path), '');
+      return onNode(volume.hostPath.path);
+    }
     if (volume.hostPath) {
       const path = volume.hostPath.path === '/run/containerd' ? onNode(volume.hostPath.path) : onNode(volume.hostPath.path, root);
       mkdirSync(path, { recursive: true });

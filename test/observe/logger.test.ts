@@ -187,6 +187,17 @@ describe('logger', () => {
     assert.equal(describeError(hostile), 'an error that cannot be shown as text');
   });
 
+  it('a secret shorter than 4 characters is scrubbed where it stands alone, never inside words (issue 25, item 17)', () => {
+    const secrets = credentialSecrets({ kind: 'basic', username: 'u', password: 'b' });
+    const { logger, lines } = capture({}, () => secrets);
+    logger.warn({ event: 'x' }, 'probe of http://cache.b.example/v2 by bob failed: basic auth u:b rejected (password=b)');
+    const out = lines().join('\n');
+    assert.match(out, /by bob failed: basic auth u:\[REDACTED\] rejected \(password=\[REDACTED\]\)/);
+    assert.match(out, /cache\.\[REDACTED\]\.example/);
+    assert.equal(redactText('a b c abba b.', ['b']), 'a [REDACTED] c abba [REDACTED].');
+    assert.equal(redactText('x+y x+yz', ['x+y']), '[REDACTED] x+yz');
+  });
+
   it('redactText, redactUrl', () => {
     assert.equal(redactText('a hunter2 b hunter22', ['hunter2', 'hunter22', '']), 'a [REDACTED] b [REDACTED]');
     assert.equal(redactUrl('https://bob:pw@mirror.local:5000/v2'), 'https://mirror.local:5000/v2');

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { ContainerdFacts, HealthView, Registry } from '../../src/model.js';
 import { renderHostsTree, rejectsHostlessFile } from '../../src/render/index.js';
 import { agentConfig, CONTAINERD_2_1, mirror, registry } from './fixtures.js';
+import { httpsServer, makePki, tlsUnavailable } from '../helpers/servers.js';
 import {
   containerdUnavailable,
   deadLoopbackHost,
@@ -127,5 +128,45 @@ describe('rendered hosts.toml on the installed containerd', { skip: unavailable 
     );
     order.forEach((r, i) => assert.equal(manifestRequests(r)[0]!.authorization, basic(i)));
     assert.equal(manifestRequests(upstream)[0]!.authorization, undefined);
+  });
+
+  it('reads the copies of cluster-provided ca and client files: TLS with a client certificate to the mirror (issue 25, item 6)', async (t) => {
+    if ((await tlsUnavailable()) !== undefined) return t.skip('no openssl');
+    const pki = await makePki();
+    const seen: string[] = [];
+    const secure = await httpsServer(
+      pki,
+      (req, res) => {
+        seen.push(req.url ?? '');
+        res.writeHead(req.url === '/v2/' ? 200 : 404, { 'content-type': 'application/json' }).end('{}');
+      },
+      { host: '127.0.0.1', requireClientCert: true },
+    );
+    try {
+      // Paths that exist only in a pod: containerd can succeed only through the copies in the hosts dir.
+      const tls = { ca: ['/pod/secret/ca.crt'], client: [{ cert: '/pod/secret/tls.crt', key: '/pod/secret/tls.key' }], skipVerify: false };
+      const reg = registry(name, { server: upstream.url, mirrors: [mirror(secure.url, { tls })] });
+      const providedFiles = new Map([
+        ['/pod/secret/ca.crt', fs.readFileSync(pki.caCert, 'utf8')],
+        ['/pod/secret/tls.crt', fs.readFileSync(pki.clientCert, 'utf8')],
+        ['/pod/secret/tls.key', fs.readFileSync(pki.clientKey, 'utf8')],
+      ]);
+      for (const [file, { content, mode }] of renderHostsTree(
+        { ...agentConfig([reg]), hostsDir, providedFiles },
+        new Map([[secure.url, 'up']]),
+        facts,
+      )) {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, content, { mode });
+      }
+      await pull(daemon, hostsDir, `${name}/${REPO}:latest`);
+      assert.ok(
+        seen.some((url) => url.includes(`${REPO}/manifests/latest`)),
+        `the mirror was reached over TLS with the copied ca and client pair: ${seen.join(', ')}`,
+      );
+    } finally {
+      await secure.close();
+      await pki.remove();
+    }
   });
 });

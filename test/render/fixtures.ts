@@ -1,5 +1,6 @@
 // Small builders for render inputs: defaults of the native dialect, overridable per test.
 import type { AgentConfig, ContainerdFacts, Mirror, Registry, TlsSettings } from '../../src/model.js';
+import { SYSTEM_DNS } from '../../src/config/kubelet-dns.js';
 
 export const HOSTS_DIR = '/etc/containerd/certs.d';
 
@@ -29,6 +30,6 @@ export function agentConfig(registries: Registry[]): AgentConfig {
     registries: [...registries].sort((a, b) => (a.name < b.name ? -1 : 1)),
     credentialFiles: [],
     restartCommand: ['systemctl', 'restart', 'containerd'],
-    dns: { servers: [], source: 'system', clusterDomain: 'cluster.local' },
+    dns: SYSTEM_DNS,
   };
 }

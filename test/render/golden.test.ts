@@ -44,6 +44,20 @@ const tlsConfig = agentConfig([
   }),
 ]);
 
+// Issue 25, item 6: the same registry with some of its files from a cluster source (in the DaemonSet they exist
+// only in the pod): each is copied into the registry's directory, named by its content, and hosts.toml names
+// the copy; keys and a cert holding its key are 0600. The node's own files stay named as they are.
+const pem = (what: string) => `-----BEGIN ${what}-----\nZmFrZQ==\n-----END ${what}-----\n`;
+const clusterTlsConfig: AgentConfig = {
+  ...tlsConfig,
+  providedFiles: new Map([
+    ['/etc/ssl/cache-ca.pem', pem('CERTIFICATE')],
+    ['/etc/ssl/node.crt', pem('CERTIFICATE')],
+    ['/etc/ssl/node.key', pem('PRIVATE KEY')],
+    ['/etc/ssl/combined.pem', `${pem('CERTIFICATE')}${pem('PRIVATE KEY')}`],
+  ]),
+};
+
 // IPv6 literals: containerd 1.x cannot read a table header holding `]` (issue 10055), 2.x reads only headers.
 const V6_CACHE = 'http://[fd00::50]:5000';
 const ipv6Config = agentConfig([
@@ -188,6 +202,12 @@ const cases: Array<{
   {
     name: 'tls-options-containerd-2.1',
     config: tlsConfig,
+    health: health({ 'https://cache.example:5443': 'up', 'https://cache2.example': 'up' }),
+    facts: CONTAINERD_2_1,
+  },
+  {
+    name: 'tls-cluster-provided-files',
+    config: clusterTlsConfig,
     health: health({ 'https://cache.example:5443': 'up', 'https://cache2.example': 'up' }),
     facts: CONTAINERD_2_1,
   },

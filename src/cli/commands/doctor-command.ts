@@ -6,7 +6,7 @@ import { EXIT_OK, EXIT_RUNTIME, errorLines } from '../../errors.js';
 import { withHostsDir } from '../../config/effective-config.js';
 import { DEFAULT_HOSTS_DIR } from '../../config/native-schema.js';
 import type { AgentConfig } from '../../model.js';
-import type { CommandFlags } from '../args.js';
+import { managedContainerdConfig, type CommandFlags } from '../args.js';
 import { fetchAgentStatus } from '../../observe/status-client.js';
 
 /** The innermost reason (a refused connect, a timeout): doctor has no --listen flag to blame. */
@@ -39,7 +39,7 @@ export async function doctorCommand(flags: CommandFlags): Promise<number> {
   );
   const result = await runDoctor({
     agent,
-    containerdConfig: flags.containerdConfig,
+    containerdConfig: managedContainerdConfig(flags),
     hostsDir: config?.hostsDir ?? flags.hostsDir ?? DEFAULT_HOSTS_DIR,
     stateDir: flags.stateDir,
     config,
