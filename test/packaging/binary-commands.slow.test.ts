@@ -61,7 +61,7 @@ describe("the packaged executable's commands", { skip: existsSync(EXE) ? false :
     const exited = once(agent, 'exit');
     t.after(() => agent.kill('SIGKILL'));
     const status = await waitUntil(`\`status --listen ${listen}\` to say ready`, async () => {
-      const r = await exe(['status', '--listen', listen, '--json']);
+      const r = await exe(['status', '--listen', listen, '--json', '--wait', '0']);
       return r.code === 0 && (JSON.parse(r.stdout) as { ready: boolean }).ready ? r : undefined;
     });
     assert.equal(status.stderr, '');
