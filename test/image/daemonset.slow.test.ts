@@ -182,7 +182,7 @@ describe('the image, run as the shipped DaemonSet runs it', { skip: unavailable,
     // Where the DaemonSet mounts containerd's socket from: /run/containerd/containerd.sock of the node.
     containerd = await startContainerd({ dir: onNode('/run/containerd'), hostsDir: hostsDir() });
     stops.push(() => containerd.stop());
-    node = await startNodeInit(dir);
+    node = await startNodeInit(dir, { '/etc/containerd': onNode('/etc/containerd') });
     stops.push(() => node.stop());
     const repository = imageName.slice(0, imageName.lastIndexOf(':'));
     await containerd.ctr(['images', 'import', '--base-name', repository, ARCHIVE]);

@@ -3,7 +3,10 @@
 // "host PID namespace" is a fresh one whose PID 1 runs in a private copy of this machine's mount namespace,
 // where /usr/local/bin (first on the pod's PATH, which nsenter keeps) holds only a `systemctl` recorder: the
 // pod's `systemctl restart containerd` is proven to arrive on the host side, and never restarts anything.
-// `containerd --version` there is this machine's (the test bed's) /usr/bin/containerd.
+// `containerd --version` there is this machine's (the test bed's) /usr/bin/containerd. The node's own
+// directories (its /etc/containerd) are bound over this machine's there, as a real host has them at those
+// paths: the agent's `containerd config dump` of a planned config.toml runs on the host side and must find
+// the file where the pod wrote it.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnLogged, type ManagedProcess } from '../helpers/testbed/process.js';
@@ -17,7 +20,8 @@ export interface NodeInit {
   stop(): Promise<void>;
 }
 
-export async function startNodeInit(dir: string): Promise<NodeInit> {
+/** `hostPaths`: node path -> where this test keeps it; each is bound at the node path in the node's namespace. */
+export async function startNodeInit(dir: string, hostPaths: Record<string, string> = {}): Promise<NodeInit> {
   const calls = join(dir, 'systemctl.calls');
   const bin = join(dir, 'host-bin');
   mkdirSync(bin);
@@ -36,7 +40,10 @@ export async function startNodeInit(dir: string): Promise<NodeInit> {
       '--',
       'sh',
       '-c',
-      `mount --bind ${bin} /usr/local/bin && exec sleep infinity`,
+      [[bin, '/usr/local/bin'], ...Object.entries(hostPaths).map(([at, from]) => [from, at])]
+        .map(([from, at]) => `mount --bind '${from}' '${at}'`)
+        .concat('exec sleep infinity')
+        .join(' && '),
     ],
     join(dir, 'node-init.log'),
   );
