@@ -111,7 +111,10 @@ async function readSource(source: string, errors: AgentError[]): Promise<SourceF
   }
 }
 
-const MAX_GENERATION_READS = 5;
+// Under back-to-back publishing (host mode's sync, a CI machine at full load) a read overlaps the next swap about
+// half the time: five tries let a mixed set through now and then (seen once in CI on Node 24); 50 tries of a few
+// milliseconds each do not, and a kubelet or sync that publishes that fast for that long is not a real source.
+const MAX_GENERATION_READS = 50;
 
 /** Where a kubelet volume's `..data` points, or undefined for a plain directory. */
 async function dataGeneration(dir: string): Promise<string | undefined> {
