@@ -1,8 +1,8 @@
 // The one-shot commands (`render`, `apply`) say which configured mirrors their files leave out, and why, one
 // line each: a file written upstream-only right after `render` showed the mirror must not look like a bug.
-// Mirrors the rule of render/mirrors.ts and render/named-mirrors.ts from the outside: only a registry that may
-// fall back drops a mirror; a mirror-only registry lists every mirror whatever its health.
+// Asks render's own rule which mirrors are written, so the lines cannot disagree with the files.
 import type { AgentConfig, HealthView } from '../model.js';
+import { activeMirrors } from '../render/mirrors.js';
 
 export interface LeftOutMirror {
   registry: string;
@@ -25,24 +25,23 @@ export function leftOutMirrors(
 ): LeftOutMirror[] {
   const out: LeftOutMirror[] = [];
   for (const registry of config.registries) {
-    if (!registry.fallback) continue;
-    const seen = new Set<string>();
-    const left: Array<Omit<LeftOutMirror, 'upstreamOnly'>> = [];
-    for (const mirror of registry.mirrors) {
-      if (seen.has(mirror.url)) continue;
-      seen.add(mirror.url);
-      let reason: string | undefined;
-      if (mirror.dnsName !== undefined) reason = NAMED_REASON;
-      else if (mirror.probe && health.get(mirror.url) !== 'up') {
-        reason =
-          why.assumed === 'down'
+    // What render writes (render/mirrors.ts); a DNS-named mirror of a registry that may fall back is written only
+    // as the addresses `run` resolves (render/named-mirrors.ts), so a one-shot command leaves it out.
+    const written = new Set(
+      activeMirrors(registry, health)
+        .filter((m) => !(registry.fallback && m.dnsName !== undefined))
+        .map((m) => m.url),
+    );
+    for (const mirror of new Map(registry.mirrors.map((m) => [m.url, m])).values()) {
+      if (written.has(mirror.url)) continue;
+      const reason =
+        mirror.dnsName !== undefined
+          ? NAMED_REASON
+          : why.assumed === 'down'
             ? 'assumed down (--assume-mirrors down)'
             : `its probe failed (${why.failures?.get(mirror.url) ?? 'no answer'}); \`run\` adds it once it answers`;
-      }
-      if (reason !== undefined) left.push({ registry: registry.name, url: mirror.url, reason });
+      out.push({ registry: registry.name, url: mirror.url, reason, upstreamOnly: written.size === 0 });
     }
-    const upstreamOnly = left.length === seen.size;
-    out.push(...left.map((l) => ({ ...l, upstreamOnly })));
   }
   return out;
 }
