@@ -76,8 +76,9 @@ cma_before_remove() {
 cma_after_purge() {
   state=$cma_state
   rm -f "$cma_removed_mark"
-  # A manifest left behind means restore did not finish: keep the backups it points at.
-  if [ -e "$state/manifest.json" ]; then
+  # A manifest left behind means restore did not finish, and a config.toml copy left behind that restore could
+  # not give it back (someone changed the file since): keep what the operator may still need.
+  if [ -e "$state/manifest.json" ] || [ -e "$state/containerd-config.toml.orig" ]; then
     echo "containerd-mirror-agent: kept $state: it still holds backups of your files" >&2
   else
     rm -rf "$state"

@@ -1,18 +1,19 @@
-// Reads config.toml, plans the edit and writes it: a backup of the operator's original first (once), then
-// an atomic replace. Returns the plan so the caller can hand the bytes to the restart policy.
-import { chmod, lstat, mkdir, readdir, readFile, realpath, stat } from 'node:fs/promises';
+// Reads config.toml, plans the edit and writes it: the operator's original kept first (once), then an
+// atomic replace; and gives the original back for `restore`. Returns what containerd now reads, for the
+// restart policy.
+import { chmod, mkdir, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AgentError } from '../errors.js';
 import { FileReadError, readRegularFile } from '../regular-file.js';
 import type { AgentConfig, ContainerdFacts } from '../model.js';
-import { writeFileAtomic } from '../apply/atomic-write.js';
+import { fsyncDir, writeFileAtomic } from '../apply/atomic-write.js';
 import { containerdAuths } from './auths.js';
-import { planContainerdConfig, type ContainerdConfigPlan } from './config-toml.js';
+import { BLOCK_BEGIN, planContainerdConfig, type ContainerdConfigPlan } from './config-toml.js';
 import { checkImports } from './imports.js';
 import { checkContainerdLoads } from './loadable.js';
 import { parseTomlSafely } from './toml-text.js';
+import { CONFIG_BACKUP_FILE, forgetOriginal, keepOriginalOnce, readOriginal } from './config-original.js';
 
-export const CONFIG_BACKUP_FILE = 'containerd-config.toml.orig';
 /** The config_path values the agent set in config.toml, one a line, so a later change of hostsDir may move them. */
 const CONFIG_PATH_FILE = 'containerd-config-path';
 
@@ -105,7 +106,7 @@ export async function updateContainerdConfig(options: SyncOptions): Promise<Upda
     if (plan.changed) {
       // containerd must never be left pointing at a directory that does not exist.
       await mkdir(options.hostsDir, { recursive: true, mode: 0o755 });
-      if (current.content !== undefined) await backupOnce(current.path, options.stateDir);
+      await keepOriginalOnce(current.path, current.content !== undefined, current.mode, options.stateDir);
       await mkdir(dirname(current.path), { recursive: true, mode: 0o755 });
       // Recorded first, the old one kept: whether a kill lands before or after the write, the config_path in
       // the file is one the agent knows it set.
@@ -125,6 +126,80 @@ export async function updateContainerdConfig(options: SyncOptions): Promise<Upda
   };
 }
 
+/** What `restore` did with config.toml; `content` is what containerd reads now ('' when there is no file). */
+export type GivenBack =
+  | { outcome: 'restored'; path: string; content: string; mode: number; written: boolean; before: string }
+  | { outcome: 'removed'; path: string; content: ''; before: string }
+  /** Not given back: `why`; `holdsBlock` when the agent's block (its credentials) is still in the file. */
+  | { outcome: 'kept'; path: string; why: string; holdsBlock: boolean; backup: string | undefined };
+
+/**
+ * config.toml back as it was before the agent's first edit, byte for byte and with its mode, or removed when
+ * the agent created it; but only when nobody else changed it since: the file less the agent's edit must be
+ * the original less the same edit. Restoring the copy over someone's later edits would lose them.
+ */
+export async function giveBackContainerdConfig(options: Omit<SyncOptions, 'config' | 'containerdBinary'>): Promise<GivenBack> {
+  const current = await readContainerdConfig(options.path);
+  const original = await readOriginal(options.stateDir);
+  const path = current.path;
+  const kept = (why: string): GivenBack => ({
+    outcome: 'kept',
+    path,
+    why,
+    holdsBlock: (current.content ?? '').includes(BLOCK_BEGIN),
+    backup: original?.existed === true ? join(options.stateDir, CONFIG_BACKUP_FILE) : undefined,
+  });
+  if (original === undefined) return kept("the state dir holds no copy of it from before the agent's first edit");
+  const before = original.existed ? original.content.toString('utf8') : undefined;
+  if (!(await onlyTheAgentChanged(current.content, before, options)))
+    return kept("it was changed by someone else since the agent's first edit");
+  try {
+    let given: GivenBack;
+    if (original.existed) {
+      const mode = original.mode ?? current.mode ?? 0o644;
+      const written = current.content !== before || current.mode !== mode;
+      if (written) await writeFileAtomic(path, original.content, mode);
+      given = { outcome: 'restored', path, content: before!, mode, written, before: current.content ?? '' };
+    } else {
+      await rm(path, { force: true });
+      await fsyncDir(dirname(path));
+      given = { outcome: 'removed', path, content: '', before: current.content ?? '' };
+    }
+    await forgetOriginal(options.stateDir);
+    await rm(join(options.stateDir, CONFIG_PATH_FILE), { force: true });
+    return given;
+  } catch (err) {
+    throw ioError(options.path, 'cannot be given back', err);
+  }
+}
+
+/** Whether the agent's edit (with no credentials) makes the same file of both: then they differ only by it. */
+async function onlyTheAgentChanged(
+  current: string | undefined,
+  original: string | undefined,
+  options: Omit<SyncOptions, 'config' | 'containerdBinary'>,
+): Promise<boolean> {
+  if (current === original) return true;
+  if (current === undefined) return false;
+  const ownedConfigPaths = await readOwnedConfigPaths(options.stateDir);
+  const edited = (text: string | undefined): string =>
+    planContainerdConfig({
+      path: options.path,
+      current: text,
+      hostsDir: options.hostsDir,
+      ownedConfigPaths,
+      auths: new Map(),
+      facts: options.facts,
+    }).content;
+  try {
+    return edited(current) === edited(original);
+  } catch {
+    // A file the agent would not edit now (a damaged block, a config_path that is not the agent's) is not
+    // one it can tell apart from its own edit.
+    return false;
+  }
+}
+
 /** Registry dirs under a hosts dir; none when it cannot be read (it may never have existed). */
 async function registryDirs(dir: string): Promise<string[]> {
   try {
@@ -135,24 +210,6 @@ async function registryDirs(dir: string): Promise<string[]> {
   } catch {
     return [];
   }
-}
-
-/**
- * The operator's file as it was before the agent's first edit; later edits never replace it. Written like
- * every other file (temp, fsync, rename): a copy killed halfway would otherwise stay "the backup" for good.
- * Only this process writes the state dir (state-claim.ts), so nothing appears between the check and the rename.
- */
-export async function backupOnce(path: string, stateDir: string): Promise<void> {
-  const backup = join(stateDir, CONFIG_BACKUP_FILE);
-  try {
-    await lstat(backup);
-    return;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  // 0600 whatever the original's mode: it may hold the operator's own registry passwords.
-  await writeFileAtomic(backup, await readFile(path), 0o600);
 }
 
 async function readOwnedConfigPaths(stateDir: string): Promise<string[]> {

@@ -2,7 +2,13 @@
 // restart it may owe. Synced when the agent config changes, never on a mirror flip: flips only touch
 // hosts.toml, which containerd re-reads on every pull (invariant 6).
 import type { Logger } from '../model.js';
-import { readContainerdConfig, updateContainerdConfig, type UpdatedConfig } from './config-file.js';
+import {
+  giveBackContainerdConfig,
+  readContainerdConfig,
+  updateContainerdConfig,
+  type GivenBack,
+  type UpdatedConfig,
+} from './config-file.js';
 import { AgentError } from '../errors.js';
 import { RestartPolicy, type RestartInfo } from './restart.js';
 import { registryConfigsNote } from './registry-configs-note.js';
@@ -75,6 +81,36 @@ export class ContainerdConfig {
     return plan;
   }
 
+  /**
+   * For `restore` (`nothing` manages no registry): config.toml as it was before the agent's first edit, or,
+   * when that cannot be (changed since by someone else, no copy kept), the agent's credentials taken out and
+   * `config_path` kept. Returns also whether that took credentials out.
+   */
+  async giveBack(nothing: AgentConfig): Promise<GivenBack & { credentialsRemoved: boolean }> {
+    const given = await giveBackContainerdConfig({
+      path: this.options.path,
+      stateDir: this.options.stateDir,
+      hostsDir: nothing.hostsDir,
+      facts: this.options.facts,
+    });
+    if (given.outcome === 'kept') {
+      // Only credentials come out: with no block the agent has none here, and update() would (re)set config_path.
+      const plan = given.holdsBlock ? await this.update(nothing, 'restore') : undefined;
+      return { ...given, credentialsRemoved: plan?.written === true };
+    }
+    if (given.outcome === 'removed' || given.written) {
+      const what =
+        given.outcome === 'removed'
+          ? `removed ${given.path}: the agent had created it`
+          : `gave back ${given.path} as it was before the agent's first edit`;
+      this.options.logger.info({ event: 'containerd_config_restored', path: given.path }, what);
+      // Started now, from the bytes containerd ran with: a restore that finds nothing to do leaves no state.
+      const policy = this.policy ?? (await this.startPolicy(nothing.restartCommand, given.before));
+      policy.configWritten(given.content, what);
+    }
+    return { ...given, credentialsRemoved: false };
+  }
+
   /** What works but should not stay so (registry.configs on containerd 2.x), one line each. */
   warnings(): string[] {
     return this.registryConfigsWarning === undefined ? [] : [this.registryConfigsWarning];
@@ -113,7 +149,8 @@ export class ContainerdConfig {
     await this.policy?.settled();
   }
 
-  private async startPolicy(command: string[]): Promise<RestartPolicy> {
+  /** `running`: the config.toml bytes containerd runs with, when not those on disk now. */
+  private async startPolicy(command: string[], running?: string): Promise<RestartPolicy> {
     const { stateDir, logger, noRestart, oneShot, onRestart } = this.options;
     const policy = new RestartPolicy({
       command,
@@ -124,8 +161,7 @@ export class ContainerdConfig {
       persist: (state) => writeRestartState(stateDir, state),
       onRestart,
     });
-    const current = await readContainerdConfig(this.options.path);
-    policy.start(current.content ?? '', await readRestartState(stateDir));
+    policy.start(running ?? (await readContainerdConfig(this.options.path)).content ?? '', await readRestartState(stateDir));
     this.policy = policy;
     return policy;
   }

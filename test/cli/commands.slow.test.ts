@@ -1,7 +1,7 @@
 // The one-shot commands as an operator runs them: the built launcher, temp dirs, exit codes and output.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listing } from '../apply/helpers.js';
@@ -142,6 +142,51 @@ describe('CLI commands', () => {
     const restored = await cli(['restore', '--hosts-dir', hostsDir, ...state()]);
     assert.equal(restored.code, 0, restored.stderr);
     assert.deepEqual(await listing(hostsDir), original);
+  });
+
+  it('restore gives config.toml back byte for byte with its mode and restarts containerd; a file changed since keeps its edits', async () => {
+    const dir = join(root, 'node-config');
+    const toml = join(dir, 'config.toml');
+    const restarts = join(dir, 'restarts');
+    const secret = 'Hub-pw-not-in-output';
+    const original = 'version = 2\n\n[plugins]\n  [plugins."io.containerd.grpc.v1.cri"]\n    sandbox_image = "registry.k8s.io/pause:3.9"\n';
+    await mkdir(dir);
+    await writeFile(toml, original);
+    await chmod(toml, 0o644);
+    const withAuth = join(dir, 'auth.yaml');
+    await writeFile(
+      withAuth,
+      `hostsDir: ${join(dir, 'certs.d')}\nrestartCommand: [sh, -c, "echo restarted >>${restarts}"]\nregistries:\n  docker.io:\n    auth: {username: hub, password: ${secret}}\n    authMode: containerd\n    mirrors: [{url: "http://127.0.0.1:2", probe: false}]\n`,
+    );
+    const args = ['--config', withAuth, '--state-dir', join(dir, 'state'), '--containerd-config', toml];
+    const restartCount = async () => (await readFile(restarts, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+
+    const applied = await cli(['apply', ...args]);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.match(await readFile(toml, 'utf8'), new RegExp(secret));
+    assert.equal((await stat(toml)).mode & 0o777, 0o600);
+    assert.equal(await restartCount(), 1);
+    const restored = await cli(['restore', ...args]);
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.match(restored.stdout, new RegExp(`^restored ${toml} as it was before the agent's first edit \\(mode 0644\\)$`, 'm'));
+    assert.equal(await readFile(toml, 'utf8'), original);
+    assert.equal((await stat(toml)).mode & 0o777, 0o644);
+    assert.equal(await restartCount(), 2, 'containerd restarted once to read the original');
+
+    assert.equal((await cli(['apply', ...args])).code, 0);
+    const theirs = (await readFile(toml, 'utf8')).replace('pause:3.9', 'pause:3.10');
+    await writeFile(toml, theirs);
+    const kept = await cli(['restore', ...args]);
+    assert.equal(kept.code, 0, kept.stderr);
+    assert.match(kept.stdout, new RegExp(`^removed the agent's credentials from ${toml}$`, 'm'));
+    assert.match(
+      kept.stdout,
+      /^kept config_path in .+: it was changed by someone else since the agent's first edit; the file before the agent is kept at .+containerd-config\.toml\.orig$/m,
+    );
+    const after = await readFile(toml, 'utf8');
+    assert.match(after, /pause:3\.10/, 'their edit is not lost');
+    assert.doesNotMatch(after, new RegExp(secret));
+    assert.doesNotMatch(restored.stdout + restored.stderr + kept.stdout + kept.stderr, new RegExp(secret));
   });
 
   it('apply accepts a relative --hosts-dir', async () => {

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { backupOnce, CONFIG_BACKUP_FILE } from '../../src/containerd/config-file.js';
+import { CONFIG_BACKUP_FILE, keepOriginalOnce } from '../../src/containerd/config-original.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const KILLS = 40;
@@ -54,7 +54,7 @@ describe('kill -9 during the config.toml backup', () => {
         left === undefined || left.equals(ORIGINAL),
         `kill ${kill}: a partial backup (${left?.length} of ${ORIGINAL.length} bytes)`,
       );
-      await backupOnce(config, stateDir);
+      await keepOriginalOnce(config, true, 0o644, stateDir);
       assert.ok((await readFile(backup)).equals(ORIGINAL), `kill ${kill}: the next run did not complete the backup`);
       await rm(stateDir, { recursive: true });
     }

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { chmod, lstat, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONFIG_BACKUP_FILE, CONTAINERD_CONFIG_MAX_BYTES, updateContainerdConfig } from '../../src/containerd/config-file.js';
+import { CONTAINERD_CONFIG_MAX_BYTES, updateContainerdConfig } from '../../src/containerd/config-file.js';
+import { CONFIG_BACKUP_FILE } from '../../src/containerd/config-original.js';
 import { AgentError } from '../../src/errors.js';
 import { agentConfig, mirror, registry } from '../render/fixtures.js';
 

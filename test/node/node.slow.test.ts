@@ -254,22 +254,29 @@ systemctl enable kubelet.service && systemctl disable docker-registry.service`);
     await node.must(`dpkg -r ${AGENT}`);
     assert.notEqual((await node.sh(`systemctl is-enabled ${AGENT}`)).stdout.trim(), 'enabled');
     assert.match(await node.must(`cat ${HOSTS}`), /# mine/, 'remove gives the original hosts.toml back');
+    assert.equal(
+      await node.must('sha256sum </etc/containerd/config.toml'),
+      await node.must('sha256sum </root/config.toml.before'),
+      'remove gives the original config.toml back',
+    );
     await node.must(`DEBIAN_FRONTEND=noninteractive dpkg -i ${deb}`);
     assert.equal((await node.sh(`systemctl is-enabled ${AGENT}`)).stdout.trim(), 'enabled');
     assert.equal((await node.sh(`systemctl is-active ${AGENT}`)).stdout.trim(), 'active');
     await waitStatus('ready again', (s) => s.ready);
   });
 
-  it('purge: the hosts dir is as it was before the first install, byte for byte; config.toml has no credential of ours', async (t) => {
-    await node.must(`dpkg -P ${AGENT}`);
+  it('purge: the hosts dir and config.toml are as they were before the first install, byte for byte', async () => {
+    const purged = await node.must(`dpkg -P ${AGENT} 2>&1`);
     assert.equal(await node.must(HOSTS_SNAPSHOT), hostsBefore);
     assert.notEqual((await node.sh(`systemctl is-active ${AGENT}`)).stdout.trim(), 'active');
-    // Not yet byte for byte: restore keeps config_path (on purpose, restore-command.ts), and the file's mode.
-    const config = await node.must('cat /etc/containerd/config.toml');
-    assert.doesNotMatch(config, /node-test|second|first/);
-    t.diagnostic(
-      `config.toml against the one before the install:\n${(await node.sh('diff /root/config.toml.before /etc/containerd/config.toml; stat -c %a /etc/containerd/config.toml')).stdout}`,
+    const configSnapshot = 'stat -c "%a %U:%G %s" /etc/containerd/config.toml && sha256sum </etc/containerd/config.toml';
+    assert.equal(
+      await node.must(configSnapshot),
+      await node.must(configSnapshot.replaceAll('/etc/containerd/config.toml', '/root/config.toml.before')),
+      `${purged}\n${(await node.sh('diff /root/config.toml.before /etc/containerd/config.toml')).stdout}`,
     );
+    assert.match(purged, /restored \/etc\/containerd\/config\.toml as it was before the agent's first edit \(mode 0644\)/);
+    assert.equal((await node.sh('test -e /var/lib/containerd-mirror-agent')).code, 1, 'purge removes the state dir');
   });
 });
 
@@ -285,6 +292,9 @@ describe('a node without /etc/containerd', { skip }, () => {
     const status = await node.sh(`systemctl status ${AGENT}`);
     assert.match(status.stdout, /Active: active \(running\)/, status.stdout + (await node.sh(`journalctl -u ${AGENT} -n 20`)).stdout);
     assert.match(await node.must('ls /etc/containerd/certs.d/docker.io'), /hosts\.toml/);
+    assert.match(await node.must('cat /etc/containerd/config.toml'), /Created by containerd-mirror-agent/);
+    await node.must(`dpkg -P ${AGENT}`);
+    assert.equal((await node.sh('test -e /etc/containerd/config.toml')).code, 1, 'purge removes the config.toml the agent created');
   });
 });
 

@@ -139,19 +139,19 @@ describe('.deb', () => {
     assert.ok(!wanted(root), 'an upgrade keeps a unit the admin disabled disabled');
   });
 
-  it('remove disables the unit; purge removes the state dir unless restore left a manifest', (t) => {
+  it('remove disables the unit; purge removes the state dir unless restore left a manifest or a config.toml it could not give back', (t) => {
     if (skip) return t.skip(skip);
-    for (const unfinishedRestore of [false, true]) {
+    for (const left of [undefined, 'manifest.json', 'containerd-config.toml.orig']) {
       const root = scratchRoot(t);
       dpkg(root, '-i', deb!);
       const state = join(root, 'var/lib/containerd-mirror-agent');
       mkdirSync(join(state, 'backups'), { recursive: true });
-      if (unfinishedRestore) writeFileSync(join(state, 'manifest.json'), '{}');
+      if (left !== undefined) writeFileSync(join(state, left), '{}');
       dpkg(root, '-r', 'containerd-mirror-agent');
       assert.ok(!existsSync(join(root, WANTS)), 'disabled');
       assert.ok(existsSync(join(root, 'etc/default/containerd-mirror-agent')), 'remove keeps conffiles');
       dpkg(root, '-P', 'containerd-mirror-agent');
-      assert.equal(existsSync(state), unfinishedRestore, unfinishedRestore ? 'backups kept' : 'state dir purged');
+      assert.equal(existsSync(state), left !== undefined, left !== undefined ? `kept for ${left}` : 'state dir purged');
       assert.ok(!existsSync(join(root, 'etc/default/containerd-mirror-agent')), 'purge removes conffiles');
     }
   });

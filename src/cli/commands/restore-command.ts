@@ -1,15 +1,14 @@
-// Hands every file back: removes what the agent owns, puts backups back byte-for-byte, and takes the agent's
-// credentials out of config.toml. `config_path` stays: it points at the hosts dir, which now holds exactly
-// what it held before the agent, so containerd behaves as it did.
+// Hands every file back: removes what the agent owns, puts backups back byte-for-byte, and config.toml as it
+// was before the agent's first edit. A config.toml someone else changed since keeps their edits: only the
+// agent's credentials come out, and `config_path` stays (it points at the hosts dir, which now holds exactly
+// what it held before the agent, so containerd behaves as it did).
 import { restoreAll } from '../../apply/restore.js';
 import { whileClaimed, type StateClaim } from '../../apply/state-claim.js';
 import { loadConfig } from '../../config/load.js';
 import { SYSTEM_DNS } from '../../config/kubelet-dns.js';
 import { DEFAULT_PROBE } from '../../config/native-schema.js';
-import { BLOCK_BEGIN } from '../../containerd/config-toml.js';
 import { detectContainerdFacts } from '../../containerd/detect.js';
 import { ContainerdConfig } from '../../containerd/managed-config.js';
-import { readContainerdConfig } from '../../containerd/config-file.js';
 import { createLogger } from '../../observe/logger.js';
 import type { AgentConfig } from '../../model.js';
 import { managedContainerdConfig, type CommandFlags } from '../args.js';
@@ -31,7 +30,7 @@ async function restoreClaimed(flags: CommandFlags, claim: StateClaim): Promise<n
   process.stdout.write(`restore: ${result.removed.length} removed, ${result.restored.length} restored\n`);
 
   const path = managedContainerdConfig(flags);
-  if (path === undefined || !((await readContainerdConfig(path)).content ?? '').includes(BLOCK_BEGIN)) return EXIT_OK;
+  if (path === undefined) return EXIT_OK;
   const nothingManaged: AgentConfig = {
     hostsDir,
     probe: DEFAULT_PROBE,
@@ -49,8 +48,26 @@ async function restoreClaimed(flags: CommandFlags, claim: StateClaim): Promise<n
     oneShot: true,
   });
   await claim.reassert();
-  const plan = await containerd.update(nothingManaged, 'restore');
-  if (plan?.written) process.stdout.write(`removed the agent's credentials from ${plan.path}\n`);
-  await containerd.finish("the agent's files are removed and its credentials taken out of config.toml");
+  const given = await containerd.giveBack(nothingManaged);
+  process.stdout.write(givenBackLine(given));
+  await containerd.finish("the agent's files are removed and config.toml given back");
   return EXIT_OK;
+}
+
+function givenBackLine(given: Awaited<ReturnType<ContainerdConfig['giveBack']>>): string {
+  switch (given.outcome) {
+    case 'restored':
+      return given.written
+        ? `restored ${given.path} as it was before the agent's first edit (mode ${given.mode.toString(8).padStart(4, '0')})\n`
+        : '';
+    case 'removed':
+      return `removed ${given.path}: the agent had created it\n`;
+    case 'kept':
+      if (!given.holdsBlock) return '';
+      return [
+        given.credentialsRemoved ? `removed the agent's credentials from ${given.path}\n` : '',
+        `kept config_path in ${given.path}: ${given.why}`,
+        given.backup === undefined ? '\n' : `; the file before the agent is kept at ${given.backup}\n`,
+      ].join('');
+  }
 }
