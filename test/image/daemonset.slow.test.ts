@@ -7,7 +7,7 @@
 // is deleted, then packaging/kubernetes/uninstall/restore.yaml's restore container runs on the node.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -303,14 +303,18 @@ describe('the image, run as the shipped DaemonSet runs it', { skip: unavailable,
     );
   });
 
-  it('the documented uninstall (delete the DaemonSet, then run restore.yaml) returns the hosts dir byte-for-byte', async () => {
+  it('the documented uninstall (delete the DaemonSet, then run restore.yaml) returns the hosts dir and config.toml byte-for-byte', async () => {
     assert.notDeepEqual(snapshot(hostsDir()), hostsBefore, 'the agent changed the hosts dir');
+    const restartsBefore = node.systemctlCalls().length;
     await running!.stop(agentPod.terminationGracePeriodSeconds ?? 30);
     running = undefined;
     const env = resolveEnv(restore, { 'status.hostIP': NODE_IP });
     const out = await runToEnd(containerd, 'restore', runSpec(uninstallPod, restore, env));
     assert.match(out, /^restore: \d+ removed, 1 restored$/m);
     assert.deepEqual(snapshot(hostsDir()), hostsBefore);
+    assert.equal(readFileSync(onNode('/etc/containerd/config.toml'), 'utf8'), NODE_CONFIG_TOML);
+    assert.equal(statSync(onNode('/etc/containerd/config.toml')).mode & 0o777, 0o644);
+    assert.deepEqual(node.systemctlCalls().slice(restartsBefore), ['restart containerd'], 'containerd restarted to read it');
   });
 
   it('leaves no container, task, image, snapshot or iptables rule behind', async () => {
