@@ -140,7 +140,9 @@ export type GivenBack =
  */
 export async function giveBackContainerdConfig(options: Omit<SyncOptions, 'config' | 'containerdBinary'>): Promise<GivenBack> {
   const current = await readContainerdConfig(options.path);
-  const original = await readOriginal(options.stateDir);
+  const original = await readOriginal(options.stateDir).catch((err: unknown) => {
+    throw ioError(join(options.stateDir, CONFIG_BACKUP_FILE), 'cannot be read', err);
+  });
   const path = current.path;
   const kept = (why: string): GivenBack => ({
     outcome: 'kept',

@@ -2,10 +2,11 @@
 // agent created, and keeps a file someone else changed since, with the agent's copy of the original.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { giveBackContainerdConfig, updateContainerdConfig } from '../../src/containerd/config-file.js';
 import { CONFIG_BACKUP_FILE } from '../../src/containerd/config-original.js';
+import { AgentError } from '../../src/errors.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { agentConfig, mirror, registry } from '../render/fixtures.js';
 
@@ -116,5 +117,19 @@ describe('giveBackContainerdConfig', () => {
     assert.equal(given.outcome, 'restored');
     assert.equal(await readFile(n.path, 'utf8'), original);
     assert.equal((await stat(n.path)).mode & 0o777, 0o600);
+  });
+
+  it('an unreadable copy of the original is an error naming it, and config.toml is left as it is', async (t) => {
+    const n = await node(t, await fixture('debian-shipped.toml'));
+    await n.edit();
+    const edited = await readFile(n.path, 'utf8');
+    const copy = join(n.stateDir, CONFIG_BACKUP_FILE);
+    await rm(copy);
+    await mkdir(copy);
+    await assert.rejects(
+      n.giveBack(),
+      (err: unknown) => err instanceof AgentError && err.code === 'CMA_CONTAINERD_CONFIG_IO' && err.file === copy,
+    );
+    assert.equal(await readFile(n.path, 'utf8'), edited);
   });
 });
