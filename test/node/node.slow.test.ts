@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { waitFor } from '../helpers/testbed/wait.js';
 import { onTestEnd, tempDirSync } from '../helpers/temp-dir.js';
@@ -67,7 +67,7 @@ registries:
 const HOSTS_SNAPSHOT =
   'find /etc/containerd/certs.d -exec stat -c "%n %a %U" {} + | sort; find /etc/containerd/certs.d -type f -exec sha256sum {} + | sort';
 
-/** A second .deb of the same tree with a higher version: an upgrade from the build `make package` made. */
+/** The same .deb with its version suffixed (`~x` sorts before the bare version): what dpkg then takes as an upgrade. */
 function repackWithVersion(t: TestContext, deb: string, suffix: string): string {
   const dir = tempDirSync(t, 'node-deb');
   execFileSync('dpkg-deb', ['-R', deb, join(dir, 'x')]);
@@ -81,27 +81,37 @@ function repackWithVersion(t: TestContext, deb: string, suffix: string): string 
   return out;
 }
 
+type AgentStatus = Record<string, unknown> & { ready: boolean; containerd: { hostsInEffect: boolean | null } };
+
+const mainPidOf = async (node: BootedNode): Promise<string> => (await node.must(`systemctl show -p MainPID --value ${AGENT}`)).trim();
+
+/** `status --json` of the packaged executable until `predicate` holds. */
+const waitStatusOf = (node: BootedNode, what: string, predicate: (s: AgentStatus) => boolean, timeoutMs = 60_000) =>
+  waitFor(
+    what,
+    async () => {
+      const r = await node.sh(`${AGENT} status --json`);
+      if (r.code !== 0) return undefined;
+      const s = JSON.parse(r.stdout) as AgentStatus;
+      return predicate(s) ? s : undefined;
+    },
+    timeoutMs,
+  );
+
+/** A node with the cache running and someone's hosts.toml for docker.io, before the agent. */
+async function nodeBeforeTheAgent(node: BootedNode): Promise<void> {
+  assert.match(await node.boot(), /running|degraded/);
+  await node.must(REGISTRIES);
+  await node.must(`mkdir -p /etc/containerd/certs.d/docker.io && printf 'server = "https://registry-1.docker.io"\\n# mine\\n' >${HOSTS}`);
+}
+
 describe('the .deb on a booted systemd node', { skip, concurrency: false }, () => {
   let node: BootedNode;
   let hostsBefore: string;
   const deb = `/mnt/build/${builtDeb() ?? ''}`;
-  const mainPid = async () => (await node.must(`systemctl show -p MainPID --value ${AGENT}`)).trim();
-  const statusJson = async () =>
-    JSON.parse(await node.must(`${AGENT} status --json`)) as Record<string, unknown> & {
-      ready: boolean;
-      containerd: { hostsInEffect: boolean | null };
-    };
-  const waitStatus = (what: string, predicate: (s: Awaited<ReturnType<typeof statusJson>>) => boolean, timeoutMs = 60_000) =>
-    waitFor(
-      what,
-      async () => {
-        const r = await node.sh(`${AGENT} status --json`);
-        if (r.code !== 0) return undefined;
-        const s = JSON.parse(r.stdout) as Awaited<ReturnType<typeof statusJson>>;
-        return predicate(s) ? s : undefined;
-      },
-      timeoutMs,
-    );
+  const mainPid = () => mainPidOf(node);
+  const waitStatus = (what: string, predicate: (s: AgentStatus) => boolean, timeoutMs = 60_000) =>
+    waitStatusOf(node, what, predicate, timeoutMs);
 
   const undo: Array<() => Promise<void>> = [];
   after(async () => {
@@ -110,10 +120,8 @@ describe('the .deb on a booted systemd node', { skip, concurrency: false }, () =
 
   before(async () => {
     node = BootedNode.create((u) => undo.push(u), mkdtempSync(join(tmpdir(), 'cma-node-')), [{ host: BUILD, node: '/mnt/build' }]);
-    assert.match(await node.boot(), /running|degraded/);
-    await node.must(REGISTRIES);
     // Someone's hosts.toml and config.toml before the agent: taken over with backups, and given back by purge.
-    await node.must(`mkdir -p /etc/containerd/certs.d/docker.io && printf 'server = "https://registry-1.docker.io"\\n# mine\\n' >${HOSTS}`);
+    await nodeBeforeTheAgent(node);
     hostsBefore = await node.must(HOSTS_SNAPSHOT);
     await node.must('cp -p /etc/containerd/config.toml /root/config.toml.before');
   });
@@ -237,19 +245,6 @@ systemctl enable kubelet.service && systemctl disable docker-registry.service`);
     await waitStatus('docker.io back on the mirror', (s) => JSON.stringify(s).includes('"mode":"mirror"'));
   });
 
-  it('upgrade from the previous build: no hosts file rewritten, backups kept, running afterwards', async (t) => {
-    const next = repackWithVersion(t, join(BUILD, builtDeb()!), '+upgrade1');
-    const stamps = 'find /etc/containerd/certs.d /var/lib/containerd-mirror-agent/backups -type f -exec stat -c "%n %i %Y" {} + | sort';
-    const beforeUpgrade = await node.must(stamps);
-    assert.match(beforeUpgrade, /backups/);
-    const pid = await mainPid();
-    await node.must(`DEBIAN_FRONTEND=noninteractive dpkg -i /mnt/build/node-test/${next.split('/').at(-1)!}`);
-    await waitStatus('the upgraded agent to be ready', (s) => s.ready);
-    assert.notEqual(await mainPid(), pid, 'restarted on the new executable');
-    assert.equal((await node.sh(`systemctl is-active ${AGENT}`)).stdout.trim(), 'active');
-    assert.equal(await node.must(stamps), beforeUpgrade);
-  });
-
   it('remove then install: enabled and running again', async () => {
     await node.must(`dpkg -r ${AGENT}`);
     assert.notEqual((await node.sh(`systemctl is-enabled ${AGENT}`)).stdout.trim(), 'enabled');
@@ -277,6 +272,50 @@ systemctl enable kubelet.service && systemctl disable docker-registry.service`);
     );
     assert.match(purged, /restored \/etc\/containerd\/config\.toml as it was before the agent's first edit \(mode 0644\)/);
     assert.equal((await node.sh('test -e /var/lib/containerd-mirror-agent')).code, 1, 'purge removes the state dir');
+  });
+});
+
+describe('an upgrade from the last landed build (test/node/previous-build)', { skip, concurrency: false }, () => {
+  it('keeps every hosts file (same inode and mtime) and the backups, and runs the new executable, ready', async (t) => {
+    const node = BootedNode.create((u) => onTestEnd(t, u), mkdtempSync(join(tmpdir(), 'cma-node-')), [{ host: BUILD, node: '/mnt/build' }]);
+    // The previous build, labelled a lower version (~ sorts first): the .deb as it landed, an upgrade for dpkg.
+    const previous = repackWithVersion(
+      t,
+      execFileSync(join(REPO, 'test/node/previous-build.sh'), { encoding: 'utf8' }).trim(),
+      '~previous',
+    );
+    await nodeBeforeTheAgent(node);
+    await node.must(
+      `mkdir -p /etc/containerd-mirror-agent && cat >/etc/containerd-mirror-agent/config.yaml <<'EOF'\n${CONFIG('first')}EOF`,
+    );
+    await node.must(`DEBIAN_FRONTEND=noninteractive dpkg -i /mnt/build/node-test/${basename(previous)}`);
+    await waitStatusOf(
+      node,
+      'the previous build to be ready with the cache',
+      (s) => s.ready && JSON.stringify(s).includes('"mode":"mirror"'),
+    );
+    const stamps = 'find /etc/containerd/certs.d /var/lib/containerd-mirror-agent/backups -type f -exec stat -c "%n %i %Y" {} + | sort';
+    const beforeUpgrade = await node.must(stamps);
+    assert.match(beforeUpgrade, /backups/);
+    const pid = await mainPidOf(node);
+
+    await node.must(`DEBIAN_FRONTEND=noninteractive dpkg -i /mnt/build/${builtDeb()!}`);
+    await waitStatusOf(node, 'the upgraded agent to be ready', (s) => s.ready);
+    const newPid = await mainPidOf(node);
+    assert.notEqual(newPid, pid, 'restarted');
+    assert.equal(
+      (await node.must(`sha256sum </proc/${newPid}/exe`)).split(' ')[0],
+      execFileSync(
+        'sh',
+        ['-c', `dpkg-deb --fsys-tarfile ${join(BUILD, builtDeb()!)} | tar -xO ./usr/bin/containerd-mirror-agent | sha256sum`],
+        {
+          encoding: 'utf8',
+        },
+      ).split(' ')[0],
+      'the running executable is the one just built',
+    );
+    assert.equal((await node.sh(`systemctl is-active ${AGENT}`)).stdout.trim(), 'active');
+    assert.equal(await node.must(stamps), beforeUpgrade);
   });
 });
 
