@@ -8,8 +8,10 @@ ref=$(grep -v '^#' test/node/previous-build | head -n 1 | tr -d '[:space:]')
 out=build/previous/$ref
 deb() { find "$out" -maxdepth 1 -name 'containerd-mirror-agent_*_amd64.deb' | head -n 1; }
 if [ ! -f "$out/.complete" ]; then
+  # A shallow clone lacks it: fetch that one commit from where the clone came from.
+  git cat-file -e "$ref^{commit}" 2>/dev/null || git fetch --quiet --depth=1 origin "$ref" >&2 || true
   git cat-file -e "$ref^{commit}" 2>/dev/null || {
-    echo "previous-build: commit $ref (test/node/previous-build) is not in this clone's history; fetch it (git fetch --unshallow)" >&2
+    echo "previous-build: commit $ref (test/node/previous-build) is not in this clone's history, and origin did not give it" >&2
     exit 1
   }
   rm -rf build/previous
