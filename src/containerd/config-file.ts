@@ -175,6 +175,13 @@ export async function giveBackContainerdConfig(options: Omit<SyncOptions, 'confi
   }
 }
 
+/** The one line saying what a give-back did, for the log and for `restore`'s output. */
+export function givenBackLine(given: Exclude<GivenBack, { outcome: 'kept' }>): string {
+  return given.outcome === 'removed'
+    ? `removed ${given.path}: the agent had created it`
+    : `restored ${given.path} as it was before the agent's first edit (mode ${given.mode.toString(8).padStart(4, '0')})`;
+}
+
 /** Whether the agent's edit (with no credentials) makes the same file of both: then they differ only by it. */
 async function onlyTheAgentChanged(
   current: string | undefined,

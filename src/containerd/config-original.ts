@@ -2,17 +2,20 @@
 // whether it existed, its mode), read back by `restore`, and forgotten once given back.
 import { lstat, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { writeFileAtomic } from '../apply/atomic-write.js';
+import { isAbsent } from '../apply/io-error.js';
 
 export const CONFIG_BACKUP_FILE = 'containerd-config.toml.orig';
 /** Whether config.toml existed and its mode: the backup itself is 0600 whatever the original's mode was. */
 const ORIGINAL_RECORD_FILE = 'containerd-config.toml.orig.json';
 
-interface OriginalRecord {
-  existed: boolean;
-  /** Permission bits; absent in a state dir written before the record existed (0.1.0 builds before it). */
-  mode?: number;
-}
+const originalRecordSchema = z.object({
+  existed: z.boolean(),
+  /** Permission bits of the file that existed. */
+  mode: z.number().int().min(0).max(0o7777).optional(),
+});
+type OriginalRecord = z.infer<typeof originalRecordSchema>;
 
 /** What config.toml was: absent (the agent created it), or these bytes with this mode (undefined: not known). */
 export type OriginalConfig = { existed: false } | { existed: true; content: Buffer; mode: number | undefined };
@@ -23,8 +26,7 @@ export type OriginalConfig = { existed: false } | { existed: true; content: Buff
  * is still the original then: the edit comes after). Only this process writes the state dir (state-claim.ts).
  */
 export async function keepOriginalOnce(path: string, exists: boolean, mode: number | undefined, stateDir: string): Promise<void> {
-  const backup = join(stateDir, CONFIG_BACKUP_FILE);
-  if (await present(backup)) return;
+  if ((await ifPresent(lstat(join(stateDir, CONFIG_BACKUP_FILE)))) !== undefined) return;
   // The agent created config.toml: what it writes there later is not the operator's original.
   if ((await readRecord(stateDir))?.existed === false) return;
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
@@ -32,16 +34,16 @@ export async function keepOriginalOnce(path: string, exists: boolean, mode: numb
   if (!exists) return;
   // 0600 whatever the original's mode: it may hold the operator's own registry passwords. Written like every
   // other file (temp, fsync, rename): a copy killed halfway would otherwise stay "the backup" for good.
-  await writeFileAtomic(backup, await readFile(path), 0o600);
+  await writeFileAtomic(join(stateDir, CONFIG_BACKUP_FILE), await readFile(path), 0o600);
 }
 
-/** The kept original; undefined when none was kept (the agent never edited config.toml, or the state is gone). */
+/**
+ * The kept original; undefined when none was kept (the agent never edited config.toml, or the state is gone).
+ * A copy with no record comes from a build before the record existed: its mode is not known.
+ */
 export async function readOriginal(stateDir: string): Promise<OriginalConfig | undefined> {
   const record = await readRecord(stateDir);
-  const content = await readFile(join(stateDir, CONFIG_BACKUP_FILE)).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
-    throw err;
-  });
+  const content = await ifPresent(readFile(join(stateDir, CONFIG_BACKUP_FILE)));
   if (content !== undefined) return { existed: true, content, mode: record?.existed === true ? record.mode : undefined };
   return record?.existed === false ? { existed: false } : undefined;
 }
@@ -53,37 +55,29 @@ export async function forgetOriginal(stateDir: string): Promise<void> {
 }
 
 async function readRecord(stateDir: string): Promise<OriginalRecord | undefined> {
-  let text: string;
-  try {
-    text = await readFile(join(stateDir, ORIGINAL_RECORD_FILE), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  const text = await ifPresent(readFile(join(stateDir, ORIGINAL_RECORD_FILE), 'utf8'));
+  if (text === undefined) return undefined;
   // Written only by this module; anything else (a hand edit) is taken as no record rather than guessed at.
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(text) as { existed?: unknown; mode?: unknown };
-    if (typeof parsed.existed !== 'boolean') return undefined;
-    const mode =
-      typeof parsed.mode === 'number' && Number.isInteger(parsed.mode) && parsed.mode >= 0 && parsed.mode <= 0o7777
-        ? parsed.mode
-        : undefined;
-    return parsed.existed ? { existed: true, ...(mode === undefined ? {} : { mode }) } : { existed: false };
+    parsed = JSON.parse(text);
   } catch {
     return undefined;
   }
+  const result = originalRecordSchema.safeParse(parsed);
+  return result.success ? result.data : undefined;
 }
 
 async function writeRecord(stateDir: string, record: OriginalRecord): Promise<void> {
   await writeFileAtomic(join(stateDir, ORIGINAL_RECORD_FILE), `${JSON.stringify(record)}\n`, 0o600);
 }
 
-async function present(path: string): Promise<boolean> {
+/** What `operation` gives, or undefined when nothing is at its path. */
+async function ifPresent<T>(operation: Promise<T>): Promise<T | undefined> {
   try {
-    await lstat(path);
-    return true;
+    return await operation;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if (isAbsent(err)) return undefined;
     throw err;
   }
 }

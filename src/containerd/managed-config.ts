@@ -4,6 +4,7 @@
 import type { Logger } from '../model.js';
 import {
   giveBackContainerdConfig,
+  givenBackLine,
   readContainerdConfig,
   updateContainerdConfig,
   type GivenBack,
@@ -99,10 +100,7 @@ export class ContainerdConfig {
       return { ...given, credentialsRemoved: plan?.written === true };
     }
     if (given.outcome === 'removed' || given.written) {
-      const what =
-        given.outcome === 'removed'
-          ? `removed ${given.path}: the agent had created it`
-          : `gave back ${given.path} as it was before the agent's first edit`;
+      const what = givenBackLine(given);
       this.options.logger.info({ event: 'containerd_config_restored', path: given.path }, what);
       // Started now, from the bytes containerd ran with: a restore that finds nothing to do leaves no state.
       const policy = this.policy ?? (await this.startPolicy(nothing.restartCommand, given.before));

@@ -43,14 +43,16 @@ describe('mirrors left out by a one-shot command', () => {
   it('names the assumption when mirrors are assumed down, and a DNS-named mirror whatever the assumption', () => {
     const named = mirror('http://cache.kube-system.svc.cluster.local:5000', { dnsName: 'cache.kube-system.svc.cluster.local' });
     const config = agentConfig([registry('docker.io', { mirrors: [mirror(A)] }), registry('ghcr.io', { mirrors: [named] })]);
-    const down = leftOutMirrors(
-      config,
-      new Map([
-        [A, 'down'],
-        [named.url, 'down'],
-      ]),
-      { assumed: 'down' },
-    );
+    const assume = (state: 'up' | 'down') =>
+      leftOutMirrors(
+        config,
+        new Map([
+          [A, state],
+          [named.url, state],
+        ]),
+        { assumed: state },
+      );
+    const down = assume('down');
     assert.deepEqual(
       down.map((l) => `${l.registry} ${l.reason}`),
       [
@@ -58,14 +60,7 @@ describe('mirrors left out by a one-shot command', () => {
         'ghcr.io named by a cluster DNS name, which only `run` resolves (through clusterDNS) and writes as addresses',
       ],
     );
-    const up = leftOutMirrors(
-      config,
-      new Map([
-        [A, 'up'],
-        [named.url, 'up'],
-      ]),
-      { assumed: 'up' },
-    );
+    const up = assume('up');
     assert.deepEqual(
       up.map((l) => l.url),
       [named.url],

@@ -2,26 +2,15 @@ import assert from 'node:assert/strict';
 import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { createLogger, describeError } from '../../src/observe/logger.js';
+import { captureLog } from '../helpers/log-capture.js';
 import { credentialSecrets, redactText, redactUrl } from '../../src/observe/redact.js';
 
 const PASSWORD = 's3cr"et\\Pa55-word';
 
 function capture(env: NodeJS.ProcessEnv, secrets?: () => string[]) {
-  const stream = new PassThrough();
-  const chunks: string[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c.toString()));
-  const logger = createLogger({ destination: stream, level: 'debug', env, ...(secrets ? { secrets } : {}) });
-  return {
-    logger,
-    lines: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter((l) => l !== ''),
-  };
+  return captureLog({ level: 'debug', env, ...(secrets ? { secrets } : {}) });
 }
 
 describe('logger', () => {

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, it, type TestContext } from 'node:test';
-import { createLogger } from '../../src/observe/logger.js';
+import { captureLog } from '../helpers/log-capture.js';
 import { createNotifier } from '../../src/observe/sd-notify.js';
 import { openNotifySocket, python3Missing, type NotifySocket } from './notify-socket.js';
 
@@ -115,22 +114,12 @@ describe('sd-notify', () => {
   });
 
   it('never throws when systemd-notify fails, and warns once', async () => {
-    const out: string[] = [];
-    const stream = new PassThrough();
-    stream.on('data', (c: Buffer) =>
-      out.push(
-        ...c
-          .toString()
-          .split('\n')
-          .filter((l) => l !== ''),
-      ),
-    );
-    const logger = createLogger({ destination: stream, env: {} });
-    const n = createNotifier({ NOTIFY_SOCKET: '/nonexistent/notify.sock' }, { binary: '/nonexistent/systemd-notify', logger });
+    const log = captureLog();
+    const n = createNotifier({ NOTIFY_SOCKET: '/nonexistent/notify.sock' }, { binary: '/nonexistent/systemd-notify', logger: log.logger });
     await n.ready('a');
     await n.watchdog();
     await n.status('b');
-    const warnings = out.map((l) => JSON.parse(l) as { level: string; msg: string }).filter((l) => l.level === 'warn');
+    const warnings = log.entries().filter((l) => l.level === 'warn');
     assert.equal(warnings.length, 1);
     assert.match(warnings[0]!.msg, /systemd-notify READY=1 STATUS=a failed: .*ENOENT/);
   });
@@ -140,22 +129,10 @@ describe('sd-notify', () => {
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const binary = join(dir, 'killed-notify');
     writeFileSync(binary, '#!/bin/sh\nkill -TERM $$\n', { mode: 0o755 });
-    const lines: Array<{ level: string; msg: string }> = [];
-    const stream = new PassThrough();
-    stream.on('data', (c: Buffer) =>
-      lines.push(
-        ...c
-          .toString()
-          .split('\n')
-          .filter((l) => l !== '')
-          .map((l) => JSON.parse(l) as { level: string; msg: string }),
-      ),
-    );
-    const n = createNotifier(
-      { NOTIFY_SOCKET: '/run/notify' },
-      { binary, pid: PID, logger: createLogger({ destination: stream, env: { LOG_LEVEL: 'debug' } }) },
-    );
+    const log = captureLog({ level: 'debug' });
+    const n = createNotifier({ NOTIFY_SOCKET: '/run/notify' }, { binary, pid: PID, logger: log.logger });
     await n.stopping();
+    const lines = log.entries();
     assert.deepEqual(
       lines.filter((l) => l.level !== 'debug'),
       [],

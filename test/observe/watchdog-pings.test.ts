@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { createLogger } from '../../src/observe/logger.js';
+import { captureLog } from '../helpers/log-capture.js';
 import { createNotifier } from '../../src/observe/sd-notify.js';
 import { WatchdogGate } from '../../src/observe/watchdog.js';
 import { startWatchdogPings } from '../../src/observe/watchdog-pings.js';
@@ -15,15 +14,13 @@ describe('watchdog pings to a real NOTIFY_SOCKET (invariant 8)', () => {
     if (missing !== undefined) return t.skip(missing);
     const socket = await openNotifySocket();
     t.after(() => socket.close());
-    const logLines: string[] = [];
-    const stream = new PassThrough();
-    stream.on('data', (c: Buffer) => logLines.push(c.toString()));
+    const log = captureLog();
 
     let now = 0;
     const gate = new WatchdogGate({ reconcileMs: 1_000, probeMs: 1_000 }, { ...realClock, monotonic: () => now });
     // WATCHDOG_USEC 100 ms: a ping every 50 ms.
     const notifier = createNotifier({ NOTIFY_SOCKET: socket.path, WATCHDOG_USEC: '100000', PATH: process.env.PATH });
-    const stop = startWatchdogPings(notifier, gate, createLogger({ destination: stream, env: {} }));
+    const stop = startWatchdogPings(notifier, gate, log.logger);
     t.after(stop);
 
     await socket.waitFor(2);
@@ -37,28 +34,23 @@ describe('watchdog pings to a real NOTIFY_SOCKET (invariant 8)', () => {
     }
     await sleep(400);
     assert.equal(socket.messages().length, before, 'no WATCHDOG=1 while the probe loop is stale');
-    assert.match(logLines.join(''), /probe loop made no progress for 5s \(deadline 1s\); withholding systemd watchdog pings/);
+    assert.match(log.lines().join('\n'), /probe loop made no progress for 5s \(deadline 1s\); withholding systemd watchdog pings/);
 
     gate.probeProgress();
     await socket.waitFor(before + 2);
     assert.ok(socket.messages().every((m) => m.includes('WATCHDOG=1')));
-    assert.match(logLines.join(''), /pings resumed/);
+    assert.match(log.lines().join('\n'), /pings resumed/);
   });
 
   it('runs nothing when systemd set no watchdog', async () => {
-    const logLines: string[] = [];
-    const stream = new PassThrough();
-    stream.on('data', (c: Buffer) => logLines.push(c.toString()));
+    const log = captureLog();
     // Any call would run the missing binary and log a warning.
-    const notifier = createNotifier(
-      { NOTIFY_SOCKET: '/run/x' },
-      { binary: '/nonexistent', logger: createLogger({ destination: stream, env: {} }) },
-    );
+    const notifier = createNotifier({ NOTIFY_SOCKET: '/run/x' }, { binary: '/nonexistent', logger: log.logger });
     const stop = startWatchdogPings(notifier, new WatchdogGate({ reconcileMs: 1_000, probeMs: 1_000 }));
     // The one call made here (STOPPING=1 would fail at debug only: sd-notify.ts says why).
     await notifier.ready('x');
     stop();
-    assert.equal(logLines.length, 1);
-    assert.match(logLines[0]!, /systemd-notify READY=1 STATUS=x failed/);
+    assert.equal(log.lines().length, 1);
+    assert.match(log.lines()[0]!, /systemd-notify READY=1 STATUS=x failed/);
   });
 });

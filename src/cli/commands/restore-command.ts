@@ -9,6 +9,7 @@ import { SYSTEM_DNS } from '../../config/kubelet-dns.js';
 import { DEFAULT_PROBE } from '../../config/native-schema.js';
 import { detectContainerdFacts } from '../../containerd/detect.js';
 import { ContainerdConfig } from '../../containerd/managed-config.js';
+import { givenBackLine } from '../../containerd/config-file.js';
 import { createLogger } from '../../observe/logger.js';
 import type { AgentConfig } from '../../model.js';
 import { managedContainerdConfig, type CommandFlags } from '../args.js';
@@ -49,25 +50,17 @@ async function restoreClaimed(flags: CommandFlags, claim: StateClaim): Promise<n
   });
   await claim.reassert();
   const given = await containerd.giveBack(nothingManaged);
-  process.stdout.write(givenBackLine(given));
+  process.stdout.write(restoreOutput(given));
   await containerd.finish("the agent's files are removed and config.toml given back");
   return EXIT_OK;
 }
 
-function givenBackLine(given: Awaited<ReturnType<ContainerdConfig['giveBack']>>): string {
-  switch (given.outcome) {
-    case 'restored':
-      return given.written
-        ? `restored ${given.path} as it was before the agent's first edit (mode ${given.mode.toString(8).padStart(4, '0')})\n`
-        : '';
-    case 'removed':
-      return `removed ${given.path}: the agent had created it\n`;
-    case 'kept':
-      if (!given.holdsBlock) return '';
-      return [
-        given.credentialsRemoved ? `removed the agent's credentials from ${given.path}\n` : '',
-        `kept config_path in ${given.path}: ${given.why}`,
-        given.backup === undefined ? '\n' : `; the file before the agent is kept at ${given.backup}\n`,
-      ].join('');
-  }
+function restoreOutput(given: Awaited<ReturnType<ContainerdConfig['giveBack']>>): string {
+  if (given.outcome !== 'kept') return given.outcome === 'removed' || given.written ? `${givenBackLine(given)}\n` : '';
+  if (!given.holdsBlock) return '';
+  return [
+    given.credentialsRemoved ? `removed the agent's credentials from ${given.path}\n` : '',
+    `kept config_path in ${given.path}: ${given.why}`,
+    given.backup === undefined ? '\n' : `; the file before the agent is kept at ${given.backup}\n`,
+  ].join('');
 }
